@@ -1,0 +1,61 @@
+"""dnn: a minimal, fast, vectorized L-layer network in the notation of the course notes.
+
+Functional core (X is (n_x, m), columns are examples):
+
+>>> import numpy as np
+>>> from dnn import initialize_parameters, forward, compute_cost, backward, update_parameters
+>>> X = np.array([[0.0, 1.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+>>> Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+>>> parameters = initialize_parameters([2, 4, 1], seed=0)
+>>> AL, caches = forward(X, parameters, ["tanh", "sigmoid"])
+>>> grads = backward(AL, Y, caches)
+>>> parameters = update_parameters(parameters, grads, learning_rate=0.5)
+
+Estimator (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7, 5)).fit(X, y)`.
+"""
+
+from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from dnn.core import (
+    INITIALIZATIONS,
+    backward,
+    compute_cost,
+    forward,
+    gradient_check,
+    initialize_parameters,
+    linear_activation_backward,
+    linear_activation_forward,
+    linear_backward,
+    linear_forward,
+    update_parameters,
+)
+from dnn.estimator import DeepNetwork, count_parameters
+from dnn.train import OPTIMIZERS, TrainingDiverged, TrainResult, train
+from dnn.types import LayerCache, LinearCache, layer_dims_of, num_layers
+
+__all__ = [
+    "ACTIVATIONS",
+    "ACTIVATION_BACKWARD",
+    "HIDDEN_ACTIVATIONS",
+    "INITIALIZATIONS",
+    "OPTIMIZERS",
+    "OUTPUT_ACTIVATIONS",
+    "DeepNetwork",
+    "LayerCache",
+    "LinearCache",
+    "TrainResult",
+    "TrainingDiverged",
+    "backward",
+    "compute_cost",
+    "count_parameters",
+    "forward",
+    "gradient_check",
+    "initialize_parameters",
+    "layer_dims_of",
+    "linear_activation_backward",
+    "linear_activation_forward",
+    "linear_backward",
+    "linear_forward",
+    "num_layers",
+    "train",
+    "update_parameters",
+]

@@ -1,0 +1,153 @@
+"""The activations g[l] and their derivatives, side by side, dispatched by name.
+
+Each forward function maps `Z` to `A = g(Z)`; each backward function maps `dA` to
+`dZ = dA * g'(Z)`, with `g'` written in terms of `A` (which every activation here allows), so
+the training loop can keep `A` only. All accept `out=` (which may be the input itself) and
+`work=` (a scratch array of the same shape that they may overwrite) so that the training
+loop runs in preallocated buffers; called without them they are pure and return new arrays.
+
+`softmax` is an output activation: `dnn.core.backward` uses the fused `dZ[L] = A[L] - Y`;
+its Jacobian product is here for completeness and for the gradient check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from dnn.types import Array
+
+LEAKY_SLOPE = 0.01
+
+
+def _scratch(A: Array, work: Array | None) -> Array:
+    return np.empty_like(A) if work is None else work
+
+
+def relu(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z) = max(z, 0)."""
+    return np.maximum(Z, 0, out=out)
+
+
+def relu_backward(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """g'(z) = 1 where z > 0 else 0; A > 0 exactly where Z > 0."""
+    mask = np.greater(A, 0, out=_scratch(A, work))
+    return np.multiply(dA, mask, out=out)
+
+
+def leaky_relu(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z) = z where z > 0 else 0.01 z."""
+    scaled = np.multiply(Z, LEAKY_SLOPE, out=_scratch(Z, work))
+    return np.maximum(Z, scaled, out=out)
+
+
+def leaky_relu_backward(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """g'(z) = 1 where z > 0 else 0.01; A has the sign of Z."""
+    slope = np.greater(A, 0, out=_scratch(A, work))
+    slope *= 1 - LEAKY_SLOPE
+    slope += LEAKY_SLOPE
+    return np.multiply(dA, slope, out=out)
+
+
+def tanh(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z) = tanh(z)."""
+    return np.tanh(Z, out=out)
+
+
+def tanh_backward(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """g'(z) = 1 - tanh(z)^2 = 1 - A^2."""
+    slope = np.multiply(A, A, out=_scratch(A, work))
+    np.subtract(1, slope, out=slope)
+    return np.multiply(dA, slope, out=out)
+
+
+def sigmoid(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z) = 1 / (1 + exp(-z)), computed as (1 + tanh(z / 2)) / 2, which never overflows."""
+    A = np.multiply(Z, 0.5, out=out)
+    np.tanh(A, out=A)
+    A += 1
+    A *= 0.5
+    return A
+
+
+def sigmoid_backward(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """g'(z) = g(z) (1 - g(z)) = A (1 - A)."""
+    slope = np.subtract(1, A, out=_scratch(A, work))
+    slope *= A
+    return np.multiply(dA, slope, out=out)
+
+
+def linear(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z) = z."""
+    if out is None:
+        return Z.copy()
+    if out is not Z:
+        np.copyto(out, Z)
+    return out
+
+
+def linear_backward_activation(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """g'(z) = 1."""
+    return linear(dA, out=out)
+
+
+def softmax(Z: Array, out: Array | None = None, work: Array | None = None) -> Array:
+    """g(z)_i = exp(z_i) / sum_j exp(z_j) per column, shifted by the column max (no overflow)."""
+    A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+    np.exp(A, out=A)
+    A /= A.sum(axis=0, keepdims=True)
+    return A
+
+
+def softmax_backward(
+    dA: Array, A: Array, out: Array | None = None, work: Array | None = None
+) -> Array:
+    """Jacobian product of a softmax column: dZ = A * (dA - sum_i dA_i A_i)."""
+    inner = (dA * A).sum(axis=0, keepdims=True)
+    return np.multiply(A, dA - inner, out=out)
+
+
+ACTIVATIONS: dict[str, Callable[..., Array]] = {
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "linear": linear,
+    "softmax": softmax,
+}
+
+ACTIVATION_BACKWARD: dict[str, Callable[..., Array]] = {
+    "relu": relu_backward,
+    "leaky_relu": leaky_relu_backward,
+    "tanh": tanh_backward,
+    "sigmoid": sigmoid_backward,
+    "linear": linear_backward_activation,
+    "softmax": softmax_backward,
+}
+
+HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
+
+
+def check_activation(name: object, *, hidden: bool = True) -> str:
+    """Return `name` if it names an activation allowed in that kind of layer.
+
+    Raises:
+        ValueError: naming the bad value and the choices.
+    """
+    allowed = HIDDEN_ACTIVATIONS if hidden else OUTPUT_ACTIVATIONS
+    if name not in allowed:
+        kind = "hidden" if hidden else "output"
+        raise ValueError(f"unknown {kind} activation {name!r}; choose one of {', '.join(allowed)}")
+    return str(name)

@@ -1,0 +1,290 @@
+"""The functional core of an L-layer network, step by step as in the course notes.
+
+Forward:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]),  A[0] = X of shape (n_x, m).
+Cost:     binary or categorical cross-entropy, plus (lambd / 2m) sum ||W[l]||^2.
+Backward: dZ[L] = A[L] - Y;  dW[l] = dZ[l] A[l-1].T / m;  db[l] = sum(dZ[l]) / m;
+          dA[l-1] = W[l].T dZ[l];  dZ[l] = dA[l] * g'[l](Z[l]).
+
+These functions are pure: they return new arrays and never change their arguments. The fast
+training loop in `dnn.train` computes the same quantities in preallocated buffers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_activation
+from dnn.types import Array, Grads, LayerCache, LinearCache, Parameters, num_layers
+
+INITIALIZATIONS = ("he", "xavier", "scaled")
+
+
+def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a Generator: `seed` itself if it is one, else `np.random.default_rng(seed)`."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def _init_scale(init: str, n_prev: int) -> float:
+    if init == "he":
+        return float(np.sqrt(2.0 / n_prev))
+    if init == "xavier":
+        return float(np.sqrt(1.0 / n_prev))
+    if init == "scaled":
+        return 0.01
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZATIONS)}")
+
+
+def initialize_parameters(
+    layer_dims: Sequence[int],
+    init: str = "he",
+    seed: int | np.random.Generator | None = None,
+    dtype: str | np.dtype = "float64",
+) -> Parameters:
+    """Draw W[l] from a scaled normal and set b[l] to zero, for l = 1..L.
+
+    Args:
+        layer_dims: `[n_x, n1, ..., nL]`, each a positive integer.
+        init: `he` (sqrt(2 / n[l-1]), for relu), `xavier` (sqrt(1 / n[l-1]), for tanh) or
+            `scaled` (the course's `randn * 0.01`).
+        seed: an int, a `np.random.Generator`, or None for fresh entropy. The weights are drawn
+            in float64 and then cast, so a seed gives the same network in every dtype.
+        dtype: float64 or float32.
+
+    Returns:
+        `{"W1": (n1, n_x), "b1": (n1, 1), ..., "WL": (nL, n[L-1]), "bL": (nL, 1)}`.
+    """
+    dims = [int(n) for n in layer_dims]
+    if len(dims) < 2 or any(n < 1 for n in dims):
+        raise ValueError(f"layer_dims must hold at least two positive sizes, got {list(layer_dims)}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    rng = make_rng(seed)
+    parameters: Parameters = {}
+    for l in range(1, len(dims)):
+        scale = _init_scale(init, dims[l - 1])
+        W = rng.standard_normal((dims[l], dims[l - 1])) * scale
+        parameters[f"W{l}"] = W.astype(dtype)
+        parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dtype)
+    return parameters
+
+
+def linear_forward(A_prev: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
+    """Z = W A_prev + b.
+
+    Args:
+        A_prev: (n[l-1], m). W: (n[l], n[l-1]). b: (n[l], 1).
+
+    Returns:
+        Z of shape (n[l], m) and the cache `(A_prev, W, b)`.
+    """
+    Z = W @ A_prev + b  # (n_l, m)
+    return Z, LinearCache(A_prev, W, b)
+
+
+def linear_backward(dZ: Array, cache: LinearCache, lambd: float = 0.0) -> tuple[Array, Array, Array]:
+    """dW = dZ A_prev.T / m (+ lambd W / m), db = sum(dZ) / m, dA_prev = W.T dZ.
+
+    Args:
+        dZ: (n[l], m). cache: the `LinearCache` of the same layer. lambd: L2 strength.
+
+    Returns:
+        dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    """
+    A_prev, W, _ = cache
+    m = A_prev.shape[1]
+    dW = dZ @ A_prev.T / m
+    if lambd:
+        dW = dW + (lambd / m) * W
+    db = dZ.sum(axis=1, keepdims=True) / m
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+
+
+def linear_activation_forward(
+    A_prev: Array, W: Array, b: Array, activation: str
+) -> tuple[Array, LayerCache]:
+    """A = g(W A_prev + b) for the named activation g.
+
+    Returns:
+        A of shape (n[l], m) and the `LayerCache` `(linear_cache, Z, A, activation)`.
+    """
+    Z, linear_cache = linear_forward(A_prev, W, b)
+    A = ACTIVATIONS[activation](Z)
+    return A, LayerCache(linear_cache, Z, A, activation)
+
+
+def linear_activation_backward(
+    dA: Array, cache: LayerCache, lambd: float = 0.0
+) -> tuple[Array, Array, Array]:
+    """dZ = dA * g'(Z), then the linear backward step.
+
+    Returns:
+        dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
+    """
+    dZ = ACTIVATION_BACKWARD[cache.activation](dA, cache.A)
+    return linear_backward(dZ, cache.linear, lambd)
+
+
+def check_activations(activations: Sequence[str], L: int) -> list[str]:
+    """Validate one activation per layer 1..L: hidden layers any hidden name, output sigmoid/softmax."""
+    names = list(activations)
+    if len(names) != L:
+        raise ValueError(f"activations must name one activation per layer (L={L}), got {len(names)}")
+    for name in names[:-1]:
+        check_activation(name, hidden=True)
+    check_activation(names[-1], hidden=False)
+    return names
+
+
+def forward(
+    X: Array, parameters: Parameters, activations: Sequence[str]
+) -> tuple[Array, list[LayerCache]]:
+    """Run the L layers on X.
+
+    Args:
+        X: A[0] of shape (n_x, m).
+        parameters: `W1..WL`, `b1..bL`.
+        activations: one name per layer 1..L; the last is `sigmoid` or `softmax`.
+
+    Returns:
+        AL of shape (n[L], m) and the caches of layers 1..L (`caches[l - 1]` is layer l's).
+    """
+    L = num_layers(parameters)
+    names = check_activations(activations, L)
+    A = X
+    caches = []
+    for l in range(1, L + 1):
+        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], names[l - 1])
+        caches.append(cache)
+    return A, caches
+
+
+def l2_cost(parameters: Parameters, lambd: float, m: int) -> float:
+    """The L2 term (lambd / 2m) sum_l ||W[l]||_F^2 of the cost."""
+    if not lambd:
+        return 0.0
+    L = num_layers(parameters)
+    squares = sum(float(np.vdot(parameters[f"W{l}"], parameters[f"W{l}"])) for l in range(1, L + 1))
+    return lambd / (2 * m) * squares
+
+
+def compute_cost(
+    AL: Array, Y: Array, parameters: Parameters | None = None, lambd: float = 0.0
+) -> float:
+    """Cross-entropy of AL against Y, averaged over the m examples, plus the L2 term.
+
+    Binary cross-entropy when AL has one row, categorical cross-entropy (Y one-hot) otherwise.
+    Probabilities are clipped to [eps, 1 - eps] of their dtype, so no `log(0)` ever happens.
+
+    Args:
+        AL: (n[L], m) output probabilities. Y: (n[L], m) labels.
+        parameters, lambd: when lambd > 0, add (lambd / 2m) sum ||W[l]||^2.
+
+    Returns:
+        The cost as a Python float.
+    """
+    m = AL.shape[1]
+    eps = np.finfo(AL.dtype).eps
+    P = np.clip(AL, eps, 1 - eps)
+    if AL.shape[0] == 1:
+        cost = -(np.vdot(Y, np.log(P)) + np.vdot(1 - Y, np.log1p(-P))) / m
+    else:
+        cost = -np.vdot(Y, np.log(P)) / m
+    if lambd and parameters is not None:
+        cost += l2_cost(parameters, lambd, m)
+    return float(cost)
+
+
+def backward(AL: Array, Y: Array, caches: Sequence[LayerCache], lambd: float = 0.0) -> Grads:
+    """Gradients of the cost with respect to every W[l], b[l] and A[l-1].
+
+    The output layer (sigmoid with binary, softmax with categorical cross-entropy) gives the
+    fused `dZ[L] = AL - Y`; the 1/m enters in dW and db only, as in the course.
+
+    Returns:
+        `{"dW{l}", "db{l}", "dA{l-1}"}` for l = 1..L, each the shape of what it differentiates.
+    """
+    L = len(caches)
+    grads: Grads = {}
+    dZ = AL - Y  # (n_L, m)
+    dA_prev, dW, db = linear_backward(dZ, caches[L - 1].linear, lambd)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = dA_prev, dW, db
+    for l in range(L - 1, 0, -1):
+        dA_prev, dW, db = linear_activation_backward(grads[f"dA{l}"], caches[l - 1], lambd)
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
+    return grads
+
+
+def update_parameters(parameters: Parameters, grads: Grads, learning_rate: float) -> Parameters:
+    """One step of gradient descent: W[l] - α dW[l], b[l] - α db[l]. Returns a new dict."""
+    L = num_layers(parameters)
+    updated: Parameters = {}
+    for l in range(1, L + 1):
+        updated[f"W{l}"] = parameters[f"W{l}"] - learning_rate * grads[f"dW{l}"]
+        updated[f"b{l}"] = parameters[f"b{l}"] - learning_rate * grads[f"db{l}"]
+    return updated
+
+
+def predict_proba(X: Array, parameters: Parameters, activations: Sequence[str]) -> Array:
+    """AL for X (n_x, m): the output layer's probabilities, (n[L], m)."""
+    AL, _ = forward(X, parameters, activations)
+    return AL
+
+
+def gradient_check(
+    X: Array,
+    Y: Array,
+    parameters: Parameters,
+    activations: Sequence[str],
+    epsilon: float = 1e-7,
+    lambd: float = 0.0,
+) -> float:
+    """Compare `backward` with central differences of `compute_cost` over every parameter.
+
+    Args:
+        X: (n_x, m). Y: (n[L], m). parameters, activations: the network. epsilon: step.
+
+    Returns:
+        The relative error ||g - g_approx|| / (||g|| + ||g_approx||); below 1e-7 in float64
+        for a correct backward pass.
+    """
+    AL, caches = forward(X, parameters, activations)
+    grads = backward(AL, Y, caches, lambd)
+    analytic, numeric = [], []
+    for key, value in parameters.items():
+        analytic.append(grads[f"d{key}"].ravel())
+        numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd))
+    g, g_approx = np.concatenate(analytic), np.concatenate(numeric)
+    denominator = np.linalg.norm(g) + np.linalg.norm(g_approx)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(g - g_approx) / denominator)
+
+
+def _numeric_gradient(
+    X: Array,
+    Y: Array,
+    parameters: Parameters,
+    activations: Sequence[str],
+    key: str,
+    epsilon: float,
+    lambd: float,
+) -> Array:
+    """Central differences (J(θ + ε) - J(θ - ε)) / 2ε for each entry of parameters[key]."""
+    base = parameters[key]
+    approx = np.empty(base.size, dtype=np.float64)
+    for i in range(base.size):
+        costs = []
+        for sign in (1, -1):
+            shifted = base.copy().ravel()
+            shifted[i] += sign * epsilon
+            trial = {**parameters, key: shifted.reshape(base.shape)}
+            AL, _ = forward(X, trial, activations)
+            costs.append(compute_cost(AL, Y, trial, lambd))
+        approx[i] = (costs[0] - costs[1]) / (2 * epsilon)
+    return approx

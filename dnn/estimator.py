@@ -1,0 +1,276 @@
+"""`DeepNetwork`: the L-layer network as a scikit-learn classifier.
+
+X is (m, n_x) here, as scikit-learn expects; it is transposed once, to the course's (n_x, m),
+before training. Labels may be any values; they are encoded to 0/1 (one row, sigmoid output)
+for two classes and to one-hot columns (softmax output) for more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from dnn.activations import HIDDEN_ACTIVATIONS, check_activation
+from dnn.core import INITIALIZATIONS, forward, initialize_parameters, make_rng
+from dnn.train import OPTIMIZERS, train
+from dnn.types import Parameters, layer_dims_of, num_layers
+
+FORMAT_VERSION = 1
+
+
+def count_parameters(layer_dims: Sequence[int]) -> int:
+    """Number of learned parameters: sum over l of n[l] (n[l-1] + 1)."""
+    return int(sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:])))
+
+
+class DeepNetwork(ClassifierMixin, BaseEstimator):
+    """An L-layer fully connected classifier trained by (mini-batch) gradient descent.
+
+    Args:
+        hidden_layers: units n[1..L-1] of the hidden layers; the output layer's units come
+            from the number of classes (1 for two, with sigmoid; C for C > 2, with softmax).
+        activation: one name for all hidden layers, or one per hidden layer, from
+            relu, leaky_relu, tanh, sigmoid, linear.
+        learning_rate: α.
+        num_iterations: passes over the training set.
+        init: `he`, `xavier` or `scaled` (randn * 0.01).
+        seed: seeds initialization and mini-batch shuffling (None: fresh entropy).
+        optimizer: `gd`, `momentum` or `adam`; beta1, beta2, epsilon their constants.
+        mini_batch_size: examples per step (None: the whole set).
+        lambd: L2 regularization strength λ.
+        dtype: `float64` or `float32`; kept end to end.
+        cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
+        callback: `callback(iteration, cost)` at each recorded cost; returning True stops.
+        verbose: print the cost at every recorded iteration.
+
+    Attributes:
+        parameters_: the learned `W1..WL`, `b1..bL`. costs_: the recorded costs;
+        cost_iterations_: their iterations. classes_, n_features_in_, layer_dims_,
+        activations_, n_iter_ (iterations run).
+
+    Example:
+        >>> from sklearn.datasets import load_digits
+        >>> X, y = load_digits(return_X_y=True)
+        >>> net = DeepNetwork(hidden_layers=(32,), learning_rate=0.1, num_iterations=200, seed=0)
+        >>> net.fit(X / 16, y).score(X / 16, y) > 0.9
+        True
+    """
+
+    def __init__(
+        self,
+        hidden_layers: Sequence[int] = (20, 7, 5),
+        activation: str | Sequence[str] = "relu",
+        learning_rate: float = 0.0075,
+        num_iterations: int = 2500,
+        init: str = "he",
+        seed: int | None = None,
+        optimizer: str = "gd",
+        mini_batch_size: int | None = None,
+        lambd: float = 0.0,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        dtype: str = "float64",
+        cost_every: int = 100,
+        callback: Callable[[int, float], object] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layers = hidden_layers
+        self.activation = activation
+        self.learning_rate = learning_rate
+        self.num_iterations = num_iterations
+        self.init = init
+        self.seed = seed
+        self.optimizer = optimizer
+        self.mini_batch_size = mini_batch_size
+        self.lambd = lambd
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.dtype = dtype
+        self.cost_every = cost_every
+        self.callback = callback
+        self.verbose = verbose
+
+    # -- validation -----------------------------------------------------------------------
+
+    def _hidden_activations(self) -> list[str]:
+        hidden = [int(n) for n in self.hidden_layers]
+        if any(n < 1 for n in hidden):
+            raise ValueError(f"hidden_layers must be positive integers, got {list(self.hidden_layers)}")
+        names = [self.activation] * len(hidden) if isinstance(self.activation, str) else list(self.activation)
+        if len(names) != len(hidden):
+            raise ValueError(
+                f"activation names {len(names)} layers but hidden_layers has {len(hidden)}"
+            )
+        return [check_activation(name, hidden=True) for name in names]
+
+    def _check_hyperparameters(self) -> None:
+        checks = {
+            "learning_rate": self.learning_rate >= 0,
+            "num_iterations": int(self.num_iterations) == self.num_iterations and self.num_iterations >= 0,
+            "lambd": self.lambd >= 0,
+            "cost_every": self.cost_every >= 1,
+            "mini_batch_size": self.mini_batch_size is None or self.mini_batch_size >= 1,
+            "beta1": 0 <= self.beta1 < 1,
+            "beta2": 0 <= self.beta2 < 1,
+        }
+        for key, ok in checks.items():
+            if not ok:
+                raise ValueError(f"invalid {key}={getattr(self, key)!r}")
+        if self.init not in INITIALIZATIONS:
+            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITIALIZATIONS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if np.dtype(self.dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
+
+    # -- training -------------------------------------------------------------------------
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        """Y of shape (1, m) with 0/1 for two classes, one-hot (C, m) for C > 2."""
+        index = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return index[np.newaxis, :].astype(self.dtype)
+        Y = np.zeros((len(self.classes_), len(y)), dtype=self.dtype)
+        Y[index, np.arange(len(y))] = 1
+        return Y
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> DeepNetwork:
+        """Learn W and b on X (m, n_x) with labels y (m,).
+
+        Raises:
+            ValueError: for NaN or inf, mismatched lengths, a single class, a 1-d or empty X,
+                an unknown activation, optimizer or init, or an invalid hyperparameter.
+        """
+        hidden_names = self._hidden_activations()
+        self._check_hyperparameters()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has a single class ({self.classes_[0]!r}); need at least 2 classes")
+        n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
+        self.layer_dims_ = [X.shape[1], *[int(n) for n in self.hidden_layers], n_out]
+        self.activations_ = [*hidden_names, "sigmoid" if n_out == 1 else "softmax"]
+        rng = make_rng(self.seed)
+        parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
+        X_T = np.ascontiguousarray(X.T, dtype=self.dtype)  # (n_x, m): the only transpose
+        result = train(
+            X_T, self._encode(y), parameters, self.activations_,
+            learning_rate=self.learning_rate, num_iterations=int(self.num_iterations),
+            optimizer=self.optimizer, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
+            mini_batch_size=self.mini_batch_size, lambd=self.lambd, rng=rng,
+            callback=self._callback(), cost_every=self.cost_every,
+        )  # fmt: skip
+        self.parameters_ = result.parameters
+        self.cost_iterations_ = np.array([i for i, _ in result.costs], dtype=int)
+        self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
+        self.n_iter_ = result.iterations
+        return self
+
+    def _callback(self) -> Callable[[int, float], object] | None:
+        if not self.verbose:
+            return self.callback
+
+        def report(iteration: int, cost: float) -> object:
+            print(f"Cost after iteration {iteration}: {cost:.6f}", flush=True)
+            return self.callback(iteration, cost) if self.callback is not None else None
+
+        return report
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, (m, n_classes), in the order of `classes_`."""
+        check_is_fitted(self, "parameters_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        AL, _ = forward(np.ascontiguousarray(X.T, dtype=self.dtype), self.parameters_, self.activations_)
+        if AL.shape[0] == 1:
+            return np.hstack([1 - AL.T, AL.T])
+        return AL.T
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Labels (m,): class 1 where AL > 0.5 for two classes, the argmax for more."""
+        proba = self.predict_proba(X)
+        if len(self.classes_) == 2:
+            return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags type
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def _config(self) -> dict:
+        params = self.get_params()
+        params.pop("callback")
+        params["hidden_layers"] = [int(n) for n in params["hidden_layers"]]
+        if not isinstance(params["activation"], str):
+            params["activation"] = list(params["activation"])
+        return params
+
+    def save(self, path: str | Path) -> Path:
+        """Write the hyperparameters and learned W, b to an `.npz` file (no pickle).
+
+        Returns:
+            The path written (`.npz` is appended when missing).
+        """
+        check_is_fitted(self, "parameters_")
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "config": self._config(),
+            "activations": self.activations_,
+            "n_iter": self.n_iter_,
+            "n_features_in": int(self.n_features_in_),
+        }
+        classes = self.classes_
+        if classes.dtype.kind == "O":
+            classes = classes.astype(str)
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        np.savez(
+            path, meta=np.array(json.dumps(meta)), classes=classes, costs=self.costs_,
+            cost_iterations=self.cost_iterations_, **self.parameters_,
+        )  # fmt: skip
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> DeepNetwork:
+        """Read a network written by `save`, ready to predict."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            net = cls(**meta["config"])
+            net.parameters_ = {key: data[key] for key in data.files if key[0] in "Wb" and key[1:].isdigit()}
+            net.classes_ = data["classes"]
+            net.costs_ = data["costs"]
+            net.cost_iterations_ = data["cost_iterations"]
+        num_layers(net.parameters_)
+        net.activations_ = meta["activations"]
+        net.layer_dims_ = layer_dims_of(net.parameters_)
+        net.n_iter_ = meta["n_iter"]
+        net.n_features_in_ = meta["n_features_in"]
+        return net
+
+    @property
+    def n_parameters_(self) -> int:
+        """Number of learned parameters, sum over l of n[l] (n[l-1] + 1)."""
+        check_is_fitted(self, "parameters_")
+        return count_parameters(self.layer_dims_)
+
+
+def parameters_layer_dims(parameters: Parameters) -> list[int]:
+    """`layer_dims` of a parameters dict (alias of `dnn.types.layer_dims_of`)."""
+    return layer_dims_of(parameters)
+
+
+__all__ = ["DeepNetwork", "HIDDEN_ACTIVATIONS", "count_parameters"]
