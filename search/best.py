@@ -1,0 +1,143 @@
+"""The best configuration of a stored study, reused in code in one line.
+
+>>> from search import best_config
+>>> config = best_config("digits")          # doctest: +SKIP
+>>> net = config.build().fit(X, y)          # doctest: +SKIP  (untrained copy, trained anew)
+>>> trained = config.load_network()         # doctest: +SKIP  (the trial's learned W and b)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from dnn import DeepNetwork
+from search.spec import METRICS
+from search.storage import StorageError, default_storage, open_storage
+
+
+def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
+    """The best complete trial; for a Pareto study, the front's best in the first objective."""
+    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.values]
+    if not complete:
+        return None
+    if len(study.directions) == 1:
+        return study.best_trial
+    sign = 1 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else -1
+    return max(study.best_trials, key=lambda t: (sign * t.values[0], -t.values[1]))
+
+
+def load_trained(trial: optuna.trial.FrozenTrial) -> DeepNetwork:
+    """The trained network of a complete trial, from its `.npz`."""
+    path = trial.user_attrs.get("params_path")
+    if path is None or not Path(path).exists():
+        raise FileNotFoundError(f"trial {trial.number} has no saved parameters at {path}")
+    return DeepNetwork.load(path)
+
+
+@dataclass(frozen=True)
+class BestConfig:
+    """The hyperparameters of a study's best trial, and where its learned parameters are."""
+
+    study_name: str
+    trial_number: int
+    metric: str
+    value: float
+    hyperparameters: dict[str, Any]
+    layer_dims: list[int]
+    n_parameters: int
+    params_path: str | None
+    test_accuracy: float | None
+
+    @property
+    def hidden_layers(self) -> list[int]:
+        return list(self.hyperparameters["hidden_layers"])
+
+    @property
+    def activation(self) -> str | list[str]:
+        return self.hyperparameters["activation"]
+
+    @property
+    def learning_rate(self) -> float:
+        return self.hyperparameters["learning_rate"]
+
+    @property
+    def num_iterations(self) -> int:
+        return self.hyperparameters["num_iterations"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready."""
+        return {
+            "study": self.study_name,
+            "trial": self.trial_number,
+            "metric": self.metric,
+            "value": self.value,
+            "test_accuracy": self.test_accuracy,
+            "layer_dims": self.layer_dims,
+            "n_parameters": self.n_parameters,
+            "hyperparameters": self.hyperparameters,
+            "params_path": self.params_path,
+        }
+
+    def build(self, **overrides: Any) -> DeepNetwork:
+        """An untrained `DeepNetwork` with these hyperparameters (overrides win)."""
+        return DeepNetwork(**{**self.hyperparameters, **overrides})
+
+    def load_network(self) -> DeepNetwork:
+        """The best trial's trained network (its learned W and b), without retraining."""
+        if self.params_path is None or not Path(self.params_path).exists():
+            raise FileNotFoundError(f"no saved parameters for trial {self.trial_number} at {self.params_path}")
+        return DeepNetwork.load(self.params_path)
+
+    def to_python(self) -> str:
+        """A runnable snippet that builds this network."""
+        args = ",\n    ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
+        return (
+            f"# Best trial {self.trial_number} of study {self.study_name!r}: "
+            f"validation {self.metric} {self.value:.4f}\n"
+            "from dnn import DeepNetwork\n\n"
+            f"net = DeepNetwork(\n    {args},\n)\n"
+            "# net.fit(X_train, y_train); net.predict(X)\n"
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:
+    """Load a stored study by name; StorageError (one line) if there is none."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    url = storage or default_storage(name)
+    backend = open_storage(url, create=False)
+    try:
+        return optuna.load_study(study_name=name, storage=backend)
+    except KeyError:
+        known = optuna.study.get_all_study_names(backend)
+        hint = f"; stored studies: {', '.join(known)}" if known else ""
+        raise StorageError(f"no study named {name!r} in {url.split('@')[-1]}{hint}") from None
+
+
+def best_config(name: str, storage: str | None = None) -> BestConfig:
+    """The best configuration of study `name` (embedded storage under `runs/` by default)."""
+    study = open_existing_study(name, storage)
+    trial = best_trial(study)
+    if trial is None:
+        raise StorageError(f"study {name!r} has no complete trial yet")
+    spec = study.user_attrs.get("spec", {})
+    test = study.user_attrs.get("best_test", {})
+    return BestConfig(
+        study_name=name,
+        trial_number=trial.number,
+        metric=spec.get("metric", next(iter(METRICS))),
+        value=float(trial.values[0]),
+        hyperparameters=dict(trial.user_attrs["hyperparameters"]),
+        layer_dims=list(trial.user_attrs["layer_dims"]),
+        n_parameters=int(trial.user_attrs["n_parameters"]),
+        params_path=trial.user_attrs.get("params_path"),
+        test_accuracy=test.get("test_accuracy") if test.get("trial") == trial.number else None,
+    )

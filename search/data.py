@@ -1,0 +1,65 @@
+"""Train / validation / test splits of one data set, stratified and seeded.
+
+The test split stays outside the search: trials train on `train` and are scored on
+`validation`; only the best trial is scored on `test`, for the report.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Splits(NamedTuple):
+    """Arrays of the three splits; X is (m, n_x) and y is (m,), scikit-learn style."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def check_data(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return X as a 2-d float array and y as 1-d, or raise ValueError naming the problem."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be a non-empty 2-d array (examples by features), got shape {X.shape}")
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"y must be 1-d with one label per row of X ({len(X)}), got shape {y.shape}")
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"X must be numeric, got dtype {X.dtype}")
+    X = X.astype(np.float64)
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values")
+    if len(np.unique(y)) < 2:
+        raise ValueError("y has a single class; need at least 2 classes")
+    return X, y
+
+
+def stratified_split(
+    X: np.ndarray, y: np.ndarray, validation_fraction: float, test_fraction: float, seed: int
+) -> Splits:
+    """Split every class in the same proportions, after a seeded shuffle.
+
+    Each class keeps at least one example in train; a class with few examples may be
+    missing from validation or test.
+    """
+    X, y = check_data(X, y)
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for label in np.unique(y):
+        index = rng.permutation(np.flatnonzero(y == label))
+        n_test = int(round(len(index) * test_fraction))
+        n_val = int(round(len(index) * validation_fraction))
+        n_val = min(n_val, max(len(index) - n_test - 1, 0))
+        parts[2].append(index[:n_test])
+        parts[1].append(index[n_test : n_test + n_val])
+        parts[0].append(index[n_test + n_val :])
+    train, val, test = (rng.permutation(np.concatenate(p)) for p in parts)
+    if len(val) == 0 or len(test) == 0:
+        raise ValueError(f"data set too small to split: {len(y)} examples")
+    return Splits(X[train], y[train], X[val], y[val], X[test], y[test])

@@ -1,0 +1,202 @@
+"""One trial: sample the hyperparameters, train a `DeepNetwork`, score it, record everything.
+
+Trial user attributes (what reports and `best_config` read):
+
+- `hyperparameters`: the `DeepNetwork` keyword arguments, tuned and fixed, seed included, so
+  that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically;
+- `layer_dims`, `activations` (one per layer 1..L), `n_parameters`, `seed`;
+- `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds);
+- `learning_curve`: `{"iteration": [...], "cost": [...], "val_metric": [...]}` (kept for
+  pruned and failed trials too); `pruned_at` (iteration), `pruned_reason`, `fail_reason`;
+- `params_path`: the `.npz` of the learned parameters (complete trials); `pid`, `host`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+from dnn import DeepNetwork, TrainingDiverged, count_parameters
+from search.data import Splits
+from search.spec import FULL_BATCH, Choice, Entry, Fixed, Range, StudySpec
+
+COUNTED_FAILURE = "diverged"
+
+
+def trial_seed(study_seed: int, trial_number: int) -> int:
+    """The weight-initialization seed of a trial, a function of (study seed, trial number) only."""
+    return int(np.random.SeedSequence([study_seed, trial_number]).generate_state(1)[0])
+
+
+def suggest(trial: optuna.Trial, name: str, entry: Entry) -> Any:
+    """Ask the trial for one value of an entry (a Fixed entry is not a trial parameter)."""
+    if isinstance(entry, Fixed):
+        return entry.value
+    if isinstance(entry, Choice):
+        return trial.suggest_categorical(name, list(entry.choices))
+    assert isinstance(entry, Range)
+    if entry.integer:
+        step = int(entry.step) if entry.step is not None else 1
+        return trial.suggest_int(name, int(entry.low), int(entry.high), step=step, log=entry.log)
+    return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)
+
+
+def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, Any]:
+    """The `DeepNetwork` arguments of one trial; `n_1..n_{L-1}` exist only up to `n_hidden`."""
+    space = spec.space
+    n_hidden = int(suggest(trial, "n_hidden", space["n_hidden"]))
+    hidden = [int(suggest(trial, f"n_{l}", space["n_units"])) for l in range(1, n_hidden + 1)]
+    if spec.per_layer_activation:
+        activation: Any = [suggest(trial, f"activation_{l}", space["activation"]) for l in range(1, n_hidden + 1)]
+    else:
+        activation = suggest(trial, "activation", space["activation"]) if n_hidden else "relu"
+    batch = suggest(trial, "mini_batch_size", space["mini_batch_size"])
+    return {
+        "hidden_layers": hidden,
+        "activation": activation,
+        "learning_rate": float(suggest(trial, "learning_rate", space["learning_rate"])),
+        "num_iterations": int(suggest(trial, "num_iterations", space["num_iterations"])),
+        "optimizer": suggest(trial, "optimizer", space["optimizer"]),
+        "mini_batch_size": None if batch == FULL_BATCH else int(batch),
+        "lambd": float(suggest(trial, "lambd", space["lambd"])),
+        "init": suggest(trial, "init", space["init"]),
+        "seed": trial_seed(spec.seed, trial.number),
+        "normalize": True,
+    }
+
+
+def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    """Mean -log p(true class) of probabilities (m, C), clipped away from 0."""
+    index = np.searchsorted(classes, y)
+    p = proba[np.arange(len(y)), np.clip(index, 0, len(classes) - 1)]
+    return float(-np.mean(np.log(np.clip(p, 1e-15, 1.0))))
+
+
+class Objective:
+    """Callable for `study.optimize`: trains one network per trial on the splits."""
+
+    def __init__(self, spec: StudySpec, splits: Splits, artifacts: Path) -> None:
+        self.spec = spec
+        self.splits = splits
+        self.artifacts = Path(artifacts)
+        self.classes = np.unique(splits.y_train)
+        self.host = socket.gethostname()
+
+    def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
+        trial.set_user_attr("pid", os.getpid())
+        trial.set_user_attr("host", self.host)
+        if surplus(trial):
+            trial.set_user_attr("fail_reason", "surplus: the study reached its number of trials")
+            return self._failed()
+        hp = sample_hyperparameters(trial, self.spec)
+        n_out = 1 if len(self.classes) == 2 else len(self.classes)
+        layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
+        n_parameters = count_parameters(layer_dims)
+        for key, value in (("hyperparameters", hp), ("layer_dims", layer_dims),
+                           ("n_parameters", n_parameters), ("seed", hp["seed"])):  # fmt: skip
+            trial.set_user_attr(key, value)
+        if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
+            trial.set_user_attr("pruned_reason", f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}")
+            raise optuna.TrialPruned()
+        return self._train(trial, hp, n_parameters)
+
+    def _failed(self) -> float | tuple[float, float]:
+        return (math.nan, math.nan) if self.spec.pareto else math.nan
+
+    def _train(self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int) -> Any:
+        s = self.splits
+        curve: dict[str, list] = {"iteration": [], "cost": [], "val_metric": []}
+        net = DeepNetwork(**hp, cost_every=self.spec.report_every)
+        net.callback = self._reporter(trial, net, curve)
+        start = time.perf_counter()
+        try:
+            net.fit(s.X_train, s.y_train)
+        except optuna.TrialPruned:
+            trial.set_user_attr("learning_curve", curve)
+            trial.set_user_attr("pruned_at", curve["iteration"][-1])
+            trial.set_user_attr("wall_time", time.perf_counter() - start)
+            raise
+        except TrainingDiverged as error:
+            trial.set_user_attr("learning_curve", curve)
+            trial.set_user_attr("fail_reason", f"{COUNTED_FAILURE}: {error}")
+            trial.set_user_attr("wall_time", time.perf_counter() - start)
+            return self._failed()
+        trial.set_user_attr("wall_time", time.perf_counter() - start)
+        trial.set_user_attr("learning_curve", curve)
+        trial.set_user_attr("activations", list(net.activations_))
+        value = self._record_scores(trial, net)
+        path = self.artifacts / "trials" / f"{trial.number}.npz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        trial.set_user_attr("params_path", str(net.save(path)))
+        return (value, float(n_parameters)) if self.spec.pareto else value
+
+    def _metric(self, net: DeepNetwork, X: np.ndarray, y: np.ndarray) -> float:
+        if self.spec.metric == "accuracy":
+            return float(net.score(X, y))
+        return cross_entropy(net.predict_proba(X), y, net.classes_)
+
+    def _reporter(self, trial: optuna.Trial, net: DeepNetwork, curve: dict[str, list]):  # noqa: ANN202
+        s = self.splits
+        report = not self.spec.pareto  # Optuna prunes single-objective studies only
+
+        def callback(iteration: int, cost: float) -> None:
+            value = self._metric(net, s.X_val, s.y_val)
+            curve["iteration"].append(iteration)
+            curve["cost"].append(cost)
+            curve["val_metric"].append(value)
+            if report and iteration > 0:
+                trial.report(value, iteration)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+        return callback
+
+    def _record_scores(self, trial: optuna.Trial, net: DeepNetwork) -> float:
+        s = self.splits
+        scores = {
+            "train_accuracy": float(net.score(s.X_train, s.y_train)),
+            "val_accuracy": float(net.score(s.X_val, s.y_val)),
+            "train_cost": cross_entropy(net.predict_proba(s.X_train), s.y_train, net.classes_),
+            "val_cost": cross_entropy(net.predict_proba(s.X_val), s.y_val, net.classes_),
+        }
+        for key, value in scores.items():
+            trial.set_user_attr(key, value)
+        return scores["val_accuracy"] if self.spec.metric == "accuracy" else scores["val_cost"]
+
+
+def counts_toward_total(trial: optuna.trial.FrozenTrial) -> bool:
+    """Finished trials that count toward a study's total: complete, pruned, or diverged."""
+    state = trial.state
+    if state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED):
+        return True
+    reason = str(trial.user_attrs.get("fail_reason", ""))
+    return state == optuna.trial.TrialState.FAIL and reason.startswith(COUNTED_FAILURE)
+
+
+def is_live(trial: optuna.trial.FrozenTrial) -> bool:
+    """Counted, or still running or waiting to run."""
+    return counts_toward_total(trial) or trial.state in (
+        optuna.trial.TrialState.RUNNING,
+        optuna.trial.TrialState.WAITING,
+    )
+
+
+def surplus(trial: optuna.Trial) -> bool:
+    """True when trials numbered before this one already make up the study's total.
+
+    Workers check before asking for a trial, but two may ask at once; the trial numbers, which
+    the storage hands out in one order, settle which of them is over the total.
+    """
+    target = trial.study.user_attrs.get("target_trials")
+    if target is None:
+        return False
+    trials = trial.study.get_trials(deepcopy=False)
+    return sum(1 for t in trials if t.number < trial.number and is_live(t)) >= target
+

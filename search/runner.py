@@ -1,0 +1,302 @@
+"""Run a study: create it in its storage, then run trials in one or more worker processes.
+
+Every worker, in this process or a joblib (loky) process or on another machine, runs the
+same loop (`work`): open the study by name from the shared storage, load the data set
+itself, and run trials one at a time until the study holds its total (`target_trials`, a
+study attribute) of counted trials, its deadline passes, or its own quota is met. Each
+worker limits its BLAS threads so that K workers never oversubscribe the cores.
+
+A worker process that dies takes only its current trial with it: the runner marks the
+RUNNING trials of dead processes on this host as failed (each trial records its pid and
+host) and starts new workers for what is left. On PostgreSQL, heartbeats do the same for
+workers on other machines, and failed trials are re-queued.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+import numpy as np
+import optuna
+from joblib import Parallel, delayed
+from joblib.externals.loky.process_executor import TerminatedWorkerError
+from optuna.trial import TrialState
+from threadpoolctl import threadpool_limits
+
+from search.data import Splits, stratified_split
+from search.objective import Objective, counts_toward_total, is_live
+from search.samplers import make_pruner, make_sampler
+from search.spec import SpecError, StudySpec
+from search.storage import artifacts_dir, default_storage, open_storage
+
+DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
+MAX_RESTARTS = 3
+COMPARED_KEYS = ("dataset", "target", "space", "per_layer_activation", "metric", "pareto",
+                 "validation_fraction", "test_fraction", "seed", "report_every", "max_parameters")  # fmt: skip
+
+
+class StudyMismatch(SpecError):
+    """A study of that name exists with a different definition."""
+
+
+@dataclass
+class RunResult:
+    """What `run_study` leaves behind."""
+
+    study_name: str
+    storage: str
+    n_counted: int
+    best_trial: int | None
+    best_value: float | None
+    test_accuracy: float | None
+    wall_time: float
+
+
+def storage_url(spec: StudySpec) -> str:
+    """The spec's storage, or the embedded journal file `runs/<name>/journal.log`."""
+    return spec.storage or default_storage(spec.name)
+
+
+def quiet_optuna() -> None:
+    """Our progress lines replace Optuna's per-trial log lines."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def create_study(spec: StudySpec) -> optuna.Study:
+    """Create the study (or load it to resume) and store its spec; refuse a changed definition."""
+    quiet_optuna()
+    storage = open_storage(storage_url(spec))
+    study = optuna.create_study(
+        storage=storage,
+        study_name=spec.name,
+        directions=spec.directions,
+        sampler=make_sampler(spec, 0),
+        pruner=make_pruner(spec),
+        load_if_exists=True,
+    )
+    stored = study.user_attrs.get("spec")
+    if stored is None:
+        study.set_user_attr("spec", spec.to_dict())
+        return study
+    current = spec.to_dict()
+    for key in COMPARED_KEYS:
+        if stored.get(key) != current.get(key):
+            raise StudyMismatch(
+                f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
+                "use another --study-name to start a new study"
+            )
+    return study
+
+
+def load_study(spec: StudySpec, worker: int = 0) -> optuna.Study:
+    """Open an existing study by name, with this worker's seeded sampler."""
+    quiet_optuna()
+    return optuna.load_study(
+        study_name=spec.name,
+        storage=open_storage(storage_url(spec), create=False),
+        sampler=make_sampler(spec, worker),
+        pruner=make_pruner(spec),
+    )
+
+
+def count_trials(study: optuna.Study) -> int:
+    """Trials that count toward the total: complete, pruned, diverged."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if counts_toward_total(t))
+
+
+def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
+    X, y = load_data(spec)
+    return stratified_split(X, y, spec.validation_fraction, spec.test_fraction, spec.seed)
+
+
+def work(
+    spec: StudySpec,
+    load_data: DataLoader,
+    worker: int = 0,
+    *,
+    max_trials: int | None = None,
+    deadline: float | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Run trials of an existing study until it holds its total; returns how many ran here."""
+    study = load_study(spec, worker)
+    splits = prepare_splits(spec, load_data)
+    objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name))
+    callbacks = [progress] if progress is not None else []
+    ran = 0
+    while max_trials is None or ran < max_trials:
+        if deadline is not None and time.time() >= deadline:
+            break
+        target = study.user_attrs.get("target_trials")
+        trials = study.get_trials(deepcopy=False)
+        waiting = any(t.state == TrialState.WAITING for t in trials)
+        if target is not None and not waiting and sum(map(is_live, trials)) >= target:
+            break
+        study.optimize(objective, n_trials=1, callbacks=callbacks)
+        ran += 1
+    return ran
+
+
+def _worker_process(
+    spec: StudySpec, load_data: DataLoader, worker: int, threads: int, deadline: float | None,
+    progress: Progress | None,
+) -> int:  # fmt: skip
+    with threadpool_limits(limits=threads):
+        return work(spec, load_data, worker, deadline=deadline, progress=progress)
+
+
+def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -> list[int]:
+    """Mark RUNNING trials of dead processes on this host as FAIL; returns their numbers."""
+    host = socket.gethostname()
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        pid = trial.user_attrs.get("pid")
+        if trial.user_attrs.get("host") != host or pid is None or _alive(pid):
+            continue
+        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
+        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+        failed.append(trial.number)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_study(
+    spec: StudySpec, load_data: DataLoader, *, progress: TextIO | None = sys.stderr
+) -> RunResult:
+    """Run `spec.n_trials` more counted trials with `spec.n_jobs` workers; report the best.
+
+    Ctrl-C stops every worker; no trial is left RUNNING.
+    """
+    start = time.time()
+    study = create_study(spec)
+    done_before = count_trials(study)
+    study.set_user_attr("target_trials", done_before + spec.n_trials)
+    deadline = start + spec.timeout if spec.timeout else None
+    printer = Progress(spec, done_before, start, progress) if progress is not None else None
+    try:
+        _run_workers(spec, load_data, study, deadline, printer)
+    finally:
+        fail_dead_trials(study, reason="interrupted")
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if trial.user_attrs.get("pid") == os.getpid():
+                study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", "interrupted")
+                study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+    return finish(spec, study, load_data, time.time() - start)
+
+
+def _run_workers(
+    spec: StudySpec, load_data: DataLoader, study: optuna.Study, deadline: float | None,
+    printer: Progress | None,
+) -> None:  # fmt: skip
+    if spec.n_jobs == 1:
+        work(spec, load_data, 0, deadline=deadline, progress=printer)
+        return
+    threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
+    for attempt in range(MAX_RESTARTS + 1):
+        try:
+            Parallel(n_jobs=spec.n_jobs, backend="loky")(
+                delayed(_worker_process)(spec, load_data, w + attempt * spec.n_jobs, threads, deadline, printer)
+                for w in range(spec.n_jobs)
+            )
+        except TerminatedWorkerError:
+            lost = fail_dead_trials(study)
+            if printer is not None:
+                printer.say(f"a worker process died; trials {lost} marked failed, restarting workers")
+        target = study.user_attrs["target_trials"]
+        if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
+            return
+        fail_dead_trials(study)
+
+
+def finish(spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_time: float) -> RunResult:
+    """Score the best trial on the test split (once) and store it as a study attribute."""
+    from search.best import best_trial, load_trained
+
+    trial = best_trial(study)
+    test_accuracy = None
+    if trial is not None and "params_path" in trial.user_attrs:
+        splits = prepare_splits(spec, load_data)
+        net = load_trained(trial)
+        test_accuracy = float(net.score(splits.X_test, splits.y_test))
+        study.set_user_attr("best_test", {"trial": trial.number, "test_accuracy": test_accuracy})
+    return RunResult(
+        study_name=spec.name,
+        storage=storage_url(spec),
+        n_counted=count_trials(study),
+        best_trial=trial.number if trial is not None else None,
+        best_value=trial.values[0] if trial is not None else None,
+        test_accuracy=test_accuracy,
+        wall_time=wall_time,
+    )
+
+
+class Progress:
+    """A line per finished trial: its state and value, the best so far, elapsed and ETA."""
+
+    def __init__(self, spec: StudySpec, done_before: int, start: float, stream: TextIO) -> None:
+        self.spec = spec
+        self.done_before = done_before
+        self.start = start
+        self.stream = stream
+
+    def __getstate__(self) -> dict:
+        # Worker processes print to their own stdout/stderr, inherited from this process.
+        state = dict(self.__dict__)
+        state["stream"] = "stdout" if self.stream is sys.stdout else "stderr"
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["stream"] = getattr(sys, state["stream"])
+        self.__dict__.update(state)
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if str(trial.user_attrs.get("fail_reason", "")).startswith("surplus"):
+            return
+        trials = study.get_trials(deepcopy=False)
+        done = sum(map(counts_toward_total, trials)) - self.done_before
+        elapsed = time.time() - self.start
+        left = max(self.spec.n_trials - done, 0)
+        eta = elapsed / done * left if done > 0 else float("nan")
+        value = f"{trial.values[0]:.4f}" if trial.values else "-"
+        best = _best_text(study)
+        self.say(
+            f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] trial {trial.number:<4} "
+            f"{trial.state.name:<8} {value:<7} best {best}  elapsed {_clock(elapsed)}  left ~{_clock(eta)}"
+        )
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+def _best_text(study: optuna.Study) -> str:
+    from search.best import best_trial
+
+    trial = best_trial(study)
+    return "-" if trial is None else f"{trial.values[0]:.4f} (trial {trial.number})"
+
+
+def _clock(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "?"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,75 @@
+"""Samplers and pruners by name, seeded from the spec (worker w gets seed + w)."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+
+from search.spec import Choice, Fixed, Range, SpecError, StudySpec
+
+
+def grid_space(spec: StudySpec) -> dict[str, list]:
+    """Every tuned trial parameter with its list of values, for the grid sampler."""
+    space = spec.space
+    values = {key: _grid_values(entry) for key, entry in space.entries if not isinstance(entry, Fixed)}
+    max_hidden = space.max_hidden()
+    units = values.pop("n_units", None)
+    activation = values.pop("activation", None)
+    for l in range(1, max_hidden + 1):
+        if units is not None:
+            values[f"n_{l}"] = units
+        if activation is not None and spec.per_layer_activation:
+            values[f"activation_{l}"] = activation
+    if activation is not None and not spec.per_layer_activation:
+        values["activation"] = activation
+    return values
+
+
+def _grid_values(entry: Choice | Range) -> list:
+    if isinstance(entry, Choice):
+        return list(entry.choices)
+    step = entry.step if entry.step is not None else 1
+    grid = np.arange(entry.low, entry.high + step / 2, step)
+    return [int(v) for v in grid] if entry.integer else [float(v) for v in grid]
+
+
+def make_sampler(spec: StudySpec, worker: int = 0) -> optuna.samplers.BaseSampler:
+    """The spec's sampler, seeded with `spec.seed + worker`."""
+    seed = spec.seed + worker
+    name = spec.sampler
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "grid":
+        return optuna.samplers.GridSampler(grid_space(spec), seed=seed)
+    if name == "cmaes":
+        _require("cmaes", "cmaes")
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    if name == "gp":
+        _require("torch", "gp")
+        return optuna.samplers.GPSampler(seed=seed, warn_independent_sampling=False)
+    if name == "qmc":
+        _require("scipy", "qmc")
+        return optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False)
+    raise SpecError(f"sampler: unknown value {name!r}")
+
+
+def _require(module: str, sampler: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise SpecError(f"sampler: {sampler!r} needs the package {module!r} (pip install {module})") from None
+
+
+def make_pruner(spec: StudySpec) -> optuna.pruners.BasePruner:
+    """The spec's pruner; steps are training iterations, reported every `report_every`."""
+    every = spec.report_every
+    if spec.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=every)
+    if spec.pruner == "successive_halving":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=every, reduction_factor=3)
+    if spec.pruner == "hyperband":
+        max_iterations = int(spec.space.bounds("num_iterations")[1])
+        return optuna.pruners.HyperbandPruner(min_resource=every, max_resource=max(max_iterations, every))
+    return optuna.pruners.NopPruner()

@@ -1,0 +1,248 @@
+"""The `dnnsearch` command line: run, worker, best, report, compare, studies.
+
+Each command is a small function that parses nothing itself and returns an exit code; every
+expected error is printed as one line on stderr (`dnnsearch: error: ...`), exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import optuna
+
+import reports
+from search import (
+    SpecError,
+    StorageError,
+    StudySpec,
+    best_config,
+    open_existing_study,
+    redact,
+    run_study,
+    work,
+)
+from studies.datasets import DataError, load_dataset
+from studies.loader import builtin_studies, load_study_spec, parse_study
+
+LONG_TRIALS = 400
+LONG_TIMEOUT = 600.0
+EXPECTED_ERRORS = (SpecError, StorageError, DataError, FileNotFoundError, PermissionError)
+
+
+class CliError(Exception):
+    """A bad argument; printed as one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line, without the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+EXAMPLES = {
+    "run": "examples:\n  dnnsearch run digits\n  dnnsearch run my_study.toml --trials 100 --jobs 2\n"
+    "  dnnsearch run digits --long          # ten minutes, many more trials\n"
+    "  dnnsearch run digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
+    "worker": "example:\n  dnnsearch worker digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
+    "best": "examples:\n  dnnsearch best digits\n  dnnsearch best digits --format python > best.py",
+    "report": "example:\n  dnnsearch report digits --out report_digits/",
+    "compare": "example:\n  dnnsearch compare digits_tpe digits_random --out compare/",
+    "studies": "example:\n  dnnsearch studies",
+}
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="dnnsearch", description="Tune a deep network's hyperparameters and understand the result.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    def command(name: str, help_text: str) -> Parser:
+        return commands.add_parser(
+            name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
+
+    run = command("run", "run (or resume) a study: a built-in name or a TOML file")
+    run.add_argument("study", metavar="STUDY")
+    run.add_argument("--trials", type=_positive_int, help="number of trials to add (default: the study's n_trials)")
+    run.add_argument("--jobs", type=_positive_int, help="worker processes (default: the study's n_jobs)")
+    run.add_argument("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
+    run.add_argument("--study-name", help="store the study under this name")
+    run.add_argument("--seed", type=_non_negative_int, help="sampler and weight seed")
+    run.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="stop starting trials after this long")
+    run.add_argument("--long", action="store_true", help=f"a long search: {LONG_TRIALS} trials or {LONG_TIMEOUT:.0f} s")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    worker = command("worker", "join a stored study as one more worker (any machine)")
+    worker.add_argument("name", metavar="NAME")
+    worker.add_argument("--storage", required=True, help="the study's storage URL")
+    worker.add_argument("--trials", type=_positive_int, help="run at most this many trials here")
+    worker.add_argument("--quiet", action="store_true")
+
+    best = command("best", "print the best configuration of a study")
+    best.add_argument("name", metavar="NAME")
+    best.add_argument("--storage")
+    best.add_argument("--format", choices=("json", "python"), default="json")
+
+    report = command("report", "write a study's report (md, html, csv, png)")
+    report.add_argument("name", metavar="NAME")
+    report.add_argument("--storage")
+    report.add_argument("--out", type=Path, help="output folder (default: runs/NAME/report)")
+
+    compare = command("compare", "compare several studies side by side")
+    compare.add_argument("names", metavar="NAME", nargs="+")
+    compare.add_argument("--storage", help="storage of all the studies (default: each one's own file)")
+    compare.add_argument("--out", type=Path, help="output folder (default: runs/compare)")
+
+    command("studies", "list the built-in studies")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = load_study_spec(args.study)
+    changes: dict = {}
+    if args.long:
+        changes.update(n_trials=LONG_TRIALS, timeout=LONG_TIMEOUT)
+    for key, value in (("n_trials", args.trials), ("n_jobs", args.jobs), ("storage", args.storage),
+                       ("name", args.study_name), ("seed", args.seed), ("timeout", args.timeout)):  # fmt: skip
+        if value is not None:
+            changes[key] = value
+    spec = spec.replace(**changes)
+    load_dataset(spec)  # a bad data set fails here, before anything is stored
+    where = redact(spec.storage) if spec.storage else f"runs/{spec.name}/journal.log"
+    if not args.quiet:
+        print(f"study {spec.name!r} on {spec.dataset}: {spec.n_trials} trials, {spec.n_jobs} jobs, "
+              f"sampler {spec.sampler}, pruner {spec.pruner}; storage {where}", file=sys.stderr)  # fmt: skip
+    result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
+    print(_run_summary(spec, result, where))
+    return 0
+
+
+def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
+    if result.best_trial is None:
+        return f"study {spec.name!r}: no complete trial ({result.n_counted} trials) in {result.wall_time:.1f} s; storage {where}"
+    config = best_config(spec.name, spec.storage)
+    test = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "n/a"
+    lines = [
+        f"best trial {result.best_trial}: validation {spec.metric} {result.best_value:.4f}, test accuracy {test}",
+        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), activation {config.activation}",
+        f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
+        f"optimizer {config.hyperparameters['optimizer']}, mini_batch_size {config.hyperparameters['mini_batch_size']}, "
+        f"lambd {config.hyperparameters['lambd']:.3g}",
+        f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
+        f"next: dnnsearch report {spec.name}{_storage_flag(spec.storage)}   "
+        f"dnnsearch best {spec.name}{_storage_flag(spec.storage)} --format python",
+    ]
+    return "\n".join(lines)
+
+
+def _storage_flag(storage: str | None) -> str:
+    return f" --storage {redact(storage)}" if storage else ""
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    study = open_existing_study(args.name, args.storage)
+    stored = study.user_attrs.get("spec")
+    if stored is None:
+        raise SpecError(f"study {args.name!r} has no stored spec; start it with `dnnsearch run`")
+    spec = parse_stored_spec(stored).replace(storage=args.storage)
+    load_dataset(spec)
+    index = os.getpid() % 100_000 + 1  # a distinct sampler seed per worker
+    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=None)
+    print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
+    return 0
+
+
+def parse_stored_spec(stored: dict) -> StudySpec:
+    return StudySpec.from_dict(stored)
+
+
+def cmd_best(args: argparse.Namespace) -> int:
+    config = best_config(args.name, args.storage)
+    print(config.to_python() if args.format == "python" else config.to_json())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = args.out or Path("runs") / args.name / "report"
+    path = reports.write_report(args.name, args.storage, out)
+    print(f"report written to {path}/report.html (and report.md, CSV and PNG files)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    out = args.out or Path("runs") / "compare"
+    path = reports.write_comparison(args.names, args.storage, out)
+    print(f"comparison written to {path}/report.html (and report.md, CSV and PNG files)")
+    return 0
+
+
+def cmd_studies(args: argparse.Namespace) -> int:
+    for name, text in builtin_studies().items():
+        spec = parse_study(text, name)
+        print(f"{name:<15} {spec.description}  [{spec.n_trials} trials, dataset {spec.dataset}]")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "worker": cmd_worker,
+    "best": cmd_best,
+    "report": cmd_report,
+    "compare": cmd_compare,
+    "studies": cmd_studies,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `dnnsearch` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except EXPECTED_ERRORS as error:
+        return _fail(error)
+    except (optuna.exceptions.OptunaError, ValueError, OSError) as error:
+        return _fail(error)
+    except KeyboardInterrupt:
+        print("dnnsearch: interrupted; no trial was left running", file=sys.stderr)
+        return 130
+
+
+def _fail(error: BaseException) -> int:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, FileNotFoundError) and error.filename:
+        text = f"no such file: {error.filename}"
+    print(f"dnnsearch: error: {redact(text)}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
