@@ -1,0 +1,134 @@
+"""One trial at a time, on an in-memory study: sampling, recording, pruning, failures."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import optuna
+import pytest
+from sklearn.datasets import make_moons
+
+from dnn import DeepNetwork, count_parameters
+from search import Objective, StudySpec, sample_hyperparameters, stratified_split, trial_seed
+from search.objective import counts_toward_total
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def moons_splits():
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    return stratified_split(X, y, 0.2, 0.2, seed=0)
+
+
+def make_spec(**space):
+    base = {
+        "learning_rate": {"low": 0.01, "high": 0.5, "log": True},
+        "num_iterations": {"low": 20, "high": 60, "step": 20},
+        "n_hidden": {"low": 1, "high": 3},
+        "n_units": {"low": 2, "high": 8},
+        "activation": ["relu", "tanh"],
+        "optimizer": ["gd", "adam"],
+    }
+    return StudySpec.from_dict({"name": "t", "dataset": "moons", "report_every": 10, "space": {**base, **space}})
+
+
+def run_in_memory(spec, n_trials, tmp_path, splits=None):
+    study = optuna.create_study(direction=spec.direction, sampler=optuna.samplers.RandomSampler(seed=0),
+                                pruner=optuna.pruners.NopPruner())  # fmt: skip
+    study.optimize(Objective(spec, splits or moons_splits(), tmp_path), n_trials=n_trials)
+    return study
+
+
+def test_three_trial_study_records_everything(tmp_path):
+    study = run_in_memory(make_spec(), 3, tmp_path)
+    assert len(study.trials) == 3
+    for trial in study.trials:
+        assert trial.state == optuna.trial.TrialState.COMPLETE
+        attrs = trial.user_attrs
+        n_hidden = trial.params["n_hidden"]
+        hidden = [trial.params[f"n_{l}"] for l in range(1, n_hidden + 1)]
+        assert f"n_{n_hidden + 1}" not in trial.params  # conditional: only up to n_hidden
+        assert attrs["layer_dims"] == [2, *hidden, 1]
+        assert attrs["n_parameters"] == count_parameters(attrs["layer_dims"])
+        assert attrs["activations"][-1] == "sigmoid" and len(attrs["activations"]) == n_hidden + 1
+        assert attrs["seed"] == trial_seed(0, trial.number)
+        assert trial.value == attrs["val_accuracy"]
+        assert 0 <= attrs["train_accuracy"] <= 1 and attrs["val_cost"] > 0 and attrs["wall_time"] > 0
+        curve = attrs["learning_curve"]
+        assert curve["iteration"][0] == 0 and curve["iteration"][-1] == trial.params["num_iterations"] - 1
+        assert len(curve["cost"]) == len(curve["val_metric"]) == len(curve["iteration"])
+
+
+def test_a_trial_retrains_bit_identically_from_its_record(tmp_path):
+    splits = moons_splits()
+    study = run_in_memory(make_spec(), 2, tmp_path, splits)
+    trial = study.trials[1]
+    net = DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
+    assert net.score(splits.X_val, splits.y_val) == trial.value
+    saved = DeepNetwork.load(trial.user_attrs["params_path"])
+    for key, value in net.parameters_.items():
+        np.testing.assert_array_equal(value, saved.parameters_[key])
+
+
+def test_per_layer_activation_samples_one_name_per_hidden_layer():
+    spec = StudySpec.from_dict({**make_spec().to_dict(), "per_layer_activation": True})
+    trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3)).ask()
+    hp = sample_hyperparameters(trial, spec)
+    assert isinstance(hp["activation"], list) and len(hp["activation"]) == len(hp["hidden_layers"])
+    assert all(f"activation_{l}" in trial.params for l in range(1, len(hp["hidden_layers"]) + 1))
+
+
+def test_fixed_hyperparameters_are_not_trial_params(tmp_path):
+    study = run_in_memory(make_spec(optimizer="momentum", lambd=0.1), 1, tmp_path)
+    trial = study.trials[0]
+    assert "optimizer" not in trial.params and "lambd" not in trial.params
+    assert trial.user_attrs["hyperparameters"]["optimizer"] == "momentum"
+    assert trial.user_attrs["hyperparameters"]["lambd"] == 0.1
+
+
+def test_diverging_learning_rate_is_a_failed_trial_and_the_study_goes_on(tmp_path):
+    spec = make_spec(learning_rate=1e6, activation="linear", optimizer="gd", num_iterations=200)
+    study = run_in_memory(spec, 2, tmp_path)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 2
+    for trial in study.trials:
+        assert trial.user_attrs["fail_reason"].startswith("diverged")
+        assert counts_toward_total(trial)
+        assert trial.user_attrs["learning_curve"]["iteration"]  # the curve up to the divergence
+
+
+def test_budget_on_parameters_prunes_without_training(tmp_path):
+    spec = StudySpec.from_dict({**make_spec(n_hidden=3, n_units=8).to_dict(), "max_parameters": 50})
+    study = run_in_memory(spec, 1, tmp_path)
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert "max_parameters 50" in trial.user_attrs["pruned_reason"]
+    assert "learning_curve" not in trial.user_attrs
+
+
+def test_pruned_trials_keep_their_learning_curve(tmp_path):
+    spec = make_spec(learning_rate={"low": 1e-5, "high": 1.0, "log": True}, num_iterations=100)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=3))  # fmt: skip
+    study.optimize(Objective(spec, moons_splits(), tmp_path), n_trials=15)
+    pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    assert pruned, "the median pruner never pruned a trial"
+    for trial in pruned:
+        curve = trial.user_attrs["learning_curve"]
+        assert trial.user_attrs["pruned_at"] == curve["iteration"][-1] < 99
+
+
+def test_pareto_study_returns_accuracy_and_parameter_count(tmp_path):
+    spec = StudySpec.from_dict({**make_spec().to_dict(), "pareto": True})
+    study = optuna.create_study(directions=spec.directions)
+    study.optimize(Objective(spec, moons_splits(), tmp_path), n_trials=2)
+    for trial in study.trials:
+        assert trial.values[1] == trial.user_attrs["n_parameters"]
+        assert not math.isnan(trial.values[0])
+
+
+def test_log_loss_metric_is_minimized(tmp_path):
+    spec = StudySpec.from_dict({**make_spec().to_dict(), "metric": "log_loss"})
+    assert spec.direction == "minimize"
+    study = run_in_memory(spec, 1, tmp_path)
+    assert study.trials[0].value == pytest.approx(study.trials[0].user_attrs["val_cost"])

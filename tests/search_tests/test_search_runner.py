@@ -1,0 +1,181 @@
+"""Whole studies on a journal file: reproducibility, resume, best_config, parallel workers."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import optuna
+import pytest
+from sklearn.datasets import make_moons
+
+from search import (
+    StorageError,
+    StudyMismatch,
+    StudySpec,
+    best_config,
+    count_trials,
+    open_existing_study,
+    run_study,
+)
+from studies.datasets import load_dataset
+
+TrialState = optuna.trial.TrialState
+
+
+def load_moons(spec):
+    return make_moons(n_samples=300, noise=0.2, random_state=0)
+
+
+def tiny_spec(tmp_path, name="tiny", space=None, **overrides):
+    raw = {
+        "name": name,
+        "dataset": "moons",
+        "n_trials": 4,
+        "report_every": 10,
+        "storage": str(tmp_path / name / "journal.log"),
+        "space": {
+            "learning_rate": {"low": 0.01, "high": 0.5, "log": True},
+            "num_iterations": {"low": 20, "high": 60, "step": 20},
+            "n_hidden": {"low": 1, "high": 2},
+            "n_units": {"low": 2, "high": 8},
+            "optimizer": ["gd", "adam"],
+        },
+    }
+    raw["space"].update(space or {})
+    return StudySpec.from_dict({**raw, **overrides})
+
+
+def trials_of(spec):
+    return open_existing_study(spec.name, spec.storage).get_trials()
+
+
+def test_seeded_study_is_reproducible_with_one_job(tmp_path):
+    a = tiny_spec(tmp_path / "a")
+    b = tiny_spec(tmp_path / "b")
+    run_study(a, load_moons, progress=None)
+    run_study(b, load_moons, progress=None)
+    first, second = trials_of(a), trials_of(b)
+    assert [t.params for t in first] == [t.params for t in second]
+    assert [t.values for t in first] == [t.values for t in second]
+
+
+def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
+    stream = io.StringIO()
+    result = run_study(tiny_spec(tmp_path), load_moons, progress=stream)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("[4/4]") and "best" in lines[-1] and "left" in lines[-1]
+    assert result.n_counted == 4 and 0.5 < result.test_accuracy <= 1
+    study = open_existing_study("tiny", result.storage)
+    assert study.user_attrs["best_test"] == {"trial": result.best_trial, "test_accuracy": result.test_accuracy}
+    assert study.user_attrs["spec"]["name"] == "tiny"
+
+
+def test_running_again_resumes_the_study(tmp_path):
+    spec = tiny_spec(tmp_path)
+    run_study(spec, load_moons, progress=None)
+    run_study(spec.replace(n_trials=3), load_moons, progress=None)
+    trials = trials_of(spec)
+    assert len(trials) == 7 and [t.number for t in trials] == list(range(7))
+
+
+def test_a_changed_definition_is_refused_and_nothing_changes(tmp_path):
+    spec = tiny_spec(tmp_path)
+    run_study(spec, load_moons, progress=None)
+    changed = StudySpec.from_dict({**spec.to_dict(), "space": {"n_hidden": 3}})
+    with pytest.raises(StudyMismatch, match="^space:"):
+        run_study(changed, load_moons, progress=None)
+    assert len(trials_of(spec)) == 4
+
+
+def test_interrupted_run_leaves_no_trial_running_and_resumes(tmp_path):
+    spec = tiny_spec(tmp_path, n_trials=6)
+
+    class Interrupt(io.StringIO):
+        def write(self, text):
+            if text.startswith("[2/"):
+                raise KeyboardInterrupt
+            return super().write(text)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(spec, load_moons, progress=Interrupt())
+    study = open_existing_study(spec.name, spec.storage)
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+    assert count_trials(study) == 2
+    run_study(spec.replace(n_trials=3), load_moons, progress=None)
+    assert count_trials(study) == 5
+
+
+def test_best_config_builds_and_loads(tmp_path):
+    spec = tiny_spec(tmp_path)
+    run_study(spec, load_moons, progress=None)
+    config = best_config(spec.name, spec.storage)
+    X, y = load_moons(spec)
+    net = config.build().fit(X, y)
+    assert net.hidden_layers == config.hidden_layers and net.score(X, y) > 0.7
+    trained = config.load_network()
+    assert trained.layer_dims_ == config.layer_dims
+    assert config.to_dict()["trial"] == config.trial_number
+    namespace: dict = {}
+    exec(config.to_python(), namespace)  # noqa: S102 - the snippet users copy
+    assert namespace["net"].get_params()["learning_rate"] == config.learning_rate
+
+
+def test_missing_study_is_a_one_line_storage_error(tmp_path):
+    with pytest.raises(StorageError, match="no study storage"):
+        best_config("nothing", str(tmp_path / "none.log"))
+    spec = tiny_spec(tmp_path)
+    run_study(spec.replace(n_trials=1), load_moons, progress=None)
+    with pytest.raises(StorageError, match="no study named 'other'.*stored studies: tiny"):
+        best_config("other", spec.storage)
+
+
+@pytest.mark.parametrize("sampler", ["random", "grid", "cmaes", "qmc"])
+def test_every_sampler_runs(tmp_path, sampler):
+    space = {"learning_rate": [0.05, 0.3]} if sampler == "grid" else {}
+    spec = tiny_spec(tmp_path, sampler=sampler, n_trials=3, space=space)
+    result = run_study(spec, load_moons, progress=None)
+    assert result.n_counted == 3
+
+
+@pytest.mark.integration
+def test_two_jobs_leave_exactly_the_requested_trials(tmp_path):
+    spec = tiny_spec(tmp_path, n_trials=10, n_jobs=2)
+    result = run_study(spec, load_dataset, progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    trials = study.get_trials()
+    assert result.n_counted == 10 == len(trials)
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    assert len({t.user_attrs["pid"] for t in trials}) == 2  # both workers ran trials
+
+
+@pytest.mark.integration
+def test_a_killed_worker_does_not_take_the_study_down(tmp_path):
+    spec = tiny_spec(tmp_path, n_trials=6, n_jobs=2, dataset="digits", report_every=50,
+                     space={"num_iterations": 400, "n_hidden": 2, "n_units": 64, "optimizer": "gd"})  # fmt: skip
+    thread = threading.Thread(target=run_study, args=(spec, load_dataset), kwargs={"progress": None})
+    thread.start()
+    victim = None
+    deadline = time.time() + 60
+    while victim is None and time.time() < deadline:
+        time.sleep(0.2)
+        try:
+            running = open_existing_study(spec.name, spec.storage).get_trials(states=(TrialState.RUNNING,))
+        except StorageError:
+            continue
+        pids = [t.user_attrs.get("pid") for t in running if t.user_attrs.get("pid") not in (None, os.getpid())]
+        victim = pids[0] if pids else None
+    assert victim is not None, "no worker trial was seen running"
+    os.kill(victim, signal.SIGKILL)
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    trials = trials_of(spec)
+    killed = [t for t in trials if t.user_attrs.get("pid") == victim and t.state == TrialState.FAIL]
+    assert killed and killed[0].user_attrs["fail_reason"] == "worker process died"
+    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    assert np.isfinite([t.value for t in trials if t.state == TrialState.COMPLETE]).all()

@@ -1,0 +1,99 @@
+"""StudySpec validation: every bad value is one SpecError naming its key."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import SearchSpace, SpecError, StudySpec
+from search.spec import Choice, Fixed, Range
+
+BASE = {"name": "s", "dataset": "digits"}
+
+
+def spec(**overrides):
+    return StudySpec.from_dict({**BASE, **overrides})
+
+
+def test_defaults_make_a_sensible_space():
+    s = spec()
+    assert s.sampler == "tpe" and s.pruner == "median" and s.direction == "maximize"
+    assert isinstance(s.space["learning_rate"], Range) and s.space["learning_rate"].log
+    assert isinstance(s.space["activation"], Choice)
+    assert isinstance(s.space["init"], Fixed)
+    assert set(s.space.tuned()) >= {"learning_rate", "num_iterations", "n_hidden", "n_units", "activation"}
+
+
+def test_to_dict_round_trips():
+    s = spec(space={"activation": ["relu", "tanh"], "num_iterations": {"low": 10, "high": 50, "step": 10}})
+    assert StudySpec.from_dict(s.to_dict()) == s
+
+
+def test_a_single_element_list_is_fixed_and_a_scalar_too():
+    s = spec(space={"optimizer": ["adam"], "lambd": 0.5})
+    assert s.space["optimizer"] == Fixed("adam") and s.space["lambd"] == Fixed(0.5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"samplr": "tpe"}, "samplr"),
+        ({"sampler": "annealing"}, "sampler"),
+        ({"pruner": "percentile"}, "pruner"),
+        ({"metric": "f1"}, "metric"),
+        ({"n_trials": 0}, "n_trials"),
+        ({"n_trials": 2.5}, "n_trials"),
+        ({"timeout": -1}, "timeout"),
+        ({"report_every": 0}, "report_every"),
+        ({"validation_fraction": 0.7}, "validation_fraction"),
+        ({"max_parameters": 0}, "max_parameters"),
+        ({"space": {"learning_rate": {"low": 0.3, "high": 0.1}}}, "space.learning_rate"),
+        ({"space": {"learning_rate": {"low": 0, "high": 0.1, "log": True}}}, "space.learning_rate"),
+        ({"space": {"learning_rate": -0.1}}, "space.learning_rate"),
+        ({"space": {"learning_rate": {"low": 0.1}}}, "space.learning_rate.high"),
+        ({"space": {"learning_rate": {"low": 0.1, "high": 1, "lg": True}}}, "space.learning_rate.lg"),
+        ({"space": {"num_iterations": 0}}, "space.num_iterations"),
+        ({"space": {"num_iterations": {"low": 1.5, "high": 9}}}, "space.num_iterations"),
+        ({"space": {"n_units": 0}}, "space.n_units"),
+        ({"space": {"activation": ["relu", "swish"]}}, "space.activation"),
+        ({"space": {"activation": []}}, "space.activation"),
+        ({"space": {"activation": "softmax"}}, "space.activation"),
+        ({"space": {"optimizer": "rmsprop"}}, "space.optimizer"),
+        ({"space": {"init": "zeros"}}, "space.init"),
+        ({"space": {"lambd": -1.0}}, "space.lambd"),
+        ({"space": {"learnig_rate": 0.1}}, "space.learnig_rate"),
+        ({"sampler": "grid"}, "space.learning_rate"),
+    ],
+)
+def test_bad_values_name_their_key(raw, key):
+    with pytest.raises(SpecError) as error:
+        spec(**raw)
+    message = str(error.value)
+    assert message.startswith(f"{key}:"), message
+    assert "\n" not in message
+
+
+def test_typos_suggest_the_closest_key():
+    with pytest.raises(SpecError, match="did you mean 'sampler'"):
+        spec(samplr="tpe")
+    with pytest.raises(SpecError, match="did you mean 'learning_rate'"):
+        spec(space={"learnig_rate": 0.1})
+
+
+def test_name_and_dataset_are_required():
+    with pytest.raises(SpecError, match="^dataset: missing"):
+        StudySpec.from_dict({"name": "x"})
+    with pytest.raises(SpecError, match="^name: missing"):
+        StudySpec.from_dict({"dataset": "x"})
+
+
+def test_replace_validates_run_time_overrides():
+    s = spec()
+    assert s.replace(n_trials=5, n_jobs=2).n_trials == 5
+    with pytest.raises(SpecError, match="^n_jobs:"):
+        s.replace(n_jobs=0)
+
+
+def test_space_bounds_and_max_hidden():
+    space = SearchSpace.from_dict({"n_hidden": [0, 2, 4], "mini_batch_size": [32, "full"]})
+    assert space.max_hidden() == 4
+    assert space.bounds("mini_batch_size") == (32, 32)
