@@ -14,6 +14,7 @@ workers on other machines, and failed trials are re-queued.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import sys
@@ -27,6 +28,7 @@ import numpy as np
 import optuna
 from joblib import Parallel, delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
 
@@ -34,7 +36,17 @@ from search.data import Splits, stratified_split
 from search.objective import Objective, counts_toward_total, is_live
 from search.samplers import make_pruner, make_sampler
 from search.spec import SpecError, StudySpec
-from search.storage import artifacts_dir, default_storage, open_storage
+from search.storage import (
+    DEFAULT_HEARTBEAT,
+    Heartbeat,
+    artifacts_dir,
+    default_storage,
+    fail_stale_trials,
+    has_heartbeat,
+    open_storage,
+    redact,
+    requeue,
+)
 
 DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
 MAX_RESTARTS = 3
@@ -70,22 +82,48 @@ def quiet_optuna() -> None:
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
-def create_study(spec: StudySpec) -> optuna.Study:
-    """Create the study (or load it to resume) and store its spec; refuse a changed definition."""
+def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.Study:
+    """Create the study (or load it to resume) and store its spec; refuse a changed definition.
+
+    On a storage with heartbeats the study also stores its `heartbeat` (10 s / 30 s, or the one
+    given), which every worker then uses, so that all agree on when a trial is dead.
+    """
     quiet_optuna()
     storage = open_storage(storage_url(spec))
+    sampler, pruner = make_sampler(spec, 0), make_pruner(spec)
+    if spec.name in optuna.study.get_all_study_names(storage):
+        # Resume: check the stored definition before writing anything.
+        study = optuna.load_study(study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner)
+        _check_same_definition(spec, study)
+        if "spec" in study.user_attrs:
+            _store_heartbeat(study, heartbeat)
+            return study
     study = optuna.create_study(
         storage=storage,
         study_name=spec.name,
         directions=spec.directions,
-        sampler=make_sampler(spec, 0),
-        pruner=make_pruner(spec),
+        sampler=sampler,
+        pruner=pruner,
         load_if_exists=True,
     )
+    if "spec" not in study.user_attrs:
+        study.set_user_attr("spec", spec.to_dict())
+    _store_heartbeat(study, heartbeat)
+    return study
+
+
+def _store_heartbeat(study: optuna.Study, heartbeat: Heartbeat | None) -> None:
+    keep = heartbeat is None and "heartbeat" in study.user_attrs
+    if not has_heartbeat(study._storage) or keep:
+        return
+    chosen = heartbeat or DEFAULT_HEARTBEAT
+    study.set_user_attr("heartbeat", dataclasses.asdict(chosen))
+
+
+def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     stored = study.user_attrs.get("spec")
     if stored is None:
-        study.set_user_attr("spec", spec.to_dict())
-        return study
+        return
     current = spec.to_dict()
     for key in COMPARED_KEYS:
         if stored.get(key) != current.get(key):
@@ -93,15 +131,16 @@ def create_study(spec: StudySpec) -> optuna.Study:
                 f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
                 "use another --study-name to start a new study"
             )
-    return study
 
 
-def load_study(spec: StudySpec, worker: int = 0) -> optuna.Study:
+def load_study(
+    spec: StudySpec, worker: int = 0, heartbeat: Heartbeat = DEFAULT_HEARTBEAT
+) -> optuna.Study:
     """Open an existing study by name, with this worker's seeded sampler."""
     quiet_optuna()
     return optuna.load_study(
         study_name=spec.name,
-        storage=open_storage(storage_url(spec), create=False),
+        storage=open_storage(storage_url(spec), create=False, heartbeat=heartbeat),
         sampler=make_sampler(spec, worker),
         pruner=make_pruner(spec),
     )
@@ -126,8 +165,16 @@ def work(
     deadline: float | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Run trials of an existing study until it holds its total; returns how many ran here."""
+    """Run trials of an existing study until it holds its total; returns how many ran here.
+
+    Before each trial, trials whose heartbeat stopped (a worker killed on any machine) are
+    failed and re-queued. When only RUNNING trials stand between the study and its total, a
+    worker with heartbeats waits for them to finish or go stale, then runs their retries.
+    """
     study = load_study(spec, worker)
+    heartbeat = Heartbeat(**study.user_attrs.get("heartbeat", {}))
+    if has_heartbeat(study._storage) and heartbeat != DEFAULT_HEARTBEAT:
+        study = load_study(spec, worker, heartbeat)
     splits = prepare_splits(spec, load_data)
     objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name))
     callbacks = [progress] if progress is not None else []
@@ -135,14 +182,29 @@ def work(
     while max_trials is None or ran < max_trials:
         if deadline is not None and time.time() >= deadline:
             break
-        target = study.user_attrs.get("target_trials")
-        trials = study.get_trials(deepcopy=False)
-        waiting = any(t.state == TrialState.WAITING for t in trials)
-        if target is not None and not waiting and sum(map(is_live, trials)) >= target:
+        step = _next_step(study)
+        if step == "stop":
             break
+        if step == "wait":
+            time.sleep(min(heartbeat.interval, 1.0))
+            continue
         study.optimize(objective, n_trials=1, callbacks=callbacks)
         ran += 1
     return ran
+
+
+def _next_step(study: optuna.Study) -> str:
+    """`run` a trial, `wait` for the RUNNING trials of other workers, or `stop`: the study is full."""
+    fail_stale_trials(study)
+    target = study.user_attrs.get("target_trials")
+    trials = study.get_trials(deepcopy=False)
+    if target is None or any(t.state == TrialState.WAITING for t in trials):
+        return "run"
+    if sum(map(counts_toward_total, trials)) >= target:
+        return "stop"
+    if sum(map(is_live, trials)) < target:
+        return "run"
+    return "wait" if has_heartbeat(study._storage) else "stop"
 
 
 def _worker_process(
@@ -154,16 +216,23 @@ def _worker_process(
 
 
 def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -> list[int]:
-    """Mark RUNNING trials of dead processes on this host as FAIL; returns their numbers."""
+    """Mark RUNNING trials of dead processes on this host as FAIL; returns their numbers.
+
+    On a storage with heartbeats each is also re-queued, as a stale trial would be.
+    """
     host = socket.gethostname()
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")
         if trial.user_attrs.get("host") != host or pid is None or _alive(pid):
             continue
-        study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
-        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+        try:
+            study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
+            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            continue  # another worker's heartbeat check failed it first
         failed.append(trial.number)
+        requeue(study, trial)
     return failed
 
 
@@ -192,6 +261,11 @@ def run_study(
     study.set_user_attr("target_trials", done_before + spec.n_trials)
     deadline = start + spec.timeout if spec.timeout else None
     printer = Progress(spec, done_before, start, progress) if progress is not None else None
+    if printer is not None:
+        printer.say(
+            f"study {spec.name!r} on {spec.dataset}: {spec.n_trials} trials, {spec.n_jobs} jobs, "
+            f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
+        )
     try:
         _run_workers(spec, load_data, study, deadline, printer)
     finally:

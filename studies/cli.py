@@ -138,9 +138,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = spec.replace(**changes)
     load_dataset(spec)  # a bad data set fails here, before anything is stored
     where = redact(spec.storage) if spec.storage else f"runs/{spec.name}/journal.log"
-    if not args.quiet:
-        print(f"study {spec.name!r} on {spec.dataset}: {spec.n_trials} trials, {spec.n_jobs} jobs, "
-              f"sampler {spec.sampler}, pruner {spec.pruner}; storage {where}", file=sys.stderr)  # fmt: skip
     result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
     print(_run_summary(spec, result, where))
     return 0
