@@ -59,7 +59,9 @@ def initialize_parameters(
     """
     dims = [int(n) for n in layer_dims]
     if len(dims) < 2 or any(n < 1 for n in dims):
-        raise ValueError(f"layer_dims must hold at least two positive sizes, got {list(layer_dims)}")
+        raise ValueError(
+            f"layer_dims must hold at least two positive sizes, got {list(layer_dims)}"
+        )
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
@@ -86,7 +88,9 @@ def linear_forward(A_prev: Array, W: Array, b: Array) -> tuple[Array, LinearCach
     return Z, LinearCache(A_prev, W, b)
 
 
-def linear_backward(dZ: Array, cache: LinearCache, lambd: float = 0.0) -> tuple[Array, Array, Array]:
+def linear_backward(
+    dZ: Array, cache: LinearCache, lambd: float = 0.0
+) -> tuple[Array, Array, Array]:
     """dW = dZ A_prev.T / m (+ lambd W / m), db = sum(dZ) / m, dA_prev = W.T dZ.
 
     Args:
@@ -131,10 +135,12 @@ def linear_activation_backward(
 
 
 def check_activations(activations: Sequence[str], L: int) -> list[str]:
-    """Validate one activation per layer 1..L: hidden layers any hidden name, output sigmoid/softmax."""
+    """Validate one activation per layer 1..L: any hidden name, then sigmoid or softmax."""
     names = list(activations)
     if len(names) != L:
-        raise ValueError(f"activations must name one activation per layer (L={L}), got {len(names)}")
+        raise ValueError(
+            f"activations must name one activation per layer (L={L}), got {len(names)}"
+        )
     for name in names[:-1]:
         check_activation(name, hidden=True)
     check_activation(names[-1], hidden=False)
@@ -159,7 +165,9 @@ def forward(
     A = X
     caches = []
     for l in range(1, L + 1):
-        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], names[l - 1])
+        A, cache = linear_activation_forward(
+            A, parameters[f"W{l}"], parameters[f"b{l}"], names[l - 1]
+        )
         caches.append(cache)
     return A, caches
 
@@ -256,7 +264,7 @@ def gradient_check(
     AL, caches = forward(X, parameters, activations)
     grads = backward(AL, Y, caches, lambd)
     analytic, numeric = [], []
-    for key, value in parameters.items():
+    for key in parameters:
         analytic.append(grads[f"d{key}"].ravel())
         numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd))
     g, g_approx = np.concatenate(analytic), np.concatenate(numeric)

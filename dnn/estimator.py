@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ FORMAT_VERSION = 1
 
 def count_parameters(layer_dims: Sequence[int]) -> int:
     """Number of learned parameters: sum over l of n[l] (n[l-1] + 1)."""
-    return int(sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:])))
+    return int(sum(n * (n_prev + 1) for n_prev, n in pairwise(layer_dims)))
 
 
 class DeepNetwork(ClassifierMixin, BaseEstimator):
@@ -48,6 +49,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
         callback: `callback(iteration, cost)` at each recorded cost; returning True stops.
         verbose: print the cost at every recorded iteration.
+        normalize: standardize each feature with the mean and standard deviation of the
+            training X (learned in `fit`, kept in `x_mean_`, `x_scale_`, saved with the net).
 
     Attributes:
         parameters_: the learned `W1..WL`, `b1..bL`. costs_: the recorded costs;
@@ -80,6 +83,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         cost_every: int = 100,
         callback: Callable[[int, float], object] | None = None,
         verbose: bool = False,
+        normalize: bool = False,
     ) -> None:
         self.hidden_layers = hidden_layers
         self.activation = activation
@@ -97,14 +101,21 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         self.cost_every = cost_every
         self.callback = callback
         self.verbose = verbose
+        self.normalize = normalize
 
     # -- validation -----------------------------------------------------------------------
 
     def _hidden_activations(self) -> list[str]:
         hidden = [int(n) for n in self.hidden_layers]
         if any(n < 1 for n in hidden):
-            raise ValueError(f"hidden_layers must be positive integers, got {list(self.hidden_layers)}")
-        names = [self.activation] * len(hidden) if isinstance(self.activation, str) else list(self.activation)
+            raise ValueError(
+                f"hidden_layers must be positive integers, got {list(self.hidden_layers)}"
+            )
+        names = (
+            [self.activation] * len(hidden)
+            if isinstance(self.activation, str)
+            else list(self.activation)
+        )
         if len(names) != len(hidden):
             raise ValueError(
                 f"activation names {len(names)} layers but hidden_layers has {len(hidden)}"
@@ -114,7 +125,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
     def _check_hyperparameters(self) -> None:
         checks = {
             "learning_rate": self.learning_rate >= 0,
-            "num_iterations": int(self.num_iterations) == self.num_iterations and self.num_iterations >= 0,
+            "num_iterations": int(self.num_iterations) == self.num_iterations
+            and self.num_iterations >= 0,
             "lambd": self.lambd >= 0,
             "cost_every": self.cost_every >= 1,
             "mini_batch_size": self.mini_batch_size is None or self.mini_batch_size >= 1,
@@ -125,9 +137,13 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             if not ok:
                 raise ValueError(f"invalid {key}={getattr(self, key)!r}")
         if self.init not in INITIALIZATIONS:
-            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITIALIZATIONS)}")
+            raise ValueError(
+                f"unknown init {self.init!r}; choose one of {', '.join(INITIALIZATIONS)}"
+            )
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+            raise ValueError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
         if np.dtype(self.dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
 
@@ -155,25 +171,44 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"y has a single class ({self.classes_[0]!r}); need at least 2 classes")
+            # "one class" is the wording scikit-learn's estimator checks look for.
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()[0]!r}); need at least 2 classes"
+            )
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
         self.layer_dims_ = [X.shape[1], *[int(n) for n in self.hidden_layers], n_out]
         self.activations_ = [*hidden_names, "sigmoid" if n_out == 1 else "softmax"]
         rng = make_rng(self.seed)
         parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
-        X_T = np.ascontiguousarray(X.T, dtype=self.dtype)  # (n_x, m): the only transpose
+        self._fit_normalization(X)
+        X_T = self._columns(X)  # (n_x, m): the only transpose
+        # parameters_ is live during training, so a callback can call predict or score.
+        self.parameters_ = parameters
         result = train(
             X_T, self._encode(y), parameters, self.activations_,
             learning_rate=self.learning_rate, num_iterations=int(self.num_iterations),
             optimizer=self.optimizer, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
             mini_batch_size=self.mini_batch_size, lambd=self.lambd, rng=rng,
-            callback=self._callback(), cost_every=self.cost_every,
+            callback=self._callback(), cost_every=self.cost_every, inplace=True,
         )  # fmt: skip
-        self.parameters_ = result.parameters
         self.cost_iterations_ = np.array([i for i, _ in result.costs], dtype=int)
         self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
         self.n_iter_ = result.iterations
         return self
+
+    def _fit_normalization(self, X: np.ndarray) -> None:
+        if not self.normalize:
+            self.x_mean_, self.x_scale_ = None, None
+            return
+        self.x_mean_ = X.mean(axis=0)
+        scale = X.std(axis=0)
+        self.x_scale_ = np.where(scale > 0, scale, 1.0)
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
+        """X (m, n_x) -> (n_x, m) in the network's dtype, standardized if `normalize`."""
+        if getattr(self, "x_mean_", None) is not None:
+            X = (X - self.x_mean_) / self.x_scale_
+        return np.ascontiguousarray(X.T, dtype=self.dtype)
 
     def _callback(self) -> Callable[[int, float], object] | None:
         if not self.verbose:
@@ -191,7 +226,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         """Class probabilities, (m, n_classes), in the order of `classes_`."""
         check_is_fitted(self, "parameters_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        AL, _ = forward(np.ascontiguousarray(X.T, dtype=self.dtype), self.parameters_, self.activations_)
+        AL, _ = forward(self._columns(X), self.parameters_, self.activations_)
         if AL.shape[0] == 1:
             return np.hstack([1 - AL.T, AL.T])
         return AL.T
@@ -232,33 +267,51 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             "n_iter": self.n_iter_,
             "n_features_in": int(self.n_features_in_),
         }
+        if hasattr(self, "feature_names_in_"):
+            meta["feature_names_in"] = [str(name) for name in self.feature_names_in_]
         classes = self.classes_
         if classes.dtype.kind == "O":
             classes = classes.astype(str)
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
+        meta_json = json.dumps(meta, default=_json_scalar)
         np.savez(
-            path, meta=np.array(json.dumps(meta)), classes=classes, costs=self.costs_,
-            cost_iterations=self.cost_iterations_, **self.parameters_,
+            path, meta=np.array(meta_json), classes=classes, costs=self.costs_,
+            cost_iterations=self.cost_iterations_, **self._normalization_arrays(),
+            **self.parameters_,
         )  # fmt: skip
         return path
+
+    def _normalization_arrays(self) -> dict[str, np.ndarray]:
+        if getattr(self, "x_mean_", None) is None:
+            return {}
+        return {"x_mean": self.x_mean_, "x_scale": self.x_scale_}
 
     @classmethod
     def load(cls, path: str | Path) -> DeepNetwork:
         """Read a network written by `save`, ready to predict."""
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            net = cls(**meta["config"])
-            net.parameters_ = {key: data[key] for key in data.files if key[0] in "Wb" and key[1:].isdigit()}
+            config = meta["config"]
+            config["hidden_layers"] = tuple(config["hidden_layers"])
+            net = cls(**config)
+            net.parameters_ = {
+                key: data[key] for key in data.files if key[0] in "Wb" and key[1:].isdigit()
+            }
             net.classes_ = data["classes"]
             net.costs_ = data["costs"]
             net.cost_iterations_ = data["cost_iterations"]
+            has_normalization = "x_mean" in data.files
+            net.x_mean_ = data["x_mean"] if has_normalization else None
+            net.x_scale_ = data["x_scale"] if has_normalization else None
         num_layers(net.parameters_)
         net.activations_ = meta["activations"]
         net.layer_dims_ = layer_dims_of(net.parameters_)
         net.n_iter_ = meta["n_iter"]
         net.n_features_in_ = meta["n_features_in"]
+        if "feature_names_in" in meta:
+            net.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
         return net
 
     @property
@@ -266,6 +319,13 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         """Number of learned parameters, sum over l of n[l] (n[l-1] + 1)."""
         check_is_fitted(self, "parameters_")
         return count_parameters(self.layer_dims_)
+
+
+def _json_scalar(value: object) -> object:
+    """JSON for numpy scalars among the hyperparameters (a seed drawn as np.int64, say)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
 
 
 def parameters_layer_dims(parameters: Parameters) -> list[int]:

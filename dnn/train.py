@@ -4,8 +4,14 @@ It computes exactly what `forward`, `backward` and `update_parameters` of `dnn.c
 (a test holds it to that), but in buffers allocated once before the first iteration and
 updated in place, because allocating and freeing the temporaries of every step costs more
 than the arithmetic on small and medium shapes (page faults; see PERFORMANCE.md). Other
-savings: the 1/m is applied once to dZ[L] (every gradient below it is linear in it), g' is
-computed from A so Z is never kept, and dA[0] (which nothing uses) is skipped.
+savings, each a pass over an (n[l], m) or (n[l], n[l-1]) array:
+
+- the 1/m is applied once to dZ[L] (every gradient below it is linear in it), and with `gd`
+  so is α: the buffers then hold α dW[l] and α db[l], and the update is one subtraction;
+- db[l] = dZ[l] @ ones (a BLAS matrix-vector product) rather than a row sum;
+- g' is computed from A, so Z is never kept, and dA[0] (which nothing uses) is skipped;
+- dA[l] and dZ[l] live in two buffers used in turn: dZ[l] is dead once dW[l], db[l] and
+  dA[l-1] are out, and its buffer is then the activation's scratch.
 
 Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon); L2 strength `lambd`;
 mini-batches of `mini_batch_size` examples, reshuffled every epoch (with mini-batches one
@@ -15,6 +21,7 @@ iteration is one epoch, i.e. one pass over the training set).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +35,7 @@ OPTIMIZERS = ("gd", "momentum", "adam")
 Callback = Callable[[int, float], object]
 
 
-class TrainingDiverged(FloatingPointError):
+class TrainingDiverged(FloatingPointError):  # noqa: N818 (public, callers catch it)
     """The cost or a gradient became NaN or infinite."""
 
     def __init__(self, iteration: int, cost: float) -> None:
@@ -46,32 +53,41 @@ class TrainResult(NamedTuple):
     stopped_early: bool  # the callback asked to stop
 
 
+class _Views(NamedTuple):
+    """The buffers as arrays for one batch size m; index l = 1..L (index 0 is unused)."""
+
+    A: list[Array]  # A[l], (n[l], m)
+    D: list[Array]  # dA[l], turned in place into dZ[l], (n[l], m)
+    work: list[Array]  # the activations' scratch for layer l, (n[l], m), in the other D buffer
+    ones: Array  # (m,), so that db[l] = dZ[l] @ ones
+
+
 class _Buffers:
     """Everything one step writes, sized for batches of `m` examples and allocated once."""
 
     def __init__(self, layer_dims: Sequence[int], m: int, dtype: np.dtype) -> None:
         self.layer_dims = list(layer_dims)
-        self.m = m
         size = max(self.layer_dims[1:]) * m
-        self._A = [None] + [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
-        self._D = [None] + [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
-        self._work = np.empty(size, dtype)
-        self.dW = [None] + [
-            np.empty((n, n_prev), dtype) for n_prev, n in zip(self.layer_dims, self.layer_dims[1:])
-        ]
+        self._A = [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
+        self._D = (np.empty(size, dtype), np.empty(size, dtype))  # dZ[l] in _D[l % 2]
+        self._ones = np.ones(m, dtype)
+        self.dW = [None] + [np.empty((n, n_prev), dtype) for n_prev, n in pairwise(self.layer_dims)]
         self.db = [None] + [np.empty((n, 1), dtype) for n in self.layer_dims[1:]]
+        self.db_column = [None] + [db[:, 0] for db in self.db[1:]]  # the same memory, (n[l],)
+        self._views: dict[int, _Views] = {}
 
-    def A(self, l: int, m: int) -> Array:
-        """A[l] for a batch of m <= self.m examples, (n[l], m), contiguous."""
-        return self._A[l][: self.layer_dims[l] * m].reshape(self.layer_dims[l], m)
-
-    def D(self, l: int, m: int) -> Array:
-        """dA[l], turned in place into dZ[l], (n[l], m)."""
-        return self._D[l][: self.layer_dims[l] * m].reshape(self.layer_dims[l], m)
-
-    def work(self, l: int, m: int) -> Array:
-        """Scratch shared by all layers, (n[l], m)."""
-        return self._work[: self.layer_dims[l] * m].reshape(self.layer_dims[l], m)
+    def views(self, m: int) -> _Views:
+        """The buffers' arrays for a batch of m <= the allocated m examples (made once per m)."""
+        if m not in self._views:
+            dims = self.layer_dims
+            A, D, work = [None], [None], [None]
+            for l in range(1, len(dims)):
+                size = dims[l] * m
+                A.append(self._A[l - 1][:size].reshape(dims[l], m))
+                D.append(self._D[l % 2][:size].reshape(dims[l], m))
+                work.append(self._D[(l + 1) % 2][:size].reshape(dims[l], m))
+            self._views[m] = _Views(A, D, work, self._ones[:m])
+        return self._views[m]
 
 
 class _Optimizer:
@@ -90,20 +106,39 @@ class _Optimizer:
             raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
         self.name = name
         self.learning_rate, self.beta1, self.beta2, self.epsilon = (
-            learning_rate, beta1, beta2, epsilon,
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
         )
+        # gd's step is -α g: the loop folds α into dZ[L], so the gradients arrive as α g
+        self.gradient_scale = learning_rate if name == "gd" else 1.0
         self.t = 0
         zeros = {key: np.zeros_like(value) for key, value in parameters.items()}
         self.v = zeros if name != "gd" else {}
-        self.s = {key: np.zeros_like(value) for key, value in parameters.items()} if name == "adam" else {}
-        self.tmp = {key: np.empty_like(value) for key, value in parameters.items()} if name == "adam" else {}
+        self.s = (
+            {key: np.zeros_like(value) for key, value in parameters.items()}
+            if name == "adam"
+            else {}
+        )
+        self.tmp = (
+            {key: np.empty_like(value) for key, value in parameters.items()} if name != "gd" else {}
+        )
 
-    def step(self, param: Array, grad: Array, key: str) -> None:
-        """param -= the optimizer's step for grad (grad is overwritten)."""
+    def step(self, param: Array, grad: Array, key: str, decay: float = 0.0) -> None:
+        """param -= the step for the gradient grad + decay param (grad is overwritten).
+
+        `grad` arrives multiplied by `gradient_scale`; `decay` is the L2 term's λ / m.
+        """
         if self.name == "gd":
-            grad *= self.learning_rate
-            param -= grad
-        elif self.name == "momentum":
+            if decay:
+                param *= 1 - self.learning_rate * decay  # - α (λ / m) W
+            param -= grad  # - α dW
+            return
+        if decay:
+            np.multiply(param, decay, out=self.tmp[key])
+            grad += self.tmp[key]
+        if self.name == "momentum":
             v = self.v[key]
             v *= self.beta1
             grad *= 1 - self.beta1
@@ -131,15 +166,15 @@ class _Optimizer:
 
 
 def _forward_step(
-    X: Array, parameters: Parameters, activations: Sequence[str], buf: _Buffers, m: int
+    X: Array, parameters: Parameters, activations: Sequence[str], views: _Views
 ) -> Array:
-    """A[l] = g[l](W[l] A[l-1] + b[l]) for l = 1..L, in buf; returns AL (n[L], m)."""
+    """A[l] = g[l](W[l] A[l-1] + b[l]) for l = 1..L, in the buffers; returns AL (n[L], m)."""
     A_prev = X
     for l in range(1, len(activations) + 1):
-        Z = buf.A(l, m)
+        Z = views.A[l]
         np.matmul(parameters[f"W{l}"], A_prev, out=Z)  # (n_l, m)
         Z += parameters[f"b{l}"]
-        ACTIVATIONS[activations[l - 1]](Z, out=Z, work=buf.work(l, m))
+        ACTIVATIONS[activations[l - 1]](Z, out=Z, work=views.work[l])
         A_prev = Z
     return A_prev
 
@@ -150,40 +185,44 @@ def _backward_update_step(
     parameters: Parameters,
     activations: Sequence[str],
     buf: _Buffers,
-    m: int,
+    views: _Views,
     optimizer: _Optimizer,
     lambd: float,
 ) -> bool:
     """Backward pass from dZ[L] = (AL - Y) / m, updating each layer once its dA[l-1] is out.
 
+    With `gd`, dZ[L] and so every gradient below it also carry the factor α.
+
     Returns:
         True when the gradients are finite (checked on db[L] and db[1], which every NaN reaches).
     """
     L = len(activations)
-    dZ = buf.D(L, m)
-    np.subtract(buf.A(L, m), Y, out=dZ)
-    dZ *= 1 / m  # (n_L, m); the 1/m of every dW and db below
+    m = views.ones.shape[0]
+    dZ = views.D[L]
+    np.subtract(views.A[L], Y, out=dZ)
+    dZ *= optimizer.gradient_scale / m  # (n_L, m); the 1/m (and gd's α) of everything below
     optimizer.t += 1
     finite = True
     for l in range(L, 0, -1):
-        A_prev = X if l == 1 else buf.A(l - 1, m)
+        A_prev = X if l == 1 else views.A[l - 1]
         W, b, dW, db = parameters[f"W{l}"], parameters[f"b{l}"], buf.dW[l], buf.db[l]
-        np.matmul(dZ, A_prev.T, out=dW)
-        np.sum(dZ, axis=1, keepdims=True, out=db)
+        np.matmul(dZ, A_prev.T, out=dW)  # (n_l, n_{l-1}); A_prev.T goes to BLAS transposed
+        np.matmul(dZ, views.ones, out=buf.db_column[l])  # (n_l,), the row sums of dZ
         if l in (1, L):
             finite = finite and bool(np.isfinite(db).all())
-        if lambd:
-            dW += (lambd / m) * W
         if l > 1:
-            dA_prev = buf.D(l - 1, m)
-            np.matmul(W.T, dZ, out=dA_prev)  # (n_{l-1}, m), before W[l] changes
-            ACTIVATION_BACKWARD[activations[l - 2]](
-                dA_prev, buf.A(l - 1, m), out=dA_prev, work=buf.work(l - 1, m)
-            )
-            dZ = dA_prev
-        optimizer.step(W, dW, f"W{l}")
+            dZ = _dZ_prev(W, dZ, activations[l - 2], views, l - 1)
+        optimizer.step(W, dW, f"W{l}", lambd / m)
         optimizer.step(b, db, f"b{l}")
     return finite
+
+
+def _dZ_prev(W: Array, dZ: Array, activation: str, views: _Views, l: int) -> Array:
+    """dZ[l] = (W[l+1].T dZ[l+1]) * g'[l], in D[l]; W[l+1] must not have been updated yet."""
+    dA = views.D[l]
+    np.matmul(W.T, dZ, out=dA)  # (n_l, m)
+    # dZ[l+1] is dead now: its buffer is the scratch
+    return ACTIVATION_BACKWARD[activation](dA, views.A[l], out=dA, work=views.work[l])
 
 
 def _batches(m: int, size: int | None) -> list[tuple[int, int]]:
@@ -208,12 +247,14 @@ def train(
     rng: np.random.Generator | int | None = None,
     callback: Callback | None = None,
     cost_every: int = 100,
+    inplace: bool = False,
 ) -> TrainResult:
     """Learn W[l], b[l] by `num_iterations` passes of forward, backward and update.
 
     Args:
         X: (n_x, m), in the parameters' dtype. Y: (n[L], m), 0/1 (one-hot when n[L] > 1).
-        parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained).
+        parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained) unless
+            `inplace`.
         activations: one name per layer 1..L; the last is sigmoid or softmax.
         learning_rate: α > 0 (0 is allowed and changes nothing).
         num_iterations: passes over the training set.
@@ -224,6 +265,8 @@ def train(
         callback: called as `callback(iteration, cost)` at every recorded cost; returning
             True stops training after that iteration; an exception it raises propagates.
         cost_every: record the cost every `cost_every` iterations (and at the last one).
+        inplace: train the arrays of `parameters` themselves instead of a copy, so that a
+            callback holding that dict sees the current W and b (the estimator uses this).
 
     Returns:
         A `TrainResult` with the trained parameters and the recorded costs.
@@ -235,12 +278,13 @@ def train(
     activations = check_activations(activations, L)
     if num_iterations < 0 or cost_every < 1:
         raise ValueError("num_iterations must be >= 0 and cost_every >= 1")
-    params = {key: value.copy() for key, value in parameters.items()}
+    params = parameters if inplace else {key: value.copy() for key, value in parameters.items()}
     dtype = params["W1"].dtype
     m = X.shape[1]
     layer_dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
     batches = _batches(m, mini_batch_size)
     buf = _Buffers(layer_dims, batches[0][1] - batches[0][0], dtype)
+    views = {stop - start: buf.views(stop - start) for start, stop in batches}
     opt = _Optimizer(optimizer, params, learning_rate, beta1, beta2, epsilon)
     shuffled = (np.empty_like(X), np.empty_like(Y)) if len(batches) > 1 else (X, Y)
     generator = make_rng(rng)
@@ -252,10 +296,13 @@ def train(
             epoch_cost = 0.0
             for start, stop in batches:
                 Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
-                AL = _forward_step(Xb, params, activations, buf, mb)
+                AL = _forward_step(Xb, params, activations, views[mb])
                 if record:
-                    epoch_cost += compute_cost(AL, Yb) * mb / m + l2_cost(params, lambd, mb) * mb / m
-                if not _backward_update_step(Xb, Yb, params, activations, buf, mb, opt, lambd):
+                    epoch_cost += (
+                        compute_cost(AL, Yb) * mb / m + l2_cost(params, lambd, mb) * mb / m
+                    )
+                step = (Xb, Yb, params, activations, buf, views[mb], opt, lambd)
+                if not _backward_update_step(*step):
                     raise TrainingDiverged(i, float("nan"))
             if record:
                 if not np.isfinite(epoch_cost):

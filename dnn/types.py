@@ -32,7 +32,9 @@ class LayerCache(NamedTuple):
 def num_layers(parameters: Parameters) -> int:
     """Return L, the number of layers with parameters (output included)."""
     L = sum(1 for key in parameters if key.startswith("W"))
-    if L == 0 or any(f"W{l}" not in parameters or f"b{l}" not in parameters for l in range(1, L + 1)):
+    if L == 0 or any(
+        f"W{l}" not in parameters or f"b{l}" not in parameters for l in range(1, L + 1)
+    ):
         raise ValueError("parameters must hold W1..WL and b1..bL")
     return L
 

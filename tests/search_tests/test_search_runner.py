@@ -67,7 +67,8 @@ def test_seeded_study_is_reproducible_with_one_job(tmp_path):
 def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
     stream = io.StringIO()
     result = run_study(tiny_spec(tmp_path), load_moons, progress=stream)
-    lines = stream.getvalue().splitlines()
+    header, *lines = stream.getvalue().splitlines()
+    assert header.startswith("study 'tiny' on moons: 4 trials, 1 jobs") and "storage" in header
     assert len(lines) == 4 and lines[-1].startswith("[4/4]") and "best" in lines[-1] and "left" in lines[-1]
     assert result.n_counted == 4 and 0.5 < result.test_accuracy <= 1
     study = open_existing_study("tiny", result.storage)

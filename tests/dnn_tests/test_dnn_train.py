@@ -1,0 +1,404 @@
+"""The fast training loop `dnn.train` against the functional core and reference optimizers."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from dnn import (
+    HIDDEN_ACTIVATIONS,
+    TrainingDiverged,
+    backward,
+    compute_cost,
+    forward,
+    initialize_parameters,
+    train,
+    update_parameters,
+)
+
+LAYER_DIMS = [4, 5, 3]
+
+
+def toy_problem(output: str = "sigmoid", m: int = 12, seed: int = 0):
+    """A separable toy set X (4, m), Y (n[L], m) and parameters of [4, 5, 3, n[L]]."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((4, m))
+    if output == "sigmoid":
+        Y = (X[0] + 0.5 * X[1] > 0).astype(float)[np.newaxis, :]
+    else:
+        Y = np.eye(3)[:, np.argmax(rng.standard_normal((3, 4)) @ X, axis=0)]
+    parameters = initialize_parameters([*LAYER_DIMS, Y.shape[0]], init="xavier", seed=seed + 1)
+    return X, Y, parameters
+
+
+def copy_of(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: value.copy() for key, value in parameters.items()}
+
+
+def reference_train(
+    batches,
+    parameters,
+    activations,
+    *,
+    learning_rate,
+    num_iterations,
+    optimizer="gd",
+    beta1=0.9,
+    beta2=0.999,
+    epsilon=1e-8,
+    lambd=0.0,
+):
+    """The course's update rules, written out plainly; `batches` is the list of (X, Y) steps."""
+    params = copy_of(parameters)
+    v = {key: np.zeros_like(value) for key, value in params.items()}
+    s = {key: np.zeros_like(value) for key, value in params.items()}
+    t = 0
+    for _ in range(num_iterations):
+        for X, Y in batches:
+            AL, caches = forward(X, params, activations)
+            grads = backward(AL, Y, caches, lambd)
+            t += 1
+            if optimizer == "gd":
+                params = update_parameters(params, grads, learning_rate)
+                continue
+            for key in params:
+                g = grads[f"d{key}"]
+                v[key] = beta1 * v[key] + (1 - beta1) * g
+                if optimizer == "momentum":
+                    params[key] = params[key] - learning_rate * v[key]
+                    continue
+                s[key] = beta2 * s[key] + (1 - beta2) * g**2
+                v_corrected = v[key] / (1 - beta1**t)
+                s_corrected = s[key] / (1 - beta2**t)
+                params[key] = params[key] - learning_rate * v_corrected / (
+                    np.sqrt(s_corrected) + epsilon
+                )
+    return params
+
+
+def assert_parameters_close(actual, expected, rtol, atol) -> None:
+    assert sorted(actual) == sorted(expected)
+    for key in expected:
+        np.testing.assert_allclose(actual[key], expected[key], rtol=rtol, atol=atol, err_msg=key)
+
+
+# -- the fast loop computes what the functional core computes ----------------------------------
+
+
+@pytest.mark.parametrize("lambd", [0.0, 0.8])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+def test_one_gd_iteration_equals_forward_backward_update(hidden, output, lambd) -> None:
+    X, Y, parameters = toy_problem(output)
+    activations = [hidden, hidden, output]
+    AL, caches = forward(X, parameters, activations)
+    expected = update_parameters(parameters, backward(AL, Y, caches, lambd), learning_rate=0.3)
+    result = train(X, Y, parameters, activations, learning_rate=0.3, num_iterations=1, lambd=lambd)
+    assert_parameters_close(result.parameters, expected, rtol=1e-12, atol=1e-15)
+    # the recorded cost is that of the parameters before the update
+    assert result.costs == [(0, pytest.approx(compute_cost(AL, Y, parameters, lambd), rel=1e-12))]
+
+
+@pytest.mark.parametrize("lambd", [0.0, 0.8])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_optimizers_equal_the_reference_over_several_iterations(optimizer, lambd) -> None:
+    X, Y, parameters = toy_problem("softmax")
+    activations = ["leaky_relu", "tanh", "softmax"]
+    kwargs = {"learning_rate": 0.05, "num_iterations": 6, "optimizer": optimizer, "lambd": lambd}
+    kwargs.update(beta1=0.8, beta2=0.95, epsilon=1e-6)
+    expected = reference_train([(X, Y)], parameters, activations, **kwargs)
+    result = train(X, Y, parameters, activations, cost_every=1, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    assert [i for i, _ in result.costs] == list(range(6))
+    # every recorded cost is the cost before that iteration's update
+    before_last = reference_train(
+        [(X, Y)], parameters, activations, **{**kwargs, "num_iterations": 5}
+    )
+    AL, _ = forward(X, before_last, activations)
+    assert result.costs[-1][1] == pytest.approx(compute_cost(AL, Y, before_last, lambd), rel=1e-10)
+
+
+def test_momentum_and_adam_really_differ_from_gd() -> None:
+    """Guards the reference test above against optimizers that all fall back to plain gd."""
+    X, Y, parameters = toy_problem()
+    activations = ["tanh", "tanh", "sigmoid"]
+    results = {
+        name: train(
+            X, Y, parameters, activations, learning_rate=0.05, num_iterations=3, optimizer=name
+        ).parameters["W1"]
+        for name in ("gd", "momentum", "adam")
+    }
+    assert not np.allclose(results["gd"], results["momentum"], rtol=1e-6, atol=0)
+    assert not np.allclose(results["gd"], results["adam"], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(optimizer) -> None:
+    """m = 5 copies of one example in batches of 2, 2, 1: whatever the shuffle, an epoch is
+    three steps, on 2, 2 and 1 copies, each averaged over its own batch size."""
+    X1, Y1, parameters = toy_problem(m=1)
+    X, Y = np.repeat(X1, 5, axis=1), np.repeat(Y1, 5, axis=1)
+    activations = ["relu", "sigmoid", "sigmoid"]
+    kwargs = {"learning_rate": 0.1, "num_iterations": 2, "optimizer": optimizer}
+    steps = [(X[:, :2], Y[:, :2]), (X[:, :2], Y[:, :2]), (X[:, :1], Y[:, :1])]
+    expected = reference_train(steps, parameters, activations, **kwargs)
+    result = train(X, Y, parameters, activations, mini_batch_size=2, rng=0, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    one_step_per_epoch = reference_train([(X, Y)], parameters, activations, **kwargs)
+    assert not np.allclose(result.parameters["W1"], one_step_per_epoch["W1"], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_mini_batch_size_at_least_m_is_full_batch(optimizer) -> None:
+    X, Y, parameters = toy_problem(m=12)
+    activations = ["relu", "tanh", "sigmoid"]
+    kwargs = {"learning_rate": 0.1, "num_iterations": 7, "optimizer": optimizer, "cost_every": 2}
+    full = train(X, Y, parameters, activations, **kwargs)
+    for size in (12, 13, 1000):
+        batched = train(X, Y, parameters, activations, mini_batch_size=size, rng=size, **kwargs)
+        for key in full.parameters:
+            np.testing.assert_array_equal(batched.parameters[key], full.parameters[key])
+        assert batched.costs == full.costs
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_cost_falls_with_mini_batches(optimizer) -> None:
+    X, Y, parameters = toy_problem(m=200, seed=4)
+    lr = 0.01 if optimizer == "adam" else 0.1
+    result = train(
+        X,
+        Y,
+        parameters,
+        ["relu", "relu", "sigmoid"],
+        learning_rate=lr,
+        num_iterations=30,
+        optimizer=optimizer,
+        mini_batch_size=32,
+        rng=0,
+        cost_every=1,
+    )
+    costs = [cost for _, cost in result.costs]
+    assert len(costs) == 30
+    assert costs[-1] < 0.5 * costs[0]
+    assert costs[-1] == min(costs) or costs[-1] < 1.05 * min(costs)
+
+
+def test_xor_is_learned_by_a_two_layer_tanh_network() -> None:
+    X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    parameters = initialize_parameters([2, 4, 1], init="xavier", seed=0)
+    activations = ["tanh", "sigmoid"]
+    AL0, _ = forward(X, parameters, activations)
+    assert ((AL0 > 0.5) != Y).any()  # not solved by the initialization
+    result = train(X, Y, parameters, activations, learning_rate=1.0, num_iterations=2000)
+    AL, _ = forward(X, result.parameters, activations)
+    np.testing.assert_array_equal(AL > 0.5, Y == 1)
+    assert result.costs[-1][1] < 0.01
+
+
+# -- reproducibility, dtypes, inputs left alone ------------------------------------------------
+
+
+def test_same_seed_is_bit_identical_and_another_seed_differs() -> None:
+    X, Y, _ = toy_problem(m=40)
+
+    def run(init_seed: int, shuffle_seed: int):
+        parameters = initialize_parameters([4, 5, 3, 1], seed=init_seed)
+        return train(
+            X,
+            Y,
+            parameters,
+            ["relu", "tanh", "sigmoid"],
+            learning_rate=0.01,
+            num_iterations=5,
+            optimizer="adam",
+            mini_batch_size=8,
+            rng=np.random.default_rng(shuffle_seed),
+            cost_every=1,
+        )
+
+    first, again = run(0, 0), run(0, 0)
+    for key in first.parameters:
+        np.testing.assert_array_equal(first.parameters[key], again.parameters[key])
+    assert first.costs == again.costs
+    for other in (run(1, 0), run(0, 1)):  # another initialization, another shuffle
+        assert not np.array_equal(first.parameters["W1"], other.parameters["W1"])
+        assert first.costs != other.costs
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_float32_stays_float32_and_agrees_with_float64(optimizer) -> None:
+    X, Y, _ = toy_problem("softmax", m=30)
+    activations = ["relu", "sigmoid", "softmax"]
+    runs = {}
+    for dtype in ("float32", "float64"):
+        parameters = initialize_parameters([4, 5, 3, 3], seed=2, dtype=dtype)
+        runs[dtype] = train(
+            X.astype(dtype),
+            Y.astype(dtype),
+            parameters,
+            activations,
+            learning_rate=0.05,
+            num_iterations=5,
+            optimizer=optimizer,
+            mini_batch_size=10,
+            rng=3,
+            lambd=0.1,
+            cost_every=1,
+        )
+    for key, value in runs["float32"].parameters.items():
+        assert value.dtype == np.float32, key
+        np.testing.assert_allclose(value, runs["float64"].parameters[key], rtol=1e-3, atol=1e-4)
+    costs32 = [cost for _, cost in runs["float32"].costs]
+    costs64 = [cost for _, cost in runs["float64"].costs]
+    np.testing.assert_allclose(costs32, costs64, rtol=1e-5)
+
+
+def test_train_leaves_its_arguments_alone() -> None:
+    X, Y, parameters = toy_problem()
+    X0, Y0, before = X.copy(), Y.copy(), copy_of(parameters)
+    result = train(
+        X,
+        Y,
+        parameters,
+        ["tanh", "tanh", "sigmoid"],
+        learning_rate=0.5,
+        num_iterations=3,
+        optimizer="adam",
+        mini_batch_size=5,
+        rng=0,
+    )
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+    for key in before:
+        np.testing.assert_array_equal(parameters[key], before[key])
+        assert result.parameters[key] is not parameters[key]
+    assert not np.array_equal(result.parameters["W1"], before["W1"])
+
+
+def test_zero_iterations_return_the_starting_parameters() -> None:
+    X, Y, parameters = toy_problem()
+    result = train(
+        X, Y, parameters, ["relu", "relu", "sigmoid"], learning_rate=0.1, num_iterations=0
+    )
+    assert result.costs == [] and result.iterations == 0 and not result.stopped_early
+    for key in parameters:
+        np.testing.assert_array_equal(result.parameters[key], parameters[key])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"optimizer": "nesterov"}, "nesterov"),
+        ({"num_iterations": -1}, "num_iterations"),
+        ({"cost_every": 0}, "cost_every"),
+    ],
+)
+def test_train_rejects_bad_arguments(kwargs, match) -> None:
+    X, Y, parameters = toy_problem()
+    arguments = {"learning_rate": 0.1, "num_iterations": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        train(X, Y, parameters, ["relu", "relu", "sigmoid"], **arguments)
+
+
+# -- callback and divergence -------------------------------------------------------------------
+
+
+def test_costs_are_recorded_every_cost_every_and_at_the_last_iteration() -> None:
+    X, Y, parameters = toy_problem()
+    seen = []
+    result = train(
+        X,
+        Y,
+        parameters,
+        ["relu", "relu", "sigmoid"],
+        learning_rate=0.1,
+        num_iterations=23,
+        cost_every=5,
+        callback=lambda i, cost: seen.append((i, cost)),
+    )
+    assert [i for i, _ in result.costs] == [0, 5, 10, 15, 20, 22]
+    assert seen == result.costs
+    assert result.iterations == 23 and not result.stopped_early
+
+
+def test_callback_returning_true_stops_early() -> None:
+    X, Y, parameters = toy_problem()
+    result = train(
+        X,
+        Y,
+        parameters,
+        ["relu", "relu", "sigmoid"],
+        learning_rate=0.1,
+        num_iterations=100,
+        cost_every=5,
+        callback=lambda i, cost: i >= 10,
+    )
+    assert result.stopped_early
+    assert result.iterations == 11
+    assert [i for i, _ in result.costs] == [0, 5, 10]
+    resumed_from_scratch = train(
+        X, Y, parameters, ["relu", "relu", "sigmoid"], learning_rate=0.1, num_iterations=11
+    )
+    for key in parameters:
+        np.testing.assert_array_equal(result.parameters[key], resumed_from_scratch.parameters[key])
+
+
+def test_an_exception_in_the_callback_propagates() -> None:
+    class PrunedError(Exception):
+        pass
+
+    def callback(iteration: int, cost: float) -> None:
+        if iteration == 4:
+            raise PrunedError(iteration)
+
+    X, Y, parameters = toy_problem()
+    with pytest.raises(PrunedError):
+        train(
+            X,
+            Y,
+            parameters,
+            ["relu", "relu", "sigmoid"],
+            learning_rate=0.1,
+            num_iterations=50,
+            cost_every=2,
+            callback=callback,
+        )
+
+
+@pytest.mark.parametrize("cost_every", [1, 1000])
+def test_training_diverged_on_a_huge_learning_rate(cost_every: int) -> None:
+    """Raised by the cost check (cost_every = 1) and by the gradient check alone (1000)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 20))
+    Y = (X[:1] > 0).astype(float)
+    parameters = initialize_parameters([3, 5, 5, 1], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # divergence is reported, not warned about
+        with pytest.raises(TrainingDiverged) as caught:
+            train(
+                X,
+                Y,
+                parameters,
+                ["linear", "linear", "sigmoid"],
+                learning_rate=1e6,
+                num_iterations=200,
+                cost_every=cost_every,
+            )
+    assert isinstance(caught.value, FloatingPointError)
+    # it blows up within a few iterations (5 with this seed) and is reported right then, not
+    # at the next recorded cost (iteration 199 when cost_every = 1000)
+    assert 0 < caught.value.iteration < 20
+    assert "diverged" in str(caught.value)
+    sane = train(
+        X,
+        Y,
+        parameters,
+        ["linear", "linear", "sigmoid"],
+        learning_rate=0.01,
+        num_iterations=200,
+        cost_every=cost_every,
+    )
+    assert np.isfinite(sane.costs[-1][1])
