@@ -1,0 +1,357 @@
+"""Write a study's report (or a comparison of studies) as files: md, self-contained html, csv, png.
+
+A report is first a list of blocks (headings, text, tables, figures), then rendered twice:
+as Markdown beside its PNG files, and as one HTML file with the figures embedded as base64
+data URIs, readable offline. Reports read the storage only; they never train.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from reports import figures as fig
+from reports import tables as tab
+from reports.load import StudyData, StudyInfo, load_study_data, space_entry
+
+RUNS_DIR = Path("runs")
+DPI = 100
+
+INTRO = """\
+**Parameters** are the numbers the network learns: the weights W[l] and biases b[l] of each
+layer l. Training sets them, inside each trial, by gradient descent: forward propagation
+computes the cost J, backward propagation its gradients dW[l] and db[l], and every iteration
+moves W[l] := W[l] - α dW[l] (and b[l] likewise). Nobody picks them by hand.
+
+**Hyperparameters** are the choices that decide how the parameters are learned and how many
+there are: the learning rate α, the number of iterations, the number of hidden layers L - 1,
+the units n[l] and activation g[l] of each layer, the optimizer, the mini-batch size, the
+regularization λ and the initialization. They are chosen outside training, before it starts,
+by the search: the sampler proposes one combination per trial, a network is trained with it,
+and its validation score guides the next proposals, while the pruner stops unpromising trials
+early. Each trial is one turn of the loop idea, code, experiment.
+
+Trials are compared on the validation set; the test set scores the best trial once, at the
+end, so that its accuracy is not flattered by the search."""
+
+CAPTIONS = {
+    "optimization_history": "Each complete trial's value and the best value so far.",
+    "learning_curves": "Cost and validation metric against the iteration: the best trials, "
+    "and pruned trials in gray (stopped early by the pruner).",
+    "importance": "How much each tuned hyperparameter explains the value (Optuna's default "
+    "evaluator).",
+    "parallel_coordinates": "Every complete trial across the tuned hyperparameters, each axis "
+    "scaled to [0, 1], colored by its value.",
+    "learning_rate": "The learning rate α against the value (log axis).",
+    "accuracy_vs_parameters": "Validation accuracy against the number of learned parameters, "
+    "colored by depth: deep and narrow against shallow and wide.",
+    "best_so_far": "Best value so far of each study against wall time since its first trial.",
+}
+
+
+class Block(NamedTuple):
+    """One piece of a report: `heading`, `text`, `table` (a DataFrame) or `figure` (a file name)."""
+
+    kind: str
+    text: str = ""
+    frame: pd.DataFrame | None = None
+    image: bytes = b""
+
+
+# Cells and tables -----------------------------------------------------------------------------
+
+
+def format_cell(value: Any) -> str:
+    """A table cell as text: NaN empty, whole floats as integers, other floats to 4 digits."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):
+            return ""
+        if float(value).is_integer() and abs(value) < 1e12:
+            return str(int(value))
+        return f"{value:.4g}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell formatted as text (the same in Markdown and HTML)."""
+    return frame.astype(object).map(format_cell) if not frame.empty else frame.astype(str)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    shown = display_frame(frame)
+    rows = [list(map(str, shown.columns)), ["---"] * len(shown.columns)]
+    rows += [[cell.replace("|", "\\|") for cell in row] for row in shown.itertuples(index=False)]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    table = display_frame(frame).to_html(index=False, border=0, classes="table", escape=True)
+    return f'<div class="scroll">{table}</div>'
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts as JSON text, so a CSV cell reads back unambiguously."""
+
+    def cell(value: Any) -> Any:
+        return json.dumps(value) if isinstance(value, list | tuple | dict) else value
+
+    return frame.astype(object).map(cell) if not frame.empty else frame
+
+
+# Rendering ------------------------------------------------------------------------------------
+
+
+def render_markdown(title: str, blocks: Iterable[Block]) -> str:
+    parts = [f"# {title}"]
+    for block in blocks:
+        if block.kind == "heading":
+            parts.append(f"## {block.text}")
+        elif block.kind == "text":
+            parts.append(block.text)
+        elif block.kind == "table" and block.frame is not None:
+            parts.append(markdown_table(block.frame) if not block.frame.empty else "(no rows)")
+        elif block.kind == "figure":
+            parts.append(f"![{block.text}]({block.text}.png)\n\n*{CAPTIONS.get(block.text, '')}*")
+    return "\n\n".join(parts) + "\n"
+
+
+def inline_markup(text: str, mark: str, tag: str) -> str:
+    """`mark`-delimited spans of `text` wrapped in <tag> (text already escaped)."""
+    pieces = text.split(mark)
+    return "".join(f"<{tag}>{p}</{tag}>" if i % 2 else p for i, p in enumerate(pieces))
+
+
+def html_text(text: str) -> str:
+    """Paragraphs of plain text with Markdown's `**bold**` and `code`, escaped."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        escaped = html.escape(" ".join(paragraph.split()))
+        paragraphs.append(inline_markup(inline_markup(escaped, "**", "strong"), "`", "code"))
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+table.table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+table.table th, table.table td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
+table.table th { background: #f0f0f0; }
+div.scroll { overflow-x: auto; }
+figure { margin: 1em 0 2em; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+"""
+
+
+def render_html(title: str, blocks: Iterable[Block]) -> str:
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    for block in blocks:
+        if block.kind == "heading":
+            parts.append(f"<h2>{html.escape(block.text)}</h2>")
+        elif block.kind == "text":
+            parts.append(html_text(block.text))
+        elif block.kind == "table" and block.frame is not None:
+            parts.append(html_table(block.frame) if not block.frame.empty else "<p>(no rows)</p>")
+        elif block.kind == "figure":
+            data = base64.b64encode(block.image).decode("ascii")
+            caption = html.escape(CAPTIONS.get(block.text, ""))
+            parts.append(
+                f'<figure id="{block.text}"><img alt="{block.text}" '
+                f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
+            )
+    body = "\n".join(parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def png_bytes(figure: Figure) -> bytes:
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+# Figures --------------------------------------------------------------------------------------
+
+FigureRecipe = tuple[str, Callable[[], Any], Callable[[Any], Figure]]
+
+
+def figure_blocks(recipes: Sequence[FigureRecipe]) -> list[Block]:
+    """A figure block per recipe whose plot data is not empty, else a line saying why not."""
+    blocks = []
+    for name, compute, draw in recipes:
+        data = compute()
+        if data.empty:
+            blocks.append(Block("text", f"{name.replace('_', ' ')}: no data yet, figure omitted."))
+        else:
+            blocks.append(Block("figure", name, image=png_bytes(draw(data))))
+    return blocks
+
+
+def study_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[FigureRecipe]:
+    info, trials, curves = data
+    direction, metric = info.direction, info.metric
+    return [
+        (
+            "optimization_history",
+            lambda: fig.history_data(trials, direction, metric),
+            fig.plot_history,
+        ),
+        (
+            "learning_curves",
+            lambda: fig.curves_data(curves, trials, direction, metric),
+            fig.plot_curves,
+        ),
+        ("importance", lambda: fig.importance_data(hyperparameters), fig.plot_importance),
+        ("parallel_coordinates", lambda: fig.parallel_data(trials, metric), fig.plot_parallel),
+        ("learning_rate", lambda: fig.learning_rate_data(trials, metric), fig.plot_learning_rate),
+        ("accuracy_vs_parameters", lambda: fig.parameters_data(trials), fig.plot_parameters),
+    ]
+
+
+# Writing --------------------------------------------------------------------------------------
+
+
+def write_files(out: Path, title: str, blocks: list[Block], csvs: dict[str, pd.DataFrame]) -> Path:
+    """Write the CSVs, the PNGs, report.md and report.html into `out`; return `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in csvs.items():
+        csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
+    for block in blocks:
+        if block.kind == "figure":
+            (out / f"{block.text}.png").write_bytes(block.image)
+    (out / "report.md").write_text(render_markdown(title, blocks), encoding="utf-8")
+    (out / "report.html").write_text(render_html(title, blocks), encoding="utf-8")
+    return out
+
+
+def overview(info: StudyInfo) -> str:
+    """One paragraph: data set, metric, sampler, pruner, and what was tuned or held fixed."""
+    spec, space = info.spec, info.spec.get("space", {})
+    tuned = [k for k, v in space.items() if space_entry(v)[0] != "fixed"]
+    fixed = [k for k, v in space.items() if space_entry(v)[0] == "fixed"]
+    return (
+        f"Data set `{spec.get('dataset', '?')}`, {info.direction} the validation {info.metric}"
+        f"{' (and the number of parameters: Pareto)' if info.pareto else ''}; sampler "
+        f"`{spec.get('sampler', '?')}`, pruner `{spec.get('pruner', '?')}`, "
+        f"{spec.get('n_trials', '?')} trials per run. Tuned: {', '.join(tuned) or 'none'}. "
+        f"Held fixed: {', '.join(fixed) or 'none'}. Storage: `{info.storage}`."
+    )
+
+
+def learned_text(learned: pd.DataFrame) -> str:
+    if learned.empty:
+        return "No complete trial yet: no network has learned anything to show."
+    total = int(learned["n_parameters"].iloc[-1])
+    return (
+        f"The best network has L = {len(learned) - 1} layers with parameters and learned "
+        f"{total} numbers: for each layer, W[l] of shape (n[l], n[l-1]) and b[l] of shape "
+        "(n[l], 1), that is n[l] (n[l-1] + 1) parameters."
+    )
+
+
+def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
+    """The tables of one study's report, by CSV name."""
+    info, trials, curves = data
+    return {
+        "summary": tab.summary_table(trials, info),
+        "hyperparameters": tab.hyperparameter_table(trials, info),
+        "learned_parameters": tab.learned_parameters_table(trials, info),
+        "trials": trials,
+        "learning_curves": curves,
+    }
+
+
+def study_blocks(data: StudyData, tables: dict[str, pd.DataFrame]) -> list[Block]:
+    """The blocks of one study's report: overview, the two kinds of numbers, tables, figures."""
+    learned = tables["learned_parameters"]
+    return [
+        Block("heading", "Parameters and hyperparameters"),
+        Block("text", INTRO),
+        Block("heading", "The study"),
+        Block("text", overview(data.info)),
+        Block("table", frame=tables["summary"]),
+        Block("heading", "Hyperparameters: chosen by the search"),
+        Block("table", frame=tables["hyperparameters"]),
+        Block("heading", "Parameters: what the best network learned"),
+        Block("text", learned_text(learned)),
+        Block("table", frame=learned),
+        Block("heading", "Figures"),
+        *figure_blocks(study_recipes(data, tables["hyperparameters"])),
+        Block("heading", "Trials"),
+        Block("table", frame=tab.trials_table(data.trials)),
+    ]
+
+
+def write_report(name: str, storage: str | None = None, out_dir: str | Path | None = None) -> Path:
+    """Write the report of study `name` into `out_dir` (default `runs/<name>/report`).
+
+    Files: report.md, report.html (self-contained), summary.csv, hyperparameters.csv,
+    learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data.
+
+    Raises:
+        search.StorageError: there is no such study.
+    """
+    data = load_study_data(name, storage)
+    out = Path(out_dir) if out_dir is not None else RUNS_DIR / name / "report"
+    tables = study_tables(data)
+    return write_files(out, f"Study {name}", study_blocks(data, tables), tables)
+
+
+def compare_blocks(studies: Sequence[StudyData]) -> tuple[list[Block], dict[str, pd.DataFrame]]:
+    """The blocks of a comparison and the tables written as CSV."""
+    comparison = tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies])
+    best = tab.best_values_table(
+        {s.info.name: tab.hyperparameter_table(s.trials, s.info) for s in studies}
+    )
+    trials = {s.info.name: s.trials for s in studies}
+    directions = {s.info.name: s.info.direction for s in studies}
+    metrics = {s.info.name: s.info.metric for s in studies}
+    recipe = (
+        "best_so_far",
+        lambda: fig.compare_data(trials, directions, metrics),
+        fig.plot_compare,
+    )
+    blocks = [
+        Block("heading", "Parameters and hyperparameters"),
+        Block("text", INTRO),
+        Block("heading", "Studies side by side"),
+        Block("table", frame=comparison),
+        Block("heading", "Best hyperparameters of each study"),
+        Block("table", frame=best),
+        Block("heading", "Figures"),
+        *figure_blocks([recipe]),
+    ]
+    return blocks, {"comparison": comparison, "best_hyperparameters": best}
+
+
+def write_comparison(
+    names: Sequence[str], storage: str | None = None, out_dir: str | Path | None = None
+) -> Path:
+    """Write a comparison of studies `names` into `out_dir` (default `runs/compare/<a>_vs_<b>`).
+
+    Files: report.md, report.html (self-contained), comparison.csv, best_hyperparameters.csv,
+    best_so_far.png. Without `storage`, each study is read from its own default journal file.
+
+    Raises:
+        search.StorageError: one of the studies does not exist.
+    """
+    unique = list(dict.fromkeys(names))
+    studies = [load_study_data(name, storage) for name in unique]
+    out = Path(out_dir) if out_dir is not None else RUNS_DIR / "compare" / "_vs_".join(unique)
+    blocks, csvs = compare_blocks(studies)
+    return write_files(out, f"Comparison: {', '.join(unique)}", blocks, csvs)

@@ -1,0 +1,223 @@
+"""Small stored studies built by hand (no training): trials carry the objective's user attrs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+import search
+from dnn import count_parameters
+from reports import StudyInfo, write_comparison, write_report
+
+N_X = 4
+START = dt.datetime(2025, 1, 1, 12, 0, 0)
+SPACE = {
+    "learning_rate": {"low": 1e-3, "high": 1.0, "log": True},
+    "num_iterations": 200,
+    "n_hidden": {"low": 1, "high": 3},
+    "n_units": {"low": 4, "high": 32, "log": True},
+    "activation": ["relu", "tanh"],
+    "optimizer": "adam",
+}
+DISTRIBUTIONS = {
+    "learning_rate": FloatDistribution(1e-3, 1.0, log=True),
+    "n_hidden": IntDistribution(1, 3),
+    "n_units": IntDistribution(4, 32, log=True),
+    "activation": CategoricalDistribution(["relu", "tanh"]),
+}
+# (state, learning rate, hidden units, activation, validation accuracy)
+TRIALS = [
+    (TrialState.COMPLETE, 0.01, [8], "relu", 0.80),
+    (TrialState.COMPLETE, 0.1, [16, 8], "tanh", 0.92),
+    (TrialState.PRUNED, 0.5, [4, 4, 4], "relu", 0.55),
+    (TrialState.COMPLETE, 0.05, [32, 16, 8], "relu", 0.88),
+    (TrialState.FAIL, 0.9, [4], "tanh", math.nan),
+    (TrialState.COMPLETE, 0.003, [8, 8], "tanh", 0.70),
+]
+
+
+def spec_dict(name: str, **overrides: Any) -> dict[str, Any]:
+    raw = {"name": name, "dataset": "toy", "n_trials": 6, "space": SPACE, **overrides}
+    return search.StudySpec.from_dict(raw).to_dict()
+
+
+def trial_of(
+    state: TrialState,
+    lr: float,
+    hidden: list[int],
+    activation: str,
+    accuracy: float,
+    when: dt.datetime,
+) -> optuna.trial.FrozenTrial:
+    """A trial as `search.Objective` leaves it, with the user attrs it writes."""
+    layer_dims = [N_X, *hidden, 1]
+    params: dict[str, Any] = {"n_hidden": len(hidden)}
+    params.update({f"n_{k}": n for k, n in enumerate(hidden, start=1)})
+    params.update({"activation": activation, "learning_rate": lr})
+    distributions = {
+        name: DISTRIBUTIONS["n_units" if name.startswith("n_") and name != "n_hidden" else name]
+        for name in params
+    }
+    hyperparameters = {
+        "hidden_layers": hidden,
+        "activation": activation,
+        "learning_rate": lr,
+        "num_iterations": 200,
+        "optimizer": "adam",
+        "mini_batch_size": None,
+        "lambd": 0.0,
+        "init": "he",
+        "seed": 1,
+        "normalize": True,
+    }
+    iterations = [0, 50, 100, 150] if state != TrialState.PRUNED else [0, 50]
+    curve = {
+        "iteration": iterations,
+        "cost": [0.7 / (1 + i / 50) for i in iterations],
+        "val_metric": [
+            0.5 + (0.0 if math.isnan(accuracy) else accuracy - 0.5) * i / 150 for i in iterations
+        ],
+    }
+    attrs: dict[str, Any] = {
+        "hyperparameters": hyperparameters,
+        "layer_dims": layer_dims,
+        "n_parameters": count_parameters(layer_dims),
+        "seed": 1,
+        "learning_curve": curve,
+        "wall_time": 1.5,
+    }
+    if state == TrialState.COMPLETE:
+        activations = [activation] * len(hidden) + ["sigmoid"]
+        attrs.update(
+            {
+                "train_accuracy": min(accuracy + 0.05, 1.0),
+                "val_accuracy": accuracy,
+                "train_cost": 0.3,
+                "val_cost": 0.4,
+                "activations": activations,
+            }
+        )
+    elif state == TrialState.PRUNED:
+        attrs["pruned_at"] = 50
+    else:
+        attrs["fail_reason"] = "diverged: cost became nan at iteration 50"
+    trial = optuna.trial.create_trial(
+        state=state,
+        value=accuracy if state == TrialState.COMPLETE else None,
+        params=params,
+        distributions=distributions,
+        user_attrs=attrs,
+        intermediate_values={50: 0.6} if state == TrialState.PRUNED else None,
+    )
+    trial.datetime_start = when
+    trial.datetime_complete = when + dt.timedelta(seconds=2)
+    return trial
+
+
+def build_study(storage: str, name: str, rows: list[tuple], **overrides: Any) -> optuna.Study:
+    backend = search.open_storage(storage)
+    spec = spec_dict(name, **overrides)
+    study = optuna.create_study(
+        storage=backend, study_name=name, directions=search.StudySpec.from_dict(spec).directions
+    )
+    study.set_user_attr("spec", spec)
+    study.set_user_attr("target_trials", len(rows))
+    for k, row in enumerate(rows):
+        study.add_trial(trial_of(*row, when=START + dt.timedelta(seconds=3 * k)))
+    best = search.best_trial(study)
+    if best is not None:
+        study.set_user_attr("best_test", {"trial": best.number, "test_accuracy": 0.9})
+    return study
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> str:
+    return str(tmp_path / "journal.log")
+
+
+@pytest.fixture
+def make_study(journal: str) -> Callable[..., optuna.Study]:
+    """make_study(name, rows=TRIALS, **spec overrides): a study in the test's journal file."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def make(name: str = "toy", rows: list[tuple] | None = None, **overrides: Any) -> optuna.Study:
+        return build_study(journal, name, TRIALS if rows is None else rows, **overrides)
+
+    return make
+
+
+def hand_row(
+    number: int, state: str, value: float, lr: float, hidden: list[int], **extra: Any
+) -> dict:
+    """One row of a trials table as `reports.load` makes it, written by hand."""
+    layer_dims = [N_X, *hidden, 1]
+    start = pd.Timestamp(START) + pd.Timedelta(seconds=10 * number)
+    row = {
+        "number": number,
+        "state": state,
+        "value": value,
+        "params_learning_rate": lr,
+        "params_num_iterations": 200,
+        "params_n_hidden": len(hidden),
+        "params_n_1": hidden[0] if hidden else math.nan,
+        "params_n_2": hidden[1] if len(hidden) > 1 else math.nan,
+        "params_activation": "relu",
+        "params_optimizer": "adam",
+        "train_accuracy": value,
+        "val_accuracy": value,
+        "n_parameters": count_parameters(layer_dims),
+        "wall_time": 4.0,
+        "pruned_at": math.nan,
+        "fail_reason": math.nan,
+        "layer_dims": layer_dims,
+        "activations": ["relu"] * len(hidden) + ["sigmoid"],
+        "datetime_start": start,
+        "datetime_complete": start + pd.Timedelta(seconds=5),
+    }
+    return {**row, **extra}
+
+
+@pytest.fixture
+def hand_made() -> tuple[pd.DataFrame, StudyInfo]:
+    """Four trials by hand: complete (best is trial 1, [4, 5, 4, 1]), pruned, failed, complete."""
+    rows = [
+        hand_row(0, "COMPLETE", 0.80, 0.01, [6]),
+        hand_row(1, "COMPLETE", 0.95, 0.1, [5, 4]),
+        hand_row(2, "PRUNED", math.nan, 0.5, [7, 7], pruned_at=50, val_accuracy=math.nan),
+        hand_row(3, "FAIL", math.nan, 0.9, [4], fail_reason="diverged: nan", val_accuracy=math.nan),
+        hand_row(4, "COMPLETE", 0.70, 0.003, [8]),
+    ]
+    info = StudyInfo(
+        name="hand",
+        spec=spec_dict("hand", space={**SPACE, "n_hidden": {"low": 1, "high": 2}}),
+        best_test={"trial": 1, "test_accuracy": 0.91},
+        directions=("maximize",),
+    )
+    return pd.DataFrame(rows), info
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials),
+    that of a study without complete trials, and a comparison of three studies."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    root = tmp_path_factory.mktemp("reports")
+    journal = str(root / "journal.log")
+    build_study(journal, "toy", TRIALS)
+    build_study(journal, "toy_random", TRIALS[:4], sampler="random")
+    build_study(journal, "none_complete", [row for row in TRIALS if row[0] != TrialState.COMPLETE])
+    return {
+        "journal": Path(journal),
+        "toy": write_report("toy", journal, root / "toy"),
+        "none": write_report("none_complete", journal, root / "none"),
+        "compare": write_comparison(["toy", "toy_random", "none_complete"], journal, root / "cmp"),
+    }

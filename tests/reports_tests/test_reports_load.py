@@ -1,0 +1,97 @@
+"""reports.load: a stored study read back as one row per trial (built by hand, never trained)."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+
+import search
+from reports import load_study_data
+
+
+def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
+    make_study("toy")
+    info, trials, curves = load_study_data("toy", journal)
+    assert trials["number"].tolist() == list(range(6))
+    assert trials["state"].tolist() == [
+        "COMPLETE",
+        "COMPLETE",
+        "PRUNED",
+        "COMPLETE",
+        "FAIL",
+        "COMPLETE",
+    ]
+    expected = [
+        "learning_rate",
+        "num_iterations",
+        "n_hidden",
+        "n_1",
+        "n_2",
+        "n_3",
+        "activation",
+        "optimizer",
+        "mini_batch_size",
+        "lambd",
+        "init",
+    ]
+    assert [c.removeprefix("params_") for c in trials if c.startswith("params_")] == expected
+    for column in (
+        "train_accuracy",
+        "val_accuracy",
+        "wall_time",
+        "n_parameters",
+        "pruned_at",
+        "fail_reason",
+        "datetime_start",
+        "datetime_complete",
+        "value",
+    ):
+        assert column in trials
+
+
+def test_not_applicable_parameters_are_nan_and_fixed_ones_come_from_the_spec(make_study, journal):
+    make_study("toy")
+    trials = load_study_data("toy", journal).trials.set_index("number")
+    assert trials.loc[1, "params_n_hidden"] == 2 and trials.loc[1, "params_n_2"] == 8
+    assert math.isnan(trials.loc[1, "params_n_3"])
+    assert math.isnan(trials.loc[0, "params_n_2"])
+    assert (trials["params_optimizer"] == "adam").all()
+    assert (trials["params_num_iterations"] == 200).all()
+    assert (trials["params_mini_batch_size"] == "full").all()
+
+
+def test_values_scores_pruning_and_failure(make_study, journal):
+    make_study("toy")
+    info, trials, curves = load_study_data("toy", journal)
+    rows = trials.set_index("number")
+    assert rows.loc[1, "value"] == pytest.approx(0.92)
+    assert rows.loc[1, "n_parameters"] == 4 * 16 + 16 + 16 * 8 + 8 + 8 + 1
+    assert rows.loc[2, "pruned_at"] == 50 and math.isnan(rows.loc[2, "value"])
+    assert rows.loc[4, "fail_reason"].startswith("diverged")
+    assert set(curves.columns) == {"number", "state", "iteration", "cost", "val_metric"}
+    assert curves.groupby("number").size().to_dict() == {0: 4, 1: 4, 2: 2, 3: 4, 4: 4, 5: 4}
+
+
+def test_study_info(make_study, journal):
+    make_study("toy")
+    info = load_study_data("toy", journal).info
+    assert info.name == "toy" and info.directions == ("maximize",) and info.metric == "accuracy"
+    assert info.spec["dataset"] == "toy" and info.best_test == {"trial": 1, "test_accuracy": 0.9}
+    assert info.target_trials == 6
+
+
+def test_reads_a_running_study(make_study, journal):
+    study = make_study("toy")
+    running = study.ask()
+    running.suggest_float("learning_rate", 1e-3, 1.0, log=True)
+    trials = load_study_data("toy", journal).trials
+    assert trials["state"].tolist()[-1] == "RUNNING"
+    assert study.get_trials()[-1].state == optuna.trial.TrialState.RUNNING
+
+
+def test_missing_study_raises_storage_error(make_study, journal):
+    make_study("toy")
+    with pytest.raises(search.StorageError, match="no study named 'nope'"):
+        load_study_data("nope", journal)
