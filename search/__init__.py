@@ -1,7 +1,7 @@
 """search: the Optuna study layer that tunes `dnn.DeepNetwork`'s hyperparameters.
 
 >>> from search import StudySpec, run_study, best_config
->>> spec = StudySpec.from_dict({"name": "demo", "dataset": "digits", "n_trials": 20})  # doctest: +SKIP
+>>> spec = StudySpec.from_dict({"name": "demo", "dataset": "digits"})  # doctest: +SKIP
 >>> run_study(spec, load_data)                    # doctest: +SKIP  (load_data(spec) -> X, y)
 >>> best_config("demo").build().fit(X, y)         # doctest: +SKIP
 """
@@ -12,7 +12,7 @@ from search.objective import Objective, counts_toward_total, sample_hyperparamet
 from search.runner import (
     Progress,
     RunResult,
-    StudyMismatch,
+    StudyMismatchError,
     count_trials,
     create_study,
     fail_dead_trials,
@@ -21,8 +21,8 @@ from search.runner import (
     storage_url,
     work,
 )
-from search.samplers import make_pruner, make_sampler
-from search.spec import SAMPLERS, PRUNERS, SearchSpace, SpecError, StudySpec
+from search.samplers import make_pruner, make_sampler  # noqa: F401 - public helpers
+from search.spec import PRUNERS, SAMPLERS, SearchSpace, SpecError, StudySpec
 from search.storage import StorageError, default_storage, open_storage, redact
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "SpecError",
     "Splits",
     "StorageError",
-    "StudyMismatch",
+    "StudyMismatchError",
     "StudySpec",
     "best_config",
     "best_trial",

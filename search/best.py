@@ -23,7 +23,9 @@ from search.storage import StorageError, default_storage, open_storage
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     """The best complete trial; for a Pareto study, the front's best in the first objective."""
-    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.values]
+    complete = [
+        t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.values
+    ]
     if not complete:
         return None
     if len(study.directions) == 1:
@@ -91,7 +93,9 @@ class BestConfig:
     def load_network(self) -> DeepNetwork:
         """The best trial's trained network (its learned W and b), without retraining."""
         if self.params_path is None or not Path(self.params_path).exists():
-            raise FileNotFoundError(f"no saved parameters for trial {self.trial_number} at {self.params_path}")
+            raise FileNotFoundError(
+                f"no saved parameters for trial {self.trial_number} at {self.params_path}"
+            )
         return DeepNetwork.load(self.params_path)
 
     def to_python(self) -> str:

@@ -22,33 +22,37 @@ class Splits(NamedTuple):
     y_test: np.ndarray
 
 
-def check_data(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def check_data(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return X as a 2-d float array and y as 1-d, or raise ValueError naming the problem."""
-    X = np.asarray(X)
+    x = np.asarray(x)
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must be a non-empty 2-d array (examples by features), got shape {X.shape}")
-    if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(f"y must be 1-d with one label per row of X ({len(X)}), got shape {y.shape}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"X must be numeric, got dtype {X.dtype}")
-    X = X.astype(np.float64)
-    if not np.isfinite(X).all():
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(
+            f"X must be a non-empty 2-d array (examples by features), got shape {x.shape}"
+        )
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(
+            f"y must be 1-d with one label per row of x ({len(x)}), got shape {y.shape}"
+        )
+    if not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"X must be numeric, got dtype {x.dtype}")
+    x = x.astype(np.float64)
+    if not np.isfinite(x).all():
         raise ValueError("X contains NaN or infinite values")
     if len(np.unique(y)) < 2:
         raise ValueError("y has a single class; need at least 2 classes")
-    return X, y
+    return x, y
 
 
 def stratified_split(
-    X: np.ndarray, y: np.ndarray, validation_fraction: float, test_fraction: float, seed: int
+    x: np.ndarray, y: np.ndarray, validation_fraction: float, test_fraction: float, seed: int
 ) -> Splits:
     """Split every class in the same proportions, after a seeded shuffle.
 
     Each class keeps at least one example in train; a class with few examples may be
     missing from validation or test.
     """
-    X, y = check_data(X, y)
+    x, y = check_data(x, y)
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]
     for label in np.unique(y):
@@ -62,4 +66,4 @@ def stratified_split(
     train, val, test = (rng.permutation(np.concatenate(p)) for p in parts)
     if len(val) == 0 or len(test) == 0:
         raise ValueError(f"data set too small to split: {len(y)} examples")
-    return Splits(X[train], y[train], X[val], y[val], X[test], y[test])
+    return Splits(x[train], y[train], x[val], y[val], x[test], y[test])

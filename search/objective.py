@@ -52,9 +52,14 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
     """The `DeepNetwork` arguments of one trial; `n_1..n_{L-1}` exist only up to `n_hidden`."""
     space = spec.space
     n_hidden = int(suggest(trial, "n_hidden", space["n_hidden"]))
-    hidden = [int(suggest(trial, f"n_{l}", space["n_units"])) for l in range(1, n_hidden + 1)]
+    hidden = [
+        int(suggest(trial, f"n_{layer}", space["n_units"])) for layer in range(1, n_hidden + 1)
+    ]
     if spec.per_layer_activation:
-        activation: Any = [suggest(trial, f"activation_{l}", space["activation"]) for l in range(1, n_hidden + 1)]
+        activation: Any = [
+            suggest(trial, f"activation_{layer}", space["activation"])
+            for layer in range(1, n_hidden + 1)
+        ]
     else:
         activation = suggest(trial, "activation", space["activation"]) if n_hidden else "relu"
     batch = suggest(trial, "mini_batch_size", space["mini_batch_size"])
@@ -70,6 +75,15 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,
     }
+
+
+def accuracy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    """Share of rows whose predicted class is y: `DeepNetwork.predict`'s rule on probabilities."""
+    if len(classes) == 2:
+        predicted = classes[(proba[:, 1] > 0.5).astype(int)]
+    else:
+        predicted = classes[np.argmax(proba, axis=1)]
+    return float(np.mean(predicted == y))
 
 
 def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
@@ -99,11 +113,18 @@ class Objective:
         n_out = 1 if len(self.classes) == 2 else len(self.classes)
         layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
         n_parameters = count_parameters(layer_dims)
-        for key, value in (("hyperparameters", hp), ("layer_dims", layer_dims),
-                           ("n_parameters", n_parameters), ("seed", hp["seed"])):  # fmt: skip
+        for key, value in (
+            ("hyperparameters", hp),
+            ("layer_dims", layer_dims),
+            ("n_parameters", n_parameters),
+            ("seed", hp["seed"]),
+        ):
             trial.set_user_attr(key, value)
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
-            trial.set_user_attr("pruned_reason", f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}")
+            trial.set_user_attr(
+                "pruned_reason",
+                f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}",
+            )
             raise optuna.TrialPruned()
         return self._train(trial, hp, n_parameters)
 
@@ -137,10 +158,11 @@ class Objective:
         trial.set_user_attr("params_path", str(net.save(path)))
         return (value, float(n_parameters)) if self.spec.pareto else value
 
-    def _metric(self, net: DeepNetwork, X: np.ndarray, y: np.ndarray) -> float:
+    def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
+        proba = net.predict_proba(x)
         if self.spec.metric == "accuracy":
-            return float(net.score(X, y))
-        return cross_entropy(net.predict_proba(X), y, net.classes_)
+            return accuracy(proba, y, net.classes_)
+        return cross_entropy(proba, y, net.classes_)
 
     def _reporter(self, trial: optuna.Trial, net: DeepNetwork, curve: dict[str, list]):  # noqa: ANN202
         s = self.splits
@@ -160,12 +182,11 @@ class Objective:
 
     def _record_scores(self, trial: optuna.Trial, net: DeepNetwork) -> float:
         s = self.splits
-        scores = {
-            "train_accuracy": float(net.score(s.X_train, s.y_train)),
-            "val_accuracy": float(net.score(s.X_val, s.y_val)),
-            "train_cost": cross_entropy(net.predict_proba(s.X_train), s.y_train, net.classes_),
-            "val_cost": cross_entropy(net.predict_proba(s.X_val), s.y_val, net.classes_),
-        }
+        scores = {}
+        for split, x, y in (("train", s.X_train, s.y_train), ("val", s.X_val, s.y_val)):
+            proba = net.predict_proba(x)
+            scores[f"{split}_accuracy"] = accuracy(proba, y, net.classes_)
+            scores[f"{split}_cost"] = cross_entropy(proba, y, net.classes_)
         for key, value in scores.items():
             trial.set_user_attr(key, value)
         return scores["val_accuracy"] if self.spec.metric == "accuracy" else scores["val_cost"]
@@ -199,4 +220,3 @@ def surplus(trial: optuna.Trial) -> bool:
         return False
     trials = trial.study.get_trials(deepcopy=False)
     return sum(1 for t in trials if t.number < trial.number and is_live(t)) >= target
-

@@ -22,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
@@ -32,6 +33,8 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
 
+from dnn import DeepNetwork
+from search.best import best_trial, load_trained
 from search.data import Splits, stratified_split
 from search.objective import Objective, counts_toward_total, is_live
 from search.samplers import make_pruner, make_sampler
@@ -45,16 +48,26 @@ from search.storage import (
     has_heartbeat,
     open_storage,
     redact,
-    requeue,
 )
 
 DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
 MAX_RESTARTS = 3
-COMPARED_KEYS = ("dataset", "target", "space", "per_layer_activation", "metric", "pareto",
-                 "validation_fraction", "test_fraction", "seed", "report_every", "max_parameters")  # fmt: skip
+COMPARED_KEYS = (
+    "dataset",
+    "target",
+    "space",
+    "per_layer_activation",
+    "metric",
+    "pareto",
+    "validation_fraction",
+    "test_fraction",
+    "seed",
+    "report_every",
+    "max_parameters",
+)
 
 
-class StudyMismatch(SpecError):
+class StudyMismatchError(SpecError):
     """A study of that name exists with a different definition."""
 
 
@@ -93,7 +106,9 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
     sampler, pruner = make_sampler(spec, 0), make_pruner(spec)
     if spec.name in optuna.study.get_all_study_names(storage):
         # Resume: check the stored definition before writing anything.
-        study = optuna.load_study(study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner)
+        study = optuna.load_study(
+            study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner
+        )
         _check_same_definition(spec, study)
         if "spec" in study.user_attrs:
             _store_heartbeat(study, heartbeat)
@@ -107,9 +122,17 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
         load_if_exists=True,
     )
     if "spec" not in study.user_attrs:
-        study.set_user_attr("spec", spec.to_dict())
+        study.set_user_attr("spec", _stored_spec(spec))
     _store_heartbeat(study, heartbeat)
     return study
+
+
+def _stored_spec(spec: StudySpec) -> dict:
+    """The spec as stored with the study: its storage URL without the password."""
+    data = spec.to_dict()
+    if "storage" in data:
+        data["storage"] = redact(data["storage"])
+    return data
 
 
 def _store_heartbeat(study: optuna.Study, heartbeat: Heartbeat | None) -> None:
@@ -127,7 +150,7 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     current = spec.to_dict()
     for key in COMPARED_KEYS:
         if stored.get(key) != current.get(key):
-            raise StudyMismatch(
+            raise StudyMismatchError(
                 f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
                 "use another --study-name to start a new study"
             )
@@ -152,8 +175,8 @@ def count_trials(study: optuna.Study) -> int:
 
 
 def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
-    X, y = load_data(spec)
-    return stratified_split(X, y, spec.validation_fraction, spec.test_fraction, spec.seed)
+    x, y = load_data(spec)
+    return stratified_split(x, y, spec.validation_fraction, spec.test_fraction, spec.seed)
 
 
 def work(
@@ -194,7 +217,7 @@ def work(
 
 
 def _next_step(study: optuna.Study) -> str:
-    """`run` a trial, `wait` for the RUNNING trials of other workers, or `stop`: the study is full."""
+    """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
     fail_stale_trials(study)
     target = study.user_attrs.get("target_trials")
     trials = study.get_trials(deepcopy=False)
@@ -208,9 +231,13 @@ def _next_step(study: optuna.Study) -> str:
 
 
 def _worker_process(
-    spec: StudySpec, load_data: DataLoader, worker: int, threads: int, deadline: float | None,
+    spec: StudySpec,
+    load_data: DataLoader,
+    worker: int,
+    threads: int,
+    deadline: float | None,
     progress: Progress | None,
-) -> int:  # fmt: skip
+) -> int:
     with threadpool_limits(limits=threads):
         return work(spec, load_data, worker, deadline=deadline, progress=progress)
 
@@ -218,7 +245,7 @@ def _worker_process(
 def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -> list[int]:
     """Mark RUNNING trials of dead processes on this host as FAIL; returns their numbers.
 
-    On a storage with heartbeats each is also re-queued, as a stale trial would be.
+    They are not re-queued: a fresh trial takes each one's place in the study's total.
     """
     host = socket.gethostname()
     failed = []
@@ -232,7 +259,6 @@ def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -
         except UpdateFinishedTrialError:
             continue  # another worker's heartbeat check failed it first
         failed.append(trial.number)
-        requeue(study, trial)
     return failed
 
 
@@ -278,9 +304,12 @@ def run_study(
 
 
 def _run_workers(
-    spec: StudySpec, load_data: DataLoader, study: optuna.Study, deadline: float | None,
+    spec: StudySpec,
+    load_data: DataLoader,
+    study: optuna.Study,
+    deadline: float | None,
     printer: Progress | None,
-) -> None:  # fmt: skip
+) -> None:
     if spec.n_jobs == 1:
         work(spec, load_data, 0, deadline=deadline, progress=printer)
         return
@@ -288,30 +317,41 @@ def _run_workers(
     for attempt in range(MAX_RESTARTS + 1):
         try:
             Parallel(n_jobs=spec.n_jobs, backend="loky")(
-                delayed(_worker_process)(spec, load_data, w + attempt * spec.n_jobs, threads, deadline, printer)
+                delayed(_worker_process)(
+                    spec, load_data, w + attempt * spec.n_jobs, threads, deadline, printer
+                )
                 for w in range(spec.n_jobs)
             )
         except TerminatedWorkerError:
             lost = fail_dead_trials(study)
             if printer is not None:
-                printer.say(f"a worker process died; trials {lost} marked failed, restarting workers")
+                printer.say(
+                    f"a worker process died; trials {lost} marked failed, restarting workers"
+                )
         target = study.user_attrs["target_trials"]
         if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
             return
         fail_dead_trials(study)
 
 
-def finish(spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_time: float) -> RunResult:
-    """Score the best trial on the test split (once) and store it as a study attribute."""
-    from search.best import best_trial, load_trained
-
+def finish(
+    spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_time: float
+) -> RunResult:
+    """Score the best trial on the test split (once per best trial) and store it with the study."""
     trial = best_trial(study)
     test_accuracy = None
-    if trial is not None and "params_path" in trial.user_attrs:
-        splits = prepare_splits(spec, load_data)
-        net = load_trained(trial)
-        test_accuracy = float(net.score(splits.X_test, splits.y_test))
-        study.set_user_attr("best_test", {"trial": trial.number, "test_accuracy": test_accuracy})
+    if trial is not None:
+        stored = study.user_attrs.get("best_test", {})
+        if stored.get("trial") == trial.number:
+            test_accuracy = stored["test_accuracy"]
+        else:
+            splits = prepare_splits(spec, load_data)
+            test_accuracy = float(
+                trained_network(trial, splits).score(splits.X_test, splits.y_test)
+            )
+            study.set_user_attr(
+                "best_test", {"trial": trial.number, "test_accuracy": test_accuracy}
+            )
     return RunResult(
         study_name=spec.name,
         storage=storage_url(spec),
@@ -321,6 +361,15 @@ def finish(spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_tim
         test_accuracy=test_accuracy,
         wall_time=wall_time,
     )
+
+
+def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetwork:
+    """A complete trial's network: its saved `.npz`, or, when that file is on another
+    machine, retrained from its record (bit-identical: same hyperparameters, seed and split)."""
+    path = trial.user_attrs.get("params_path")
+    if path is not None and Path(path).exists():
+        return load_trained(trial)
+    return DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
 
 
 class Progress:
@@ -353,8 +402,9 @@ class Progress:
         value = f"{trial.values[0]:.4f}" if trial.values else "-"
         best = _best_text(study)
         self.say(
-            f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] trial {trial.number:<4} "
-            f"{trial.state.name:<8} {value:<7} best {best}  elapsed {_clock(elapsed)}  left ~{_clock(eta)}"
+            f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] "
+            f"trial {trial.number:<4} {trial.state.name:<8} {value:<7} best {best}  "
+            f"elapsed {_clock(elapsed)}  left ~{_clock(eta)}"
         )
 
     def say(self, text: str) -> None:
@@ -362,8 +412,6 @@ class Progress:
 
 
 def _best_text(study: optuna.Study) -> str:
-    from search.best import best_trial
-
     trial = best_trial(study)
     return "-" if trial is None else f"{trial.values[0]:.4f} (trial {trial.number})"
 

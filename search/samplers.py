@@ -11,15 +11,17 @@ from search.spec import Choice, Fixed, Range, SpecError, StudySpec
 def grid_space(spec: StudySpec) -> dict[str, list]:
     """Every tuned trial parameter with its list of values, for the grid sampler."""
     space = spec.space
-    values = {key: _grid_values(entry) for key, entry in space.entries if not isinstance(entry, Fixed)}
+    values = {
+        key: _grid_values(entry) for key, entry in space.entries if not isinstance(entry, Fixed)
+    }
     max_hidden = space.max_hidden()
     units = values.pop("n_units", None)
     activation = values.pop("activation", None)
-    for l in range(1, max_hidden + 1):
+    for layer in range(1, max_hidden + 1):
         if units is not None:
-            values[f"n_{l}"] = units
+            values[f"n_{layer}"] = units
         if activation is not None and spec.per_layer_activation:
-            values[f"activation_{l}"] = activation
+            values[f"activation_{layer}"] = activation
     if activation is not None and not spec.per_layer_activation:
         values["activation"] = activation
     return values
@@ -59,7 +61,9 @@ def _require(module: str, sampler: str) -> None:
     try:
         __import__(module)
     except ImportError:
-        raise SpecError(f"sampler: {sampler!r} needs the package {module!r} (pip install {module})") from None
+        raise SpecError(
+            f"sampler: {sampler!r} needs the package {module!r} (pip install {module})"
+        ) from None
 
 
 def make_pruner(spec: StudySpec) -> optuna.pruners.BasePruner:
@@ -71,5 +75,7 @@ def make_pruner(spec: StudySpec) -> optuna.pruners.BasePruner:
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=every, reduction_factor=3)
     if spec.pruner == "hyperband":
         max_iterations = int(spec.space.bounds("num_iterations")[1])
-        return optuna.pruners.HyperbandPruner(min_resource=every, max_resource=max(max_iterations, every))
+        return optuna.pruners.HyperbandPruner(
+            min_resource=every, max_resource=max(max_iterations, every)
+        )
     return optuna.pruners.NopPruner()

@@ -113,7 +113,9 @@ def _check_value(key: str, value: Any) -> Any:
         return value
     if kind == "choice":
         if value not in choices:
-            raise SpecError(f"space.{key}: unknown value {value!r}; choose from {', '.join(choices)}")
+            raise SpecError(
+                f"space.{key}: unknown value {value!r}; choose from {', '.join(choices)}"
+            )
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SpecError(f"space.{key}: expected a number, got {value!r}")
@@ -133,7 +135,9 @@ def _parse_range(key: str, table: Mapping[str, Any]) -> Range:
         raise SpecError(f"space.{key}: takes a value or a list of values, not a range")
     unknown = set(table) - {"low", "high", "log", "step"}
     for bad in sorted(unknown):
-        raise SpecError(f"space.{key}.{bad}: unknown key{suggest_key(bad, ['low', 'high', 'log', 'step'])}")
+        raise SpecError(
+            f"space.{key}.{bad}: unknown key{suggest_key(bad, ['low', 'high', 'log', 'step'])}"
+        )
     for bound in ("low", "high"):
         if bound not in table:
             raise SpecError(f"space.{key}.{bound}: missing (a range needs low and high)")
@@ -275,8 +279,14 @@ class StudySpec:
     def validated(self) -> StudySpec:
         """Return self if every field is valid, else raise SpecError naming the field."""
         _check_type("name", self.name, str)
-        if not self.name or any(c in self.name for c in "/\\\n\t") or self.name.strip() != self.name:
-            raise SpecError(f"name: {self.name!r} is not a valid study name (no slashes or spaces at the ends)")
+        if (
+            not self.name
+            or any(c in self.name for c in "/\\\n\t")
+            or self.name.strip() != self.name
+        ):
+            raise SpecError(
+                f"name: {self.name!r} is not a valid study name (no slashes or spaces at the ends)"
+            )
         _check_type("dataset", self.dataset, str)
         _check_type("target", self.target, str)
         _check_type("description", self.description, str)
@@ -292,7 +302,9 @@ class StudySpec:
         if self.max_parameters is not None:
             _check_int("max_parameters", self.max_parameters, 1)
         if self.timeout is not None and (
-            isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float) or self.timeout <= 0
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or self.timeout <= 0
         ):
             raise SpecError(f"timeout: must be a positive number of seconds, got {self.timeout!r}")
         for key in ("validation_fraction", "test_fraction"):
@@ -320,7 +332,10 @@ def _check_type(key: str, value: Any, kind: type) -> None:
 
 def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise SpecError(f"{key}: unknown value {value!r}{suggest_key(str(value), choices)}; choose from {', '.join(choices)}")
+        raise SpecError(
+            f"{key}: unknown value {value!r}{suggest_key(str(value), choices)}; "
+            f"choose from {', '.join(choices)}"
+        )
 
 
 def _check_int(key: str, value: Any, lowest: int) -> None:

@@ -5,28 +5,63 @@ that any number of processes on this machine may write at once (it locks), and t
 optuna-dashboard opens as it is. A URL is passed through: `sqlite:///...`,
 `postgresql+psycopg2://...` (an RDB storage, with heartbeats so that trials of dead workers
 are failed and retried), or a path to a journal file.
+
+Workers started together on an empty database race to create Optuna's tables; the losers of
+that race try again after a short pause instead of failing.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import socket
+import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import optuna
-from optuna.storages import JournalStorage, RDBStorage, RetryFailedTrialCallback
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+from search.journal import JournalFile
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
-HEARTBEAT_INTERVAL = 10
-GRACE_PERIOD = 30
 MAX_RETRY = 3
+SCHEMA_ATTEMPTS = 6
+# Concurrent CREATE TABLE / CREATE TYPE on an empty database: the losers see these.
+SCHEMA_RACE = (IntegrityError, ProgrammingError)
 
 
 class StorageError(RuntimeError):
     """The storage cannot be opened or reached; the message is one line, without password."""
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The heartbeat of trials in an RDB storage: how often they say they are alive.
+
+    A RUNNING trial silent for longer than `grace_period` seconds is failed and re-queued.
+    Every worker of a study must agree on both values (a shorter grace period elsewhere fails
+    healthy trials), so `search.create_study` stores them with the study and workers read them.
+    """
+
+    interval: int = 10
+    grace_period: int = 30
+
+    def __post_init__(self) -> None:
+        if self.interval < 1:
+            raise ValueError(f"heartbeat interval must be >= 1 second, got {self.interval}")
+        if self.grace_period <= self.interval:
+            raise ValueError(
+                f"heartbeat grace period ({self.grace_period} s) must exceed its interval "
+                f"({self.interval} s), or healthy trials are failed"
+            )
+
+
+DEFAULT_HEARTBEAT = Heartbeat()
 
 
 def redact(url: str) -> str:
@@ -44,46 +79,72 @@ def is_rdb(url: str) -> bool:
 
 
 def artifacts_dir(storage: str, study_name: str) -> Path:
-    """Folder for a study's files (learned parameters): beside a journal file, else `runs/<name>`."""
+    """Folder of a study's files (learned parameters): beside its journal, else `runs/<name>`."""
     if not is_rdb(storage) and Path(storage).name == "journal.log":
         return Path(storage).parent
     return RUNS_DIR / study_name
 
 
-def open_storage(url: str, *, create: bool = True) -> optuna.storages.BaseStorage:
-    """Open a storage URL or journal path; raise StorageError (one line) when it cannot be."""
+def open_storage(
+    url: str, *, create: bool = True, heartbeat: Heartbeat = DEFAULT_HEARTBEAT
+) -> optuna.storages.BaseStorage:
+    """Open a storage URL or journal path; raise StorageError (one line) when it cannot be.
+
+    Args:
+        url: an RDB URL (`postgresql+psycopg2://user:password@host:port/db`, `sqlite:///...`)
+            or the path of a journal file.
+        create: create a missing journal file (RDB tables are always created when missing).
+        heartbeat: the heartbeat of RDB storages other than SQLite.
+    """
     if is_rdb(url):
-        return _open_rdb(url)
+        return _open_rdb(url, heartbeat)
     path = Path(url)
     if not path.exists() and not create:
         raise StorageError(f"no study storage at {url} (run a study first, or pass --storage)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(JournalFile(str(path)))
     except OSError as error:
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
 
-def _open_rdb(url: str) -> RDBStorage:
+def _open_rdb(url: str, heartbeat: Heartbeat) -> RDBStorage:
     parts = urlsplit(url)
-    where = f"{parts.hostname or 'localhost'}:{parts.port or 'default port'}"
     if parts.scheme.startswith("postgresql"):
         _check_reachable(parts.hostname or "localhost", parts.port or 5432)
-    try:
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            return _rdb_storage(url, heartbeat)
+        except SCHEMA_RACE as error:
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise _open_error(url, error) from None
+            time.sleep(0.05 * 2**attempt * (1 + random.random()))
+        except Exception as error:  # noqa: BLE001 - SQLAlchemy/driver errors: report one line
+            raise _open_error(url, error) from None
+    raise AssertionError("unreachable")
+
+
+def _rdb_storage(url: str, heartbeat: Heartbeat) -> RDBStorage:
+    if url.startswith("sqlite"):
+        return RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return RDBStorage(
             url,
             engine_kwargs=_engine_kwargs(url),
-            heartbeat_interval=HEARTBEAT_INTERVAL if not url.startswith("sqlite") else None,
-            grace_period=GRACE_PERIOD if not url.startswith("sqlite") else None,
-            failed_trial_callback=RetryFailedTrialCallback(max_retry=MAX_RETRY)
-            if not url.startswith("sqlite")
-            else None,
+            heartbeat_interval=heartbeat.interval,
+            grace_period=heartbeat.grace_period,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
         )
-    except Exception as error:  # noqa: BLE001 - SQLAlchemy/driver errors: report one line
-        message = redact(str(error).splitlines()[0]) if str(error) else type(error).__name__
-        if parts.password:
-            message = message.replace(parts.password, "***")
-        raise StorageError(f"cannot open storage {redact(url)} ({where}): {message}") from None
+
+
+def _open_error(url: str, error: Exception) -> StorageError:
+    parts = urlsplit(url)
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 'default port'}"
+    message = redact(str(error).splitlines()[0]) if str(error) else type(error).__name__
+    if parts.password:
+        message = message.replace(parts.password, "***")
+    return StorageError(f"cannot open storage {redact(url)} ({where}): {message}")
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -99,3 +160,17 @@ def _check_reachable(host: str, port: int) -> None:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise StorageError(f"cannot reach PostgreSQL at {host}:{port}: {reason}") from None
+
+
+def has_heartbeat(storage: optuna.storages.BaseStorage) -> bool:
+    """True when running trials in this storage send heartbeats (RDB, other than SQLite)."""
+    interval = getattr(storage, "get_heartbeat_interval", None)
+    return interval is not None and interval() is not None
+
+
+def fail_stale_trials(study: optuna.Study) -> None:
+    """Fail the RUNNING trials whose heartbeat stopped, and re-queue them (as WAITING)."""
+    if has_heartbeat(study._storage):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)

@@ -7,9 +7,9 @@ expected error is printed as one line on stderr (`dnnsearch: error: ...`), exit 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,10 +17,12 @@ import optuna
 
 import reports
 from search import (
+    Progress,
     SpecError,
     StorageError,
     StudySpec,
     best_config,
+    count_trials,
     open_existing_study,
     redact,
     run_study,
@@ -47,7 +49,8 @@ class Parser(argparse.ArgumentParser):
 
 
 EXAMPLES = {
-    "run": "examples:\n  dnnsearch run digits\n  dnnsearch run my_study.toml --trials 100 --jobs 2\n"
+    "run": "examples:\n  dnnsearch run digits\n"
+    "  dnnsearch run my_study.toml --trials 100 --jobs 2\n"
     "  dnnsearch run digits --long          # ten minutes, many more trials\n"
     "  dnnsearch run digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
     "worker": "example:\n  dnnsearch worker digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
@@ -59,25 +62,48 @@ EXAMPLES = {
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="dnnsearch", description="Tune a deep network's hyperparameters and understand the result.")
+    parser = Parser(
+        prog="dnnsearch",
+        description="Tune a deep network's hyperparameters and understand the result.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
 
     def command(name: str, help_text: str) -> Parser:
         return commands.add_parser(
-            name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
-        )  # fmt: skip
+        )
 
     run = command("run", "run (or resume) a study: a built-in name or a TOML file")
     run.add_argument("study", metavar="STUDY")
-    run.add_argument("--trials", type=_positive_int, help="number of trials to add (default: the study's n_trials)")
-    run.add_argument("--jobs", type=_positive_int, help="worker processes (default: the study's n_jobs)")
-    run.add_argument("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
+    run.add_argument(
+        "--trials",
+        type=_positive_int,
+        help="number of trials to add (default: the study's n_trials)",
+    )
+    run.add_argument(
+        "--jobs", type=_positive_int, help="worker processes (default: the study's n_jobs)"
+    )
+    run.add_argument(
+        "--storage", help="storage URL or journal file (default: runs/NAME/journal.log)"
+    )
     run.add_argument("--study-name", help="store the study under this name")
     run.add_argument("--seed", type=_non_negative_int, help="sampler and weight seed")
-    run.add_argument("--timeout", type=_positive_float, metavar="SECONDS", help="stop starting trials after this long")
-    run.add_argument("--long", action="store_true", help=f"a long search: {LONG_TRIALS} trials or {LONG_TIMEOUT:.0f} s")
+    run.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="stop starting trials after this long",
+    )
+    run.add_argument(
+        "--long",
+        action="store_true",
+        help=f"a long search: {LONG_TRIALS} trials or {LONG_TIMEOUT:.0f} s",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
 
     worker = command("worker", "join a stored study as one more worker (any machine)")
@@ -98,7 +124,9 @@ def build_parser() -> Parser:
 
     compare = command("compare", "compare several studies side by side")
     compare.add_argument("names", metavar="NAME", nargs="+")
-    compare.add_argument("--storage", help="storage of all the studies (default: each one's own file)")
+    compare.add_argument(
+        "--storage", help="storage of all the studies (default: each one's own file)"
+    )
     compare.add_argument("--out", type=Path, help="output folder (default: runs/compare)")
 
     command("studies", "list the built-in studies")
@@ -131,8 +159,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     changes: dict = {}
     if args.long:
         changes.update(n_trials=LONG_TRIALS, timeout=LONG_TIMEOUT)
-    for key, value in (("n_trials", args.trials), ("n_jobs", args.jobs), ("storage", args.storage),
-                       ("name", args.study_name), ("seed", args.seed), ("timeout", args.timeout)):  # fmt: skip
+    for key, value in (
+        ("n_trials", args.trials),
+        ("n_jobs", args.jobs),
+        ("storage", args.storage),
+        ("name", args.study_name),
+        ("seed", args.seed),
+        ("timeout", args.timeout),
+    ):
         if value is not None:
             changes[key] = value
     spec = spec.replace(**changes)
@@ -145,15 +179,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
     if result.best_trial is None:
-        return f"study {spec.name!r}: no complete trial ({result.n_counted} trials) in {result.wall_time:.1f} s; storage {where}"
+        return (
+            f"study {spec.name!r}: no complete trial ({result.n_counted} trials) "
+            f"in {result.wall_time:.1f} s; storage {where}"
+        )
     config = best_config(spec.name, spec.storage)
+    hp = config.hyperparameters
     test = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "n/a"
     lines = [
-        f"best trial {result.best_trial}: validation {spec.metric} {result.best_value:.4f}, test accuracy {test}",
-        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), activation {config.activation}",
+        f"best trial {result.best_trial}: validation {spec.metric} {result.best_value:.4f}, "
+        f"test accuracy {test}",
+        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
+        f"activation {config.activation}",
         f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
-        f"optimizer {config.hyperparameters['optimizer']}, mini_batch_size {config.hyperparameters['mini_batch_size']}, "
-        f"lambd {config.hyperparameters['lambd']:.3g}",
+        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
+        f"lambd {hp['lambd']:.3g}",
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
         f"next: dnnsearch report {spec.name}{_storage_flag(spec.storage)}   "
         f"dnnsearch best {spec.name}{_storage_flag(spec.storage)} --format python",
@@ -173,9 +213,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     spec = parse_stored_spec(stored).replace(storage=args.storage)
     load_dataset(spec)
     index = os.getpid() % 100_000 + 1  # a distinct sampler seed per worker
-    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=None)
+    progress = None if args.quiet else _worker_progress(study, spec)
+    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=progress)
     print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
     return 0
+
+
+def _worker_progress(study: optuna.Study, spec: StudySpec) -> Progress | None:
+    """Progress lines counting every worker's trials toward what the study still lacks."""
+    done = count_trials(study)
+    left = study.user_attrs.get("target_trials", done + spec.n_trials) - done
+    if left < 1:
+        return None
+    return Progress(spec.replace(n_trials=left), done, time.time(), sys.stderr)
 
 
 def parse_stored_spec(stored: dict) -> StudySpec:

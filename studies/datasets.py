@@ -22,29 +22,29 @@ class DataError(ValueError):
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8x8 handwritten digits: 1,797 examples, 64 features, 10 classes."""
-    X, y = sk.load_digits(return_X_y=True)
-    return X.astype(np.float64), y
+    x, y = sk.load_digits(return_X_y=True)
+    return x.astype(np.float64), y
 
 
 def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's Wisconsin breast cancer set: 569 examples, 30 features, 2 classes."""
-    X, y = sk.load_breast_cancer(return_X_y=True)
-    return X, y
+    x, y = sk.load_breast_cancer(return_X_y=True)
+    return x, y
 
 
 def planar(m: int = 400, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The course's two-class 'flower': m points in the plane on the petals of a rose curve."""
     rng = np.random.default_rng(seed)
     n = m // 2
-    X = np.zeros((2 * n, 2))
+    x = np.zeros((2 * n, 2))
     y = np.zeros(2 * n, dtype=int)
     for j in range(2):
         index = slice(n * j, n * (j + 1))
         t = np.linspace(j * 3.12, (j + 1) * 3.12, n) + rng.standard_normal(n) * 0.2
         r = 4 * np.sin(4 * t) + rng.standard_normal(n) * 0.2
-        X[index] = np.c_[r * np.sin(t), r * np.cos(t)]
+        x[index] = np.c_[r * np.sin(t), r * np.cos(t)]
         y[index] = j
-    return X, y
+    return x, y
 
 
 def moons() -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +60,8 @@ def circles() -> tuple[np.ndarray, np.ndarray]:
 def parity(n_bits: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """All 2^n_bits bit strings, labelled by the parity of their number of ones."""
     codes = np.arange(2**n_bits)
-    X = ((codes[:, None] >> np.arange(n_bits)) & 1).astype(np.float64)
-    return X, X.sum(axis=1).astype(int) % 2
+    x = ((codes[:, None] >> np.arange(n_bits)) & 1).astype(np.float64)
+    return x, x.sum(axis=1).astype(int) % 2
 
 
 BUILTIN: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
@@ -81,7 +81,9 @@ def load_csv(path: Path, target: str) -> tuple[np.ndarray, np.ndarray]:
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot read CSV ({str(error).splitlines()[0]})") from None
     if target not in frame.columns:
-        raise DataError(f"{path}: no target column {target!r} (columns: {', '.join(map(str, frame.columns))})")
+        raise DataError(
+            f"{path}: no target column {target!r} (columns: {', '.join(map(str, frame.columns))})"
+        )
     features = frame.drop(columns=[target])
     if features.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{path}: needs at least one feature column and one row")
@@ -108,7 +110,7 @@ def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             missing = [key for key in ("X", "y") if key not in data.files]
             if missing:
-                raise DataError(f"{path}: missing array {missing[0]!r} (needs X and y)")
+                raise DataError(f"{path}: missing array {missing[0]!r} (needs x and y)")
             return data["X"], data["y"]
     except (OSError, ValueError) as error:
         if isinstance(error, DataError):
@@ -124,14 +126,15 @@ def load_dataset(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
     path = Path(name)
     if path.suffix.lower() not in (".csv", ".npz"):
         raise DataError(
-            f"dataset: unknown data set {name!r}; use one of {', '.join(BUILTIN)} or a .csv/.npz path"
+            f"dataset: unknown data set {name!r}; "
+            f"use one of {', '.join(BUILTIN)} or a .csv/.npz path"
         )
     if not path.is_file():
         raise DataError(f"dataset: no such file {name!r}")
-    X, y = load_csv(path, spec.target) if path.suffix.lower() == ".csv" else load_npz(path)
+    x, y = load_csv(path, spec.target) if path.suffix.lower() == ".csv" else load_npz(path)
     from search.data import check_data
 
     try:
-        return check_data(X, y)
+        return check_data(x, y)
     except ValueError as error:
         raise DataError(f"dataset {name}: {error}") from None

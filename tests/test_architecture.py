@@ -41,7 +41,9 @@ def modules():
             yield package, path
 
 
-@pytest.mark.parametrize(("package", "path"), list(modules()), ids=lambda v: str(v).split("main/")[-1])
+@pytest.mark.parametrize(
+    ("package", "path"), list(modules()), ids=lambda v: str(v).split("main/")[-1]
+)
 def test_imports_point_one_way(package, path):
     imported = imported_top_modules(path)
     project_edges = (imported & set(PROJECT)) - {package}

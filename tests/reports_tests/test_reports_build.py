@@ -97,8 +97,13 @@ def test_missing_study(written, tmp_path):
 
 def test_cells_markdown_and_html_text():
     assert [format_cell(v) for v in (math.nan, None, 16.0, 0.012345, "relu", 3)] == [
-        "", "", "16", "0.01235", "relu", "3"
-    ]  # fmt: skip
+        "",
+        "",
+        "16",
+        "0.01235",
+        "relu",
+        "3",
+    ]
     frame = pd.DataFrame({"name": ["a|b"], "value": [math.nan]})
     assert markdown_table(frame).splitlines() == [
         "| name | value |",

@@ -17,8 +17,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def moons_splits():
-    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
-    return stratified_split(X, y, 0.2, 0.2, seed=0)
+    x, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    return stratified_split(x, y, 0.2, 0.2, seed=0)
 
 
 def make_spec(**space):
@@ -30,12 +30,17 @@ def make_spec(**space):
         "activation": ["relu", "tanh"],
         "optimizer": ["gd", "adam"],
     }
-    return StudySpec.from_dict({"name": "t", "dataset": "moons", "report_every": 10, "space": {**base, **space}})
+    return StudySpec.from_dict(
+        {"name": "t", "dataset": "moons", "report_every": 10, "space": {**base, **space}}
+    )
 
 
 def run_in_memory(spec, n_trials, tmp_path, splits=None):
-    study = optuna.create_study(direction=spec.direction, sampler=optuna.samplers.RandomSampler(seed=0),
-                                pruner=optuna.pruners.NopPruner())  # fmt: skip
+    study = optuna.create_study(
+        direction=spec.direction,
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        pruner=optuna.pruners.NopPruner(),
+    )
     study.optimize(Objective(spec, splits or moons_splits(), tmp_path), n_trials=n_trials)
     return study
 
@@ -47,16 +52,21 @@ def test_three_trial_study_records_everything(tmp_path):
         assert trial.state == optuna.trial.TrialState.COMPLETE
         attrs = trial.user_attrs
         n_hidden = trial.params["n_hidden"]
-        hidden = [trial.params[f"n_{l}"] for l in range(1, n_hidden + 1)]
+        hidden = [trial.params[f"n_{layer}"] for layer in range(1, n_hidden + 1)]
         assert f"n_{n_hidden + 1}" not in trial.params  # conditional: only up to n_hidden
         assert attrs["layer_dims"] == [2, *hidden, 1]
         assert attrs["n_parameters"] == count_parameters(attrs["layer_dims"])
         assert attrs["activations"][-1] == "sigmoid" and len(attrs["activations"]) == n_hidden + 1
         assert attrs["seed"] == trial_seed(0, trial.number)
         assert trial.value == attrs["val_accuracy"]
-        assert 0 <= attrs["train_accuracy"] <= 1 and attrs["val_cost"] > 0 and attrs["wall_time"] > 0
+        assert (
+            0 <= attrs["train_accuracy"] <= 1 and attrs["val_cost"] > 0 and attrs["wall_time"] > 0
+        )
         curve = attrs["learning_curve"]
-        assert curve["iteration"][0] == 0 and curve["iteration"][-1] == trial.params["num_iterations"] - 1
+        assert (
+            curve["iteration"][0] == 0
+            and curve["iteration"][-1] == trial.params["num_iterations"] - 1
+        )
         assert len(curve["cost"]) == len(curve["val_metric"]) == len(curve["iteration"])
 
 
@@ -76,7 +86,9 @@ def test_per_layer_activation_samples_one_name_per_hidden_layer():
     trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3)).ask()
     hp = sample_hyperparameters(trial, spec)
     assert isinstance(hp["activation"], list) and len(hp["activation"]) == len(hp["hidden_layers"])
-    assert all(f"activation_{l}" in trial.params for l in range(1, len(hp["hidden_layers"]) + 1))
+    assert all(
+        f"activation_{layer}" in trial.params for layer in range(1, len(hp["hidden_layers"]) + 1)
+    )
 
 
 def test_fixed_hyperparameters_are_not_trial_params(tmp_path):
@@ -108,8 +120,11 @@ def test_budget_on_parameters_prunes_without_training(tmp_path):
 
 def test_pruned_trials_keep_their_learning_curve(tmp_path):
     spec = make_spec(learning_rate={"low": 1e-5, "high": 1.0, "log": True}, num_iterations=100)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=3))  # fmt: skip
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=1),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3),
+    )
     study.optimize(Objective(spec, moons_splits(), tmp_path), n_trials=15)
     pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
     assert pruned, "the median pruner never pruned a trial"

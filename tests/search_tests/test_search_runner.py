@@ -15,7 +15,7 @@ from sklearn.datasets import make_moons
 
 from search import (
     StorageError,
-    StudyMismatch,
+    StudyMismatchError,
     StudySpec,
     best_config,
     count_trials,
@@ -69,10 +69,18 @@ def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
     result = run_study(tiny_spec(tmp_path), load_moons, progress=stream)
     header, *lines = stream.getvalue().splitlines()
     assert header.startswith("study 'tiny' on moons: 4 trials, 1 jobs") and "storage" in header
-    assert len(lines) == 4 and lines[-1].startswith("[4/4]") and "best" in lines[-1] and "left" in lines[-1]
+    assert (
+        len(lines) == 4
+        and lines[-1].startswith("[4/4]")
+        and "best" in lines[-1]
+        and "left" in lines[-1]
+    )
     assert result.n_counted == 4 and 0.5 < result.test_accuracy <= 1
     study = open_existing_study("tiny", result.storage)
-    assert study.user_attrs["best_test"] == {"trial": result.best_trial, "test_accuracy": result.test_accuracy}
+    assert study.user_attrs["best_test"] == {
+        "trial": result.best_trial,
+        "test_accuracy": result.test_accuracy,
+    }
     assert study.user_attrs["spec"]["name"] == "tiny"
 
 
@@ -88,7 +96,7 @@ def test_a_changed_definition_is_refused_and_nothing_changes(tmp_path):
     spec = tiny_spec(tmp_path)
     run_study(spec, load_moons, progress=None)
     changed = StudySpec.from_dict({**spec.to_dict(), "space": {"n_hidden": 3}})
-    with pytest.raises(StudyMismatch, match="^space:"):
+    with pytest.raises(StudyMismatchError, match="^space:"):
         run_study(changed, load_moons, progress=None)
     assert len(trials_of(spec)) == 4
 
@@ -115,9 +123,9 @@ def test_best_config_builds_and_loads(tmp_path):
     spec = tiny_spec(tmp_path)
     run_study(spec, load_moons, progress=None)
     config = best_config(spec.name, spec.storage)
-    X, y = load_moons(spec)
-    net = config.build().fit(X, y)
-    assert net.hidden_layers == config.hidden_layers and net.score(X, y) > 0.7
+    x, y = load_moons(spec)
+    net = config.build().fit(x, y)
+    assert net.hidden_layers == config.hidden_layers and net.score(x, y) > 0.7
     trained = config.load_network()
     assert trained.layer_dims_ == config.layer_dims
     assert config.to_dict()["trial"] == config.trial_number
@@ -156,19 +164,33 @@ def test_two_jobs_leave_exactly_the_requested_trials(tmp_path):
 
 @pytest.mark.integration
 def test_a_killed_worker_does_not_take_the_study_down(tmp_path):
-    spec = tiny_spec(tmp_path, n_trials=6, n_jobs=2, dataset="digits", report_every=50,
-                     space={"num_iterations": 400, "n_hidden": 2, "n_units": 64, "optimizer": "gd"})  # fmt: skip
-    thread = threading.Thread(target=run_study, args=(spec, load_dataset), kwargs={"progress": None})
+    spec = tiny_spec(
+        tmp_path,
+        n_trials=6,
+        n_jobs=2,
+        dataset="digits",
+        report_every=50,
+        space={"num_iterations": 400, "n_hidden": 2, "n_units": 64, "optimizer": "gd"},
+    )
+    thread = threading.Thread(
+        target=run_study, args=(spec, load_dataset), kwargs={"progress": None}
+    )
     thread.start()
     victim = None
     deadline = time.time() + 60
     while victim is None and time.time() < deadline:
         time.sleep(0.2)
         try:
-            running = open_existing_study(spec.name, spec.storage).get_trials(states=(TrialState.RUNNING,))
+            running = open_existing_study(spec.name, spec.storage).get_trials(
+                states=(TrialState.RUNNING,)
+            )
         except StorageError:
             continue
-        pids = [t.user_attrs.get("pid") for t in running if t.user_attrs.get("pid") not in (None, os.getpid())]
+        pids = [
+            t.user_attrs.get("pid")
+            for t in running
+            if t.user_attrs.get("pid") not in (None, os.getpid())
+        ]
         victim = pids[0] if pids else None
     assert victim is not None, "no worker trial was seen running"
     os.kill(victim, signal.SIGKILL)

@@ -20,11 +20,22 @@ def test_defaults_make_a_sensible_space():
     assert isinstance(s.space["learning_rate"], Range) and s.space["learning_rate"].log
     assert isinstance(s.space["activation"], Choice)
     assert isinstance(s.space["init"], Fixed)
-    assert set(s.space.tuned()) >= {"learning_rate", "num_iterations", "n_hidden", "n_units", "activation"}
+    assert set(s.space.tuned()) >= {
+        "learning_rate",
+        "num_iterations",
+        "n_hidden",
+        "n_units",
+        "activation",
+    }
 
 
 def test_to_dict_round_trips():
-    s = spec(space={"activation": ["relu", "tanh"], "num_iterations": {"low": 10, "high": 50, "step": 10}})
+    s = spec(
+        space={
+            "activation": ["relu", "tanh"],
+            "num_iterations": {"low": 10, "high": 50, "step": 10},
+        }
+    )
     assert StudySpec.from_dict(s.to_dict()) == s
 
 
@@ -50,7 +61,10 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
         ({"space": {"learning_rate": {"low": 0, "high": 0.1, "log": True}}}, "space.learning_rate"),
         ({"space": {"learning_rate": -0.1}}, "space.learning_rate"),
         ({"space": {"learning_rate": {"low": 0.1}}}, "space.learning_rate.high"),
-        ({"space": {"learning_rate": {"low": 0.1, "high": 1, "lg": True}}}, "space.learning_rate.lg"),
+        (
+            {"space": {"learning_rate": {"low": 0.1, "high": 1, "lg": True}}},
+            "space.learning_rate.lg",
+        ),
         ({"space": {"num_iterations": 0}}, "space.num_iterations"),
         ({"space": {"num_iterations": {"low": 1.5, "high": 9}}}, "space.num_iterations"),
         ({"space": {"n_units": 0}}, "space.n_units"),

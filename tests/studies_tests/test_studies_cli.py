@@ -41,9 +41,13 @@ def write_study(folder: Path, name="tiny", dataset="moons", extra="") -> Path:
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "studies.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "studies.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -62,19 +66,19 @@ def test_studies_lists_every_builtin(in_tmp, capsys):
 def test_every_builtin_study_file_is_valid_and_names_a_loadable_data_set():
     for name in builtin_studies():
         spec = load_study_spec(name)
-        X, y = load_dataset(spec)
-        assert X.ndim == 2 and len(X) == len(y) and np.isfinite(X).all()
+        x, y = load_dataset(spec)
+        assert x.ndim == 2 and len(x) == len(y) and np.isfinite(x).all()
         assert len(np.unique(y)) == (10 if name == "digits" else 2)
 
 
 def test_generated_data_sets_are_seeded_and_right():
-    X1, y1 = planar()
-    X2, y2 = planar()
-    np.testing.assert_array_equal(X1, X2)
-    assert X1.shape == (400, 2) and set(y1) == {0, 1}
-    X, y = parity(4)
-    assert X.shape == (16, 4)
-    assert (y == X.sum(axis=1) % 2).all() and y.sum() == 8
+    x1, y1 = planar()
+    x2, y2 = planar()
+    np.testing.assert_array_equal(x1, x2)
+    assert x1.shape == (400, 2) and set(y1) == {0, 1}
+    x, y = parity(4)
+    assert x.shape == (16, 4)
+    assert (y == x.sum(axis=1) % 2).all() and y.sum() == 8
 
 
 def test_run_best_in_process(in_tmp, capsys):
@@ -89,12 +93,19 @@ def test_run_best_in_process(in_tmp, capsys):
     assert main(["best", "tiny", "--format", "python"]) == 0
     namespace: dict = {}
     exec(capsys.readouterr().out, namespace)  # noqa: S102 - the printed snippet must run
-    assert namespace["net"].get_params()["hidden_layers"] == best["hyperparameters"]["hidden_layers"]
+    assert (
+        namespace["net"].get_params()["hidden_layers"] == best["hyperparameters"]["hidden_layers"]
+    )
 
 
 def test_run_flags_override_the_study_file(in_tmp, capsys):
     study = write_study(in_tmp)
-    assert main(["run", str(study), "--trials", "2", "--study-name", "other", "--seed", "3", "--quiet"]) == 0
+    assert (
+        main(
+            ["run", str(study), "--trials", "2", "--study-name", "other", "--seed", "3", "--quiet"]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["best", "other"]) == 0
     assert json.loads(capsys.readouterr().out)["study"] == "other"
@@ -105,11 +116,11 @@ def test_run_flags_override_the_study_file(in_tmp, capsys):
 
 def test_csv_and_npz_data_sets(in_tmp, capsys):
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((120, 3))
-    y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    lines = ["a,b,c,label"] + [f"{r[0]},{r[1]},{r[2]},{t}" for r, t in zip(X, y)]
+    x = rng.standard_normal((120, 3))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    lines = ["a,b,c,label"] + [f"{r[0]},{r[1]},{r[2]},{t}" for r, t in zip(x, y, strict=True)]
     (in_tmp / "data.csv").write_text("\n".join(lines))
-    np.savez(in_tmp / "data.npz", X=X, y=y)
+    np.savez(in_tmp / "data.npz", X=x, y=y)
     csv_study = write_study(in_tmp, "csv", "data.csv", extra='target = "label"')
     npz_study = write_study(in_tmp, "npz", "data.npz")
     assert main(["run", str(csv_study), "--quiet"]) == 0
@@ -129,17 +140,45 @@ def error_of(capsys) -> str:
         ({}, ["run", "digitz"], "unknown study (did you mean 'digits'?)"),
         ({}, ["run", "missing.toml"], "missing.toml: no such study file"),
         ({"bad.toml": "name = 'x'\ndataset = "}, ["run", "bad.toml"], "bad.toml: not valid TOML"),
-        ({"typo.toml": "name='x'\ndataset='moons'\nsamplr='tpe'"}, ["run", "typo.toml"], "samplr: unknown key (did you mean 'sampler'?)"),
-        ({"v.toml": "name='x'\ndataset='moons'\n[space]\nlearning_rate={low=1,high=0.1}"}, ["run", "v.toml"], "space.learning_rate: low (1.0) > high (0.1)"),
-        ({"d.toml": "name='x'\ndataset='nope.csv'"}, ["run", "d.toml"], "dataset: no such file 'nope.csv'"),
-        ({"n.toml": "name='x'\ndataset='iris'"}, ["run", "n.toml"], "dataset: unknown data set 'iris'"),
-        ({"c.csv": "a,target\n1,0\nx,1\n", "c.toml": "name='x'\ndataset='c.csv'"}, ["run", "c.toml"], "column 'a' row 3 is not numeric: 'x'"),
-        ({"t.csv": "a,b\n1,0\n2,1\n", "t.toml": "name='x'\ndataset='t.csv'"}, ["run", "t.toml"], "no target column 'target'"),
+        (
+            {"typo.toml": "name='x'\ndataset='moons'\nsamplr='tpe'"},
+            ["run", "typo.toml"],
+            "samplr: unknown key (did you mean 'sampler'?)",
+        ),
+        (
+            {"v.toml": "name='x'\ndataset='moons'\n[space]\nlearning_rate={low=1,high=0.1}"},
+            ["run", "v.toml"],
+            "space.learning_rate: low (1.0) > high (0.1)",
+        ),
+        (
+            {"d.toml": "name='x'\ndataset='nope.csv'"},
+            ["run", "d.toml"],
+            "dataset: no such file 'nope.csv'",
+        ),
+        (
+            {"n.toml": "name='x'\ndataset='iris'"},
+            ["run", "n.toml"],
+            "dataset: unknown data set 'iris'",
+        ),
+        (
+            {"c.csv": "a,target\n1,0\nx,1\n", "c.toml": "name='x'\ndataset='c.csv'"},
+            ["run", "c.toml"],
+            "column 'a' row 3 is not numeric: 'x'",
+        ),
+        (
+            {"t.csv": "a,b\n1,0\n2,1\n", "t.toml": "name='x'\ndataset='t.csv'"},
+            ["run", "t.toml"],
+            "no target column 'target'",
+        ),
         ({}, ["best", "nothing"], "no study storage at runs/nothing/journal.log"),
         ({}, ["report", "nothing"], "no study storage"),
-        ({}, ["run", "digits", "--storage", "postgresql+psycopg2://u:secret@127.0.0.1:1/db"], "cannot reach PostgreSQL at 127.0.0.1:1"),
+        (
+            {},
+            ["run", "digits", "--storage", "postgresql+psycopg2://u:secret@127.0.0.1:1/db"],
+            "cannot reach PostgreSQL at 127.0.0.1:1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_line_and_exit_2(in_tmp, capsys, files, args, expected):
     for name, text in files.items():
         (in_tmp / name).write_text(text)
@@ -152,9 +191,13 @@ def test_bad_input_is_one_line_and_exit_2(in_tmp, capsys, files, args, expected)
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [(["run", "digits", "--jobs", "0"], "--jobs: must be >= 1"), (["run", "digits", "--trials", "x"], "--trials"),
-     (["best", "x", "--format", "yaml"], "--format"), (["frobnicate"], "invalid choice")],
-)  # fmt: skip
+    [
+        (["run", "digits", "--jobs", "0"], "--jobs: must be >= 1"),
+        (["run", "digits", "--trials", "x"], "--trials"),
+        (["best", "x", "--format", "yaml"], "--format"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_flags_are_one_line(in_tmp, capsys, args, expected):
     with pytest.raises(SystemExit) as exit_:
         main(args)

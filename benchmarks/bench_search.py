@@ -1,0 +1,214 @@
+"""Speed of the study layer: Optuna's overhead per trial, parallel scaling, and pruning.
+
+    python benchmarks/bench_search.py                  # everything (about 15 minutes on 2 cores)
+    python benchmarks/bench_search.py overhead scaling # some parts only
+
+Parts:
+- overhead: framework time per trial (sampling, storage, reporting) with a near-empty
+  training (one iteration of a 2-unit net on 60 points): our runner's per-trial time minus
+  the trial's own training time, by windows of trials up to 1,000, on the embedded journal
+  file with the random sampler; and Optuna's own loop with a trivial objective beside it.
+- realistic: the overhead as a share of the wall time of a 200-trial TPE study on digits.
+- scaling: the same 24 digits trials (random sampler, fixed seeds, about a second each) run
+  by `--jobs 2`, by `--jobs 1` (both cores to BLAS) and by one worker with one BLAS thread.
+- pruning: median pruner against none on digits, same trials: best validation accuracy and
+  wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from search import StudySpec, open_existing_study, run_study
+from studies.datasets import load_dataset
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def spec_of(folder: Path, name: str, **fields) -> StudySpec:
+    raw = {
+        "name": name,
+        "dataset": "digits",
+        "storage": str(folder / name / "journal.log"),
+        **fields,
+    }
+    return StudySpec.from_dict(raw)
+
+
+def tiny_data(spec: StudySpec):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def overhead(folder: Path, n_trials: int = 1000) -> None:
+    print(f"\n## Framework overhead per trial (random sampler, journal file, {n_trials} trials)\n")
+    space = {
+        "learning_rate": {"low": 0.01, "high": 0.1, "log": True},
+        "num_iterations": 1,
+        "n_hidden": 1,
+        "n_units": 2,
+        "activation": ["relu", "tanh"],
+        "optimizer": "gd",
+    }
+    spec = spec_of(
+        folder,
+        "overhead",
+        dataset="tiny",
+        sampler="random",
+        pruner="none",
+        n_trials=n_trials,
+        space=space,
+    )
+    start = time.perf_counter()
+    run_study(spec, tiny_data, progress=None)
+    wall = time.perf_counter() - start
+    trials = open_existing_study(spec.name, spec.storage).get_trials()
+    starts = np.array([t.datetime_start.timestamp() for t in trials])
+    ends = np.array([t.datetime_complete.timestamp() for t in trials])
+    train = np.array([t.user_attrs["wall_time"] for t in trials])
+    per_trial = np.diff(np.concatenate([[starts[0]], ends]))  # time between consecutive trial ends
+    print("| trials | ms per trial (all) | of which training | framework overhead ms |")
+    print("|---|---|---|---|")
+    for lo in range(0, n_trials, n_trials // 5):
+        hi = lo + n_trials // 5
+        total = per_trial[lo:hi].mean() * 1e3
+        trained = train[lo:hi].mean() * 1e3
+        print(f"| {lo + 1}-{hi} | {total:.2f} | {trained:.2f} | {total - trained:.2f} |")
+    print(
+        f"\nwhole run: {wall:.1f} s for {n_trials} trials "
+        f"({wall / n_trials * 1e3:.2f} ms per trial, "
+        "including loading the study and scoring the best on the test split)"
+    )
+
+    journal = JournalStorage(JournalFileBackend(str(folder / "raw.log")))
+    study = optuna.create_study(storage=journal, sampler=optuna.samplers.RandomSampler(seed=0))
+    start = time.perf_counter()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=n_trials)
+    raw = (time.perf_counter() - start) / n_trials * 1e3
+    print(f"Optuna alone, trivial objective, same storage and sampler: {raw:.2f} ms per trial")
+
+
+def realistic(folder: Path, n_trials: int = 200) -> None:
+    print(
+        f"\n## Overhead share of a realistic study "
+        f"(digits, TPE, median pruner, {n_trials} trials, 2 jobs)\n"
+    )
+    spec = spec_of(
+        folder,
+        "realistic",
+        n_trials=n_trials,
+        n_jobs=2,
+        report_every=10,
+        space={
+            "num_iterations": {"low": 20, "high": 100, "step": 20},
+            "mini_batch_size": [64, 128, "full"],
+            "n_hidden": {"low": 1, "high": 2},
+        },
+    )
+    start = time.perf_counter()
+    run_study(spec, load_dataset, progress=None)
+    wall = time.perf_counter() - start
+    trials = open_existing_study(spec.name, spec.storage).get_trials()
+    busy = sum(t.duration.total_seconds() for t in trials if t.duration is not None)
+    train = sum(t.user_attrs.get("wall_time", 0.0) for t in trials)
+    share = (busy - train) / busy
+    print(
+        f"wall {wall:.1f} s; worker time in trials {busy:.1f} s, of which training (with the "
+        f"validation reports) {train:.1f} s; framework share {share:.2%}"
+    )
+
+
+def scaling(folder: Path, n_trials: int = 24) -> None:
+    print(f"\n## Parallel throughput (digits, {n_trials} identical trials of about a second)\n")
+    space = {
+        "num_iterations": 200,
+        "n_hidden": 2,
+        "n_units": {"low": 48, "high": 96},
+        "optimizer": "adam",
+        "mini_batch_size": "full",
+        "learning_rate": {"low": 1e-3, "high": 1e-2, "log": True},
+    }
+    rows = []
+    for label, jobs, threads in (
+        ("--jobs 2 (1 BLAS thread each)", 2, None),
+        ("--jobs 1 (2 BLAS threads)", 1, 2),
+        ("1 worker, 1 BLAS thread", 1, 1),
+    ):
+        spec = spec_of(
+            folder,
+            f"scaling{jobs}{threads}",
+            n_trials=n_trials,
+            n_jobs=jobs,
+            sampler="random",
+            pruner="none",
+            space=space,
+        )
+        start = time.perf_counter()
+        if threads is None:
+            run_study(spec, load_dataset, progress=None)
+        else:
+            with threadpool_limits(limits=threads):
+                run_study(spec, load_dataset, progress=None)
+        wall = time.perf_counter() - start
+        rows.append((label, wall, n_trials / wall))
+    print("| run | wall s | trials/s | speed-up of --jobs 2 |")
+    print("|---|---|---|---|")
+    for label, wall, rate in rows:
+        print(f"| {label} | {wall:.1f} | {rate:.2f} | {rows[0][2] / rate:.2f}x |")
+
+
+def pruning(folder: Path, n_trials: int = 60) -> None:
+    print(f"\n## Pruning (digits, TPE, {n_trials} trials, 2 jobs)\n")
+    print("| pruner | wall s | best validation accuracy | pruned trials |")
+    print("|---|---|---|---|")
+    for pruner in ("none", "median"):
+        spec = spec_of(
+            folder,
+            f"pruning_{pruner}",
+            n_trials=n_trials,
+            n_jobs=2,
+            pruner=pruner,
+            report_every=10,
+            space={
+                "num_iterations": {"low": 20, "high": 160, "step": 20},
+                "mini_batch_size": [32, 64, 128, "full"],
+            },
+        )
+        start = time.perf_counter()
+        result = run_study(spec, load_dataset, progress=None)
+        wall = time.perf_counter() - start
+        trials = open_existing_study(spec.name, spec.storage).get_trials()
+        n_pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in trials)
+        print(f"| {pruner} | {wall:.1f} | {result.best_value:.4f} | {n_pruned} |")
+
+
+PARTS = {"overhead": overhead, "realistic": realistic, "scaling": scaling, "pruning": pruning}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", choices=[*PARTS, []], default=list(PARTS))
+    args = parser.parse_args()
+    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
+    print(
+        f"python {sys.version.split()[0]}, optuna {optuna.__version__}, "
+        f"numpy {np.__version__}, BLAS {blas}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for part in args.parts or PARTS:
+            PARTS[part](Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
