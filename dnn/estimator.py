@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from dnn.activations import HIDDEN_ACTIVATIONS, check_activation
 from dnn.core import INITIALIZATIONS, forward, initialize_parameters, make_rng
-from dnn.train import OPTIMIZERS, train
+from dnn.train import OPTIMIZERS, TrainResult, train
 from dnn.types import Parameters, layer_dims_of, num_layers
 
 FORMAT_VERSION = 1
@@ -182,19 +182,40 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
         self._fit_normalization(X)
         X_T = self._columns(X)  # (n_x, m): the only transpose
-        # parameters_ is live during training, so a callback can call predict or score.
+        # parameters_ is live during training, so a callback can call predict or score; a fit
+        # that raises (divergence, an exception from the callback) leaves the net unfitted.
         self.parameters_ = parameters
-        result = train(
-            X_T, self._encode(y), parameters, self.activations_,
-            learning_rate=self.learning_rate, num_iterations=int(self.num_iterations),
-            optimizer=self.optimizer, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
-            mini_batch_size=self.mini_batch_size, lambd=self.lambd, rng=rng,
-            callback=self._callback(), cost_every=self.cost_every, inplace=True,
-        )  # fmt: skip
+        try:
+            result = self._train(X_T, y, parameters, rng)
+        except BaseException:
+            del self.parameters_
+            raise
         self.cost_iterations_ = np.array([i for i, _ in result.costs], dtype=int)
         self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
         self.n_iter_ = result.iterations
         return self
+
+    def _train(
+        self, X_T: np.ndarray, y: np.ndarray, parameters: dict, rng: np.random.Generator
+    ) -> TrainResult:
+        return train(
+            X_T,
+            self._encode(y),
+            parameters,
+            self.activations_,
+            learning_rate=self.learning_rate,
+            num_iterations=int(self.num_iterations),
+            optimizer=self.optimizer,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            epsilon=self.epsilon,
+            mini_batch_size=self.mini_batch_size,
+            lambd=self.lambd,
+            rng=rng,
+            callback=self._callback(),
+            cost_every=self.cost_every,
+            inplace=True,
+        )
 
     def _fit_normalization(self, X: np.ndarray) -> None:
         if not self.normalize:
@@ -277,10 +298,14 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             path = path.with_name(path.name + ".npz")
         meta_json = json.dumps(meta, default=_json_scalar)
         np.savez(
-            path, meta=np.array(meta_json), classes=classes, costs=self.costs_,
-            cost_iterations=self.cost_iterations_, **self._normalization_arrays(),
+            path,
+            meta=np.array(meta_json),
+            classes=classes,
+            costs=self.costs_,
+            cost_iterations=self.cost_iterations_,
+            **self._normalization_arrays(),
             **self.parameters_,
-        )  # fmt: skip
+        )
         return path
 
     def _normalization_arrays(self) -> dict[str, np.ndarray]:

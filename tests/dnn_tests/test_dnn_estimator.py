@@ -190,8 +190,21 @@ def test_verbose_prints_the_recorded_costs(capsys: pytest.CaptureFixture[str]) -
 
 def test_fit_raises_training_diverged_for_a_huge_learning_rate() -> None:
     X, y = blobs([0, 1])
+    net = small_net(activation="linear", learning_rate=1e6, num_iterations=200)
     with pytest.raises(TrainingDiverged):
-        small_net(activation="linear", learning_rate=1e6, num_iterations=200).fit(X, y)
+        net.fit(X, y)
+    with pytest.raises(NotFittedError):  # no half-trained NaN weights left behind
+        net.predict(X)
+
+
+def test_the_callback_sees_the_live_parameters_through_predict() -> None:
+    X, y = blobs([0, 1])
+    seen = []
+    net = small_net(num_iterations=30, cost_every=10)
+    net.callback = lambda i, cost: seen.append(net.predict_proba(X)[:, 1].copy())
+    net.fit(X, y)
+    assert len(seen) == 4 and not np.array_equal(seen[0], seen[-1])
+    np.testing.assert_array_equal(seen[-1], net.predict_proba(X)[:, 1])
 
 
 # -- save and load -----------------------------------------------------------------------------
