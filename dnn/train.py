@@ -112,7 +112,7 @@ class _Optimizer:
             epsilon,
         )
         # gd's step is -α g: the loop folds α into dZ[L], so the gradients arrive as α g
-        self.gradient_scale = learning_rate if name == "gd" else 1.0
+        self.gradient_scale = float(learning_rate) if name == "gd" else 1.0
         self.t = 0
         zeros = {key: np.zeros_like(value) for key, value in parameters.items()}
         self.v = zeros if name != "gd" else {}
