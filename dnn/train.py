@@ -38,8 +38,8 @@ Callback = Callable[[int, float], object]
 class TrainingDiverged(FloatingPointError):  # noqa: N818 (public, callers catch it)
     """The cost or a gradient became NaN or infinite."""
 
-    def __init__(self, iteration: int, cost: float) -> None:
-        super().__init__(f"training diverged at iteration {iteration}: cost is {cost}")
+    def __init__(self, iteration: int, cost: float, what: str | None = None) -> None:
+        super().__init__(f"training diverged at iteration {iteration}: {what or f'cost is {cost}'}")
         self.iteration = iteration
         self.cost = cost
 
@@ -187,11 +187,13 @@ def _backward_update_step(
     buf: _Buffers,
     views: _Views,
     optimizer: _Optimizer,
-    lambd: float,
+    l2: float,
 ) -> bool:
     """Backward pass from dZ[L] = (AL - Y) / m, updating each layer once its dA[l-1] is out.
 
-    With `gd`, dZ[L] and so every gradient below it also carry the factor α.
+    With `gd`, dZ[L] and so every gradient below it also carry the factor α. `l2` is λ / m
+    for the m examples of the whole training set (not of the batch), so that every batch
+    descends the same cost J = cross-entropy + (λ / 2m) sum ||W[l]||^2.
 
     Returns:
         True when the gradients are finite (checked on db[L] and db[1], which every NaN reaches).
@@ -212,7 +214,7 @@ def _backward_update_step(
             finite = finite and bool(np.isfinite(db).all())
         if l > 1:
             dZ = _dZ_prev(W, dZ, activations[l - 2], views, l - 1)
-        optimizer.step(W, dW, f"W{l}", lambd / m)
+        optimizer.step(W, dW, f"W{l}", l2)
         optimizer.step(b, db, f"b{l}")
     return finite
 
@@ -278,6 +280,8 @@ def train(
     activations = check_activations(activations, L)
     if num_iterations < 0 or cost_every < 1:
         raise ValueError("num_iterations must be >= 0 and cost_every >= 1")
+    if X.shape[1] == 0 or Y.shape[1] != X.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} examples and Y {Y.shape[1]}: need the same m > 0")
     params = parameters if inplace else {key: value.copy() for key, value in parameters.items()}
     dtype = params["W1"].dtype
     m = X.shape[1]
@@ -297,20 +301,23 @@ def train(
             for start, stop in batches:
                 Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
                 AL = _forward_step(Xb, params, activations, views[mb])
-                if record:
-                    epoch_cost += (
-                        compute_cost(AL, Yb) * mb / m + l2_cost(params, lambd, mb) * mb / m
-                    )
-                step = (Xb, Yb, params, activations, buf, views[mb], opt, lambd)
+                if record:  # the batch's share of J, at the parameters it saw
+                    epoch_cost += (compute_cost(AL, Yb) + l2_cost(params, lambd, m)) * mb / m
+                step = (Xb, Yb, params, activations, buf, views[mb], opt, lambd / m)
                 if not _backward_update_step(*step):
-                    raise TrainingDiverged(i, float("nan"))
+                    raise TrainingDiverged(i, float("nan"), "the gradients are not finite")
             if record:
                 if not np.isfinite(epoch_cost):
                     raise TrainingDiverged(i, epoch_cost)
                 costs.append((i, epoch_cost))
-                if callback is not None and callback(i, epoch_cost) is True:
+                if callback is not None and _asks_to_stop(callback(i, epoch_cost)):
                     return TrainResult(params, costs, i + 1, True)
     return TrainResult(params, costs, num_iterations, False)
+
+
+def _asks_to_stop(answer: object) -> bool:
+    """A callback stops training by returning True (Python's or numpy's), nothing else."""
+    return isinstance(answer, bool | np.bool_) and bool(answer)
 
 
 def _epoch_data(

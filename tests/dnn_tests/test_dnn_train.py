@@ -150,6 +150,27 @@ def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(opt
     assert not np.allclose(result.parameters["W1"], one_step_per_epoch["W1"], rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_l2_with_mini_batches_descends_the_full_set_cost(optimizer) -> None:
+    """J = cross-entropy + (λ / 2m) sum ||W||^2 with m the training set's size: a batch of mb
+    examples steps along its cross-entropy gradient plus (λ / m) W, which is the core's
+    `backward` with its own batch m and λ scaled by mb / m."""
+    X1, Y1, parameters = toy_problem(m=1)
+    X, Y = np.repeat(X1, 6, axis=1), np.repeat(Y1, 6, axis=1)
+    activations = ["tanh", "relu", "sigmoid"]
+    kwargs = {"learning_rate": 0.1, "num_iterations": 2, "optimizer": optimizer}
+    lambd, m, mb = 0.9, 6, 2
+    steps = [(X[:, :mb], Y[:, :mb])] * (m // mb)
+    expected = reference_train(steps, parameters, activations, lambd=lambd * mb / m, **kwargs)
+    result = train(X, Y, parameters, activations, mini_batch_size=mb, lambd=lambd, rng=0, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    full = train(X, Y, parameters, activations, lambd=lambd, cost_every=1, **kwargs)
+    batched = train(
+        X, Y, parameters, activations, lambd=lambd, cost_every=1, mini_batch_size=m, **kwargs
+    )
+    assert full.costs == batched.costs
+
+
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 def test_mini_batch_size_at_least_m_is_full_batch(optimizer) -> None:
     X, Y, parameters = toy_problem(m=12)
@@ -344,6 +365,21 @@ def test_callback_returning_true_stops_early() -> None:
     )
     for key in parameters:
         np.testing.assert_array_equal(result.parameters[key], resumed_from_scratch.parameters[key])
+
+
+def test_a_numpy_true_from_the_callback_stops_too() -> None:
+    X, Y, parameters = toy_problem()
+    result = train(
+        X,
+        Y,
+        parameters,
+        ["relu", "relu", "sigmoid"],
+        learning_rate=0.1,
+        num_iterations=50,
+        cost_every=5,
+        callback=lambda i, cost: np.float64(i) >= 10,
+    )
+    assert result.stopped_early and result.iterations == 11
 
 
 def test_an_exception_in_the_callback_propagates() -> None:
