@@ -55,6 +55,7 @@ class BestConfig:
     n_parameters: int
     params_path: str | None
     test_accuracy: float | None
+    final_params_path: str | None = None
 
     @property
     def hidden_layers(self) -> list[int]:
@@ -84,19 +85,21 @@ class BestConfig:
             "n_parameters": self.n_parameters,
             "hyperparameters": self.hyperparameters,
             "params_path": self.params_path,
+            "final_params_path": self.final_params_path,
         }
 
     def build(self, **overrides: Any) -> DeepNetwork:
         """An untrained `DeepNetwork` with these hyperparameters (overrides win)."""
         return DeepNetwork(**{**self.hyperparameters, **overrides})
 
-    def load_network(self) -> DeepNetwork:
-        """The best trial's trained network (its learned W and b), without retraining."""
-        if self.params_path is None or not Path(self.params_path).exists():
-            raise FileNotFoundError(
-                f"no saved parameters for trial {self.trial_number} at {self.params_path}"
-            )
-        return DeepNetwork.load(self.params_path)
+    def load_network(self, final: bool = True) -> DeepNetwork:
+        """A trained network, without retraining: the final model (the best configuration
+        retrained on training + validation data, the one scored on test) when the study made
+        one and `final`, else the best trial's own network."""
+        path = self.final_params_path if final and self.final_params_path else self.params_path
+        if path is None or not Path(path).exists():
+            raise FileNotFoundError(f"no saved parameters for trial {self.trial_number} at {path}")
+        return DeepNetwork.load(path)
 
     def to_python(self) -> str:
         """A runnable snippet that builds this network."""
@@ -134,6 +137,7 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         raise StorageError(f"study {name!r} has no complete trial yet")
     spec = study.user_attrs.get("spec", {})
     test = study.user_attrs.get("best_test", {})
+    current = test.get("trial") == trial.number
     return BestConfig(
         study_name=name,
         trial_number=trial.number,
@@ -143,5 +147,6 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         layer_dims=list(trial.user_attrs["layer_dims"]),
         n_parameters=int(trial.user_attrs["n_parameters"]),
         params_path=trial.user_attrs.get("params_path"),
-        test_accuracy=test.get("test_accuracy") if test.get("trial") == trial.number else None,
+        test_accuracy=test.get("test_accuracy") if current else None,
+        final_params_path=test.get("params_path") if current else None,
     )

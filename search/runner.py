@@ -337,21 +337,20 @@ def _run_workers(
 def finish(
     spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_time: float
 ) -> RunResult:
-    """Score the best trial on the test split (once per best trial) and store it with the study."""
+    """Score the best trial on the test split, once per best trial, and store it with the study.
+
+    With `spec.refit` (the default) the best configuration is first retrained on the training
+    and validation splits together, as a final model would be, and saved as `best.npz` beside
+    the trials; otherwise the trial's own network is scored.
+    """
     trial = best_trial(study)
     test_accuracy = None
     if trial is not None:
         stored = study.user_attrs.get("best_test", {})
-        if stored.get("trial") == trial.number:
+        if stored.get("trial") == trial.number and stored.get("refit", False) == spec.refit:
             test_accuracy = stored["test_accuracy"]
         else:
-            splits = prepare_splits(spec, load_data)
-            test_accuracy = float(
-                trained_network(trial, splits).score(splits.X_test, splits.y_test)
-            )
-            study.set_user_attr(
-                "best_test", {"trial": trial.number, "test_accuracy": test_accuracy}
-            )
+            test_accuracy = _score_on_test(spec, study, trial, prepare_splits(spec, load_data))
     return RunResult(
         study_name=spec.name,
         storage=storage_url(spec),
@@ -361,6 +360,26 @@ def finish(
         test_accuracy=test_accuracy,
         wall_time=wall_time,
     )
+
+
+def _score_on_test(
+    spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
+) -> float:
+    record = {"trial": trial.number, "refit": spec.refit}
+    if spec.refit:
+        net = DeepNetwork(**trial.user_attrs["hyperparameters"])
+        net.fit(
+            np.vstack([splits.X_train, splits.X_val]),
+            np.concatenate([splits.y_train, splits.y_val]),
+        )
+        path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record["params_path"] = str(net.save(path))
+    else:
+        net = trained_network(trial, splits)
+    record["test_accuracy"] = float(net.score(splits.X_test, splits.y_test))
+    study.set_user_attr("best_test", record)
+    return record["test_accuracy"]
 
 
 def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetwork:
@@ -399,6 +418,8 @@ class Progress:
         elapsed = time.time() - self.start
         left = max(self.spec.n_trials - done, 0)
         eta = elapsed / done * left if done > 0 else float("nan")
+        if self.spec.timeout is not None:  # no trial starts after the deadline
+            eta = min(eta, max(self.spec.timeout - elapsed, 0.0)) if done > 0 else eta
         value = f"{trial.values[0]:.4f}" if trial.values else "-"
         best = _best_text(study)
         self.say(

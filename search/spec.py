@@ -237,6 +237,7 @@ class StudySpec:
     pruner: str = "median"
     report_every: int = 50
     max_parameters: int | None = None
+    refit: bool = True
     seed: int = 0
     storage: str | None = None
     n_jobs: int = 1
@@ -290,7 +291,7 @@ class StudySpec:
         _check_type("dataset", self.dataset, str)
         _check_type("target", self.target, str)
         _check_type("description", self.description, str)
-        for key in ("per_layer_activation", "pareto"):
+        for key in ("per_layer_activation", "pareto", "refit"):
             _check_type(key, getattr(self, key), bool)
         _check_choice("metric", self.metric, tuple(METRICS))
         _check_choice("sampler", self.sampler, SAMPLERS)

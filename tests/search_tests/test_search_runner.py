@@ -13,6 +13,7 @@ import optuna
 import pytest
 from sklearn.datasets import make_moons
 
+from dnn import DeepNetwork
 from search import (
     StorageError,
     StudyMismatchError,
@@ -21,6 +22,7 @@ from search import (
     count_trials,
     open_existing_study,
     run_study,
+    stratified_split,
 )
 from studies.datasets import load_dataset
 
@@ -77,11 +79,39 @@ def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
     )
     assert result.n_counted == 4 and 0.5 < result.test_accuracy <= 1
     study = open_existing_study("tiny", result.storage)
+    final = str(tmp_path / "tiny" / "best.npz")
     assert study.user_attrs["best_test"] == {
         "trial": result.best_trial,
+        "refit": True,
+        "params_path": final,
         "test_accuracy": result.test_accuracy,
     }
     assert study.user_attrs["spec"]["name"] == "tiny"
+
+
+def test_the_final_model_is_refit_on_train_and_validation(tmp_path):
+    spec = tiny_spec(tmp_path)
+    result = run_study(spec, load_moons, progress=None)
+    config = best_config(spec.name, spec.storage)
+    splits = stratified_split(*load_moons(spec), 0.2, 0.2, 0)
+    both = DeepNetwork(**config.hyperparameters).fit(
+        np.vstack([splits.X_train, splits.X_val]), np.concatenate([splits.y_train, splits.y_val])
+    )
+    final = config.load_network()
+    assert final.score(splits.X_test, splits.y_test) == result.test_accuracy
+    for key, value in both.parameters_.items():
+        np.testing.assert_array_equal(final.parameters_[key], value)
+    own = config.load_network(final=False)
+    assert not np.array_equal(own.parameters_["W1"], final.parameters_["W1"])
+
+
+def test_without_refit_the_best_trial_itself_is_scored(tmp_path):
+    spec = tiny_spec(tmp_path, refit=False)
+    result = run_study(spec, load_moons, progress=None)
+    config = best_config(spec.name, spec.storage)
+    splits = stratified_split(*load_moons(spec), 0.2, 0.2, 0)
+    assert config.final_params_path is None
+    assert config.load_network().score(splits.X_test, splits.y_test) == result.test_accuracy
 
 
 def test_running_again_resumes_the_study(tmp_path):
