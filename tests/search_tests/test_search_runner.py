@@ -189,7 +189,8 @@ def test_two_jobs_leave_exactly_the_requested_trials(tmp_path):
     trials = study.get_trials()
     assert result.n_counted == 10 == len(trials)
     assert not [t for t in trials if t.state == TrialState.RUNNING]
-    assert len({t.user_attrs["pid"] for t in trials}) == 2  # both workers ran trials
+    # in worker processes, not here (how many each ran depends on timing: not checked)
+    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}
 
 
 @pytest.mark.integration
