@@ -339,9 +339,10 @@ def finish(
 ) -> RunResult:
     """Score the best trial on the test split, once per best trial, and store it with the study.
 
-    With `spec.refit` (the default) the best configuration is first retrained on the training
-    and validation splits together, as a final model would be, and saved as `best.npz` beside
-    the trials; otherwise the trial's own network is scored.
+    The best trial's own network is scored: the one that the validation split vouches for.
+    With `spec.refit` the best configuration is instead retrained on the training and
+    validation splits together and saved as `best.npz` beside the trials; that uses more
+    data but nothing validates the retrained network itself (one unlucky run can score lower).
     """
     trial = best_trial(study)
     test_accuracy = None

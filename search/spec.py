@@ -237,7 +237,7 @@ class StudySpec:
     pruner: str = "median"
     report_every: int = 50
     max_parameters: int | None = None
-    refit: bool = True
+    refit: bool = False
     seed: int = 0
     storage: str | None = None
     n_jobs: int = 1

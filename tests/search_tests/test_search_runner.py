@@ -79,19 +79,19 @@ def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
     )
     assert result.n_counted == 4 and 0.5 < result.test_accuracy <= 1
     study = open_existing_study("tiny", result.storage)
-    final = str(tmp_path / "tiny" / "best.npz")
     assert study.user_attrs["best_test"] == {
         "trial": result.best_trial,
-        "refit": True,
-        "params_path": final,
+        "refit": False,
         "test_accuracy": result.test_accuracy,
     }
     assert study.user_attrs["spec"]["name"] == "tiny"
 
 
 def test_the_final_model_is_refit_on_train_and_validation(tmp_path):
-    spec = tiny_spec(tmp_path)
+    spec = tiny_spec(tmp_path, refit=True)
     result = run_study(spec, load_moons, progress=None)
+    stored = open_existing_study(spec.name, spec.storage).user_attrs["best_test"]
+    assert stored["refit"] and stored["params_path"] == str(tmp_path / "tiny" / "best.npz")
     config = best_config(spec.name, spec.storage)
     splits = stratified_split(*load_moons(spec), 0.2, 0.2, 0)
     both = DeepNetwork(**config.hyperparameters).fit(
@@ -105,8 +105,8 @@ def test_the_final_model_is_refit_on_train_and_validation(tmp_path):
     assert not np.array_equal(own.parameters_["W1"], final.parameters_["W1"])
 
 
-def test_without_refit_the_best_trial_itself_is_scored(tmp_path):
-    spec = tiny_spec(tmp_path, refit=False)
+def test_by_default_the_best_trial_itself_is_scored(tmp_path):
+    spec = tiny_spec(tmp_path)
     result = run_study(spec, load_moons, progress=None)
     config = best_config(spec.name, spec.storage)
     splits = stratified_split(*load_moons(spec), 0.2, 0.2, 0)
