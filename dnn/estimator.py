@@ -17,10 +17,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from dnn.activations import HIDDEN_ACTIVATIONS, check_activation
+from dnn.activations import check_activation
 from dnn.core import INITIALIZATIONS, forward, initialize_parameters, make_rng
 from dnn.train import OPTIMIZERS, TrainResult, train
-from dnn.types import Parameters, layer_dims_of, num_layers
+from dnn.types import layer_dims_of, num_layers
 
 FORMAT_VERSION = 1
 
@@ -351,11 +351,3 @@ def _json_scalar(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
-
-
-def parameters_layer_dims(parameters: Parameters) -> list[int]:
-    """`layer_dims` of a parameters dict (alias of `dnn.types.layer_dims_of`)."""
-    return layer_dims_of(parameters)
-
-
-__all__ = ["DeepNetwork", "HIDDEN_ACTIVATIONS", "count_parameters"]

@@ -21,16 +21,19 @@ from search.spec import METRICS
 from search.storage import StorageError, default_storage, open_storage
 
 
-def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
-    """The best complete trial; for a Pareto study, the front's best in the first objective."""
-    complete = [
-        t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.values
-    ]
+def best_trial(
+    study: optuna.Study, trials: list[optuna.trial.FrozenTrial] | None = None
+) -> optuna.trial.FrozenTrial | None:
+    """The best complete trial (the first, on ties); for a Pareto study, the front's best in the
+    first objective. `trials`, when the caller has just read them, saves reading them again."""
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
     if not complete:
         return None
-    if len(study.directions) == 1:
-        return study.best_trial
     sign = 1 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else -1
+    if len(study.directions) == 1:
+        return max(complete, key=lambda t: sign * t.values[0])
     return max(study.best_trials, key=lambda t: (sign * t.values[0], -t.values[1]))
 
 

@@ -422,7 +422,7 @@ class Progress:
         if self.spec.timeout is not None:  # no trial starts after the deadline
             eta = min(eta, max(self.spec.timeout - elapsed, 0.0)) if done > 0 else eta
         value = f"{trial.values[0]:.4f}" if trial.values else "-"
-        best = _best_text(study)
+        best = _best_text(study, trials)
         self.say(
             f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] "
             f"trial {trial.number:<4} {trial.state.name:<8} {value:<7} best {best}  "
@@ -433,8 +433,8 @@ class Progress:
         print(text, file=self.stream, flush=True)
 
 
-def _best_text(study: optuna.Study) -> str:
-    trial = best_trial(study)
+def _best_text(study: optuna.Study, trials: list[optuna.trial.FrozenTrial]) -> str:
+    trial = best_trial(study, trials)
     return "-" if trial is None else f"{trial.values[0]:.4f} (trial {trial.number})"
 
 

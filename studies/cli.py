@@ -26,6 +26,7 @@ from search import (
     open_existing_study,
     redact,
     run_study,
+    storage_url,
     work,
 )
 from studies.datasets import DataError, load_dataset
@@ -171,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             changes[key] = value
     spec = spec.replace(**changes)
     load_dataset(spec)  # a bad data set fails here, before anything is stored
-    where = redact(spec.storage) if spec.storage else f"runs/{spec.name}/journal.log"
+    where = redact(storage_url(spec))
     result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
     print(_run_summary(spec, result, where))
     return 0
@@ -212,7 +213,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stored = study.user_attrs.get("spec")
     if stored is None:
         raise SpecError(f"study {args.name!r} has no stored spec; start it with `dnnsearch run`")
-    spec = parse_stored_spec(stored).replace(storage=args.storage)
+    spec = StudySpec.from_dict(stored).replace(storage=args.storage)
     load_dataset(spec)
     index = os.getpid() % 100_000 + 1  # a distinct sampler seed per worker
     progress = None if args.quiet else _worker_progress(study, spec)
@@ -228,10 +229,6 @@ def _worker_progress(study: optuna.Study, spec: StudySpec) -> Progress | None:
     if left < 1:
         return None
     return Progress(spec.replace(n_trials=left), done, time.time(), sys.stderr)
-
-
-def parse_stored_spec(stored: dict) -> StudySpec:
-    return StudySpec.from_dict(stored)
 
 
 def cmd_best(args: argparse.Namespace) -> int:

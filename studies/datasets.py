@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn import datasets as sk
 
 from search import StudySpec
+from search.data import check_data
 
 
 class DataError(ValueError):
@@ -132,8 +133,6 @@ def load_dataset(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise DataError(f"dataset: no such file {name!r}")
     x, y = load_csv(path, spec.target) if path.suffix.lower() == ".csv" else load_npz(path)
-    from search.data import check_data
-
     try:
         return check_data(x, y)
     except ValueError as error:

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from search import SpecError, StudySpec
+from search.spec import suggest_key
 
 BUILTIN_DIR = "builtin"
 
@@ -43,8 +44,6 @@ def load_study_spec(study: str) -> StudySpec:
         if not path.is_file():
             raise SpecError(f"{study}: no such study file")
         return parse_study(path.read_text(encoding="utf-8"), study)
-    from search.spec import suggest_key
-
     raise SpecError(
         f"{study}: unknown study{suggest_key(study, builtin)}; built-in studies: "
         f"{', '.join(builtin)} (or give a .toml file)"
