@@ -243,10 +243,19 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
     # -- prediction -----------------------------------------------------------------------
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities, (m, n_classes), in the order of `classes_`."""
+    def predict_proba(self, X: np.ndarray, check_input: bool = True) -> np.ndarray:
+        """Class probabilities, (m, n_classes), in the order of `classes_`.
+
+        Args:
+            X: features (m, n_x).
+            check_input: False skips scikit-learn's input validation (about 0.2 ms a call,
+                which adds up when a callback scores a validation set every few iterations);
+                X must then be a finite float ndarray with `n_features_in_` columns, as in
+                `DecisionTreeClassifier.predict_proba(X, check_input=False)`.
+        """
         check_is_fitted(self, "parameters_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        if check_input:
+            X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         AL, _ = forward(self._columns(X), self.parameters_, self.activations_)
         if AL.shape[0] == 1:
             return np.hstack([1 - AL.T, AL.T])

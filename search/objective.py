@@ -8,7 +8,8 @@ Trial user attributes (what reports and `best_config` read):
 - `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds);
 - `learning_curve`: `{"iteration": [...], "cost": [...], "val_metric": [...]}` (kept for
   pruned and failed trials too); `pruned_at` (iteration), `pruned_reason`, `fail_reason`;
-- `params_path`: the `.npz` of the learned parameters (complete trials); `pid`, `host`.
+- `params_path`: the `.npz` of the learned parameters, for complete trials that no earlier
+  complete trial beat (the study's best always has one); `pid`, `host`.
 """
 
 from __future__ import annotations
@@ -17,15 +18,20 @@ import math
 import os
 import socket
 import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
+from optuna.trial import TrialState
 
 from dnn import DeepNetwork, TrainingDiverged, count_parameters
 from search.data import Splits
 from search.spec import FULL_BATCH, Choice, Entry, Fixed, Range, StudySpec
+from search.storage import set_user_attrs
 
 COUNTED_FAILURE = "diverged"
 
@@ -104,62 +110,79 @@ class Objective:
         self.host = socket.gethostname()
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
-        trial.set_user_attr("pid", os.getpid())
-        trial.set_user_attr("host", self.host)
+        # pid and host first and on their own: they tell `fail_dead_trials` whose trial it is.
+        set_user_attrs(trial, {"pid": os.getpid(), "host": self.host})
+        record: dict[str, Any] = {}
+        try:
+            return self._run(trial, record)
+        finally:
+            set_user_attrs(trial, record)  # one write for the rest, however the trial ends
+
+    def _run(self, trial: optuna.Trial, record: dict[str, Any]) -> Any:
         if surplus(trial):
-            trial.set_user_attr("fail_reason", "surplus: the study reached its number of trials")
+            record["fail_reason"] = "surplus: the study reached its number of trials"
             return self._failed()
         hp = sample_hyperparameters(trial, self.spec)
         n_out = 1 if len(self.classes) == 2 else len(self.classes)
         layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
         n_parameters = count_parameters(layer_dims)
-        for key, value in (
-            ("hyperparameters", hp),
-            ("layer_dims", layer_dims),
-            ("n_parameters", n_parameters),
-            ("seed", hp["seed"]),
-        ):
-            trial.set_user_attr(key, value)
+        record.update(
+            hyperparameters=hp, layer_dims=layer_dims, n_parameters=n_parameters, seed=hp["seed"]
+        )
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
-            trial.set_user_attr(
-                "pruned_reason",
-                f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}",
+            record["pruned_reason"] = (
+                f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}"
             )
             raise optuna.TrialPruned()
-        return self._train(trial, hp, n_parameters)
+        return self._train(trial, hp, n_parameters, record)
 
     def _failed(self) -> float | tuple[float, float]:
         return (math.nan, math.nan) if self.spec.pareto else math.nan
 
-    def _train(self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int) -> Any:
+    def _train(
+        self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int, record: dict[str, Any]
+    ) -> Any:
         s = self.splits
         curve: dict[str, list] = {"iteration": [], "cost": [], "val_metric": []}
+        record["learning_curve"] = curve  # filled as training goes, kept however it ends
         net = DeepNetwork(**hp, cost_every=self.spec.report_every)
         net.callback = self._reporter(trial, net, curve)
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
         except optuna.TrialPruned:
-            trial.set_user_attr("learning_curve", curve)
-            trial.set_user_attr("pruned_at", curve["iteration"][-1])
-            trial.set_user_attr("wall_time", time.perf_counter() - start)
+            record["pruned_at"] = curve["iteration"][-1]
             raise
         except TrainingDiverged as error:
-            trial.set_user_attr("learning_curve", curve)
-            trial.set_user_attr("fail_reason", f"{COUNTED_FAILURE}: {error}")
-            trial.set_user_attr("wall_time", time.perf_counter() - start)
+            record["fail_reason"] = f"{COUNTED_FAILURE}: {error}"
             return self._failed()
-        trial.set_user_attr("wall_time", time.perf_counter() - start)
-        trial.set_user_attr("learning_curve", curve)
-        trial.set_user_attr("activations", list(net.activations_))
-        value = self._record_scores(trial, net)
-        path = self.artifacts / "trials" / f"{trial.number}.npz"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        trial.set_user_attr("params_path", str(net.save(path)))
+        finally:
+            record["wall_time"] = time.perf_counter() - start
+        record["activations"] = list(net.activations_)
+        value = self._record_scores(net, record)
+        if self.spec.pareto or self._best_so_far(trial, value):
+            path = self.artifacts / "trials" / f"{trial.number}.npz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record["params_path"] = str(net.save(path))
         return (value, float(n_parameters)) if self.spec.pareto else value
 
+    def _best_so_far(self, trial: optuna.Trial, value: float) -> bool:
+        """True when no complete trial beats `value`: only such trials' parameters are saved.
+
+        The study's final best trial was at least as good as every trial completed before it,
+        so it always has its `.npz` (so do trials that tie with it); the thousands of trials
+        of a long study that were worse when they ended keep no file.
+        """
+        complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        values = [t.values[0] for t in complete if t.values]
+        if not values:
+            return True
+        if trial.study.direction == optuna.study.StudyDirection.MAXIMIZE:
+            return value >= max(values)
+        return value <= min(values)
+
     def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
-        proba = net.predict_proba(x)
+        proba = net.predict_proba(x, check_input=False)
         if self.spec.metric == "accuracy":
             return accuracy(proba, y, net.classes_)
         return cross_entropy(proba, y, net.classes_)
@@ -180,33 +203,51 @@ class Objective:
 
         return callback
 
-    def _record_scores(self, trial: optuna.Trial, net: DeepNetwork) -> float:
+    def _record_scores(self, net: DeepNetwork, record: dict[str, Any]) -> float:
         s = self.splits
-        scores = {}
         for split, x, y in (("train", s.X_train, s.y_train), ("val", s.X_val, s.y_val)):
-            proba = net.predict_proba(x)
-            scores[f"{split}_accuracy"] = accuracy(proba, y, net.classes_)
-            scores[f"{split}_cost"] = cross_entropy(proba, y, net.classes_)
-        for key, value in scores.items():
-            trial.set_user_attr(key, value)
-        return scores["val_accuracy"] if self.spec.metric == "accuracy" else scores["val_cost"]
+            proba = net.predict_proba(x, check_input=False)
+            record[f"{split}_accuracy"] = accuracy(proba, y, net.classes_)
+            record[f"{split}_cost"] = cross_entropy(proba, y, net.classes_)
+        return record["val_accuracy"] if self.spec.metric == "accuracy" else record["val_cost"]
 
 
 def counts_toward_total(trial: optuna.trial.FrozenTrial) -> bool:
     """Finished trials that count toward a study's total: complete, pruned, or diverged."""
     state = trial.state
-    if state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED):
+    if state in (TrialState.COMPLETE, TrialState.PRUNED):
         return True
-    reason = str(trial.user_attrs.get("fail_reason", ""))
-    return state == optuna.trial.TrialState.FAIL and reason.startswith(COUNTED_FAILURE)
+    return state == TrialState.FAIL and _diverged(trial)
+
+
+def _diverged(trial: optuna.trial.FrozenTrial) -> bool:
+    return str(trial.user_attrs.get("fail_reason", "")).startswith(COUNTED_FAILURE)
 
 
 def is_live(trial: optuna.trial.FrozenTrial) -> bool:
     """Counted, or still running or waiting to run."""
-    return counts_toward_total(trial) or trial.state in (
-        optuna.trial.TrialState.RUNNING,
-        optuna.trial.TrialState.WAITING,
-    )
+    return counts_toward_total(trial) or trial.state in (TrialState.RUNNING, TrialState.WAITING)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a study's trials stand: `counted` toward its total, `live` (counted, running or
+    waiting), and `waiting` (enqueued or re-queued, not yet started)."""
+
+    counted: int
+    live: int
+    waiting: int
+
+
+def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
+    """One pass over the trials, by state (a worker does this before every trial)."""
+    states = Counter(t.state for t in trials)
+    diverged = 0
+    if states[TrialState.FAIL]:
+        diverged = sum(1 for t in trials if t.state == TrialState.FAIL and _diverged(t))
+    counted = states[TrialState.COMPLETE] + states[TrialState.PRUNED] + diverged
+    waiting = states[TrialState.WAITING]
+    return Tally(counted, counted + states[TrialState.RUNNING] + waiting, waiting)
 
 
 def surplus(trial: optuna.Trial) -> bool:
@@ -218,5 +259,5 @@ def surplus(trial: optuna.Trial) -> bool:
     target = trial.study.user_attrs.get("target_trials")
     if target is None:
         return False
-    trials = trial.study.get_trials(deepcopy=False)
-    return sum(1 for t in trials if t.number < trial.number and is_live(t)) >= target
+    trials = trial.study.get_trials(deepcopy=False)  # in the order of their numbers
+    return tally(trials[: trial.number]).live >= target

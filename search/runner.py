@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 from dnn import DeepNetwork
 from search.best import best_trial, load_trained
 from search.data import Splits, stratified_split
-from search.objective import Objective, counts_toward_total, is_live
+from search.objective import Objective, counts_toward_total, tally
 from search.samplers import make_pruner, make_sampler
 from search.spec import SpecError, StudySpec
 from search.storage import (
@@ -220,12 +220,14 @@ def _next_step(study: optuna.Study) -> str:
     """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
     fail_stale_trials(study)
     target = study.user_attrs.get("target_trials")
-    trials = study.get_trials(deepcopy=False)
-    if target is None or any(t.state == TrialState.WAITING for t in trials):
+    if target is None:
         return "run"
-    if sum(map(counts_toward_total, trials)) >= target:
+    now = tally(study.get_trials(deepcopy=False))
+    if now.waiting:
+        return "run"
+    if now.counted >= target:
         return "stop"
-    if sum(map(is_live, trials)) < target:
+    if now.live < target:
         return "run"
     return "wait" if has_heartbeat(study._storage) else "stop"
 
@@ -415,7 +417,7 @@ class Progress:
         if str(trial.user_attrs.get("fail_reason", "")).startswith("surplus"):
             return
         trials = study.get_trials(deepcopy=False)
-        done = sum(map(counts_toward_total, trials)) - self.done_before
+        done = tally(trials).counted - self.done_before
         elapsed = time.time() - self.start
         left = max(self.spec.n_trials - done, 0)
         eta = elapsed / done * left if done > 0 else float("nan")

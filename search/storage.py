@@ -19,13 +19,14 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import optuna
-from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-from search.journal import JournalFile
+from search.journal import JournalFile, JournalStore
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
@@ -103,7 +104,7 @@ def open_storage(
         raise StorageError(f"no study storage at {url} (run a study first, or pass --storage)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFile(str(path)))
+        return JournalStore(JournalFile(str(path)))
     except OSError as error:
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
@@ -160,6 +161,20 @@ def _check_reachable(host: str, port: int) -> None:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise StorageError(f"cannot reach PostgreSQL at {host}:{port}: {reason}") from None
+
+
+def set_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> None:
+    """Set several user attributes of a running trial: one append on the embedded journal.
+
+    Same result as `trial.set_user_attr` for each item (which other storages get).
+    """
+    write = getattr(trial.storage, "set_trial_user_attrs", None)
+    if write is None:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        return
+    write(trial._trial_id, attrs)
+    trial._cached_frozen_trial.user_attrs.update(attrs)  # as Trial.set_user_attr does
 
 
 def has_heartbeat(storage: optuna.storages.BaseStorage) -> bool:

@@ -72,13 +72,27 @@ def test_three_trial_study_records_everything(tmp_path):
 
 def test_a_trial_retrains_bit_identically_from_its_record(tmp_path):
     splits = moons_splits()
-    study = run_in_memory(make_spec(), 2, tmp_path, splits)
-    trial = study.trials[1]
+    study = run_in_memory(make_spec(), 4, tmp_path, splits)
+    trial = study.best_trial
     net = DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
     assert net.score(splits.X_val, splits.y_val) == trial.value
     saved = DeepNetwork.load(trial.user_attrs["params_path"])
     for key, value in net.parameters_.items():
         np.testing.assert_array_equal(value, saved.parameters_[key])
+
+
+def test_parameters_are_saved_for_trials_best_when_they_ended(tmp_path):
+    study = run_in_memory(make_spec(), 12, tmp_path)
+    best_before = -math.inf
+    for trial in study.trials:
+        saved = "params_path" in trial.user_attrs
+        assert saved == (trial.value >= best_before), trial.number
+        best_before = max(best_before, trial.value)
+    assert "params_path" in study.best_trial.user_attrs
+    assert sum("params_path" in t.user_attrs for t in study.trials) < len(study.trials)
+    assert len(list((tmp_path / "trials").glob("*.npz"))) == sum(
+        "params_path" in t.user_attrs for t in study.trials
+    )
 
 
 def test_per_layer_activation_samples_one_name_per_hidden_layer():
