@@ -189,15 +189,17 @@ def test_two_jobs_leave_exactly_the_requested_trials(tmp_path):
     trials = study.get_trials()
     assert result.n_counted == 10 == len(trials)
     assert not [t for t in trials if t.state == TrialState.RUNNING]
-    # in worker processes, not here (how many each ran depends on timing: not checked)
-    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}
+    assert all(isinstance(t.user_attrs.get("pid"), int) for t in trials)
+    # This process is one of the two workers; how many trials the other ran depends on timing.
 
 
 @pytest.mark.integration
 def test_a_killed_worker_does_not_take_the_study_down(tmp_path):
+    # This process is a worker too and starts first: enough trials that the loky worker,
+    # about 3 s to start, is seen running one.
     spec = tiny_spec(
         tmp_path,
-        n_trials=6,
+        n_trials=14,
         n_jobs=2,
         dataset="digits",
         report_every=50,
@@ -230,6 +232,6 @@ def test_a_killed_worker_does_not_take_the_study_down(tmp_path):
     trials = trials_of(spec)
     killed = [t for t in trials if t.user_attrs.get("pid") == victim and t.state == TrialState.FAIL]
     assert killed and killed[0].user_attrs["fail_reason"] == "worker process died"
-    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 6
+    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 14
     assert not [t for t in trials if t.state == TrialState.RUNNING]
     assert np.isfinite([t.value for t in trials if t.state == TrialState.COMPLETE]).all()
