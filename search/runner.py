@@ -331,9 +331,7 @@ def _run_workers(
         first = attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
         futures = [
-            executor.submit(
-                _worker_process, spec, load_data, first + w, threads, deadline, printer
-            )
+            executor.submit(_worker_process, spec, load_data, first + w, threads, deadline, printer)
             for w in range(1, spec.n_jobs)
         ]
         try:
