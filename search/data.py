@@ -1,7 +1,9 @@
 """Train / validation / test splits of one data set, stratified and seeded.
 
 The test split stays outside the search: trials train on `train` and are scored on
-`validation`; only the best trial is scored on `test`, for the report.
+`validation`; only the best trial is scored on `test`, for the report. With k-fold
+cross-validation, training and validation together are cut into k folds instead
+(`cross_validation_splits`), and a trial is scored on all of them.
 """
 
 from __future__ import annotations
@@ -67,3 +69,24 @@ def stratified_split(
     if len(val) == 0 or len(test) == 0:
         raise ValueError(f"data set too small to split: {len(y)} examples")
     return Splits(x[train], y[train], x[val], y[val], x[test], y[test])
+
+
+def cross_validation_splits(splits: Splits, k: int, seed: int) -> list[Splits]:
+    """k splits of training + validation, each validating on one stratified fold (test kept).
+
+    Every example of training + validation is in exactly one fold's validation part; each
+    class is dealt round-robin over the folds after a seeded shuffle.
+    """
+    x = np.concatenate([splits.X_train, splits.X_val])
+    y = np.concatenate([splits.y_train, splits.y_val])
+    rng = np.random.default_rng([seed, k])
+    fold = np.empty(len(y), dtype=int)
+    for label in np.unique(y):
+        index = rng.permutation(np.flatnonzero(y == label))
+        fold[index] = (np.arange(len(index)) + rng.integers(k)) % k
+    if np.bincount(fold, minlength=k).min() == 0:
+        raise ValueError(f"too few examples ({len(y)}) for {k} cross-validation folds")
+    return [
+        Splits(x[fold != f], y[fold != f], x[fold == f], y[fold == f], splits.X_test, splits.y_test)
+        for f in range(k)
+    ]

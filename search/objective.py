@@ -5,7 +5,9 @@ Trial user attributes (what reports and `best_config` read):
 - `hyperparameters`: the `DeepNetwork` keyword arguments, tuned and fixed, seed included, so
   that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically;
 - `layer_dims`, `activations` (one per layer 1..L), `n_parameters`, `seed`;
-- `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds);
+- `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds); with
+  `cv_folds`, the validation scores are over all folds (`fold_val_accuracy`: each fold's)
+  and the train scores, curve and saved network are fold 0's;
 - `learning_curve`: `{"iteration": [...], "cost": [...], "val_metric": [...]}` (kept for
   pruned and failed trials too); `pruned_at` (iteration), `pruned_reason`, `fail_reason`;
 - `params_path`: the `.npz` of the learned parameters, for complete trials that no earlier
@@ -29,7 +31,7 @@ import optuna
 from optuna.trial import TrialState
 
 from dnn import DeepNetwork, TrainingDiverged, count_parameters
-from search.data import Splits
+from search.data import Splits, cross_validation_splits
 from search.spec import FULL_BATCH, Choice, Entry, Fixed, Range, StudySpec
 from search.storage import set_user_attrs
 
@@ -104,7 +106,12 @@ class Objective:
 
     def __init__(self, spec: StudySpec, splits: Splits, artifacts: Path) -> None:
         self.spec = spec
-        self.splits = splits
+        # With cross-validation a trial trains on fold 0 first (reporting, so it can be pruned),
+        # then on the other folds; its network, the one saved, is fold 0's.
+        self.folds = (
+            cross_validation_splits(splits, spec.cv_folds, spec.seed) if spec.cv_folds else [splits]
+        )
+        self.splits = self.folds[0]
         self.artifacts = Path(artifacts)
         self.classes = np.unique(splits.y_train)
         self.host = socket.gethostname()
@@ -150,6 +157,7 @@ class Objective:
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
+            others = [DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in self.folds[1:]]
         except optuna.TrialPruned:
             record["pruned_at"] = curve["iteration"][-1]
             raise
@@ -159,7 +167,7 @@ class Objective:
         finally:
             record["wall_time"] = time.perf_counter() - start
         record["activations"] = list(net.activations_)
-        value = self._record_scores(net, record)
+        value = self._record_scores([net, *others], record)
         if self.spec.pareto or self._best_so_far(trial, value):
             path = self.artifacts / "trials" / f"{trial.number}.npz"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,12 +211,22 @@ class Objective:
 
         return callback
 
-    def _record_scores(self, net: DeepNetwork, record: dict[str, Any]) -> float:
+    def _record_scores(self, nets: list[DeepNetwork], record: dict[str, Any]) -> float:
+        """Train scores of fold 0's network; validation scores over every fold's examples."""
         s = self.splits
-        for split, x, y in (("train", s.X_train, s.y_train), ("val", s.X_val, s.y_val)):
-            proba = net.predict_proba(x, check_input=False)
-            record[f"{split}_accuracy"] = accuracy(proba, y, net.classes_)
-            record[f"{split}_cost"] = cross_entropy(proba, y, net.classes_)
+        proba = nets[0].predict_proba(s.X_train, check_input=False)
+        record["train_accuracy"] = accuracy(proba, s.y_train, nets[0].classes_)
+        record["train_cost"] = cross_entropy(proba, s.y_train, nets[0].classes_)
+        sizes, accuracies, costs = [], [], []
+        for net, fold in zip(nets, self.folds, strict=True):
+            proba = net.predict_proba(fold.X_val, check_input=False)
+            sizes.append(len(fold.y_val))
+            accuracies.append(accuracy(proba, fold.y_val, net.classes_))
+            costs.append(cross_entropy(proba, fold.y_val, net.classes_))
+        record["val_accuracy"] = float(np.average(accuracies, weights=sizes))
+        record["val_cost"] = float(np.average(costs, weights=sizes))
+        if len(nets) > 1:
+            record["fold_val_accuracy"] = accuracies
         return record["val_accuracy"] if self.spec.metric == "accuracy" else record["val_cost"]
 
 

@@ -64,6 +64,7 @@ COMPARED_KEYS = (
     "seed",
     "report_every",
     "max_parameters",
+    "cv_folds",
 )
 
 
@@ -359,15 +360,17 @@ def finish(
     """Score the best trial on the test split, once per best trial, and store it with the study.
 
     The best trial's own network is scored: the one that the validation split vouches for.
-    With `spec.refit` the best configuration is instead retrained on the training and
-    validation splits together and saved as `best.npz` beside the trials; that uses more
-    data but nothing validates the retrained network itself (one unlucky run can score lower).
+    With `spec.refit` (and always with `spec.cv_folds`) the best configuration is instead
+    retrained on the training and validation splits together and saved as `best.npz` beside
+    the trials. That uses more data; with a single validation split nothing validates the
+    retrained network itself (one unlucky run can score lower), while cross-validation has
+    trained and scored the configuration on k different parts of that data.
     """
     trial = best_trial(study)
     test_accuracy = None
     if trial is not None:
         stored = study.user_attrs.get("best_test", {})
-        if stored.get("trial") == trial.number and stored.get("refit", False) == spec.refit:
+        if stored.get("trial") == trial.number and stored.get("refit", False) == spec.refits:
             test_accuracy = stored["test_accuracy"]
         else:
             test_accuracy = _score_on_test(spec, study, trial, prepare_splits(spec, load_data))
@@ -385,8 +388,8 @@ def finish(
 def _score_on_test(
     spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
 ) -> float:
-    record = {"trial": trial.number, "refit": spec.refit}
-    if spec.refit:
+    record = {"trial": trial.number, "refit": spec.refits}
+    if spec.refits:
         net = DeepNetwork(**trial.user_attrs["hyperparameters"])
         net.fit(
             np.vstack([splits.X_train, splits.X_val]),

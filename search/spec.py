@@ -238,6 +238,7 @@ class StudySpec:
     report_every: int = 50
     max_parameters: int | None = None
     refit: bool = False
+    cv_folds: int | None = None
     seed: int = 0
     storage: str | None = None
     n_jobs: int = 1
@@ -246,6 +247,12 @@ class StudySpec:
     @property
     def direction(self) -> str:
         return METRICS[self.metric]
+
+    @property
+    def refits(self) -> bool:
+        """The final model is the best configuration retrained on training + validation: with
+        `refit`, and always with `cv_folds` (no single trial's network saw all that data)."""
+        return self.refit or self.cv_folds is not None
 
     @property
     def directions(self) -> list[str]:
@@ -302,6 +309,8 @@ class StudySpec:
         _check_int("n_jobs", self.n_jobs, 1)
         if self.max_parameters is not None:
             _check_int("max_parameters", self.max_parameters, 1)
+        if self.cv_folds is not None:
+            _check_int("cv_folds", self.cv_folds, 2)
         if self.timeout is not None and (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)

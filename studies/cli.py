@@ -187,7 +187,7 @@ def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
     config = best_config(spec.name, spec.storage)
     hp = config.hyperparameters
     test = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "n/a"
-    if result.test_accuracy is not None and spec.refit:
+    if result.test_accuracy is not None and spec.refits:
         test += " (the best configuration retrained on train + validation)"
     lines = [
         f"best trial {result.best_trial}: validation {spec.metric} {result.best_value:.4f}, "

@@ -11,6 +11,7 @@ from sklearn.datasets import make_moons
 
 from dnn import DeepNetwork, count_parameters
 from search import Objective, StudySpec, sample_hyperparameters, stratified_split, trial_seed
+from search.data import cross_validation_splits
 from search.objective import counts_toward_total
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -93,6 +94,39 @@ def test_parameters_are_saved_for_trials_best_when_they_ended(tmp_path):
     assert len(list((tmp_path / "trials").glob("*.npz"))) == sum(
         "params_path" in t.user_attrs for t in study.trials
     )
+
+
+def test_cross_validation_folds_cover_training_and_validation_once():
+    splits = moons_splits()
+    folds = cross_validation_splits(splits, 4, seed=0)
+    pool = np.concatenate([splits.X_train, splits.X_val])
+    validated = np.concatenate([fold.X_val for fold in folds])
+    # every example of training + validation is validated exactly once, and trained on k-1 times
+    assert sorted(map(tuple, validated)) == sorted(map(tuple, pool))
+    for fold in folds:
+        assert len(fold.X_train) + len(fold.X_val) == len(pool)
+        np.testing.assert_array_equal(fold.X_test, splits.X_test)
+    per_class = np.array([np.bincount(fold.y_val, minlength=2) for fold in folds])
+    assert (per_class.max(axis=0) - per_class.min(axis=0) <= 1).all()  # stratified
+    again = cross_validation_splits(splits, 4, seed=0)
+    np.testing.assert_array_equal(again[2].X_val, folds[2].X_val)  # seeded
+
+
+def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
+    splits = moons_splits()
+    spec = StudySpec.from_dict({**make_spec().to_dict(), "cv_folds": 3})
+    study = run_in_memory(spec, 2, tmp_path, splits)
+    trial = study.best_trial
+    hp = trial.user_attrs["hyperparameters"]
+    folds = cross_validation_splits(splits, 3, spec.seed)
+    nets = [DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in folds]
+    scores = [net.score(fold.X_val, fold.y_val) for net, fold in zip(nets, folds, strict=True)]
+    assert trial.user_attrs["fold_val_accuracy"] == pytest.approx(scores, abs=0)
+    correct = sum(s * len(f.y_val) for s, f in zip(scores, folds, strict=True))
+    assert trial.value == pytest.approx(correct / sum(len(f.y_val) for f in folds), rel=1e-12)
+    saved = DeepNetwork.load(trial.user_attrs["params_path"])  # fold 0's network
+    np.testing.assert_array_equal(saved.parameters_["W1"], nets[0].parameters_["W1"])
+    assert trial.user_attrs["train_accuracy"] == nets[0].score(folds[0].X_train, folds[0].y_train)
 
 
 def test_per_layer_activation_samples_one_name_per_hidden_layer():

@@ -105,6 +105,20 @@ def test_the_final_model_is_refit_on_train_and_validation(tmp_path):
     assert not np.array_equal(own.parameters_["W1"], final.parameters_["W1"])
 
 
+def test_cross_validated_study_scores_the_refit_best_configuration(tmp_path):
+    spec = tiny_spec(tmp_path, cv_folds=3)
+    result = run_study(spec, load_moons, progress=None)
+    config = best_config(spec.name, spec.storage)
+    assert config.final_params_path == str(tmp_path / "tiny" / "best.npz")
+    splits = stratified_split(*load_moons(spec), 0.2, 0.2, 0)
+    both = DeepNetwork(**config.hyperparameters).fit(
+        np.vstack([splits.X_train, splits.X_val]), np.concatenate([splits.y_train, splits.y_val])
+    )
+    assert both.score(splits.X_test, splits.y_test) == result.test_accuracy
+    complete = [t for t in trials_of(spec) if t.state == TrialState.COMPLETE]
+    assert complete and all(len(t.user_attrs["fold_val_accuracy"]) == 3 for t in complete)
+
+
 def test_by_default_the_best_trial_itself_is_scored(tmp_path):
     spec = tiny_spec(tmp_path)
     result = run_study(spec, load_moons, progress=None)

@@ -57,6 +57,8 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
         ({"report_every": 0}, "report_every"),
         ({"validation_fraction": 0.7}, "validation_fraction"),
         ({"max_parameters": 0}, "max_parameters"),
+        ({"cv_folds": 1}, "cv_folds"),
+        ({"cv_folds": 2.5}, "cv_folds"),
         ({"space": {"learning_rate": {"low": 0.3, "high": 0.1}}}, "space.learning_rate"),
         ({"space": {"learning_rate": {"low": 0, "high": 0.1, "log": True}}}, "space.learning_rate"),
         ({"space": {"learning_rate": -0.1}}, "space.learning_rate"),
@@ -111,3 +113,10 @@ def test_space_bounds_and_max_hidden():
     space = SearchSpace.from_dict({"n_hidden": [0, 2, 4], "mini_batch_size": [32, "full"]})
     assert space.max_hidden() == 4
     assert space.bounds("mini_batch_size") == (32, 32)
+
+
+def test_cross_validation_implies_a_refit_final_model():
+    plain = StudySpec.from_dict({"name": "s", "dataset": "moons"})
+    assert not plain.refits
+    assert plain.replace(refit=True).refits
+    assert plain.replace(cv_folds=5).refits
