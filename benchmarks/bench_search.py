@@ -8,6 +8,8 @@ Parts:
   training (one iteration of a 2-unit net on 60 points): our runner's per-trial time minus
   the trial's own training time, by windows of trials up to 1,000, on the embedded journal
   file with the random sampler; and Optuna's own loop with a trivial objective beside it.
+- storage: 4 processes writing tiny trials at once to one study: our journal file, Optuna's
+  own journal file backend and SQLite; throughput and whether any trial was lost.
 - realistic: the overhead as a share of the worker time of the 200-trial TPE study on
   digits that `dnnsearch run digits` runs, and of one with shorter trials.
 - scaling: the same 24 digits trials (random sampler, fixed seeds, about a second each) run
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+from joblib import Parallel, delayed
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -227,7 +230,65 @@ def pruning(folder: Path, n_trials: int = 60) -> None:
         print(f"| {pruner} | {wall:.1f} | {result.best_value:.4f} | {n_pruned} |")
 
 
-PARTS = {"overhead": overhead, "realistic": realistic, "scaling": scaling, "pruning": pruning}
+def _storage_of(kind: str, folder: Path):
+    if kind == "sqlite":
+        return optuna.storages.RDBStorage(f"sqlite:///{folder / 'storage.db'}")
+    if kind == "optuna-journal":
+        return JournalStorage(JournalFileBackend(str(folder / "optuna-journal.log")))
+    return storage.open_storage(str(folder / "journal.log"))
+
+
+def _storage_writer(kind: str, folder: Path, n_trials: int, seed: int) -> str:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.load_study(
+        study_name="writers",
+        storage=_storage_of(kind, folder),
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+    )
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        trial.suggest_int("n", 1, 8)
+        trial.report(x, 1)
+        storage.set_user_attrs(trial, {"pid": seed, "host": "h", "curve": [x, x]})
+        return x
+
+    try:
+        study.optimize(objective, n_trials=n_trials, catch=(Exception,))
+    except Exception as error:  # noqa: BLE001 - a storage error stops this writer: report it
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:60]}"
+    return ""
+
+
+def storage_writers(folder: Path, n_trials: int = 800, writers: int = 4) -> None:
+    print(f"\n## Storage with {writers} writer processes ({n_trials} tiny trials, random)\n")
+    print("| storage | wall s | trials/s | complete | failed or lost | writer errors |")
+    print("|---|---|---|---|---|---|")
+    for kind in ("journal (ours)", "optuna-journal", "sqlite"):
+        key = kind.split()[0]
+        where = folder / f"writers_{key}"
+        where.mkdir()
+        optuna.create_study(study_name="writers", storage=_storage_of(key, where))
+        start = time.perf_counter()
+        errors = Parallel(n_jobs=writers, backend="loky")(
+            delayed(_storage_writer)(key, where, n_trials // writers, w) for w in range(writers)
+        )
+        wall = time.perf_counter() - start
+        trials = optuna.load_study(study_name="writers", storage=_storage_of(key, where)).trials
+        complete = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+        print(
+            f"| {kind} | {wall:.1f} | {n_trials / wall:.0f} | {complete} | "
+            f"{n_trials - complete} | {'; '.join(e for e in errors if e) or '-'} |"
+        )
+
+
+PARTS = {
+    "overhead": overhead,
+    "storage": storage_writers,
+    "realistic": realistic,
+    "scaling": scaling,
+    "pruning": pruning,
+}
 
 
 def main() -> None:
