@@ -79,9 +79,16 @@ def cross_validation_splits(splits: Splits, k: int, seed: int) -> list[Splits]:
     """
     x = np.concatenate([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
+    labels, counts = np.unique(y, return_counts=True)
+    if counts.min() < k:
+        rare = labels[np.argmin(counts)].item()  # a Python value: 2, not np.int64(2)
+        raise ValueError(
+            f"cv_folds: class {rare!r} has {counts.min()} examples in training + validation, "
+            f"fewer than the {k} folds"
+        )
     rng = np.random.default_rng([seed, k])
     fold = np.empty(len(y), dtype=int)
-    for label in np.unique(y):
+    for label in labels:
         index = rng.permutation(np.flatnonzero(y == label))
         fold[index] = (np.arange(len(index)) + rng.integers(k)) % k
     if np.bincount(fold, minlength=k).min() == 0:

@@ -3,7 +3,8 @@
 Trial user attributes (what reports and `best_config` read):
 
 - `hyperparameters`: the `DeepNetwork` keyword arguments, tuned and fixed, seed included, so
-  that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically;
+  that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically
+  (with `cv_folds`, X_train is fold 0's training part);
 - `layer_dims`, `activations` (one per layer 1..L), `n_parameters`, `seed`;
 - `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds); with
   `cv_folds`, the validation scores are over all folds (`fold_val_accuracy`: each fold's)

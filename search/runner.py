@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork
 from search.best import best_trial, load_trained
-from search.data import Splits, stratified_split
+from search.data import Splits, cross_validation_splits, stratified_split
 from search.objective import Objective, counts_toward_total, tally
 from search.samplers import make_pruner, make_sampler
 from search.spec import SpecError, StudySpec
@@ -289,6 +289,9 @@ def run_study(
     Ctrl-C stops every worker; no trial is left RUNNING.
     """
     start = time.time()
+    splits = prepare_splits(spec, load_data)  # bad data fails here, before anything is stored
+    if spec.cv_folds:
+        cross_validation_splits(splits, spec.cv_folds, spec.seed)
     study = create_study(spec)
     done_before = count_trials(study)
     study.set_user_attr("target_trials", done_before + spec.n_trials)
@@ -331,15 +334,20 @@ def _run_workers(
     for attempt in range(MAX_RESTARTS + 1):
         first = attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
-        futures = [
-            executor.submit(_worker_process, spec, load_data, first + w, threads, deadline, printer)
-            for w in range(1, spec.n_jobs)
-        ]
         try:
+            futures = [
+                executor.submit(
+                    _worker_process, spec, load_data, first + w, threads, deadline, printer
+                )
+                for w in range(1, spec.n_jobs)
+            ]
             _worker_process(spec, load_data, first, threads, deadline, printer)
             for future in futures:
                 future.result()
         except TerminatedWorkerError:
+            # loky fails the futures before it has killed and reaped the other workers: wait
+            # for that, or their trials look alive and stay RUNNING.
+            executor.shutdown(wait=True, kill_workers=True)
             lost = fail_dead_trials(study)
             if printer is not None:
                 printer.say(

@@ -79,3 +79,24 @@ def test_user_attributes_on_other_storages_are_set_one_by_one():
     set_user_attrs(trial, {"x": [1, 2], "y": "z"})
     study.tell(trial, 1.0)
     assert study.trials[0].user_attrs == {"x": [1, 2], "y": "z"}
+
+
+def test_a_torn_last_record_is_cut_before_the_next_append(journal_path):
+    journal = JournalFile(journal_path)
+    journal.append_logs([{"n": 1}, {"n": 2}])
+    with open(journal_path, "ab") as file:
+        file.write(b'{"n": 3, "payload": "a writer killed mid-wri')  # no newline
+    journal.append_logs([{"n": 4}])
+    journal.append_logs([{"n": 5}])
+    assert [log["n"] for log in JournalFileBackend(journal_path).read_logs(0)] == [1, 2, 4, 5]
+
+
+def test_attributes_of_a_finished_trial_are_refused_without_writing(journal_path):
+    study = optuna.create_study(study_name="s", storage=open_storage(journal_path))
+    trial = study.ask()
+    study.tell(trial, 1.0)
+    size = Path(journal_path).stat().st_size
+    with pytest.raises(optuna.exceptions.UpdateFinishedTrialError):
+        set_user_attrs(trial, {"late": 1, "later": 2})
+    assert Path(journal_path).stat().st_size == size
+    assert study.get_trials()[0].user_attrs == {}  # the storage still reads

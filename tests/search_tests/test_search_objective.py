@@ -112,6 +112,16 @@ def test_cross_validation_folds_cover_training_and_validation_once():
     np.testing.assert_array_equal(again[2].X_val, folds[2].X_val)  # seeded
 
 
+def test_a_class_smaller_than_the_folds_is_refused_naming_cv_folds():
+    splits = moons_splits()
+    keep = np.flatnonzero(splits.y_train == 0)
+    y_train = splits.y_train.copy()
+    y_train[keep[0]] = 2  # a third class with one example
+    odd = splits._replace(y_train=y_train)
+    with pytest.raises(ValueError, match="cv_folds: class 2 has 1 examples"):
+        cross_validation_splits(odd, 3, seed=0)
+
+
 def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
     splits = moons_splits()
     spec = StudySpec.from_dict({**make_spec().to_dict(), "cv_folds": 3})
