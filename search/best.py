@@ -17,7 +17,7 @@ import optuna
 from optuna.trial import TrialState
 
 from dnn import DeepNetwork
-from search.spec import METRICS
+from search.spec import METRICS, scored_on
 from search.storage import StorageError, default_storage, open_storage
 
 
@@ -59,6 +59,7 @@ class BestConfig:
     params_path: str | None
     test_accuracy: float | None
     final_params_path: str | None = None
+    scored_on: str = "validation"  # or "5-fold CV": what `value` was measured on
 
     @property
     def hidden_layers(self) -> list[int]:
@@ -82,6 +83,7 @@ class BestConfig:
             "study": self.study_name,
             "trial": self.trial_number,
             "metric": self.metric,
+            "scored_on": self.scored_on,
             "value": self.value,
             "test_accuracy": self.test_accuracy,
             "layer_dims": self.layer_dims,
@@ -109,7 +111,7 @@ class BestConfig:
         args = ",\n    ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
         return (
             f"# Best trial {self.trial_number} of study {self.study_name!r}: "
-            f"validation {self.metric} {self.value:.4f}\n"
+            f"{self.scored_on} {self.metric} {self.value:.4f}\n"
             "from dnn import DeepNetwork\n\n"
             f"net = DeepNetwork(\n    {args},\n)\n"
             "# net.fit(X_train, y_train); net.predict(X)\n"
@@ -152,4 +154,5 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         params_path=trial.user_attrs.get("params_path"),
         test_accuracy=test.get("test_accuracy") if current else None,
         final_params_path=test.get("params_path") if current else None,
+        scored_on=scored_on(spec.get("cv_folds")),
     )

@@ -47,6 +47,11 @@ HYPERPARAMETERS: dict[str, tuple[str, float | None, tuple[str, ...]]] = {
 STRICTLY_POSITIVE = {"learning_rate"}
 
 
+def scored_on(cv_folds: int | None) -> str:
+    """What a trial's value is measured on, for messages: `validation` or `5-fold CV`."""
+    return f"{cv_folds}-fold CV" if cv_folds else "validation"
+
+
 def suggest_key(key: str, valid: list[str] | tuple[str, ...] | Mapping[str, Any]) -> str:
     """' (did you mean X?)' for the closest valid key, or ''."""
     close = difflib.get_close_matches(key, list(valid), n=1)
@@ -253,6 +258,10 @@ class StudySpec:
         """The final model is the best configuration retrained on training + validation: with
         `refit`, and always with `cv_folds` (no single trial's network saw all that data)."""
         return self.refit or self.cv_folds is not None
+
+    @property
+    def scored_on(self) -> str:
+        return scored_on(self.cv_folds)
 
     @property
     def directions(self) -> list[str]:

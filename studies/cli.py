@@ -190,7 +190,7 @@ def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
     if result.test_accuracy is not None and spec.refits:
         test += " (the best configuration retrained on train + validation)"
     lines = [
-        f"best trial {result.best_trial}: validation {spec.metric} {result.best_value:.4f}, "
+        f"best trial {result.best_trial}: {spec.scored_on} {spec.metric} {result.best_value:.4f}, "
         f"test accuracy {test}",
         f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
         f"activation {config.activation}",

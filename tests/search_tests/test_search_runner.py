@@ -117,6 +117,8 @@ def test_cross_validated_study_scores_the_refit_best_configuration(tmp_path):
     assert both.score(splits.X_test, splits.y_test) == result.test_accuracy
     complete = [t for t in trials_of(spec) if t.state == TrialState.COMPLETE]
     assert complete and all(len(t.user_attrs["fold_val_accuracy"]) == 3 for t in complete)
+    assert config.scored_on == "3-fold CV" and "# Best trial" in config.to_python()
+    assert "3-fold CV accuracy" in config.to_python().splitlines()[0]
 
 
 def test_by_default_the_best_trial_itself_is_scored(tmp_path):
