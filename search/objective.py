@@ -243,11 +243,6 @@ def _diverged(trial: optuna.trial.FrozenTrial) -> bool:
     return str(trial.user_attrs.get("fail_reason", "")).startswith(COUNTED_FAILURE)
 
 
-def is_live(trial: optuna.trial.FrozenTrial) -> bool:
-    """Counted, or still running or waiting to run."""
-    return counts_toward_total(trial) or trial.state in (TrialState.RUNNING, TrialState.WAITING)
-
-
 @dataclass(frozen=True)
 class Tally:
     """How a study's trials stand: `counted` toward its total, `live` (counted, running or

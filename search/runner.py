@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 from dnn import DeepNetwork
 from search.best import best_trial, load_trained
 from search.data import Splits, cross_validation_splits, stratified_split
-from search.objective import Objective, counts_toward_total, tally
+from search.objective import Objective, tally
 from search.samplers import make_pruner, make_sampler
 from search.spec import SpecError, StudySpec
 from search.storage import (
@@ -176,7 +176,7 @@ def load_study(
 
 def count_trials(study: optuna.Study) -> int:
     """Trials that count toward the total: complete, pruned, diverged."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if counts_toward_total(t))
+    return tally(study.get_trials(deepcopy=False)).counted
 
 
 def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
@@ -192,8 +192,11 @@ def work(
     max_trials: int | None = None,
     deadline: float | None = None,
     progress: Progress | None = None,
+    splits: Splits | None = None,
 ) -> int:
     """Run trials of an existing study until it holds its total; returns how many ran here.
+
+    `splits`, when the caller has them, saves loading and splitting the data set again.
 
     Before each trial, trials whose heartbeat stopped (a worker killed on any machine) are
     failed and re-queued. When only RUNNING trials stand between the study and its total, a
@@ -203,7 +206,8 @@ def work(
     heartbeat = Heartbeat(**study.user_attrs.get("heartbeat", {}))
     if has_heartbeat(study._storage) and heartbeat != DEFAULT_HEARTBEAT:
         study = load_study(spec, worker, heartbeat)
-    splits = prepare_splits(spec, load_data)
+    if splits is None:
+        splits = prepare_splits(spec, load_data)
     objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name))
     callbacks = [progress] if progress is not None else []
     ran = 0
@@ -244,9 +248,10 @@ def _worker_process(
     threads: int,
     deadline: float | None,
     progress: Progress | None,
+    splits: Splits | None = None,
 ) -> int:
     with threadpool_limits(limits=threads):
-        return work(spec, load_data, worker, deadline=deadline, progress=progress)
+        return work(spec, load_data, worker, deadline=deadline, progress=progress, splits=splits)
 
 
 def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -> list[int]:
@@ -303,14 +308,14 @@ def run_study(
             f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
         )
     try:
-        _run_workers(spec, load_data, study, deadline, printer)
+        _run_workers(spec, load_data, study, deadline, printer, splits)
     finally:
         fail_dead_trials(study, reason="interrupted")
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             if trial.user_attrs.get("pid") == os.getpid():
                 study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", "interrupted")
                 study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
-    return finish(spec, study, load_data, time.time() - start)
+    return finish(spec, study, splits, time.time() - start)
 
 
 def _run_workers(
@@ -319,6 +324,7 @@ def _run_workers(
     study: optuna.Study,
     deadline: float | None,
     printer: Progress | None,
+    splits: Splits,
 ) -> None:
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
 
@@ -328,7 +334,7 @@ def _run_workers(
     failed and the workers started again, up to `MAX_RESTARTS` times.
     """
     if spec.n_jobs == 1:
-        work(spec, load_data, 0, deadline=deadline, progress=printer)
+        work(spec, load_data, 0, deadline=deadline, progress=printer, splits=splits)
         return
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
     for attempt in range(MAX_RESTARTS + 1):
@@ -341,7 +347,7 @@ def _run_workers(
                 )
                 for w in range(1, spec.n_jobs)
             ]
-            _worker_process(spec, load_data, first, threads, deadline, printer)
+            _worker_process(spec, load_data, first, threads, deadline, printer, splits)
             for future in futures:
                 future.result()
         except TerminatedWorkerError:
@@ -362,9 +368,7 @@ def _run_workers(
         fail_dead_trials(study)
 
 
-def finish(
-    spec: StudySpec, study: optuna.Study, load_data: DataLoader, wall_time: float
-) -> RunResult:
+def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: float) -> RunResult:
     """Score the best trial on the test split, once per best trial, and store it with the study.
 
     The best trial's own network is scored: the one that the validation split vouches for.
@@ -381,7 +385,7 @@ def finish(
         if stored.get("trial") == trial.number and stored.get("refit", False) == spec.refits:
             test_accuracy = stored["test_accuracy"]
         else:
-            test_accuracy = _score_on_test(spec, study, trial, prepare_splits(spec, load_data))
+            test_accuracy = _score_on_test(spec, study, trial, splits)
     return RunResult(
         study_name=spec.name,
         storage=storage_url(spec),

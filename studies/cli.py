@@ -24,6 +24,7 @@ from search import (
     best_config,
     count_trials,
     open_existing_study,
+    prepare_splits,
     redact,
     run_study,
     storage_url,
@@ -171,7 +172,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if value is not None:
             changes[key] = value
     spec = spec.replace(**changes)
-    load_dataset(spec)  # a bad data set fails here, before anything is stored
     where = redact(storage_url(spec))
     result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
     print(_run_summary(spec, result, where))
@@ -214,10 +214,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if stored is None:
         raise SpecError(f"study {args.name!r} has no stored spec; start it with `dnnsearch run`")
     spec = StudySpec.from_dict(stored).replace(storage=args.storage)
-    load_dataset(spec)
+    splits = prepare_splits(spec, load_dataset)  # a bad data set fails here, before any trial
     index = os.getpid() % 100_000 + 1  # a distinct sampler seed per worker
     progress = None if args.quiet else _worker_progress(study, spec)
-    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=progress)
+    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=progress, splits=splits)
     print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
     return 0
 
