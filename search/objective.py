@@ -124,7 +124,7 @@ class Objective:
         try:
             return self._run(trial, record)
         finally:
-            set_user_attrs(trial, record)  # one write for the rest, however the trial ends
+            set_user_attrs(trial, record)  # one write for the results, however the trial ends
 
     def _run(self, trial: optuna.Trial, record: dict[str, Any]) -> Any:
         if surplus(trial):
@@ -134,8 +134,15 @@ class Objective:
         n_out = 1 if len(self.classes) == 2 else len(self.classes)
         layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
         n_parameters = count_parameters(layer_dims)
-        record.update(
-            hyperparameters=hp, layer_dims=layer_dims, n_parameters=n_parameters, seed=hp["seed"]
+        # Written before training, so that a running (or killed) trial shows what it trains.
+        set_user_attrs(
+            trial,
+            {
+                "hyperparameters": hp,
+                "layer_dims": layer_dims,
+                "n_parameters": n_parameters,
+                "seed": hp["seed"],
+            },
         )
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
             record["pruned_reason"] = (

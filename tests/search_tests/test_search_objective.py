@@ -139,6 +139,19 @@ def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
     assert trial.user_attrs["train_accuracy"] == nets[0].score(folds[0].X_train, folds[0].y_train)
 
 
+def test_a_training_trial_already_shows_what_it_trains(tmp_path):
+    seen = []
+
+    class Spy(optuna.pruners.BasePruner):
+        def prune(self, study, trial):  # called while the network trains
+            seen.append(sorted(set(trial.user_attrs) & {"pid", "hyperparameters", "layer_dims"}))
+            return False
+
+    study = optuna.create_study(direction="maximize", pruner=Spy())
+    study.optimize(Objective(make_spec(), moons_splits(), tmp_path), n_trials=1)
+    assert seen and all(keys == ["hyperparameters", "layer_dims", "pid"] for keys in seen)
+
+
 def test_per_layer_activation_samples_one_name_per_hidden_layer():
     spec = StudySpec.from_dict({**make_spec().to_dict(), "per_layer_activation": True})
     trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3)).ask()
