@@ -4,6 +4,9 @@ Forward:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]),  A[0] = X of shape (n_x
 Cost:     binary or categorical cross-entropy, plus (lambd / 2m) sum ||W[l]||^2.
 Backward: dZ[L] = A[L] - Y;  dW[l] = dZ[l] A[l-1].T / m;  db[l] = sum(dZ[l]) / m;
           dA[l-1] = W[l].T dZ[l];  dZ[l] = dA[l] * g'[l](Z[l]).
+Dropout:  (inverted, as in the notes) A[l] is multiplied by a mask D[l] / keep_prob, where
+          D[l] keeps each unit with probability keep_prob, before layer l + 1 sees it; the
+          backward pass multiplies dA[l] by the same mask. Prediction uses no mask.
 
 These functions are pure: they return new arrays and never change their arguments. The fast
 training loop in `dnn.train` computes the same quantities in preallocated buffers.
@@ -147,8 +150,58 @@ def check_activations(activations: Sequence[str], L: int) -> list[str]:
     return names
 
 
+def check_keep_prob(name: str, value: float) -> float:
+    """A keep probability in (0, 1], or ValueError naming it."""
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+def layer_keep_probs(L: int, keep_prob: float = 1.0, input_keep_prob: float = 1.0) -> list[float]:
+    """The keep probability of A[l] for l = 0..L-1: the input's, then the hidden layers'."""
+    check_keep_prob("keep_prob", keep_prob)
+    check_keep_prob("input_keep_prob", input_keep_prob)
+    return [float(input_keep_prob)] + [float(keep_prob)] * (L - 1)
+
+
+def draw_mask(rng: np.random.Generator, keep_prob: float, out: Array) -> Array:
+    """Fill `out` with an inverted dropout mask: 1 / keep_prob with probability keep_prob, else 0.
+
+    One uniform draw per entry, in `out`'s dtype, so the training loop (which fills buffers)
+    and `dropout_masks` (which allocates) draw the same masks from the same generator.
+    """
+    rng.random(out=out, dtype=out.dtype)
+    np.less(out, keep_prob, out=out)  # 1.0 where kept, 0.0 where dropped
+    out *= 1 / keep_prob
+    return out
+
+
+def dropout_masks(
+    layer_dims: Sequence[int],
+    m: int,
+    keep_prob: float = 1.0,
+    input_keep_prob: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+    dtype: str | np.dtype = "float64",
+) -> list[Array | None]:
+    """Masks D[l] / keep_prob for A[l], l = 0..L-1 (None where a layer keeps every unit).
+
+    Drawn in layer order, as the training loop draws them for each batch. The output layer
+    is never dropped.
+    """
+    rng = make_rng(rng)
+    keeps = layer_keep_probs(len(layer_dims) - 1, keep_prob, input_keep_prob)
+    return [
+        None if keep == 1 else draw_mask(rng, keep, np.empty((n, m), dtype=dtype))
+        for n, keep in zip(layer_dims[:-1], keeps, strict=True)
+    ]
+
+
 def forward(
-    X: Array, parameters: Parameters, activations: Sequence[str]
+    X: Array,
+    parameters: Parameters,
+    activations: Sequence[str],
+    masks: Sequence[Array | None] | None = None,
 ) -> tuple[Array, list[LayerCache]]:
     """Run the L layers on X.
 
@@ -156,15 +209,20 @@ def forward(
         X: A[0] of shape (n_x, m).
         parameters: `W1..WL`, `b1..bL`.
         activations: one name per layer 1..L; the last is `sigmoid` or `softmax`.
+        masks: for training with dropout, the masks of A[0..L-1] (`dropout_masks`); layer l
+            then computes Z[l] = W[l] (A[l-1] * mask[l-1]) + b[l].
 
     Returns:
-        AL of shape (n[L], m) and the caches of layers 1..L (`caches[l - 1]` is layer l's).
+        AL of shape (n[L], m) and the caches of layers 1..L (`caches[l - 1]` is layer l's;
+        its linear cache holds the masked input, its A the unmasked activation).
     """
     L = num_layers(parameters)
     names = check_activations(activations, L)
     A = X
     caches = []
     for l in range(1, L + 1):
+        if masks is not None and masks[l - 1] is not None:
+            A = A * masks[l - 1]
         A, cache = linear_activation_forward(
             A, parameters[f"W{l}"], parameters[f"b{l}"], names[l - 1]
         )
@@ -208,23 +266,36 @@ def compute_cost(
     return float(cost)
 
 
-def backward(AL: Array, Y: Array, caches: Sequence[LayerCache], lambd: float = 0.0) -> Grads:
+def backward(
+    AL: Array,
+    Y: Array,
+    caches: Sequence[LayerCache],
+    lambd: float = 0.0,
+    masks: Sequence[Array | None] | None = None,
+) -> Grads:
     """Gradients of the cost with respect to every W[l], b[l] and A[l-1].
 
     The output layer (sigmoid with binary, softmax with categorical cross-entropy) gives the
-    fused `dZ[L] = AL - Y`; the 1/m enters in dW and db only, as in the course.
+    fused `dZ[L] = AL - Y`; the 1/m enters in dW and db only, as in the course. With the
+    dropout `masks` that `forward` used, dA[l] is multiplied by mask[l].
 
     Returns:
         `{"dW{l}", "db{l}", "dA{l-1}"}` for l = 1..L, each the shape of what it differentiates.
     """
     L = len(caches)
     grads: Grads = {}
+
+    def unmasked(dA: Array, l: int) -> Array:  # the gradient with respect to A[l] itself
+        if masks is None or masks[l] is None:
+            return dA
+        return dA * masks[l]
+
     dZ = AL - Y  # (n_L, m)
     dA_prev, dW, db = linear_backward(dZ, caches[L - 1].linear, lambd)
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = dA_prev, dW, db
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = unmasked(dA_prev, L - 1), dW, db
     for l in range(L - 1, 0, -1):
         dA_prev, dW, db = linear_activation_backward(grads[f"dA{l}"], caches[l - 1], lambd)
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = dA_prev, dW, db
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = unmasked(dA_prev, l - 1), dW, db
     return grads
 
 
@@ -251,22 +322,25 @@ def gradient_check(
     activations: Sequence[str],
     epsilon: float = 1e-7,
     lambd: float = 0.0,
+    masks: Sequence[Array | None] | None = None,
 ) -> float:
     """Compare `backward` with central differences of `compute_cost` over every parameter.
 
     Args:
         X: (n_x, m). Y: (n[L], m). parameters, activations: the network. epsilon: step.
+        masks: fixed dropout masks, used by every forward pass (the cost with dropout is a
+            different function for each draw, so the check holds one draw still).
 
     Returns:
         The relative error ||g - g_approx|| / (||g|| + ||g_approx||); below 1e-7 in float64
         for a correct backward pass.
     """
-    AL, caches = forward(X, parameters, activations)
-    grads = backward(AL, Y, caches, lambd)
+    AL, caches = forward(X, parameters, activations, masks)
+    grads = backward(AL, Y, caches, lambd, masks)
     analytic, numeric = [], []
     for key in parameters:
         analytic.append(grads[f"d{key}"].ravel())
-        numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd))
+        numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd, masks))
     g, g_approx = np.concatenate(analytic), np.concatenate(numeric)
     denominator = np.linalg.norm(g) + np.linalg.norm(g_approx)
     if denominator == 0:
@@ -282,6 +356,7 @@ def _numeric_gradient(
     key: str,
     epsilon: float,
     lambd: float,
+    masks: Sequence[Array | None] | None = None,
 ) -> Array:
     """Central differences (J(θ + ε) - J(θ - ε)) / 2ε for each entry of parameters[key]."""
     base = parameters[key]
@@ -292,7 +367,7 @@ def _numeric_gradient(
             shifted = base.copy().ravel()
             shifted[i] += sign * epsilon
             trial = {**parameters, key: shifted.reshape(base.shape)}
-            AL, _ = forward(X, trial, activations)
+            AL, _ = forward(X, trial, activations, masks)
             costs.append(compute_cost(AL, Y, trial, lambd))
         approx[i] = (costs[0] - costs[1]) / (2 * epsilon)
     return approx

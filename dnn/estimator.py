@@ -45,6 +45,9 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         optimizer: `gd`, `momentum` or `adam`; beta1, beta2, epsilon their constants.
         mini_batch_size: examples per step (None: the whole set).
         lambd: L2 regularization strength λ.
+        keep_prob: inverted dropout on the hidden layers: each unit is kept in a training step
+            with this probability, in (0, 1] (1: no dropout). Prediction never drops.
+        input_keep_prob: the same for the input features (dropout on A[0]).
         dtype: `float64` or `float32`; kept end to end.
         cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
         callback: `callback(iteration, cost)` at each recorded cost; returning True stops.
@@ -76,6 +79,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         optimizer: str = "gd",
         mini_batch_size: int | None = None,
         lambd: float = 0.0,
+        keep_prob: float = 1.0,
+        input_keep_prob: float = 1.0,
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
@@ -94,6 +99,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.mini_batch_size = mini_batch_size
         self.lambd = lambd
+        self.keep_prob = keep_prob
+        self.input_keep_prob = input_keep_prob
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -128,6 +135,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             "num_iterations": int(self.num_iterations) == self.num_iterations
             and self.num_iterations >= 0,
             "lambd": self.lambd >= 0,
+            "keep_prob": 0 < self.keep_prob <= 1,
+            "input_keep_prob": 0 < self.input_keep_prob <= 1,
             "cost_every": self.cost_every >= 1,
             "mini_batch_size": self.mini_batch_size is None or self.mini_batch_size >= 1,
             "beta1": 0 <= self.beta1 < 1,
@@ -211,6 +220,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             epsilon=self.epsilon,
             mini_batch_size=self.mini_batch_size,
             lambd=self.lambd,
+            keep_prob=self.keep_prob,
+            input_keep_prob=self.input_keep_prob,
             rng=rng,
             callback=self._callback(),
             cost_every=self.cost_every,

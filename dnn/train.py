@@ -14,8 +14,10 @@ savings, each a pass over an (n[l], m) or (n[l], n[l-1]) array:
   dA[l-1] are out, and its buffer is then the activation's scratch.
 
 Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon); L2 strength `lambd`;
-mini-batches of `mini_batch_size` examples, reshuffled every epoch (with mini-batches one
-iteration is one epoch, i.e. one pass over the training set).
+inverted dropout (`keep_prob` for the hidden layers, `input_keep_prob` for the features, a
+fresh mask per step, drawn as `dnn.core.dropout_masks` draws it); mini-batches of
+`mini_batch_size` examples, reshuffled every epoch (with mini-batches one iteration is one
+epoch, i.e. one pass over the training set).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
-from dnn.core import check_activations, compute_cost, l2_cost, make_rng
+from dnn.core import check_activations, compute_cost, draw_mask, l2_cost, layer_keep_probs, make_rng
 from dnn.types import Array, Parameters, num_layers
 
 OPTIMIZERS = ("gd", "momentum", "adam")
@@ -60,13 +62,23 @@ class _Views(NamedTuple):
     D: list[Array]  # dA[l], turned in place into dZ[l], (n[l], m)
     work: list[Array]  # the activations' scratch for layer l, (n[l], m), in the other D buffer
     ones: Array  # (m,), so that db[l] = dZ[l] @ ones
+    # dropout, index l = 0..L-1: the mask of A[l] and the masked A[l] that layer l + 1 sees
+    # (None where the layer keeps every unit); A[l] itself stays unmasked for g'[l]
+    mask: list[Array | None]
+    dropped: list[Array | None]
 
 
 class _Buffers:
     """Everything one step writes, sized for batches of `m` examples and allocated once."""
 
-    def __init__(self, layer_dims: Sequence[int], m: int, dtype: np.dtype) -> None:
+    def __init__(
+        self, layer_dims: Sequence[int], m: int, dtype: np.dtype, keeps: Sequence[float]
+    ) -> None:
         self.layer_dims = list(layer_dims)
+        self.keeps = list(keeps)  # keep probability of A[l], l = 0..L-1
+        inputs = list(zip(self.layer_dims[:-1], self.keeps, strict=True))  # A[l], l = 0..L-1
+        self._mask = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
+        self._dropped = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
         size = max(self.layer_dims[1:]) * m
         self._A = [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
         self._D = (np.empty(size, dtype), np.empty(size, dtype))  # dZ[l] in _D[l % 2]
@@ -86,8 +98,16 @@ class _Buffers:
                 A.append(self._A[l - 1][:size].reshape(dims[l], m))
                 D.append(self._D[l % 2][:size].reshape(dims[l], m))
                 work.append(self._D[(l + 1) % 2][:size].reshape(dims[l], m))
-            self._views[m] = _Views(A, D, work, self._ones[:m])
+            mask = [_shaped(buffer, n, m) for buffer, n in zip(self._mask, dims[:-1], strict=True)]
+            dropped = [
+                _shaped(buffer, n, m) for buffer, n in zip(self._dropped, dims[:-1], strict=True)
+            ]
+            self._views[m] = _Views(A, D, work, self._ones[:m], mask, dropped)
         return self._views[m]
+
+
+def _shaped(buffer: Array | None, n: int, m: int) -> Array | None:
+    return None if buffer is None else buffer[: n * m].reshape(n, m)
 
 
 class _Optimizer:
@@ -166,11 +186,23 @@ class _Optimizer:
 
 
 def _forward_step(
-    X: Array, parameters: Parameters, activations: Sequence[str], views: _Views
+    X: Array,
+    parameters: Parameters,
+    activations: Sequence[str],
+    views: _Views,
+    keeps: Sequence[float],
+    rng: np.random.Generator,
 ) -> Array:
-    """A[l] = g[l](W[l] A[l-1] + b[l]) for l = 1..L, in the buffers; returns AL (n[L], m)."""
+    """A[l] = g[l](W[l] A[l-1] + b[l]) for l = 1..L, in the buffers; returns AL (n[L], m).
+
+    With dropout, layer l sees A[l-1] * mask[l-1], a mask drawn anew for this step.
+    """
     A_prev = X
     for l in range(1, len(activations) + 1):
+        mask = views.mask[l - 1]
+        if mask is not None:
+            draw_mask(rng, keeps[l - 1], mask)
+            A_prev = np.multiply(A_prev, mask, out=views.dropped[l - 1])
         Z = views.A[l]
         np.matmul(parameters[f"W{l}"], A_prev, out=Z)  # (n_l, m)
         Z += parameters[f"b{l}"]
@@ -206,7 +238,7 @@ def _backward_update_step(
     optimizer.t += 1
     finite = True
     for l in range(L, 0, -1):
-        A_prev = X if l == 1 else views.A[l - 1]
+        A_prev = _layer_input(X, views, l)
         W, b, dW, db = parameters[f"W{l}"], parameters[f"b{l}"], buf.dW[l], buf.db[l]
         np.matmul(dZ, A_prev.T, out=dW)  # (n_l, n_{l-1}); A_prev.T goes to BLAS transposed
         np.matmul(dZ, views.ones, out=buf.db_column[l])  # (n_l,), the row sums of dZ
@@ -219,10 +251,19 @@ def _backward_update_step(
     return finite
 
 
+def _layer_input(X: Array, views: _Views, l: int) -> Array:
+    """What layer l multiplied by W[l]: A[l-1], masked when A[l-1] has dropout."""
+    if views.dropped[l - 1] is not None:
+        return views.dropped[l - 1]
+    return X if l == 1 else views.A[l - 1]
+
+
 def _dZ_prev(W: Array, dZ: Array, activation: str, views: _Views, l: int) -> Array:
-    """dZ[l] = (W[l+1].T dZ[l+1]) * g'[l], in D[l]; W[l+1] must not have been updated yet."""
+    """dZ[l] = (W[l+1].T dZ[l+1]) * mask[l] * g'[l], in D[l]; W[l+1] must not be updated yet."""
     dA = views.D[l]
     np.matmul(W.T, dZ, out=dA)  # (n_l, m)
+    if views.mask[l] is not None:
+        dA *= views.mask[l]
     # dZ[l+1] is dead now: its buffer is the scratch
     return ACTIVATION_BACKWARD[activation](dA, views.A[l], out=dA, work=views.work[l])
 
@@ -246,6 +287,8 @@ def train(
     epsilon: float = 1e-8,
     mini_batch_size: int | None = None,
     lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    input_keep_prob: float = 1.0,
     rng: np.random.Generator | int | None = None,
     callback: Callback | None = None,
     cost_every: int = 100,
@@ -263,7 +306,9 @@ def train(
         optimizer, beta1, beta2, epsilon: `gd`, `momentum` or `adam` and their constants.
         mini_batch_size: examples per step; None (or >= m) for full batch.
         lambd: L2 regularization strength λ >= 0.
-        rng: shuffles the mini-batches (a Generator or a seed).
+        keep_prob, input_keep_prob: inverted dropout: the probability, in (0, 1], that a
+            hidden unit, or an input feature, is kept in a step (1: no dropout).
+        rng: shuffles the mini-batches and draws the dropout masks (a Generator or a seed).
         callback: called as `callback(iteration, cost)` at every recorded cost; returning
             True stops training after that iteration; an exception it raises propagates.
         cost_every: record the cost every `cost_every` iterations (and at the last one).
@@ -278,6 +323,7 @@ def train(
     """
     L = num_layers(parameters)
     activations = check_activations(activations, L)
+    keeps = layer_keep_probs(L, keep_prob, input_keep_prob)
     if num_iterations < 0 or cost_every < 1:
         raise ValueError("num_iterations must be >= 0 and cost_every >= 1")
     if X.shape[1] == 0 or Y.shape[1] != X.shape[1]:
@@ -287,7 +333,7 @@ def train(
     m = X.shape[1]
     layer_dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
     batches = _batches(m, mini_batch_size)
-    buf = _Buffers(layer_dims, batches[0][1] - batches[0][0], dtype)
+    buf = _Buffers(layer_dims, batches[0][1] - batches[0][0], dtype, keeps)
     views = {stop - start: buf.views(stop - start) for start, stop in batches}
     opt = _Optimizer(optimizer, params, learning_rate, beta1, beta2, epsilon)
     shuffled = (np.empty_like(X), np.empty_like(Y)) if len(batches) > 1 else (X, Y)
@@ -300,7 +346,7 @@ def train(
             epoch_cost = 0.0
             for start, stop in batches:
                 Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
-                AL = _forward_step(Xb, params, activations, views[mb])
+                AL = _forward_step(Xb, params, activations, views[mb], keeps, generator)
                 if record:  # the batch's share of J, at the parameters it saw
                     epoch_cost += (compute_cost(AL, Yb) + l2_cost(params, lambd, m)) * mb / m
                 step = (Xb, Yb, params, activations, buf, views[mb], opt, lambd / m)

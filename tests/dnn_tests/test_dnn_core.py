@@ -14,6 +14,7 @@ from dnn import (
     HIDDEN_ACTIVATIONS,
     backward,
     compute_cost,
+    dropout_masks,
     forward,
     gradient_check,
     initialize_parameters,
@@ -135,7 +136,7 @@ def gradcheck_problem(output: str, seed: int = 3) -> tuple[np.ndarray, np.ndarra
     return X, Y, parameters
 
 
-def numeric_gradient(X, Y, parameters, activations, lambd) -> dict[str, np.ndarray]:
+def numeric_gradient(X, Y, parameters, activations, lambd=0.0, masks=None) -> dict[str, np.ndarray]:
     """(J(theta + eps) - J(theta - eps)) / 2 eps for every entry of every W[l], b[l]."""
     numeric = {}
     for key, value in parameters.items():
@@ -146,7 +147,7 @@ def numeric_gradient(X, Y, parameters, activations, lambd) -> dict[str, np.ndarr
                 shifted = value.copy().ravel()
                 shifted[i] += sign * GRAD_EPSILON
                 trial = {**parameters, key: shifted.reshape(value.shape)}
-                AL, _ = forward(X, trial, activations)
+                AL, _ = forward(X, trial, activations, masks)
                 costs.append(compute_cost(AL, Y, trial, lambd))
             approx[i] = (costs[0] - costs[1]) / (2 * GRAD_EPSILON)
         numeric[f"d{key}"] = approx.reshape(value.shape)
@@ -194,6 +195,55 @@ def test_gradient_check_catches_a_missing_l2_term() -> None:
     without_l2 = backward(AL, Y, caches, lambd=0.0)
     assert not np.allclose(without_l2["dW1"], numeric["dW1"], rtol=1e-4)
     np.testing.assert_allclose(without_l2["db1"], numeric["db1"], rtol=1e-5, atol=1e-8)
+
+
+# -- dropout ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["relu", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_gradient_check_passes_with_fixed_dropout_masks(hidden, output) -> None:
+    X, Y, parameters = gradcheck_problem(output)
+    activations = [hidden, hidden, output]
+    masks = dropout_masks([3, 4, 3, Y.shape[0]], 5, keep_prob=0.6, input_keep_prob=0.7, rng=1)
+    assert masks[0] is not None and masks[1] is not None and masks[2] is not None
+    assert gradient_check(X, Y, parameters, activations, lambd=0.4, masks=masks) < 1e-7
+
+
+def test_gradient_check_catches_a_backward_pass_that_ignores_the_masks() -> None:
+    X, Y, parameters = gradcheck_problem("softmax")
+    activations = ["tanh", "tanh", "softmax"]
+    masks = dropout_masks([3, 4, 3, 3], 5, keep_prob=0.5, rng=2)
+    AL, caches = forward(X, parameters, activations, masks)
+    with_masks = backward(AL, Y, caches, masks=masks)
+    without = backward(AL, Y, caches)
+    numeric = numeric_gradient(X, Y, parameters, activations, masks=masks)
+    np.testing.assert_allclose(with_masks["dW1"], numeric["dW1"], rtol=1e-5, atol=1e-8)
+    assert not np.allclose(without["dW1"], numeric["dW1"], rtol=1e-3, atol=1e-6)
+
+
+def test_dropout_masks_keep_each_unit_with_its_probability_and_rescale() -> None:
+    masks = dropout_masks([50, 400, 300, 10], 200, keep_prob=0.6, input_keep_prob=0.8, rng=0)
+    assert [None if mask is None else mask.shape for mask in masks] == [
+        (50, 200),
+        (400, 200),
+        (300, 200),
+    ]  # A[0..L-1]: the output layer is never dropped
+    for mask, keep in zip(masks, (0.8, 0.6, 0.6), strict=True):
+        assert set(np.unique(mask)) == {0.0, 1 / keep}  # inverted: E[mask] = 1
+        assert np.mean(mask > 0) == pytest.approx(keep, abs=0.01)
+    assert dropout_masks([4, 3, 1], 5, keep_prob=1.0, rng=0) == [None, None]
+    first = dropout_masks([4, 3, 1], 5, keep_prob=0.5, rng=9)
+    np.testing.assert_array_equal(first[1], dropout_masks([4, 3, 1], 5, keep_prob=0.5, rng=9)[1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [({"keep_prob": 0}, "keep_prob"), ({"input_keep_prob": 1.01}, "input_keep_prob")],
+)
+def test_dropout_masks_reject_a_keep_probability_outside_0_1(kwargs, key) -> None:
+    with pytest.raises(ValueError, match=key):
+        dropout_masks([4, 3, 1], 5, rng=0, **kwargs)
 
 
 # -- purity, dtypes, validation ----------------------------------------------------------------

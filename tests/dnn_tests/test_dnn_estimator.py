@@ -10,7 +10,7 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from dnn import DeepNetwork, TrainingDiverged, count_parameters
+from dnn import DeepNetwork, TrainingDiverged, count_parameters, forward
 
 
 # Every scikit-learn check passes for both configurations, so `expected_failed_checks` is
@@ -27,6 +27,8 @@ from dnn import DeepNetwork, TrainingDiverged, count_parameters
             num_iterations=50,
             learning_rate=0.01,
             lambd=0.01,
+            keep_prob=0.9,
+            input_keep_prob=0.95,
             dtype="float32",
             seed=1,
         ),
@@ -232,6 +234,7 @@ def assert_same_network(loaded: DeepNetwork, net: DeepNetwork, X: np.ndarray) ->
         (["cat", "dog"], {}),
         ([3, 7, 9], {"dtype": "float32", "hidden_layers": (5, 4), "activation": ["relu", "tanh"]}),
         (["setosa", "versicolor", "virginica"], {"optimizer": "adam", "mini_batch_size": 20}),
+        ([0, 1], {"keep_prob": 0.7, "input_keep_prob": 0.9}),
     ],
 )
 def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
@@ -243,6 +246,7 @@ def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
         assert {f"W{l}" for l in range(1, len(net.layer_dims_))} <= set(data.files)
     loaded = DeepNetwork.load(path)
     assert_same_network(loaded, net, X)
+    assert loaded.get_params() == {**net.get_params(), "callback": None}
     assert list(loaded.predict(X[:3])) == list(net.predict(X[:3]))
     assert loaded.score(X, y) == net.score(X, y)
 
@@ -320,6 +324,8 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         (GOOD_X, GOOD_Y, {"mini_batch_size": 0}, "mini_batch_size"),
         (GOOD_X, GOOD_Y, {"lambd": -1.0}, "lambd"),
         (GOOD_X, GOOD_Y, {"beta1": 1.0}, "beta1"),
+        (GOOD_X, GOOD_Y, {"keep_prob": 0.0}, "keep_prob"),
+        (GOOD_X, GOOD_Y, {"input_keep_prob": 1.5}, "input_keep_prob"),
         (GOOD_X, GOOD_Y, {"dtype": "float16"}, "float16"),
     ],
     ids=[
@@ -345,6 +351,8 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         "zero-batch",
         "negative-lambd",
         "beta1-one",
+        "keep-prob-zero",
+        "input-keep-prob-above-one",
         "float16",
     ],
 )
@@ -357,3 +365,17 @@ def test_predict_rejects_the_wrong_number_of_features() -> None:
     net = small_net(num_iterations=3).fit(GOOD_X, GOOD_Y)
     with pytest.raises(ValueError, match="3 features"):
         net.predict(np.ones((2, 3)))
+
+
+def test_dropout_trains_differently_but_predicts_without_masks() -> None:
+    X, y = blobs([0, 1, 2])
+    plain = small_net(optimizer="adam", learning_rate=0.02).fit(X, y)
+    dropped = small_net(optimizer="adam", learning_rate=0.02, keep_prob=0.5).fit(X, y)
+    assert not np.allclose(plain.parameters_["W1"], dropped.parameters_["W1"])
+    again = small_net(optimizer="adam", learning_rate=0.02, keep_prob=0.5).fit(X, y)
+    np.testing.assert_array_equal(again.parameters_["W1"], dropped.parameters_["W1"])
+    # prediction is the deterministic network: the same twice, and what forward gives unmasked
+    np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+    AL, _ = forward(np.asarray(X, dtype=float).T, dropped.parameters_, dropped.activations_)
+    np.testing.assert_allclose(dropped.predict_proba(X), AL.T, rtol=1e-12)
+    assert dropped.score(X, y) > 0.9

@@ -12,6 +12,7 @@ from dnn import (
     TrainingDiverged,
     backward,
     compute_cost,
+    dropout_masks,
     forward,
     initialize_parameters,
     train,
@@ -49,16 +50,32 @@ def reference_train(
     beta2=0.999,
     epsilon=1e-8,
     lambd=0.0,
+    keep_prob=1.0,
+    input_keep_prob=1.0,
+    rng=None,
+    shuffled=False,
 ):
-    """The course's update rules, written out plainly; `batches` is the list of (X, Y) steps."""
+    """The course's update rules, written out plainly; `batches` is the list of (X, Y) steps.
+
+    With dropout, each step draws its masks from `rng` with `dropout_masks`, after the
+    epoch's permutation when `shuffled` (which the loop draws from the same generator).
+    """
     params = copy_of(parameters)
     v = {key: np.zeros_like(value) for key, value in params.items()}
     s = {key: np.zeros_like(value) for key, value in params.items()}
     t = 0
     for _ in range(num_iterations):
+        if shuffled:
+            rng.permutation(sum(X.shape[1] for X, _ in batches))
         for X, Y in batches:
-            AL, caches = forward(X, params, activations)
-            grads = backward(AL, Y, caches, lambd)
+            masks = None
+            if keep_prob < 1 or input_keep_prob < 1:
+                dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, len(activations))]
+                masks = dropout_masks(
+                    [*dims, Y.shape[0]], X.shape[1], keep_prob, input_keep_prob, rng
+                )
+            AL, caches = forward(X, params, activations, masks)
+            grads = backward(AL, Y, caches, lambd, masks)
             t += 1
             if optimizer == "gd":
                 params = update_parameters(params, grads, learning_rate)
@@ -148,6 +165,58 @@ def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(opt
     assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
     one_step_per_epoch = reference_train([(X, Y)], parameters, activations, **kwargs)
     assert not np.allclose(result.parameters["W1"], one_step_per_epoch["W1"], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize(("keep_prob", "input_keep_prob"), [(0.6, 1.0), (1.0, 0.7), (0.5, 0.8)])
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_dropout_steps_equal_the_reference_with_the_same_masks(
+    optimizer, keep_prob, input_keep_prob
+) -> None:
+    X, Y, parameters = toy_problem("softmax", m=16)
+    activations = ["relu", "tanh", "softmax"]
+    kwargs = {"learning_rate": 0.05, "num_iterations": 5, "optimizer": optimizer, "lambd": 0.3}
+    kwargs.update(keep_prob=keep_prob, input_keep_prob=input_keep_prob)
+    expected = reference_train(
+        [(X, Y)], parameters, activations, rng=np.random.default_rng(7), **kwargs
+    )
+    result = train(X, Y, parameters, activations, rng=7, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    without = train(X, Y, parameters, activations, rng=7, **{**kwargs, "keep_prob": 1.0})
+    if input_keep_prob == 1.0:  # guards against a mask that drops nothing
+        assert not np.allclose(result.parameters["W2"], without.parameters["W2"], rtol=1e-6)
+
+
+def test_dropout_with_mini_batches_draws_after_each_epochs_shuffle() -> None:
+    """m = 5 copies of one example in batches of 2, 2, 1, so the batches are the same whatever
+    the shuffle; the masks come from the same generator, after each epoch's permutation."""
+    X1, Y1, parameters = toy_problem(m=1)
+    X, Y = np.repeat(X1, 5, axis=1), np.repeat(Y1, 5, axis=1)
+    activations = ["relu", "leaky_relu", "sigmoid"]
+    kwargs = {"learning_rate": 0.1, "num_iterations": 3, "optimizer": "adam", "keep_prob": 0.5}
+    steps = [(X[:, :2], Y[:, :2]), (X[:, :2], Y[:, :2]), (X[:, :1], Y[:, :1])]
+    expected = reference_train(
+        steps, parameters, activations, rng=np.random.default_rng(3), shuffled=True, **kwargs
+    )
+    result = train(X, Y, parameters, activations, mini_batch_size=2, rng=3, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+
+
+def test_no_dropout_draws_nothing_from_the_generator() -> None:
+    """keep_prob = 1 leaves training exactly as it was: the generator is not touched."""
+    X, Y, parameters = toy_problem()
+    generator = np.random.default_rng(5)
+    train(
+        X,
+        Y,
+        parameters,
+        ["relu", "relu", "sigmoid"],
+        learning_rate=0.1,
+        num_iterations=3,
+        keep_prob=1.0,
+        input_keep_prob=1.0,
+        rng=generator,
+    )
+    assert generator.random() == np.random.default_rng(5).random()
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
@@ -315,6 +384,8 @@ def test_zero_iterations_return_the_starting_parameters() -> None:
         ({"optimizer": "nesterov"}, "nesterov"),
         ({"num_iterations": -1}, "num_iterations"),
         ({"cost_every": 0}, "cost_every"),
+        ({"keep_prob": 0.0}, "keep_prob"),
+        ({"input_keep_prob": 1.5}, "input_keep_prob"),
     ],
 )
 def test_train_rejects_bad_arguments(kwargs, match) -> None:
