@@ -138,7 +138,15 @@ def from_hyperparameters(hp: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     values = {
         key: hp[key]
-        for key in ("learning_rate", "num_iterations", "optimizer", "lambd", "init")
+        for key in (
+            "learning_rate",
+            "num_iterations",
+            "optimizer",
+            "lambd",
+            "keep_prob",
+            "input_keep_prob",
+            "init",
+        )
         if key in hp
     }
     if "mini_batch_size" in hp:
@@ -164,7 +172,7 @@ def applies(name: str, n_hidden: Any) -> bool:
     layer = layer_of(name)
     if layer is not None:
         return layer <= int(n_hidden)
-    return name != "activation" or int(n_hidden) > 0
+    return name not in ("activation", "keep_prob") or int(n_hidden) > 0
 
 
 def trial_params(trial: FrozenTrial, names: list[str], fixed: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,8 @@ SYMBOLS = {
     "optimizer": "optimizer (gd, momentum β, Adam)",
     "mini_batch_size": "mini-batch size",
     "lambd": "λ (L2)",
+    "keep_prob": "keep_prob (dropout, hidden layers)",
+    "input_keep_prob": "keep_prob of A[0] (input dropout)",
     "init": "initialization of W[l]",
 }
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]

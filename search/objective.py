@@ -72,6 +72,7 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
     else:
         activation = suggest(trial, "activation", space["activation"]) if n_hidden else "relu"
     batch = suggest(trial, "mini_batch_size", space["mini_batch_size"])
+    keep_prob = suggest(trial, "keep_prob", space["keep_prob"]) if n_hidden else 1.0
     return {
         "hidden_layers": hidden,
         "activation": activation,
@@ -80,6 +81,8 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
         "optimizer": suggest(trial, "optimizer", space["optimizer"]),
         "mini_batch_size": None if batch == FULL_BATCH else int(batch),
         "lambd": float(suggest(trial, "lambd", space["lambd"])),
+        "keep_prob": float(keep_prob),
+        "input_keep_prob": float(suggest(trial, "input_keep_prob", space["input_keep_prob"])),
         "init": suggest(trial, "init", space["init"]),
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import optuna
@@ -38,7 +38,7 @@ from search.best import best_trial, load_trained
 from search.data import Splits, cross_validation_splits, stratified_split
 from search.objective import Objective, tally
 from search.samplers import make_pruner, make_sampler
-from search.spec import SpecError, StudySpec
+from search.spec import SearchSpace, SpecError, StudySpec
 from search.storage import (
     DEFAULT_HEARTBEAT,
     Heartbeat,
@@ -153,12 +153,22 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     if stored is None:
         return
     current = spec.to_dict()
+    stored = {**stored, "space": _space_with_defaults(stored.get("space"))}
     for key in COMPARED_KEYS:
         if stored.get(key) != current.get(key):
             raise StudyMismatchError(
                 f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
                 "use another --study-name to start a new study"
             )
+
+
+def _space_with_defaults(space: Any) -> Any:
+    """A stored space with the defaults of hyperparameters added since it was stored (a study
+    from before dropout holds no keep_prob: it trained with 1.0, today's default)."""
+    try:
+        return SearchSpace.from_dict(space).to_dict()
+    except (SpecError, TypeError):
+        return space
 
 
 def load_study(

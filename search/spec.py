@@ -42,9 +42,12 @@ HYPERPARAMETERS: dict[str, tuple[str, float | None, tuple[str, ...]]] = {
     "optimizer": ("choice", None, OPTIMIZERS),
     "mini_batch_size": ("int", 1, ()),
     "lambd": ("float", None, ()),
+    "keep_prob": ("float", None, ()),
+    "input_keep_prob": ("float", None, ()),
     "init": ("choice", None, INITIALIZATIONS),
 }
 STRICTLY_POSITIVE = {"learning_rate"}
+PROBABILITIES = {"keep_prob", "input_keep_prob"}  # dropout: in (0, 1], 1 keeps every unit
 
 
 def scored_on(cv_folds: int | None) -> str:
@@ -108,6 +111,8 @@ DEFAULT_SPACE: dict[str, Any] = {
     "optimizer": ["gd", "momentum", "adam"],
     "mini_batch_size": FULL_BATCH,
     "lambd": 0.0,
+    "keep_prob": 1.0,
+    "input_keep_prob": 1.0,
     "init": "he",
 }
 
@@ -131,6 +136,8 @@ def _check_value(key: str, value: Any) -> Any:
         raise SpecError(f"space.{key}: must be {bound}, got {value!r}")
     if key == "lambd" and value < 0:
         raise SpecError(f"space.{key}: must be >= 0, got {value!r}")
+    if key in PROBABILITIES and not 0 < value <= 1:
+        raise SpecError(f"space.{key}: must be in (0, 1], got {value!r}")
     return int(value) if kind == "int" else float(value)
 
 

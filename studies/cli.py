@@ -196,12 +196,18 @@ def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
         f"activation {config.activation}",
         f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
         f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
-        f"lambd {hp['lambd']:.3g}",
+        f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
         f"next: dnnsearch report {spec.name}{_storage_flag(spec.storage)}   "
         f"dnnsearch best {spec.name}{_storage_flag(spec.storage)} --format python",
     ]
     return "\n".join(lines)
+
+
+def _dropout_text(hp: dict) -> str:
+    """', keep_prob 0.8, input_keep_prob 0.9' for a network trained with dropout, else ''."""
+    keys = ("keep_prob", "input_keep_prob")
+    return "".join(f", {key} {hp[key]:.3g}" for key in keys if hp.get(key, 1.0) < 1)
 
 
 def _storage_flag(storage: str | None) -> str:

@@ -34,6 +34,8 @@ def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
         "optimizer",
         "mini_batch_size",
         "lambd",
+        "keep_prob",
+        "input_keep_prob",
         "init",
     ]
     assert [c.removeprefix("params_") for c in trials if c.startswith("params_")] == expected

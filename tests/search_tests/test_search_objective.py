@@ -71,10 +71,21 @@ def test_three_trial_study_records_everything(tmp_path):
         assert len(curve["cost"]) == len(curve["val_metric"]) == len(curve["iteration"])
 
 
-def test_a_trial_retrains_bit_identically_from_its_record(tmp_path):
+@pytest.mark.parametrize(
+    "dropout",
+    [{}, {"keep_prob": {"low": 0.5, "high": 0.9}, "input_keep_prob": [0.8, 1.0]}],
+    ids=["no-dropout", "dropout"],
+)
+def test_a_trial_retrains_bit_identically_from_its_record(tmp_path, dropout):
     splits = moons_splits()
-    study = run_in_memory(make_spec(), 4, tmp_path, splits)
+    study = run_in_memory(make_spec(**dropout), 4, tmp_path, splits)
     trial = study.best_trial
+    hp = trial.user_attrs["hyperparameters"]
+    if dropout:
+        assert 0.5 <= hp["keep_prob"] <= 0.9 and trial.params["keep_prob"] == hp["keep_prob"]
+        assert hp["input_keep_prob"] == trial.params["input_keep_prob"]
+    else:
+        assert hp["keep_prob"] == hp["input_keep_prob"] == 1.0
     net = DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
     assert net.score(splits.X_val, splits.y_val) == trial.value
     saved = DeepNetwork.load(trial.user_attrs["params_path"])

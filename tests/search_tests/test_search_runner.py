@@ -147,6 +147,23 @@ def test_a_changed_definition_is_refused_and_nothing_changes(tmp_path):
     assert len(trials_of(spec)) == 4
 
 
+def test_a_study_stored_before_a_new_hyperparameter_still_resumes(tmp_path):
+    """A study stored before dropout existed has no keep_prob in its space; it trained with
+    today's default (1.0), so it is the same definition and resumes."""
+    spec = tiny_spec(tmp_path)
+    run_study(spec, load_moons, progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    old = spec.to_dict()
+    for key in ("keep_prob", "input_keep_prob"):
+        del old["space"][key]
+    study.set_user_attr("spec", old)
+    run_study(spec.replace(n_trials=2), load_moons, progress=None)
+    assert len(trials_of(spec)) == 6
+    with pytest.raises(StudyMismatchError, match="^space:"):  # a real change is still refused
+        changed = {**spec.to_dict(), "space": {**spec.to_dict()["space"], "keep_prob": 0.5}}
+        run_study(StudySpec.from_dict(changed), load_moons, progress=None)
+
+
 def test_interrupted_run_leaves_no_trial_running_and_resumes(tmp_path):
     spec = tiny_spec(tmp_path, n_trials=6)
 
