@@ -4,7 +4,8 @@ Trial user attributes (what reports and `best_config` read):
 
 - `hyperparameters`: the `DeepNetwork` keyword arguments, tuned and fixed, seed included, so
   that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically
-  (with `cv_folds`, X_train is fold 0's training part);
+  (with `cv_folds`, X_train is fold 0's training part) under the same number of BLAS threads,
+  `blas_threads` (OpenBLAS sums a product in another order with another number);
 - `layer_dims`, `activations` (one per layer 1..L), `n_parameters`, `seed`;
 - `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds); with
   `cv_folds`, the validation scores are over all folds (`fold_val_accuracy`: each fold's)
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import optuna
 from optuna.trial import TrialState
+from threadpoolctl import ThreadpoolController
 
 from dnn import DeepNetwork, TrainingDiverged, count_parameters
 from search.data import Splits, cross_validation_splits
@@ -105,6 +107,17 @@ def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> floa
     return float(-np.mean(np.log(np.clip(p, 1e-15, 1.0))))
 
 
+def blas_threads() -> int | None:
+    """The BLAS threads numpy's matrix products use in this process (None if unknown).
+
+    Part of a trial's record: OpenBLAS splits a product differently with another number of
+    threads, which changes the last bits of the sums, so a retrained network matches the
+    trial's only under the same number (`threadpoolctl.threadpool_limits`).
+    """
+    info = ThreadpoolController().select(user_api="blas").info()
+    return int(info[0]["num_threads"]) if info else None
+
+
 class Objective:
     """Callable for `study.optimize`: trains one network per trial on the splits."""
 
@@ -119,6 +132,7 @@ class Objective:
         self.artifacts = Path(artifacts)
         self.classes = np.unique(splits.y_train)
         self.host = socket.gethostname()
+        self.blas_threads = blas_threads()
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
         # pid and host first and on their own: they tell `fail_dead_trials` whose trial it is.
@@ -145,6 +159,7 @@ class Objective:
                 "layer_dims": layer_dims,
                 "n_parameters": n_parameters,
                 "seed": hp["seed"],
+                "blas_threads": self.blas_threads,
             },
         )
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:

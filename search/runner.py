@@ -429,11 +429,14 @@ def _score_on_test(
 
 def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetwork:
     """A complete trial's network: its saved `.npz`, or, when that file is on another
-    machine, retrained from its record (bit-identical: same hyperparameters, seed and split)."""
+    machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
+    number of BLAS threads)."""
     path = trial.user_attrs.get("params_path")
     if path is not None and Path(path).exists():
         return load_trained(trial)
-    return DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
+    with threadpool_limits(limits=trial.user_attrs.get("blas_threads")):
+        net = DeepNetwork(**trial.user_attrs["hyperparameters"])
+        return net.fit(splits.X_train, splits.y_train)
 
 
 class Progress:

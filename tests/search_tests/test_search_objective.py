@@ -8,6 +8,7 @@ import numpy as np
 import optuna
 import pytest
 from sklearn.datasets import make_moons
+from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork, count_parameters
 from search import Objective, StudySpec, sample_hyperparameters, stratified_split, trial_seed
@@ -229,3 +230,33 @@ def test_log_loss_metric_is_minimized(tmp_path):
     assert spec.direction == "minimize"
     study = run_in_memory(spec, 1, tmp_path)
     assert study.trials[0].value == pytest.approx(study.trials[0].user_attrs["val_cost"])
+
+
+def test_a_trial_records_its_blas_threads_and_is_retrained_under_them(tmp_path, monkeypatch):
+    """OpenBLAS sums differently with another number of threads (a 531-unit digits network
+    retrained with 2 threads instead of the trial's 1 scored 0.9944 instead of 0.9916)."""
+    import search.runner
+    from search.runner import trained_network
+
+    splits = moons_splits()
+    with threadpool_limits(limits=1):
+        study = run_in_memory(make_spec(), 2, tmp_path, splits)
+    trial = study.best_trial
+    assert trial.user_attrs["blas_threads"] == 1
+    limits = []
+    real = search.runner.threadpool_limits
+
+    def spy(limits_arg=None, **kwargs):
+        limits.append(limits_arg if limits_arg is not None else kwargs.get("limits"))
+        return real(limits=limits[-1])
+
+    monkeypatch.setattr(search.runner, "threadpool_limits", spy)
+    record = optuna.trial.create_trial(
+        params=trial.params,
+        distributions=trial.distributions,
+        value=trial.value,
+        user_attrs={**trial.user_attrs, "params_path": str(tmp_path / "elsewhere.npz")},
+    )
+    net = trained_network(record, splits)  # no .npz here: retrained from the record
+    assert limits == [1]
+    assert net.score(splits.X_val, splits.y_val) == trial.value
