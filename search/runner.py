@@ -253,7 +253,7 @@ def _next_step(study: optuna.Study) -> str:
 
 def _worker_process(
     spec: StudySpec,
-    load_data: DataLoader,
+    load_data: DataLoader | None,
     worker: int,
     threads: int,
     deadline: float | None,
@@ -351,9 +351,11 @@ def _run_workers(
         first = attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
         try:
+            # The splits travel with the task (about 1 MB for digits): a loky process then
+            # never imports the data set's module (scikit-learn's datasets: 0.6 s) to load them.
             futures = [
                 executor.submit(
-                    _worker_process, spec, load_data, first + w, threads, deadline, printer
+                    _worker_process, spec, None, first + w, threads, deadline, printer, splits
                 )
                 for w in range(1, spec.n_jobs)
             ]
