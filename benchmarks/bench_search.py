@@ -191,18 +191,43 @@ def scaling(folder: Path, n_trials: int = 24) -> None:
             pruner="none",
             space=space,
         )
-        start = time.perf_counter()
+        start = time.time()
         if threads is None:
             run_study(spec, load_dataset, progress=None)
         else:
             with threadpool_limits(limits=threads):
                 run_study(spec, load_dataset, progress=None)
-        wall = time.perf_counter() - start
-        rows.append((label, wall, n_trials / wall))
-    print("| run | wall s | trials/s | speed-up of --jobs 2 |")
-    print("|---|---|---|---|")
-    for label, wall, rate in rows:
-        print(f"| {label} | {wall:.1f} | {rate:.2f} | {rows[0][2] / rate:.2f}x |")
+        wall = time.time() - start
+        workers = _per_worker(open_existing_study(spec.name, spec.storage).get_trials(), start)
+        rows.append((label, wall, n_trials / wall, workers))
+    print(
+        "| run | wall s | trials/s | speed-up of --jobs 2 "
+        "| per worker: trials, first start s, trials/busy s |"
+    )
+    print("|---|---|---|---|---|")
+    for label, wall, rate, workers in rows:
+        each = "; ".join(f"{n}, {first:.1f}, {r:.2f}" for n, first, r in workers)
+        print(f"| {label} | {wall:.1f} | {rate:.2f} | {rows[0][2] / rate:.2f}x | {each} |")
+    steady = sum(r for _, _, r in rows[0][3])
+    print(
+        f"\nOnce both are running (busy time, start-up left out), the two workers of --jobs 2 "
+        f"complete {steady:.2f} trials/s: {steady / rows[2][3][0][2]:.2f}x one worker with one "
+        f"BLAS thread, {steady / rows[1][3][0][2]:.2f}x --jobs 1. The loky process starts "
+        f"its first trial at {max(first for _, first, _ in rows[0][3]):.1f} s."
+    )
+
+
+def _per_worker(trials: list, start: float) -> list[tuple[int, float, float]]:
+    """(trials, first start in s from `start`, trials per busy second) for each worker pid."""
+    by_pid: dict[int, list] = {}
+    for trial in trials:
+        by_pid.setdefault(trial.user_attrs.get("pid"), []).append(trial)
+    rows = []
+    for group in by_pid.values():
+        first = min(t.datetime_start.timestamp() for t in group) - start
+        busy = sum(t.duration.total_seconds() for t in group if t.duration is not None)
+        rows.append((len(group), first, len(group) / busy))
+    return sorted(rows, key=lambda row: row[1])
 
 
 def pruning(folder: Path, n_trials: int = 60, seeds: tuple[int, ...] = (0, 1, 2)) -> None:
