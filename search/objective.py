@@ -114,8 +114,10 @@ def blas_threads() -> int | None:
     threads, which changes the last bits of the sums, so a retrained network matches the
     trial's only under the same number (`threadpoolctl.threadpool_limits`).
     """
-    info = ThreadpoolController().select(user_api="blas").info()
-    return int(info[0]["num_threads"]) if info else None
+    libraries = ThreadpoolController().select(user_api="blas").info()
+    # scipy may load a BLAS of its own; numpy's is the one `dnn` multiplies with
+    numpy_first = sorted(libraries, key=lambda lib: "numpy" not in lib.get("filepath", ""))
+    return int(numpy_first[0]["num_threads"]) if numpy_first else None
 
 
 class Objective:
