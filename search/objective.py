@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from threadpoolctl import ThreadpoolController
 from dnn import DeepNetwork, TrainingDiverged, count_parameters
 from search.data import Splits, cross_validation_splits
 from search.spec import FULL_BATCH, Choice, Entry, Fixed, Range, StudySpec
-from search.storage import set_user_attrs
+from search.storage import set_user_attrs, study_user_attr
 
 COUNTED_FAILURE = "diverged"
 
@@ -210,12 +211,12 @@ class Objective:
         of a long study that were worse when they ended keep no file.
         """
         complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        values = [t.values[0] for t in complete if t.values]
+        values = [v for v in map(attrgetter("values"), complete) if v]  # [value] lists
         if not values:
             return True
         if trial.study.direction == optuna.study.StudyDirection.MAXIMIZE:
-            return value >= max(values)
-        return value <= min(values)
+            return value >= max(values)[0]
+        return value <= min(values)[0]
 
     def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
         proba = net.predict_proba(x, check_input=False)
@@ -282,7 +283,7 @@ class Tally:
 
 def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
     """One pass over the trials, by state (a worker does this before every trial)."""
-    states = Counter(t.state for t in trials)
+    states = Counter(map(attrgetter("state"), trials))  # map: no Python frame per trial
     diverged = 0
     if states[TrialState.FAIL]:
         diverged = sum(1 for t in trials if t.state == TrialState.FAIL and _diverged(t))
@@ -297,7 +298,7 @@ def surplus(trial: optuna.Trial) -> bool:
     Workers check before asking for a trial, but two may ask at once; the trial numbers, which
     the storage hands out in one order, settle which of them is over the total.
     """
-    target = trial.study.user_attrs.get("target_trials")
+    target = study_user_attr(trial.study, "target_trials")
     if target is None:
         return False
     trials = trial.study.get_trials(deepcopy=False)  # in the order of their numbers

@@ -48,6 +48,7 @@ from search.storage import (
     has_heartbeat,
     open_storage,
     redact,
+    study_user_attr,
 )
 
 DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
@@ -238,7 +239,7 @@ def work(
 def _next_step(study: optuna.Study) -> str:
     """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
     fail_stale_trials(study)
-    target = study.user_attrs.get("target_trials")
+    target = study_user_attr(study, "target_trials")
     if target is None:
         return "run"
     now = tally(study.get_trials(deepcopy=False))

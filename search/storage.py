@@ -177,6 +177,12 @@ def set_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> None:
     trial._cached_frozen_trial.user_attrs.update(attrs)  # as Trial.set_user_attr does
 
 
+def study_user_attr(study: optuna.Study, key: str, default: Any = None) -> Any:
+    """One user attribute of a study, read without `Study.user_attrs`' deep copy of them all
+    (the stored spec among them: 0.15 ms, and workers read the total before every trial)."""
+    return study._storage.get_study_user_attrs(study._study_id).get(key, default)
+
+
 def has_heartbeat(storage: optuna.storages.BaseStorage) -> bool:
     """True when running trials in this storage send heartbeats (RDB, other than SQLite)."""
     interval = getattr(storage, "get_heartbeat_interval", None)
