@@ -237,6 +237,7 @@ def pruning(folder: Path, n_trials: int = 60, seeds: tuple[int, ...] = (0, 1, 2)
     print(f"\n## Pruning (digits, TPE, {n_trials} trials, 1 job, seeds {list(seeds)})\n")
     print("| seed | pruner | wall s | best validation accuracy | pruned trials |")
     print("|---|---|---|---|---|")
+    totals: dict[str, list[tuple[float, float]]] = {"none": [], "median": []}
     for seed in seeds:
         for pruner in ("none", "median"):
             spec = spec_of(
@@ -258,6 +259,14 @@ def pruning(folder: Path, n_trials: int = 60, seeds: tuple[int, ...] = (0, 1, 2)
             trials = open_existing_study(spec.name, spec.storage).get_trials()
             n_pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in trials)
             print(f"| {seed} | {pruner} | {wall:.1f} | {result.best_value:.4f} | {n_pruned} |")
+            totals[pruner].append((wall, result.best_value))
+    wall = {pruner: sum(w for w, _ in runs) for pruner, runs in totals.items()}
+    best = {pruner: sum(b for _, b in runs) / len(runs) for pruner, runs in totals.items()}
+    print(
+        f"\nOver the {len(seeds)} seeds the median pruner took {wall['median'] / wall['none']:.0%} "
+        f"of the time without pruning; mean best {best['median']:.4f} against "
+        f"{best['none']:.4f} ({(best['median'] - best['none']) * 100:+.2f} points)."
+    )
 
 
 def _storage_of(kind: str, folder: Path):
