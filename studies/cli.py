@@ -85,7 +85,8 @@ def build_parser() -> Parser:
     run.add_argument(
         "--trials",
         type=_positive_int,
-        help="number of trials to add (default: the study's n_trials)",
+        help="number of trials to add (default: the study's n_trials); replaces the study "
+        "file's timeout unless --timeout is given",
     )
     run.add_argument(
         "--jobs", type=_positive_int, help="worker processes (default: the study's n_jobs)"
@@ -161,6 +162,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     changes: dict = {}
     if args.long:
         changes.update(n_trials=LONG_TRIALS, timeout=LONG_TIMEOUT)
+    elif args.trials is not None:
+        changes["timeout"] = None  # an explicit budget replaces the file's (--timeout: both)
     for key, value in (
         ("n_trials", args.trials),
         ("n_jobs", args.jobs),

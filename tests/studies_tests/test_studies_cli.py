@@ -114,6 +114,16 @@ def test_run_flags_override_the_study_file(in_tmp, capsys):
     assert not (in_tmp / "runs" / "tiny").exists()
 
 
+def test_an_explicit_number_of_trials_replaces_the_files_time_budget(in_tmp, capsys):
+    study = write_study(in_tmp, extra="timeout = 0.001")  # would stop after the first trial
+    assert main(["run", str(study), "--trials", "3", "--quiet"]) == 0
+    stored = open_existing_study("tiny")
+    assert len(stored.trials) == 3 and "timeout" not in stored.user_attrs["spec"]
+    assert main(["run", str(study), "--quiet"]) == 0  # the file's budget: time is up at once
+    assert len(open_existing_study("tiny").trials) < 6
+    capsys.readouterr()
+
+
 def test_csv_and_npz_data_sets(in_tmp, capsys):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((120, 3))
