@@ -186,8 +186,9 @@ def dropout_masks(
 ) -> list[Array | None]:
     """Masks D[l] / keep_prob for A[l], l = 0..L-1 (None where a layer keeps every unit).
 
-    Drawn in layer order, as the training loop draws them for each batch. The output layer
-    is never dropped.
+    Drawn in layer order and in `dtype`, as the training loop draws them for each batch in
+    its parameters' dtype (float32 uniforms differ from float64 ones). The output layer is
+    never dropped.
     """
     rng = make_rng(rng)
     keeps = layer_keep_probs(len(layer_dims) - 1, keep_prob, input_keep_prob)
@@ -285,17 +286,17 @@ def backward(
     L = len(caches)
     grads: Grads = {}
 
-    def unmasked(dA: Array, l: int) -> Array:  # the gradient with respect to A[l] itself
+    def through_mask(dA: Array, l: int) -> Array:  # from A[l] * mask[l] back to A[l] itself
         if masks is None or masks[l] is None:
             return dA
         return dA * masks[l]
 
     dZ = AL - Y  # (n_L, m)
     dA_prev, dW, db = linear_backward(dZ, caches[L - 1].linear, lambd)
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = unmasked(dA_prev, L - 1), dW, db
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = through_mask(dA_prev, L - 1), dW, db
     for l in range(L - 1, 0, -1):
         dA_prev, dW, db = linear_activation_backward(grads[f"dA{l}"], caches[l - 1], lambd)
-        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = unmasked(dA_prev, l - 1), dW, db
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = through_mask(dA_prev, l - 1), dW, db
     return grads
 
 

@@ -46,8 +46,10 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         mini_batch_size: examples per step (None: the whole set).
         lambd: L2 regularization strength λ.
         keep_prob: inverted dropout on the hidden layers: each unit is kept in a training step
-            with this probability, in (0, 1] (1: no dropout). Prediction never drops.
-        input_keep_prob: the same for the input features (dropout on A[0]).
+            with this probability, in (0, 1] (1: no dropout; no effect without hidden
+            layers). Prediction never drops.
+        input_keep_prob: the same for the input features (dropout on A[0]). With dropout,
+            the recorded `costs_` are those of the masked (noisy) network.
         dtype: `float64` or `float32`; kept end to end.
         cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
         callback: `callback(iteration, cost)` at each recorded cost; returning True stops.

@@ -143,7 +143,6 @@ def from_hyperparameters(hp: Mapping[str, Any] | None) -> dict[str, Any]:
             "num_iterations",
             "optimizer",
             "lambd",
-            "keep_prob",
             "input_keep_prob",
             "init",
         )
@@ -162,6 +161,8 @@ def from_hyperparameters(hp: Mapping[str, Any] | None) -> dict[str, Any]:
         values.update({f"activation_{layer}": g for layer, g in enumerate(activation, start=1)})
     elif hidden and activation is not None:
         values["activation"] = activation
+    if hidden and "keep_prob" in hp:  # like activation: only with hidden layers
+        values["keep_prob"] = hp["keep_prob"]
     return values
 
 

@@ -156,11 +156,20 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     current = spec.to_dict()
     stored = {**stored, "space": _space_with_defaults(stored.get("space"))}
     for key in COMPARED_KEYS:
-        if stored.get(key) != current.get(key):
+        if stored.get(key) == current.get(key):
+            continue
+        if key == "space" and isinstance(stored["space"], dict):
+            before, now = stored["space"], current["space"]
+            keys = sorted(k for k in {*before, *now} if before.get(k) != now.get(k))
+            detail = ", ".join(f"{k} = {before.get(k)!r}" for k in keys)
             raise StudyMismatchError(
-                f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
+                f"space: study {spec.name!r} already exists with {detail}; "
                 "use another --study-name to start a new study"
             )
+        raise StudyMismatchError(
+            f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
+            "use another --study-name to start a new study"
+        )
 
 
 def _space_with_defaults(space: Any) -> Any:

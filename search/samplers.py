@@ -37,7 +37,10 @@ def _grid_values(entry: Choice | Range) -> list:
     if isinstance(entry, Choice):
         return list(entry.choices)
     step = entry.step if entry.step is not None else 1
-    grid = np.arange(entry.low, entry.high + step / 2, step)
+    # low + k step, rounded and held inside [low, high]: np.arange(0.3, 1.05, 0.1) ends at
+    # 1.0000000000000002, a keep_prob the network refuses
+    count = int(np.floor((entry.high - entry.low) / step + 1e-9)) + 1
+    grid = np.clip(np.round(entry.low + step * np.arange(count), 12), entry.low, entry.high)
     return [int(v) for v in grid] if entry.integer else [float(v) for v in grid]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 import search
 from reports import load_study_data
+from reports.load import applies, from_hyperparameters
 
 
 def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
@@ -97,3 +98,13 @@ def test_missing_study_raises_storage_error(make_study, journal):
     make_study("toy")
     with pytest.raises(search.StorageError, match="no study named 'nope'"):
         load_study_data("nope", journal)
+
+
+def test_keep_prob_exists_only_with_hidden_layers():
+    """A network without hidden layers drops nothing: its trial has no keep_prob (NaN in the
+    table), as it has no activation, rather than a false 1.0 among the tuned values."""
+    shallow = from_hyperparameters({"hidden_layers": [], "keep_prob": 1.0, "input_keep_prob": 0.9})
+    assert "keep_prob" not in shallow and shallow["input_keep_prob"] == 0.9
+    deep = from_hyperparameters({"hidden_layers": [8], "keep_prob": 0.7, "activation": "relu"})
+    assert deep["keep_prob"] == 0.7
+    assert not applies("keep_prob", 0) and applies("keep_prob", 1)

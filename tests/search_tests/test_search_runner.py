@@ -159,7 +159,8 @@ def test_a_study_stored_before_a_new_hyperparameter_still_resumes(tmp_path):
     study.set_user_attr("spec", old)
     run_study(spec.replace(n_trials=2), load_moons, progress=None)
     assert len(trials_of(spec)) == 6
-    with pytest.raises(StudyMismatchError, match="^space:"):  # a real change is still refused
+    # a real change is still refused, naming what differs
+    with pytest.raises(StudyMismatchError, match=r"^space: .* with keep_prob = 1.0; "):
         changed = {**spec.to_dict(), "space": {**spec.to_dict()["space"], "keep_prob": 0.5}}
         run_study(StudySpec.from_dict(changed), load_moons, progress=None)
 

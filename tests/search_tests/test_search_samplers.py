@@ -1,4 +1,4 @@
-"""TPE with scipy's log_ndtr: the same function, so the same samples, as Optuna's own."""
+"""Samplers: TPE with scipy's log_ndtr (the same samples as Optuna's own), grid values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import optuna
 import pytest
 from optuna.samplers._tpe import _truncnorm
 
-from search.samplers import _vectorized_log_ndtr, use_fast_log_ndtr
+from search import StudySpec
+from search.samplers import _vectorized_log_ndtr, grid_space, use_fast_log_ndtr
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -58,3 +59,25 @@ def test_tpe_samples_the_same_trials_with_either_function(optuna_log_ndtr):
                 assert value == b[key], key
             else:
                 assert value == pytest.approx(b[key], rel=1e-9), key
+
+
+def test_grid_values_stay_inside_their_range():
+    """np.arange(0.3, 1.05, 0.1) ends at 1.0000000000000002, a keep_prob the network refuses
+    (the whole run stopped on it); 0.5..1.0 ended at 0.9999999999999999, still dropping."""
+    spec = StudySpec.from_dict(
+        {
+            "name": "g",
+            "dataset": "moons",
+            "sampler": "grid",
+            "space": {
+                "learning_rate": [0.1],
+                "keep_prob": {"low": 0.3, "high": 1.0, "step": 0.1},
+                "input_keep_prob": {"low": 0.5, "high": 1.0, "step": 0.1},
+                "num_iterations": {"low": 20, "high": 100, "step": 40},
+            },
+        }
+    )
+    grid = grid_space(spec)
+    assert grid["keep_prob"] == pytest.approx([0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    assert max(grid["keep_prob"]) == 1.0 and max(grid["input_keep_prob"]) == 1.0
+    assert grid["num_iterations"] == [20, 60, 100]
