@@ -147,7 +147,7 @@ def realistic(folder: Path, n_trials: int = 200) -> None:
         },
     )
     for label, spec in (
-        ("built-in `digits` (the main job)", main_job.replace(n_trials=n_trials)),
+        ("built-in `digits` (the main job)", main_job.replace(n_trials=n_trials, timeout=None)),
         ("shorter trials (20-100 iterations)", shorter),
     ):
         start = time.perf_counter()
