@@ -95,7 +95,11 @@ def build_parser() -> Parser:
         "--storage", help="storage URL or journal file (default: runs/NAME/journal.log)"
     )
     run.add_argument("--study-name", help="store the study under this name")
-    run.add_argument("--seed", type=_non_negative_int, help="sampler and weight seed")
+    run.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        help="seed of the data splits, the sampler and the weights",
+    )
     run.add_argument(
         "--timeout",
         type=_positive_float,
