@@ -75,8 +75,8 @@ class _Buffers:
         self, layer_dims: Sequence[int], m: int, dtype: np.dtype, keeps: Sequence[float]
     ) -> None:
         self.layer_dims = list(layer_dims)
-        self.keeps = list(keeps)  # keep probability of A[l], l = 0..L-1
-        inputs = list(zip(self.layer_dims[:-1], self.keeps, strict=True))  # A[l], l = 0..L-1
+        # keeps[l]: the keep probability of A[l], l = 0..L-1; a mask buffer where it is below 1
+        inputs = list(zip(self.layer_dims[:-1], keeps, strict=True))
         self._mask = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
         self._dropped = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
         size = max(self.layer_dims[1:]) * m

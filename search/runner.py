@@ -384,7 +384,7 @@ def _run_workers(
         except BaseException:  # Ctrl-C or an error here or in a worker: stop them all
             executor.shutdown(wait=True, kill_workers=True)
             raise
-        target = study.user_attrs["target_trials"]
+        target = study_user_attr(study, "target_trials")
         if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
             return
         fail_dead_trials(study)
