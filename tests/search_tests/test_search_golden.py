@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 
 import pytest
-
 from search_golden import study_fingerprint
 
 SNAPSHOT = Path(__file__).with_name("golden_study.json")
