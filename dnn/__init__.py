@@ -16,12 +16,9 @@ Estimator (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from dnn.core import (
-    INITIALIZATIONS,
     backward,
     compute_cost,
-    dropout_masks,
     forward,
-    gradient_check,
     initialize_parameters,
     linear_activation_backward,
     linear_activation_forward,
@@ -29,7 +26,10 @@ from dnn.core import (
     linear_forward,
     update_parameters,
 )
+from dnn.dropout import dropout_masks
 from dnn.estimator import DeepNetwork, count_parameters
+from dnn.gradcheck import gradient_check
+from dnn.initialization import INITIALIZATIONS
 from dnn.train import OPTIMIZERS, TrainingDiverged, TrainResult, train
 from dnn.types import LayerCache, LinearCache, layer_dims_of, num_layers
 

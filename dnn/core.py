@@ -4,9 +4,8 @@ Forward:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]),  A[0] = X of shape (n_x
 Cost:     binary or categorical cross-entropy, plus (lambd / 2m) sum ||W[l]||^2.
 Backward: dZ[L] = A[L] - Y;  dW[l] = dZ[l] A[l-1].T / m;  db[l] = sum(dZ[l]) / m;
           dA[l-1] = W[l].T dZ[l];  dZ[l] = dA[l] * g'[l](Z[l]).
-Dropout:  (inverted, as in the notes) A[l] is multiplied by a mask D[l] / keep_prob, where
-          D[l] keeps each unit with probability keep_prob, before layer l + 1 sees it; the
-          backward pass multiplies dA[l] by the same mask. Prediction uses no mask.
+Dropout:  `forward` and `backward` take the masks D[l] / keep_prob of `dnn.dropout`: layer
+          l + 1 sees A[l] * mask[l], and dA[l] is multiplied by the same mask.
 
 These functions are pure: they return new arrays and never change their arguments. The fast
 training loop in `dnn.train` computes the same quantities in preallocated buffers.
@@ -19,9 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_activation
+from dnn.initialization import INITIALIZATIONS
 from dnn.types import Array, Grads, LayerCache, LinearCache, Parameters, num_layers
-
-INITIALIZATIONS = ("he", "xavier", "scaled")
 
 
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -29,16 +27,6 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
-
-
-def _init_scale(init: str, n_prev: int) -> float:
-    if init == "he":
-        return float(np.sqrt(2.0 / n_prev))
-    if init == "xavier":
-        return float(np.sqrt(1.0 / n_prev))
-    if init == "scaled":
-        return 0.01
-    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZATIONS)}")
 
 
 def initialize_parameters(
@@ -68,10 +56,12 @@ def initialize_parameters(
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    if init not in INITIALIZATIONS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZATIONS)}")
     rng = make_rng(seed)
     parameters: Parameters = {}
     for l in range(1, len(dims)):
-        scale = _init_scale(init, dims[l - 1])
+        scale = INITIALIZATIONS[init](dims[l - 1])
         W = rng.standard_normal((dims[l], dims[l - 1])) * scale
         parameters[f"W{l}"] = W.astype(dtype)
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dtype)
@@ -148,54 +138,6 @@ def check_activations(activations: Sequence[str], L: int) -> list[str]:
         check_activation(name, hidden=True)
     check_activation(names[-1], hidden=False)
     return names
-
-
-def check_keep_prob(name: str, value: float) -> float:
-    """A keep probability in (0, 1], or ValueError naming it."""
-    if not 0 < value <= 1:
-        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
-    return float(value)
-
-
-def layer_keep_probs(L: int, keep_prob: float = 1.0, input_keep_prob: float = 1.0) -> list[float]:
-    """The keep probability of A[l] for l = 0..L-1: the input's, then the hidden layers'."""
-    check_keep_prob("keep_prob", keep_prob)
-    check_keep_prob("input_keep_prob", input_keep_prob)
-    return [float(input_keep_prob)] + [float(keep_prob)] * (L - 1)
-
-
-def draw_mask(rng: np.random.Generator, keep_prob: float, out: Array) -> Array:
-    """Fill `out` with an inverted dropout mask: 1 / keep_prob with probability keep_prob, else 0.
-
-    One uniform draw per entry, in `out`'s dtype, so the training loop (which fills buffers)
-    and `dropout_masks` (which allocates) draw the same masks from the same generator.
-    """
-    rng.random(out=out, dtype=out.dtype)
-    np.less(out, keep_prob, out=out)  # 1.0 where kept, 0.0 where dropped
-    out *= 1 / keep_prob
-    return out
-
-
-def dropout_masks(
-    layer_dims: Sequence[int],
-    m: int,
-    keep_prob: float = 1.0,
-    input_keep_prob: float = 1.0,
-    rng: np.random.Generator | int | None = None,
-    dtype: str | np.dtype = "float64",
-) -> list[Array | None]:
-    """Masks D[l] / keep_prob for A[l], l = 0..L-1 (None where a layer keeps every unit).
-
-    Drawn in layer order and in `dtype`, as the training loop draws them for each batch in
-    its parameters' dtype (float32 uniforms differ from float64 ones). The output layer is
-    never dropped.
-    """
-    rng = make_rng(rng)
-    keeps = layer_keep_probs(len(layer_dims) - 1, keep_prob, input_keep_prob)
-    return [
-        None if keep == 1 else draw_mask(rng, keep, np.empty((n, m), dtype=dtype))
-        for n, keep in zip(layer_dims[:-1], keeps, strict=True)
-    ]
 
 
 def forward(
@@ -308,67 +250,3 @@ def update_parameters(parameters: Parameters, grads: Grads, learning_rate: float
         updated[f"W{l}"] = parameters[f"W{l}"] - learning_rate * grads[f"dW{l}"]
         updated[f"b{l}"] = parameters[f"b{l}"] - learning_rate * grads[f"db{l}"]
     return updated
-
-
-def predict_proba(X: Array, parameters: Parameters, activations: Sequence[str]) -> Array:
-    """AL for X (n_x, m): the output layer's probabilities, (n[L], m)."""
-    AL, _ = forward(X, parameters, activations)
-    return AL
-
-
-def gradient_check(
-    X: Array,
-    Y: Array,
-    parameters: Parameters,
-    activations: Sequence[str],
-    epsilon: float = 1e-7,
-    lambd: float = 0.0,
-    masks: Sequence[Array | None] | None = None,
-) -> float:
-    """Compare `backward` with central differences of `compute_cost` over every parameter.
-
-    Args:
-        X: (n_x, m). Y: (n[L], m). parameters, activations: the network. epsilon: step.
-        masks: fixed dropout masks, used by every forward pass (the cost with dropout is a
-            different function for each draw, so the check holds one draw still).
-
-    Returns:
-        The relative error ||g - g_approx|| / (||g|| + ||g_approx||); below 1e-7 in float64
-        for a correct backward pass.
-    """
-    AL, caches = forward(X, parameters, activations, masks)
-    grads = backward(AL, Y, caches, lambd, masks)
-    analytic, numeric = [], []
-    for key in parameters:
-        analytic.append(grads[f"d{key}"].ravel())
-        numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd, masks))
-    g, g_approx = np.concatenate(analytic), np.concatenate(numeric)
-    denominator = np.linalg.norm(g) + np.linalg.norm(g_approx)
-    if denominator == 0:
-        return 0.0
-    return float(np.linalg.norm(g - g_approx) / denominator)
-
-
-def _numeric_gradient(
-    X: Array,
-    Y: Array,
-    parameters: Parameters,
-    activations: Sequence[str],
-    key: str,
-    epsilon: float,
-    lambd: float,
-    masks: Sequence[Array | None] | None = None,
-) -> Array:
-    """Central differences (J(θ + ε) - J(θ - ε)) / 2ε for each entry of parameters[key]."""
-    base = parameters[key]
-    approx = np.empty(base.size, dtype=np.float64)
-    for i in range(base.size):
-        costs = []
-        for sign in (1, -1):
-            shifted = base.copy().ravel()
-            shifted[i] += sign * epsilon
-            trial = {**parameters, key: shifted.reshape(base.shape)}
-            AL, _ = forward(X, trial, activations, masks)
-            costs.append(compute_cost(AL, Y, trial, lambd))
-        approx[i] = (costs[0] - costs[1]) / (2 * epsilon)
-    return approx

@@ -15,7 +15,7 @@ savings, each a pass over an (n[l], m) or (n[l], n[l-1]) array:
 
 Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon); L2 strength `lambd`;
 inverted dropout (`keep_prob` for the hidden layers, `input_keep_prob` for the features, a
-fresh mask per step, drawn as `dnn.core.dropout_masks` draws it); mini-batches of
+fresh mask per step, drawn as `dnn.dropout.dropout_masks` draws it); mini-batches of
 `mini_batch_size` examples, reshuffled every epoch (with mini-batches one iteration is one
 epoch, i.e. one pass over the training set).
 """
@@ -29,7 +29,8 @@ from typing import NamedTuple
 import numpy as np
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
-from dnn.core import check_activations, compute_cost, draw_mask, l2_cost, layer_keep_probs, make_rng
+from dnn.core import check_activations, compute_cost, l2_cost, make_rng
+from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.types import Array, Parameters, num_layers
 
 OPTIMIZERS = ("gd", "momentum", "adam")
