@@ -30,7 +30,15 @@ from dnn.dropout import dropout_masks
 from dnn.estimator import DeepNetwork, count_parameters
 from dnn.gradcheck import gradient_check
 from dnn.initialization import INITIALIZATIONS
-from dnn.train import OPTIMIZERS, TrainingDiverged, TrainResult, train
+from dnn.optimizers import (
+    OPTIMIZERS,
+    initialize_adam,
+    initialize_velocity,
+    update_lr,
+    update_parameters_with_adam,
+    update_parameters_with_momentum,
+)
+from dnn.train import TrainingDiverged, TrainResult, train
 from dnn.types import LayerCache, LinearCache, layer_dims_of, num_layers
 
 __all__ = [
@@ -51,7 +59,9 @@ __all__ = [
     "dropout_masks",
     "forward",
     "gradient_check",
+    "initialize_adam",
     "initialize_parameters",
+    "initialize_velocity",
     "layer_dims_of",
     "linear_activation_backward",
     "linear_activation_forward",
@@ -59,5 +69,8 @@ __all__ = [
     "linear_forward",
     "num_layers",
     "train",
+    "update_lr",
     "update_parameters",
+    "update_parameters_with_adam",
+    "update_parameters_with_momentum",
 ]

@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from dnn.activations import check_activation
 from dnn.core import forward, initialize_parameters, make_rng
 from dnn.initialization import INITIALIZATIONS
-from dnn.train import OPTIMIZERS, TrainResult, train
+from dnn.optimizers import OPTIMIZERS
+from dnn.train import TrainResult, train
 from dnn.types import layer_dims_of, num_layers
 
 FORMAT_VERSION = 1

@@ -31,9 +31,8 @@ import numpy as np
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
+from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer
 from dnn.types import Array, Parameters, num_layers
-
-OPTIMIZERS = ("gd", "momentum", "adam")
 
 Callback = Callable[[int, float], object]
 
@@ -111,81 +110,6 @@ def _shaped(buffer: Array | None, n: int, m: int) -> Array | None:
     return None if buffer is None else buffer[: n * m].reshape(n, m)
 
 
-class _Optimizer:
-    """Updates W[l], b[l] in place from dW[l], db[l] (which it may overwrite)."""
-
-    def __init__(
-        self,
-        name: str,
-        parameters: Parameters,
-        learning_rate: float,
-        beta1: float,
-        beta2: float,
-        epsilon: float,
-    ) -> None:
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-        self.name = name
-        self.learning_rate, self.beta1, self.beta2, self.epsilon = (
-            learning_rate,
-            beta1,
-            beta2,
-            epsilon,
-        )
-        # gd's step is -α g: the loop folds α into dZ[L], so the gradients arrive as α g
-        self.gradient_scale = float(learning_rate) if name == "gd" else 1.0
-        self.t = 0
-        zeros = {key: np.zeros_like(value) for key, value in parameters.items()}
-        self.v = zeros if name != "gd" else {}
-        self.s = (
-            {key: np.zeros_like(value) for key, value in parameters.items()}
-            if name == "adam"
-            else {}
-        )
-        self.tmp = (
-            {key: np.empty_like(value) for key, value in parameters.items()} if name != "gd" else {}
-        )
-
-    def step(self, param: Array, grad: Array, key: str, decay: float = 0.0) -> None:
-        """param -= the step for the gradient grad + decay param (grad is overwritten).
-
-        `grad` arrives multiplied by `gradient_scale`; `decay` is the L2 term's λ / m.
-        """
-        if self.name == "gd":
-            if decay:
-                param *= 1 - self.learning_rate * decay  # - α (λ / m) W
-            param -= grad  # - α dW
-            return
-        if decay:
-            np.multiply(param, decay, out=self.tmp[key])
-            grad += self.tmp[key]
-        if self.name == "momentum":
-            v = self.v[key]
-            v *= self.beta1
-            grad *= 1 - self.beta1
-            v += grad
-            np.multiply(v, self.learning_rate, out=grad)
-            param -= grad
-        else:
-            self._adam_step(param, grad, key)
-
-    def _adam_step(self, param: Array, grad: Array, key: str) -> None:
-        v, s, tmp = self.v[key], self.s[key], self.tmp[key]
-        np.subtract(grad, v, out=tmp)
-        tmp *= 1 - self.beta1
-        v += tmp  # v = beta1 v + (1 - beta1) g
-        np.multiply(grad, grad, out=tmp)
-        tmp -= s
-        tmp *= 1 - self.beta2
-        s += tmp  # s = beta2 s + (1 - beta2) g^2
-        np.sqrt(s, out=tmp)
-        tmp *= 1 / np.sqrt(1 - self.beta2**self.t)
-        tmp += self.epsilon
-        np.divide(v, tmp, out=tmp)
-        tmp *= self.learning_rate / (1 - self.beta1**self.t)
-        param -= tmp
-
-
 def _forward_step(
     X: Array,
     parameters: Parameters,
@@ -219,7 +143,8 @@ def _backward_update_step(
     activations: Sequence[str],
     buf: _Buffers,
     views: _Views,
-    optimizer: _Optimizer,
+    optimizer: InPlaceOptimizer,
+    learning_rate: float,
     l2: float,
 ) -> bool:
     """Backward pass from dZ[L] = (AL - Y) / m, updating each layer once its dA[l-1] is out.
@@ -235,7 +160,9 @@ def _backward_update_step(
     m = views.ones.shape[0]
     dZ = views.D[L]
     np.subtract(views.A[L], Y, out=dZ)
-    dZ *= optimizer.gradient_scale / m  # (n_L, m); the 1/m (and gd's α) of everything below
+    dZ *= (
+        optimizer.gradient_scale(learning_rate) / m
+    )  # (n_L, m); the 1/m (and gd's α) of everything below
     optimizer.t += 1
     finite = True
     for l in range(L, 0, -1):
@@ -247,8 +174,8 @@ def _backward_update_step(
             finite = finite and bool(np.isfinite(db).all())
         if l > 1:
             dZ = _dZ_prev(W, dZ, activations[l - 2], views, l - 1)
-        optimizer.step(W, dW, f"W{l}", l2)
-        optimizer.step(b, db, f"b{l}")
+        optimizer.step(W, dW, f"W{l}", learning_rate, l2)
+        optimizer.step(b, db, f"b{l}", learning_rate)
     return finite
 
 
@@ -336,7 +263,9 @@ def train(
     batches = _batches(m, mini_batch_size)
     buf = _Buffers(layer_dims, batches[0][1] - batches[0][0], dtype, keeps)
     views = {stop - start: buf.views(stop - start) for start, stop in batches}
-    opt = _Optimizer(optimizer, params, learning_rate, beta1, beta2, epsilon)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    opt = OPTIMIZERS[optimizer](params, beta1, beta2, epsilon)
     shuffled = (np.empty_like(X), np.empty_like(Y)) if len(batches) > 1 else (X, Y)
     generator = make_rng(rng)
     costs: list[tuple[int, float]] = []
@@ -350,7 +279,7 @@ def train(
                 AL = _forward_step(Xb, params, activations, views[mb], keeps, generator)
                 if record:  # the batch's share of J, at the parameters it saw
                     epoch_cost += (compute_cost(AL, Yb) + l2_cost(params, lambd, m)) * mb / m
-                step = (Xb, Yb, params, activations, buf, views[mb], opt, lambd / m)
+                step = (Xb, Yb, params, activations, buf, views[mb], opt, learning_rate, lambd / m)
                 if not _backward_update_step(*step):
                     raise TrainingDiverged(i, float("nan"), "the gradients are not finite")
             if record:

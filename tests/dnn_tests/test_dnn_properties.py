@@ -80,7 +80,9 @@ def test_parameters_caches_and_grads_have_course_shapes(network) -> None:
 
 
 @PROPERTY_SETTINGS
-@given(networks(), st.sampled_from(OPTIMIZERS), st.sampled_from([None, 1, 3]), st.floats(0, 1))
+@given(
+    networks(), st.sampled_from(list(OPTIMIZERS)), st.sampled_from([None, 1, 3]), st.floats(0, 1)
+)
 def test_learning_rate_zero_changes_nothing(network, optimizer, mini_batch_size, lambd) -> None:
     X, Y, parameters, activations = network
     AL, caches = forward(X, parameters, activations)

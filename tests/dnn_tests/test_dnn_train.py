@@ -1,4 +1,4 @@
-"""The fast training loop `dnn.train` against the functional core and reference optimizers."""
+"""The fast training loop `dnn.train` against the functional core and the course's optimizers."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from dnn import (
     compute_cost,
     dropout_masks,
     forward,
+    initialize_adam,
     initialize_parameters,
+    initialize_velocity,
     train,
     update_parameters,
+    update_parameters_with_adam,
+    update_parameters_with_momentum,
 )
 
 LAYER_DIMS = [4, 5, 3]
@@ -38,6 +42,19 @@ def copy_of(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {key: value.copy() for key, value in parameters.items()}
 
 
+def course_update(optimizer, params, grads, v, s, t, learning_rate, beta1, beta2, epsilon):
+    """One update by the course's own function for `optimizer`; returns (params, v, s)."""
+    if optimizer == "gd":
+        return update_parameters(params, grads, learning_rate), v, s
+    if optimizer == "momentum":
+        params, v = update_parameters_with_momentum(params, grads, v, beta1, learning_rate)
+        return params, v, s
+    params, v, s, _, _ = update_parameters_with_adam(
+        params, grads, v, s, t, learning_rate, beta1, beta2, epsilon
+    )
+    return params, v, s
+
+
 def reference_train(
     batches,
     parameters,
@@ -55,14 +72,15 @@ def reference_train(
     rng=None,
     shuffled=False,
 ):
-    """The course's update rules, written out plainly; `batches` is the list of (X, Y) steps.
+    """`num_iterations` epochs of the core's `forward` and `backward` and the course's update
+    functions (`update_parameters`, `update_parameters_with_momentum` with β = beta1,
+    `update_parameters_with_adam`); `batches` is the list of (X, Y) steps of one epoch.
 
     With dropout, each step draws its masks from `rng` with `dropout_masks`, after the
     epoch's permutation when `shuffled` (which the loop draws from the same generator).
     """
     params = copy_of(parameters)
-    v = {key: np.zeros_like(value) for key, value in params.items()}
-    s = {key: np.zeros_like(value) for key, value in params.items()}
+    v, s = initialize_velocity(params), initialize_adam(params)[1]
     t = 0
     for _ in range(num_iterations):
         if shuffled:
@@ -77,21 +95,9 @@ def reference_train(
             AL, caches = forward(X, params, activations, masks)
             grads = backward(AL, Y, caches, lambd, masks)
             t += 1
-            if optimizer == "gd":
-                params = update_parameters(params, grads, learning_rate)
-                continue
-            for key in params:
-                g = grads[f"d{key}"]
-                v[key] = beta1 * v[key] + (1 - beta1) * g
-                if optimizer == "momentum":
-                    params[key] = params[key] - learning_rate * v[key]
-                    continue
-                s[key] = beta2 * s[key] + (1 - beta2) * g**2
-                v_corrected = v[key] / (1 - beta1**t)
-                s_corrected = s[key] / (1 - beta2**t)
-                params[key] = params[key] - learning_rate * v_corrected / (
-                    np.sqrt(s_corrected) + epsilon
-                )
+            params, v, s = course_update(
+                optimizer, params, grads, v, s, t, learning_rate, beta1, beta2, epsilon
+            )
     return params
 
 
