@@ -29,6 +29,7 @@ from dnn.core import (
 from dnn.dropout import dropout_masks
 from dnn.estimator import DeepNetwork, count_parameters
 from dnn.gradcheck import gradient_check
+from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.initialization import INITIALIZATIONS
 from dnn.optimizers import (
     OPTIMIZERS,
@@ -45,6 +46,7 @@ __all__ = [
     "ACTIVATIONS",
     "ACTIVATION_BACKWARD",
     "HIDDEN_ACTIVATIONS",
+    "HYPERPARAMETERS",
     "INITIALIZATIONS",
     "OPTIMIZERS",
     "OUTPUT_ACTIVATIONS",
@@ -54,6 +56,7 @@ __all__ = [
     "TrainResult",
     "TrainingDiverged",
     "backward",
+    "check_hyperparameter",
     "compute_cost",
     "count_parameters",
     "dropout_masks",

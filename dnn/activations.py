@@ -140,14 +140,16 @@ HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
-def check_activation(name: object, *, hidden: bool = True) -> str:
-    """Return `name` if it names an activation allowed in that kind of layer.
+def check_output_activation(name: object) -> str:
+    """Return `name` if it is an output activation (the last layer's, fixed by the task).
+
+    Hidden activations are a hyperparameter, checked by rule `activation` of
+    `dnn.hyperparameters`; the output's is not, so its check lives beside the table.
 
     Raises:
         ValueError: naming the bad value and the choices.
     """
-    allowed = HIDDEN_ACTIVATIONS if hidden else OUTPUT_ACTIVATIONS
-    if name not in allowed:
-        kind = "hidden" if hidden else "output"
-        raise ValueError(f"unknown {kind} activation {name!r}; choose one of {', '.join(allowed)}")
+    if name not in OUTPUT_ACTIVATIONS:
+        choices = ", ".join(OUTPUT_ACTIVATIONS)
+        raise ValueError(f"unknown output activation {name!r}; choose one of {choices}")
     return str(name)

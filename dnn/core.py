@@ -17,7 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_activation
+from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_output_activation
+from dnn.hyperparameters import check_hyperparameter
 from dnn.initialization import INITIALIZATIONS
 from dnn.types import Array, Grads, LayerCache, LinearCache, Parameters, num_layers
 
@@ -53,15 +54,12 @@ def initialize_parameters(
         raise ValueError(
             f"layer_dims must hold at least two positive sizes, got {list(layer_dims)}"
         )
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if init not in INITIALIZATIONS:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITIALIZATIONS)}")
+    dtype = np.dtype(check_hyperparameter("dtype", np.dtype(dtype).name))
+    scale_of = INITIALIZATIONS[check_hyperparameter("init", init)]
     rng = make_rng(seed)
     parameters: Parameters = {}
     for l in range(1, len(dims)):
-        scale = INITIALIZATIONS[init](dims[l - 1])
+        scale = scale_of(dims[l - 1])
         W = rng.standard_normal((dims[l], dims[l - 1])) * scale
         parameters[f"W{l}"] = W.astype(dtype)
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dtype)
@@ -128,15 +126,19 @@ def linear_activation_backward(
 
 
 def check_activations(activations: Sequence[str], L: int) -> list[str]:
-    """Validate one activation per layer 1..L: any hidden name, then sigmoid or softmax."""
+    """Validate one activation per layer 1..L: hidden ones by rule `activation`, then the output's.
+
+    Raises:
+        ValueError: for the wrong number of names, or a name not allowed in its layer.
+    """
     names = list(activations)
     if len(names) != L:
         raise ValueError(
             f"activations must name one activation per layer (L={L}), got {len(names)}"
         )
     for name in names[:-1]:
-        check_activation(name, hidden=True)
-    check_activation(names[-1], hidden=False)
+        check_hyperparameter("activation", name)
+    check_output_activation(names[-1])
     return names
 
 

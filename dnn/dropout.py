@@ -13,21 +13,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from dnn.core import make_rng
+from dnn.hyperparameters import check_hyperparameter
 from dnn.types import Array
 
 
-def check_keep_prob(name: str, value: float) -> float:
-    """A keep probability in (0, 1], or ValueError naming it."""
-    if not 0 < value <= 1:
-        raise ValueError(f"{name} must be in (0, 1], got {value!r}")
-    return float(value)
-
-
 def layer_keep_probs(L: int, keep_prob: float = 1.0, input_keep_prob: float = 1.0) -> list[float]:
-    """The keep probability of A[l] for l = 0..L-1: the input's, then the hidden layers'."""
-    check_keep_prob("keep_prob", keep_prob)
-    check_keep_prob("input_keep_prob", input_keep_prob)
-    return [float(input_keep_prob)] + [float(keep_prob)] * (L - 1)
+    """The keep probability of A[l] for l = 0..L-1: the input's, then the hidden layers'.
+
+    Raises:
+        ValueError: naming `keep_prob` or `input_keep_prob` when it is outside (0, 1].
+    """
+    keep_prob = check_hyperparameter("keep_prob", keep_prob)
+    input_keep_prob = check_hyperparameter("input_keep_prob", input_keep_prob)
+    return [input_keep_prob] + [keep_prob] * (L - 1)
 
 
 def draw_mask(rng: np.random.Generator, keep_prob: float, out: Array) -> Array:

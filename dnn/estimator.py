@@ -11,18 +11,17 @@ import json
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from dnn.activations import check_activation
 from dnn.core import forward, initialize_parameters, make_rng
-from dnn.initialization import INITIALIZATIONS
-from dnn.optimizers import OPTIMIZERS
-from dnn.train import TrainResult, train
-from dnn.types import layer_dims_of, num_layers
+from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
+from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
+from dnn.types import Parameters, layer_dims_of, num_layers
 
 FORMAT_VERSION = 1
 
@@ -116,49 +115,35 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
     # -- validation -----------------------------------------------------------------------
 
-    def _hidden_activations(self) -> list[str]:
-        hidden = [int(n) for n in self.hidden_layers]
-        if any(n < 1 for n in hidden):
-            raise ValueError(
-                f"hidden_layers must be positive integers, got {list(self.hidden_layers)}"
-            )
+    def _hidden_layers(self) -> tuple[list[int], list[str]]:
+        """The units n[1..L-1] (rule `n_units`) and one activation per hidden layer (rule
+        `activation`), from `hidden_layers` and `activation` (a name or one per layer)."""
+        try:
+            units = [check_hyperparameter("n_units", n) for n in self.hidden_layers]
+        except ValueError as error:
+            raise ValueError(f"hidden_layers: {error}") from None
         names = (
-            [self.activation] * len(hidden)
+            [self.activation] * len(units)
             if isinstance(self.activation, str)
             else list(self.activation)
         )
-        if len(names) != len(hidden):
+        if len(names) != len(units):
             raise ValueError(
-                f"activation names {len(names)} layers but hidden_layers has {len(hidden)}"
+                f"activation names {len(names)} layers but hidden_layers has {len(units)}"
             )
-        return [check_activation(name, hidden=True) for name in names]
+        return units, [check_hyperparameter("activation", name) for name in names]
 
-    def _check_hyperparameters(self) -> None:
-        checks = {
-            "learning_rate": self.learning_rate >= 0,
-            "num_iterations": int(self.num_iterations) == self.num_iterations
-            and self.num_iterations >= 0,
-            "lambd": self.lambd >= 0,
-            "keep_prob": 0 < self.keep_prob <= 1,
-            "input_keep_prob": 0 < self.input_keep_prob <= 1,
-            "cost_every": self.cost_every >= 1,
-            "mini_batch_size": self.mini_batch_size is None or self.mini_batch_size >= 1,
-            "beta1": 0 <= self.beta1 < 1,
-            "beta2": 0 <= self.beta2 < 1,
+    def _check_hyperparameters(self) -> dict[str, Any]:
+        """Every other parameter that is a hyperparameter, checked by its rule.
+
+        Returns:
+            name -> the value as a plain Python value (numpy scalars included).
+        """
+        return {
+            name: check_hyperparameter(name, value)
+            for name, value in self.get_params(deep=False).items()
+            if name in HYPERPARAMETERS and name != "activation"
         }
-        for key, ok in checks.items():
-            if not ok:
-                raise ValueError(f"invalid {key}={getattr(self, key)!r}")
-        if self.init not in INITIALIZATIONS:
-            raise ValueError(
-                f"unknown init {self.init!r}; choose one of {', '.join(INITIALIZATIONS)}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if np.dtype(self.dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
 
     # -- training -------------------------------------------------------------------------
 
@@ -178,8 +163,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             ValueError: for NaN or inf, mismatched lengths, a single class, a 1-d or empty X,
                 an unknown activation, optimizer or init, or an invalid hyperparameter.
         """
-        hidden_names = self._hidden_activations()
-        self._check_hyperparameters()
+        units, hidden_names = self._hidden_layers()
+        checked = self._check_hyperparameters()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -189,7 +174,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
                 f"y has only one class ({self.classes_.tolist()[0]!r}); need at least 2 classes"
             )
         n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
-        self.layer_dims_ = [X.shape[1], *[int(n) for n in self.hidden_layers], n_out]
+        self.layer_dims_ = [X.shape[1], *units, n_out]
         self.activations_ = [*hidden_names, "sigmoid" if n_out == 1 else "softmax"]
         rng = make_rng(self.seed)
         parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
@@ -199,7 +184,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         # that raises (divergence, an exception from the callback) leaves the net unfitted.
         self.parameters_ = parameters
         try:
-            result = self._train(X_T, y, parameters, rng)
+            result = self._train(X_T, y, parameters, rng, checked)
         except BaseException:
             del self.parameters_
             raise
@@ -209,26 +194,21 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         return self
 
     def _train(
-        self, X_T: np.ndarray, y: np.ndarray, parameters: dict, rng: np.random.Generator
+        self,
+        X_T: np.ndarray,
+        y: np.ndarray,
+        parameters: Parameters,
+        rng: np.random.Generator,
+        checked: dict[str, Any],
     ) -> TrainResult:
         return train(
             X_T,
             self._encode(y),
             parameters,
             self.activations_,
-            learning_rate=self.learning_rate,
-            num_iterations=int(self.num_iterations),
-            optimizer=self.optimizer,
-            beta1=self.beta1,
-            beta2=self.beta2,
-            epsilon=self.epsilon,
-            mini_batch_size=self.mini_batch_size,
-            lambd=self.lambd,
-            keep_prob=self.keep_prob,
-            input_keep_prob=self.input_keep_prob,
+            **{name: checked[name] for name in TRAIN_HYPERPARAMETERS},
             rng=rng,
             callback=self._callback(),
-            cost_every=self.cost_every,
             inplace=True,
         )
 

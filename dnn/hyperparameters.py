@@ -7,7 +7,9 @@ the estimator, the functional core, the training loop and the study spec (in `se
 validate through `check_hyperparameter`, so a rule, or a new hyperparameter, is one entry here.
 
 `tunable` marks what a study may search over (a key of a study file's `[space]`); `symbol` is
-the course's notation, for reports.
+the course's notation, for reports. The choices of `activation`, `optimizer` and `init` are the
+keys of their tables (`ACTIVATIONS`' hidden ones, `OPTIMIZERS`, `INITIALIZATIONS`), so a new
+one is one entry there; those modules never import this one.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dnn.activations import HIDDEN_ACTIVATIONS
+from dnn.initialization import INITIALIZATIONS
+from dnn.optimizers import OPTIMIZERS
 
-OPTIMIZER_NAMES = ("gd", "momentum", "adam")  # dnn.optimizers holds one entry for each
-INITIALIZATION_NAMES = ("he", "xavier", "scaled")  # dnn.core holds one scale for each
 DTYPES = ("float64", "float32")
 
 
@@ -97,7 +99,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "n_units": Rule("int", 20, low=1, symbol="n[l] (units of a hidden layer)"),
     "activation": Rule("choice", "relu", choices=HIDDEN_ACTIVATIONS, symbol="g[l] (hidden layers)"),
     "optimizer": Rule(
-        "choice", "gd", choices=OPTIMIZER_NAMES, symbol="optimizer (gd, momentum β, Adam)"
+        "choice", "gd", choices=tuple(OPTIMIZERS), symbol="optimizer (gd, momentum β, Adam)"
     ),
     "mini_batch_size": Rule("int", None, low=1, none_ok=True, symbol="mini-batch size"),
     "lambd": Rule("float", 0.0, low=0, symbol="λ (L2)"),
@@ -107,7 +109,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "input_keep_prob": Rule(
         "float", 1.0, low=0, high=1, low_open=True, symbol="keep_prob of A[0] (input dropout)"
     ),
-    "init": Rule("choice", "he", choices=INITIALIZATION_NAMES, symbol="initialization of W[l]"),
+    "init": Rule("choice", "he", choices=tuple(INITIALIZATIONS), symbol="initialization of W[l]"),
     "beta1": Rule("float", 0.9, low=0, high=1, high_open=True, tunable=False, symbol="β1"),
     "beta2": Rule("float", 0.999, low=0, high=1, high_open=True, tunable=False, symbol="β2"),
     "epsilon": Rule("float", 1e-8, low=0, low_open=True, tunable=False, symbol="ε (Adam)"),

@@ -22,15 +22,17 @@ epoch, i.e. one pass over the training set).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
+from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer
 from dnn.types import Array, Parameters, num_layers
 
@@ -201,6 +203,25 @@ def _batches(m: int, size: int | None) -> list[tuple[int, int]]:
     return [(start, min(start + size, m)) for start in range(0, m, size)]
 
 
+class _Settings(NamedTuple):
+    """`train`'s hyperparameters, each checked (and made a plain value) by its rule."""
+
+    learning_rate: float
+    num_iterations: int
+    optimizer: str
+    beta1: float
+    beta2: float
+    epsilon: float
+    mini_batch_size: int | None
+    lambd: float
+    cost_every: int
+
+    @classmethod
+    def checked(cls, **values: Any) -> _Settings:
+        """Raises ValueError `<name> must be ..., got ...` for the first value a rule refuses."""
+        return cls(**{name: check_hyperparameter(name, value) for name, value in values.items()})
+
+
 def train(
     X: Array,
     Y: Array,
@@ -229,7 +250,7 @@ def train(
         parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained) unless
             `inplace`.
         activations: one name per layer 1..L; the last is sigmoid or softmax.
-        learning_rate: α > 0 (0 is allowed and changes nothing).
+        learning_rate: α >= 0 (0 changes nothing).
         num_iterations: passes over the training set.
         optimizer, beta1, beta2, epsilon: `gd`, `momentum` or `adam` and their constants.
         mini_batch_size: examples per step; None (or >= m) for full batch.
@@ -247,48 +268,93 @@ def train(
         A `TrainResult` with the trained parameters and the recorded costs.
 
     Raises:
+        ValueError: for a hyperparameter its rule in `dnn.hyperparameters` refuses (naming
+            it), bad activations, or X and Y without the same m > 0 examples.
         TrainingDiverged: as soon as the cost or the gradients are NaN or infinite.
     """
+    settings = _Settings.checked(
+        learning_rate=learning_rate,
+        num_iterations=num_iterations,
+        optimizer=optimizer,
+        beta1=beta1,
+        beta2=beta2,
+        epsilon=epsilon,
+        mini_batch_size=mini_batch_size,
+        lambd=lambd,
+        cost_every=cost_every,
+    )
     L = num_layers(parameters)
     activations = check_activations(activations, L)
     keeps = layer_keep_probs(L, keep_prob, input_keep_prob)
-    if num_iterations < 0 or cost_every < 1:
-        raise ValueError("num_iterations must be >= 0 and cost_every >= 1")
     if X.shape[1] == 0 or Y.shape[1] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} examples and Y {Y.shape[1]}: need the same m > 0")
     params = parameters if inplace else {key: value.copy() for key, value in parameters.items()}
-    dtype = params["W1"].dtype
-    m = X.shape[1]
-    layer_dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
-    batches = _batches(m, mini_batch_size)
-    buf = _Buffers(layer_dims, batches[0][1] - batches[0][0], dtype, keeps)
-    views = {stop - start: buf.views(stop - start) for start, stop in batches}
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    opt = OPTIMIZERS[optimizer](params, beta1, beta2, epsilon)
-    shuffled = (np.empty_like(X), np.empty_like(Y)) if len(batches) > 1 else (X, Y)
-    generator = make_rng(rng)
-    costs: list[tuple[int, float]] = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for i in range(num_iterations):
-            Xs, Ys = _epoch_data(X, Y, shuffled, generator, len(batches) > 1)
-            record = i % cost_every == 0 or i == num_iterations - 1
-            epoch_cost = 0.0
-            for start, stop in batches:
-                Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
-                AL = _forward_step(Xb, params, activations, views[mb], keeps, generator)
-                if record:  # the batch's share of J, at the parameters it saw
-                    epoch_cost += (compute_cost(AL, Yb) + l2_cost(params, lambd, m)) * mb / m
-                step = (Xb, Yb, params, activations, buf, views[mb], opt, learning_rate, lambd / m)
-                if not _backward_update_step(*step):
-                    raise TrainingDiverged(i, float("nan"), "the gradients are not finite")
+    return _Loop(X, Y, params, activations, keeps, settings).run(make_rng(rng), callback)
+
+
+# The keyword arguments of `train` that are hyperparameters (have a rule): the estimator passes
+# these from its own checked hyperparameters, so a new one needs no new line there.
+TRAIN_HYPERPARAMETERS = tuple(
+    name for name in inspect.signature(train).parameters if name in HYPERPARAMETERS
+)
+
+
+class _Loop:
+    """One training run: the data, the buffers and the optimizer's state, allocated once."""
+
+    def __init__(
+        self,
+        X: Array,
+        Y: Array,
+        params: Parameters,
+        activations: list[str],
+        keeps: list[float],
+        settings: _Settings,
+    ) -> None:
+        self.X, self.Y, self.params, self.activations = X, Y, params, activations
+        self.keeps, self.settings = keeps, settings
+        layer_dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, len(keeps) + 1)]
+        self.batches = _batches(X.shape[1], settings.mini_batch_size)
+        first = self.batches[0][1] - self.batches[0][0]
+        self.buf = _Buffers(layer_dims, first, params["W1"].dtype, keeps)
+        self.views = {stop - start: self.buf.views(stop - start) for start, stop in self.batches}
+        optimizer = OPTIMIZERS[settings.optimizer]
+        self.optimizer = optimizer(params, settings.beta1, settings.beta2, settings.epsilon)
+        self.shuffled = (np.empty_like(X), np.empty_like(Y)) if len(self.batches) > 1 else (X, Y)
+
+    def run(self, rng: np.random.Generator, callback: Callback | None) -> TrainResult:
+        """The epochs i = 0..num_iterations-1, recording the cost every `cost_every`."""
+        num_iterations, cost_every = self.settings.num_iterations, self.settings.cost_every
+        costs: list[tuple[int, float]] = []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for i in range(num_iterations):
+                record = i % cost_every == 0 or i == num_iterations - 1
+                cost = self.epoch(i, rng, record)
+                if record:
+                    if not np.isfinite(cost):
+                        raise TrainingDiverged(i, cost)
+                    costs.append((i, cost))
+                    if callback is not None and _asks_to_stop(callback(i, cost)):
+                        return TrainResult(self.params, costs, i + 1, True)
+        return TrainResult(self.params, costs, num_iterations, False)
+
+    def epoch(self, i: int, rng: np.random.Generator, record: bool) -> float:
+        """One pass over the training set; returns J when `record` (each batch's share of
+        it, at the parameters that batch saw), else 0."""
+        X, m, lambd = self.X, self.X.shape[1], self.settings.lambd
+        learning_rate = self.settings.learning_rate
+        Xs, Ys = _epoch_data(X, self.Y, self.shuffled, rng, len(self.batches) > 1)
+        cost = 0.0
+        for start, stop in self.batches:
+            Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
+            views = self.views[mb]
+            AL = _forward_step(Xb, self.params, self.activations, views, self.keeps, rng)
             if record:
-                if not np.isfinite(epoch_cost):
-                    raise TrainingDiverged(i, epoch_cost)
-                costs.append((i, epoch_cost))
-                if callback is not None and _asks_to_stop(callback(i, epoch_cost)):
-                    return TrainResult(params, costs, i + 1, True)
-    return TrainResult(params, costs, num_iterations, False)
+                cost += (compute_cost(AL, Yb) + l2_cost(self.params, lambd, m)) * mb / m
+            step = (self.params, self.activations, self.buf, views, self.optimizer)
+            if not _backward_update_step(Xb, Yb, *step, learning_rate, lambd / m):
+                raise TrainingDiverged(i, float("nan"), "the gradients are not finite")
+        return cost
 
 
 def _asks_to_stop(answer: object) -> bool:

@@ -327,6 +327,11 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         (GOOD_X, GOOD_Y, {"keep_prob": 0.0}, "keep_prob"),
         (GOOD_X, GOOD_Y, {"input_keep_prob": 1.5}, "input_keep_prob"),
         (GOOD_X, GOOD_Y, {"dtype": "float16"}, "float16"),
+        (GOOD_X, GOOD_Y, {"hidden_layers": (4.5,)}, "hidden_layers"),
+        (GOOD_X, GOOD_Y, {"epsilon": 0.0}, "epsilon"),
+        (GOOD_X, GOOD_Y, {"beta2": 1.0}, "beta2"),
+        (GOOD_X, GOOD_Y, {"cost_every": 0}, "cost_every"),
+        (GOOD_X, GOOD_Y, {"learning_rate": float("nan")}, "learning_rate"),
     ],
     ids=[
         "nan",
@@ -354,6 +359,11 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         "keep-prob-zero",
         "input-keep-prob-above-one",
         "float16",
+        "fractional-units",
+        "zero-epsilon",
+        "beta2-one",
+        "zero-cost-every",
+        "nan-learning-rate",
     ],
 )
 def test_bad_input_to_fit_raises_a_value_error_naming_it(X, y, kwargs, match) -> None:

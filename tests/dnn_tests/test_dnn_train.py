@@ -392,13 +392,45 @@ def test_zero_iterations_return_the_starting_parameters() -> None:
         ({"cost_every": 0}, "cost_every"),
         ({"keep_prob": 0.0}, "keep_prob"),
         ({"input_keep_prob": 1.5}, "input_keep_prob"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"num_iterations": 2.5}, "num_iterations"),
+        ({"mini_batch_size": 0}, "mini_batch_size"),
+        ({"lambd": -1.0}, "lambd"),
+        ({"beta1": 1.0}, "beta1"),
+        ({"beta2": -0.1}, "beta2"),
+        ({"epsilon": 0.0}, "epsilon"),
     ],
 )
 def test_train_rejects_bad_arguments(kwargs, match) -> None:
     X, Y, parameters = toy_problem()
     arguments = {"learning_rate": 0.1, "num_iterations": 2, **kwargs}
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=match) as caught:
         train(X, Y, parameters, ["relu", "relu", "sigmoid"], **arguments)
+    assert "\n" not in str(caught.value)
+
+
+def test_numpy_scalar_hyperparameters_train_as_python_ones() -> None:
+    """Each is made a plain Python value by its rule, so a float32 network computes in float32
+    whether α came as 0.05 or as np.float64(0.05)."""
+    X, Y, _ = toy_problem("softmax", m=20)
+    parameters = initialize_parameters([4, 5, 3, 3], seed=2, dtype="float32")
+    activations = ["relu", "tanh", "softmax"]
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    kwargs = {"optimizer": "adam", "mini_batch_size": 8, "rng": 1}
+    plain = train(X32, Y32, parameters, activations, learning_rate=0.05, num_iterations=4, **kwargs)
+    numpy = train(
+        X32,
+        Y32,
+        parameters,
+        activations,
+        learning_rate=np.float64(0.05),
+        num_iterations=np.int64(4),
+        **{**kwargs, "mini_batch_size": np.int32(8)},
+    )
+    for key in plain.parameters:
+        np.testing.assert_array_equal(numpy.parameters[key], plain.parameters[key])
+    assert numpy.costs == plain.costs
 
 
 # -- callback and divergence -------------------------------------------------------------------
