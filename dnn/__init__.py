@@ -31,6 +31,7 @@ from dnn.estimator import DeepNetwork, count_parameters
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.initialization import INITIALIZATIONS
+from dnn.labels import predict_labels
 from dnn.optimizers import (
     OPTIMIZERS,
     initialize_adam,
@@ -71,6 +72,7 @@ __all__ = [
     "linear_backward",
     "linear_forward",
     "num_layers",
+    "predict_labels",
     "train",
     "update_lr",
     "update_parameters",

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from dnn.core import forward, initialize_parameters, make_rng
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
+from dnn.labels import encode_labels, predict_labels
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
 from dnn.types import Parameters, layer_dims_of, num_layers
 
@@ -147,15 +148,6 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
     # -- training -------------------------------------------------------------------------
 
-    def _encode(self, y: np.ndarray) -> np.ndarray:
-        """Y of shape (1, m) with 0/1 for two classes, one-hot (C, m) for C > 2."""
-        index = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
-            return index[np.newaxis, :].astype(self.dtype)
-        Y = np.zeros((len(self.classes_), len(y)), dtype=self.dtype)
-        Y[index, np.arange(len(y))] = 1
-        return Y
-
     def fit(self, X: np.ndarray, y: np.ndarray) -> DeepNetwork:
         """Learn W and b on X (m, n_x) with labels y (m,).
 
@@ -203,7 +195,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
     ) -> TrainResult:
         return train(
             X_T,
-            self._encode(y),
+            encode_labels(y, self.classes_, self.dtype),
             parameters,
             self.activations_,
             **{name: checked[name] for name in TRAIN_HYPERPARAMETERS},
@@ -258,10 +250,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Labels (m,): class 1 where AL > 0.5 for two classes, the argmax for more."""
-        proba = self.predict_proba(X)
-        if len(self.classes_) == 2:
-            return self.classes_[(proba[:, 1] > 0.5).astype(int)]
-        return self.classes_[np.argmax(proba, axis=1)]
+        return predict_labels(self.predict_proba(X), self.classes_)
 
     def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags type
         tags = super().__sklearn_tags__()
