@@ -12,28 +12,29 @@ Functional core (X is (n_x, m), columns are examples):
 >>> parameters = update_parameters(parameters, grads, learning_rate=0.5)
 
 Estimator (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7, 5)).fit(X, y)`.
+
+Modules, one concern each: `activations` (g[l] and g'[l], by name), `initialization` (the scale
+of W[l], by name), `core` (initialize_parameters, the linear and activation steps, forward,
+compute_cost, backward, update_parameters), `dropout`, `gradcheck`, `optimizers` (momentum,
+Adam, learning-rate decay), `hyperparameters` (one rule for each), `train` (the fast loop),
+`labels` (the prediction rule), `estimator` (`DeepNetwork`, the only module that imports
+scikit-learn; it is loaded on first use of `dnn.DeepNetwork`), `types`.
 """
 
-from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from dnn.core import (
-    backward,
-    compute_cost,
-    forward,
-    initialize_parameters,
-    linear_activation_backward,
-    linear_activation_forward,
-    linear_backward,
-    linear_forward,
-    update_parameters,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dnn.activations import ACTIVATIONS
+from dnn.activations import HIDDEN_ACTIVATIONS as HIDDEN_ACTIVATIONS  # (1)
+from dnn.core import backward, compute_cost, forward, initialize_parameters, update_parameters
 from dnn.dropout import dropout_masks
-from dnn.estimator import DeepNetwork, count_parameters
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
-from dnn.initialization import INITIALIZATIONS
+from dnn.initialization import INITIALIZATIONS as INITIALIZATIONS  # (1)
 from dnn.labels import predict_labels
+from dnn.optimizers import OPTIMIZERS as OPTIMIZERS  # (1)
 from dnn.optimizers import (
-    OPTIMIZERS,
     initialize_adam,
     initialize_velocity,
     update_lr,
@@ -41,19 +42,18 @@ from dnn.optimizers import (
     update_parameters_with_momentum,
 )
 from dnn.train import TrainingDiverged, TrainResult, train
-from dnn.types import LayerCache, LinearCache, layer_dims_of, num_layers
+from dnn.types import count_parameters
+
+# (1) Still importable from `dnn` for the study layer until it reads the choices from
+# `HYPERPARAMETERS`; not in `__all__`.
+
+if TYPE_CHECKING:
+    from dnn.estimator import DeepNetwork
 
 __all__ = [
     "ACTIVATIONS",
-    "ACTIVATION_BACKWARD",
-    "HIDDEN_ACTIVATIONS",
     "HYPERPARAMETERS",
-    "INITIALIZATIONS",
-    "OPTIMIZERS",
-    "OUTPUT_ACTIVATIONS",
     "DeepNetwork",
-    "LayerCache",
-    "LinearCache",
     "TrainResult",
     "TrainingDiverged",
     "backward",
@@ -66,12 +66,6 @@ __all__ = [
     "initialize_adam",
     "initialize_parameters",
     "initialize_velocity",
-    "layer_dims_of",
-    "linear_activation_backward",
-    "linear_activation_forward",
-    "linear_backward",
-    "linear_forward",
-    "num_layers",
     "predict_labels",
     "train",
     "update_lr",
@@ -79,3 +73,13 @@ __all__ = [
     "update_parameters_with_adam",
     "update_parameters_with_momentum",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`dnn.DeepNetwork` on first use, so that `import dnn` does not import scikit-learn."""
+    if name == "DeepNetwork":
+        from dnn.estimator import DeepNetwork
+
+        globals()["DeepNetwork"] = DeepNetwork
+        return DeepNetwork
+    raise AttributeError(f"module 'dnn' has no attribute {name!r}")

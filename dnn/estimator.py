@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,9 @@ from dnn.core import forward, initialize_parameters, make_rng
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import encode_labels, predict_labels
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
-from dnn.types import Parameters, layer_dims_of, num_layers
+from dnn.types import Parameters, count_parameters, layer_dims_of, num_layers
 
 FORMAT_VERSION = 1
-
-
-def count_parameters(layer_dims: Sequence[int]) -> int:
-    """Number of learned parameters: sum over l of n[l] (n[l-1] + 1)."""
-    return int(sum(n * (n_prev + 1) for n_prev, n in pairwise(layer_dims)))
 
 
 class DeepNetwork(ClassifierMixin, BaseEstimator):

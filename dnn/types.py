@@ -1,7 +1,9 @@
-"""Type aliases shared by the network code, in the course's notation."""
+"""Type aliases and shape helpers shared by the network code, in the course's notation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -43,3 +45,8 @@ def layer_dims_of(parameters: Parameters) -> list[int]:
     """Return `layer_dims = [n_x, n1, ..., nL]` read off the shapes of `W1..WL`."""
     L = num_layers(parameters)
     return [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+
+
+def count_parameters(layer_dims: Sequence[int]) -> int:
+    """Number of learned parameters: sum over l of n[l] (n[l-1] + 1)."""
+    return int(sum(n * (n_prev + 1) for n_prev, n in pairwise(layer_dims)))

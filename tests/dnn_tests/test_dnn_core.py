@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from dnn import (
-    ACTIVATION_BACKWARD,
     ACTIVATIONS,
-    HIDDEN_ACTIVATIONS,
     backward,
     compute_cost,
     dropout_masks,
@@ -20,6 +18,7 @@ from dnn import (
     initialize_parameters,
     update_parameters,
 )
+from dnn.activations import ACTIVATION_BACKWARD, HIDDEN_ACTIVATIONS
 
 # -- one tiny network worked out by hand -------------------------------------------------------
 #

@@ -8,8 +8,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dnn import (
-    HIDDEN_ACTIVATIONS,
-    OPTIMIZERS,
     backward,
     compute_cost,
     forward,
@@ -17,6 +15,8 @@ from dnn import (
     train,
     update_parameters,
 )
+from dnn.activations import HIDDEN_ACTIVATIONS
+from dnn.optimizers import OPTIMIZERS
 
 # derandomize: the same examples on every run, so the suite is deterministic
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from dnn import (
-    HIDDEN_ACTIVATIONS,
     TrainingDiverged,
     backward,
     compute_cost,
@@ -22,6 +21,7 @@ from dnn import (
     update_parameters_with_adam,
     update_parameters_with_momentum,
 )
+from dnn.activations import HIDDEN_ACTIVATIONS
 
 LAYER_DIMS = [4, 5, 3]
 

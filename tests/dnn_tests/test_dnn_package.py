@@ -1,0 +1,41 @@
+"""What `dnn` exports, and that importing it leaves scikit-learn alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dnn
+
+
+def test_every_public_name_resolves() -> None:
+    assert 12 <= len(dnn.__all__) <= 25
+    for name in dnn.__all__:
+        assert getattr(dnn, name) is not None, name
+    assert dnn.DeepNetwork.__module__ == "dnn.estimator"
+
+
+def test_the_names_the_study_layer_still_imports() -> None:
+    from dnn import (  # the last three are in __all__, the first three are not
+        HIDDEN_ACTIVATIONS,
+        INITIALIZATIONS,
+        OPTIMIZERS,
+        DeepNetwork,
+        TrainingDiverged,
+        count_parameters,
+    )
+
+    assert "relu" in HIDDEN_ACTIVATIONS and "he" in INITIALIZATIONS and "adam" in OPTIMIZERS
+    assert issubclass(TrainingDiverged, FloatingPointError)
+    assert count_parameters([2, 3, 1]) == 13 and DeepNetwork().get_params()["init"] == "he"
+
+
+def test_import_dnn_does_not_import_scikit_learn() -> None:
+    code = (
+        "import sys, dnn\n"
+        "from dnn import count_parameters, train, predict_labels\n"
+        "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
+        "from dnn import DeepNetwork\n"
+        "assert 'sklearn' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
