@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from reports import figures as fig
 from reports import tables as tab
-from reports.load import StudyData, StudyInfo, load_study_data, space_entry
+from reports.load import StudyData, StudyInfo, load_study_data
 
 RUNS_DIR = Path("runs")
 DPI = 100
@@ -241,9 +241,9 @@ def write_files(out: Path, title: str, blocks: list[Block], csvs: dict[str, pd.D
 
 def overview(info: StudyInfo) -> str:
     """One paragraph: data set, metric, sampler, pruner, and what was tuned or held fixed."""
-    spec, space = info.spec, info.spec.get("space", {})
-    tuned = [k for k, v in space.items() if space_entry(v)[0] != "fixed"]
-    fixed = [k for k, v in space.items() if space_entry(v)[0] == "fixed"]
+    spec, space = info.spec, info.space
+    tuned = space.tuned() if space is not None else []
+    fixed = [key for key, _ in space.entries if key not in tuned] if space is not None else []
     return (
         f"Data set `{spec.get('dataset', '?')}`, {info.direction} the validation {info.metric}"
         f"{' (and the number of parameters: Pareto)' if info.pareto else ''}; sampler "
@@ -256,7 +256,7 @@ def overview(info: StudyInfo) -> str:
 def learned_text(learned: pd.DataFrame) -> str:
     if learned.empty:
         return "No complete trial yet: no network has learned anything to show."
-    total = int(learned["n_parameters"].iloc[-1])
+    total = int(learned[tab.N_PARAMETERS].iloc[-1])
     return (
         f"The best network has L = {len(learned) - 1} layers with parameters and learned "
         f"{total} numbers: for each layer, W[l] of shape (n[l], n[l-1]) and b[l] of shape "

@@ -19,7 +19,10 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from reports.tables import complete_trials, elapsed_seconds, params_columns
+from reports.tables import N_PARAMETERS, complete_trials, elapsed_seconds, params_columns
+from search.record import Attr
+
+VAL_ACCURACY = Attr.VAL_ACCURACY.value
 
 METRIC_LABELS = {"accuracy": "validation accuracy", "log_loss": "validation log loss"}
 CMAP = "viridis"
@@ -326,12 +329,12 @@ def plot_learning_rate(data: ScatterData) -> Figure:
 def parameters_data(trials: pd.DataFrame) -> ScatterData:
     """Validation accuracy against the number of learned parameters, colored by depth (L - 1)."""
     complete = complete_trials(trials)
-    size = np.asarray(numbers(complete, "n_parameters"))
-    accuracy = np.asarray(numbers(complete, "val_accuracy"))
+    size = np.asarray(numbers(complete, N_PARAMETERS))
+    accuracy = np.asarray(numbers(complete, VAL_ACCURACY))
     rows = complete[np.isfinite(size) & np.isfinite(accuracy)]
     return ScatterData(
-        numbers(rows, "n_parameters"),
-        numbers(rows, "val_accuracy"),
+        numbers(rows, N_PARAMETERS),
+        numbers(rows, VAL_ACCURACY),
         numbers(rows, "params_n_hidden"),
         "learned parameters (log scale)",
         "validation accuracy",

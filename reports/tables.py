@@ -18,29 +18,20 @@ import optuna
 import pandas as pd
 from optuna.distributions import (
     BaseDistribution,
-    CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
 
 from dnn import count_parameters
-from reports.load import StudyInfo, base_name, layer_of, param_names, space_entry
-from search.spec import HYPERPARAMETERS
+from dnn.hyperparameters import HYPERPARAMETERS
+from reports.load import StudyInfo
+from search.best import best_number
+from search.record import Attr, Failure, split_param
+from search.spec import Choice, Entry, Fixed, Range
 
-SYMBOLS = {
-    "learning_rate": "α",
-    "num_iterations": "#iterations",
-    "n_hidden": "L - 1 (hidden layers)",
-    "activation": "g[l] (hidden layers)",
-    "optimizer": "optimizer (gd, momentum β, Adam)",
-    "mini_batch_size": "mini-batch size",
-    "lambd": "λ (L2)",
-    "keep_prob": "keep_prob (dropout, hidden layers)",
-    "input_keep_prob": "keep_prob of A[0] (input dropout)",
-    "init": "initialization of W[l]",
-}
+N_PARAMETERS = Attr.N_PARAMETERS.value
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]
-LEARNED_COLUMNS = ["layer", "units", "W_shape", "b_shape", "activation", "n_parameters"]
+LEARNED_COLUMNS = ["layer", "units", "W_shape", "b_shape", "activation", N_PARAMETERS]
 SUMMARY_COLUMNS = [
     "study",
     "dataset",
@@ -64,12 +55,12 @@ TRIAL_COLUMNS = [
     "number",
     "state",
     "value",
-    "train_accuracy",
-    "val_accuracy",
-    "n_parameters",
-    "wall_time",
-    "pruned_at",
-    "fail_reason",
+    Attr.TRAIN_ACCURACY.value,
+    Attr.VAL_ACCURACY.value,
+    N_PARAMETERS,
+    Attr.WALL_TIME.value,
+    Attr.PRUNED_AT.value,
+    Attr.FAIL_REASON.value,
 ]
 
 
@@ -87,18 +78,16 @@ def complete_trials(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def best_row(trials: pd.DataFrame, direction: str) -> pd.Series | None:
-    """The best complete trial (ties: fewer parameters, then earlier), like `search.best_trial`."""
+    """The best complete trial, by `search`'s own ranking (`best_number`)."""
     complete = complete_trials(trials)
     if complete.empty:
         return None
-    sign = -1.0 if direction == "maximize" else 1.0
-    second = (
-        complete["values_1"] if "values_1" in complete else pd.Series(0.0, index=complete.index)
-    )
-    key = pd.DataFrame(
-        {"v": sign * complete["value"].astype(float), "p": second, "n": complete["number"]}
-    )
-    return complete.loc[key.sort_values(["v", "p", "n"], kind="stable").index[0]]
+    pareto = "values_1" in complete
+    directions = [direction, "minimize"] if pareto else [direction]
+    columns = ["value", "values_1"] if pareto else ["value"]
+    candidates = zip(complete["number"], complete[columns].astype(float).to_numpy(), strict=True)
+    number = best_number(((int(n), list(v)) for n, v in candidates), directions)
+    return complete[complete["number"] == number].iloc[0]
 
 
 def trials_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -109,47 +98,52 @@ def trials_table(trials: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("number", kind="stable").reset_index(drop=True)
 
 
-def range_text(kind: str, value: Any) -> str:
+def range_text(entry: Entry | None) -> str:
     """A space entry as text: `[low, high]` (with step), choices, or the fixed value."""
-    if kind == "range":
-        step = f" step {value['step']:g}" if value.get("step") is not None else ""
-        return f"[{value['low']:g}, {value['high']:g}]{step}"
-    if kind == "choice":
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+    if isinstance(entry, Range):
+        step = f" step {entry.step:g}" if entry.step is not None else ""
+        return f"[{entry.low:g}, {entry.high:g}]{step}"
+    if isinstance(entry, Choice):
+        return ", ".join(str(v) for v in entry.choices)
+    return "" if entry is None else str(entry.value)
 
 
-def scale_of(kind: str, value: Any) -> str:
-    if kind == "range":
-        return "log" if value.get("log") else "linear"
-    return {"choice": "categorical", "fixed": "-"}.get(kind, "")
+def scale_of(entry: Entry | None) -> str:
+    if isinstance(entry, Range):
+        return "log" if entry.log else "linear"
+    return {Choice: "categorical", Fixed: "-"}.get(type(entry), "")
 
 
 def symbol_of(name: str) -> str:
-    layer = layer_of(name)
-    if layer is None:
-        return SYMBOLS.get(name, name)
-    return f"n[{layer}]" if base_name(name) == "n_units" else f"g[{layer}]"
+    """The course's notation for a trial parameter: `n[2]`, `g[1]`, `α`, ..."""
+    key, layer = split_param(name)
+    if layer is not None:
+        return f"n[{layer}]" if key == "n_units" else f"g[{layer}]"
+    rule = HYPERPARAMETERS.get(key)
+    return rule.symbol if rule is not None and rule.symbol else name
 
 
 def hyperparameter_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
     """Part 1: each hyperparameter, tuned or fixed, its range, scale, best value and importance."""
-    space = info.spec.get("space", {})
-    names = param_names(info.spec) or [c.removeprefix("params_") for c in params_columns(trials)]
+    space = info.space
+    names = (
+        space.param_names()
+        if space is not None
+        else [c.removeprefix("params_") for c in params_columns(trials)]
+    )
     best = best_row(trials, info.direction)
     importances = param_importances(trials, info)
     rows = []
     for name in names:
-        key = base_name(name)
-        kind, value = space_entry(space[key]) if key in space else ("unknown", None)
+        entry = space.entry_of(name) if space is not None else None
         best_value = best.get(f"params_{name}", math.nan) if best is not None else math.nan
         rows.append(
             {
                 "name": name,
                 "symbol": symbol_of(name),
-                "tuned": "fixed" if kind == "fixed" else "tuned",
-                "range": range_text(kind, value),
-                "scale": scale_of(kind, value),
+                "tuned": "fixed" if isinstance(entry, Fixed) else "tuned",
+                "range": range_text(entry),
+                "scale": scale_of(entry),
                 "best_value": best_value,
                 "importance": importances.get(name, math.nan),
             }
@@ -157,26 +151,9 @@ def hyperparameter_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HYPERPARAMETER_COLUMNS)
 
 
-def distribution_of(key: str, kind: str, value: Any) -> BaseDistribution | None:
-    """The Optuna distribution of a tuned space entry (None for a fixed one)."""
-    if kind == "choice":
-        return CategoricalDistribution(list(value))
-    if kind != "range":
-        return None
-    low, high, log, step = value["low"], value["high"], bool(value.get("log")), value.get("step")
-    if HYPERPARAMETERS.get(key, ("float",))[0] == "int":
-        return IntDistribution(int(low), int(high), log=log, step=int(step or 1))
-    return FloatDistribution(float(low), float(high), log=log, step=step)
-
-
 def tuned_distributions(info: StudyInfo) -> dict[str, BaseDistribution]:
     """Trial parameter name -> distribution, for the tuned hyperparameters of the spec."""
-    space = info.spec.get("space", {})
-    found = {
-        name: distribution_of(base_name(name), *space_entry(space.get(base_name(name))))
-        for name in param_names(info.spec)
-    }
-    return {name: dist for name, dist in found.items() if dist is not None}
+    return info.space.distributions() if info.space is not None else {}
 
 
 def as_param(value: Any, dist: BaseDistribution) -> Any:
@@ -200,7 +177,7 @@ def importance_study(
         params = {n: v for n, v in params.items() if v is not None}
         values = [float(row["value"])]
         if info.pareto:
-            values.append(float(row.get("values_1", row.get("n_parameters", 0.0))))
+            values.append(float(row.get("values_1", row.get(N_PARAMETERS, 0.0))))
         used = {n: distributions[n] for n in params}
         study.add_trial(optuna.trial.create_trial(values=values, params=params, distributions=used))
     return study
@@ -238,7 +215,7 @@ def param_importances(trials: pd.DataFrame, info: StudyInfo) -> dict[str, float]
 
 def layer_activations(best: pd.Series, layer_dims: Sequence[int]) -> list[str]:
     """g[1..L] of the best trial: its `activations`, else from its hyperparameters."""
-    stored = best.get("activations")
+    stored = best.get(Attr.ACTIVATIONS.value)
     if isinstance(stored, list | tuple) and len(stored) == len(layer_dims) - 1:
         return list(stored)
     shared = best.get("params_activation", "relu")
@@ -257,7 +234,7 @@ def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str
             "W_shape": f"({dims[layer]}, {dims[layer - 1]})",
             "b_shape": f"({dims[layer]}, 1)",
             "activation": activations[layer - 1],
-            "n_parameters": dims[layer] * (dims[layer - 1] + 1),
+            N_PARAMETERS: dims[layer] * (dims[layer - 1] + 1),
         }
         for layer in range(1, len(dims))
     ]
@@ -269,7 +246,7 @@ def learned_parameters_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFr
     Rows: W[l] is (n[l], n[l-1]), b[l] is (n[l], 1), g[l], and n[l] (n[l-1] + 1) parameters.
     """
     best = best_row(trials, info.direction)
-    layer_dims = best.get("layer_dims") if best is not None else None
+    layer_dims = best.get(Attr.LAYER_DIMS.value) if best is not None else None
     if not isinstance(layer_dims, list | tuple) or len(layer_dims) < 2:
         return pd.DataFrame(columns=LEARNED_COLUMNS)
     dims = [int(n) for n in layer_dims]
@@ -280,7 +257,7 @@ def learned_parameters_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFr
         "W_shape": "",
         "b_shape": "",
         "activation": "",
-        "n_parameters": count_parameters(dims),
+        N_PARAMETERS: count_parameters(dims),
     }
     return pd.DataFrame([*rows, total], columns=LEARNED_COLUMNS)
 
@@ -295,9 +272,10 @@ def elapsed_seconds(trials: pd.DataFrame) -> pd.Series:
 
 def is_surplus(trials: pd.DataFrame) -> pd.Series:
     """Trials failed as surplus (asked for after the study reached its total): bookkeeping only."""
-    if "fail_reason" not in trials:
+    column = Attr.FAIL_REASON.value
+    if column not in trials:
         return pd.Series(False, index=trials.index)
-    return trials["fail_reason"].astype(str).str.startswith("surplus")
+    return trials[column].map(Failure.of) == Failure.SURPLUS
 
 
 def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
@@ -319,16 +297,13 @@ def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
         return dict.fromkeys(
             ("best_value", "test_accuracy", "best_n_parameters", "time_to_best_s"), math.nan
         ) | {"best_trial": None}
-    test = (
-        info.best_test.get("test_accuracy")
-        if info.best_test.get("trial") == best["number"]
-        else None
-    )
+    stored = info.best_test
+    test = stored.test_accuracy if stored is not None and stored.trial == best["number"] else None
     return {
         "best_trial": int(best["number"]),
         "best_value": float(best["value"]),
         "test_accuracy": math.nan if test is None else float(test),
-        "best_n_parameters": best.get("n_parameters", math.nan),
+        "best_n_parameters": best.get(N_PARAMETERS, math.nan),
         "time_to_best_s": float(elapsed_seconds(trials)[best.name]),
     }
 

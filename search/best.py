@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,29 +19,49 @@ import optuna
 from optuna.trial import TrialState
 
 from dnn import DeepNetwork
-from search.spec import METRICS, scored_on
-from search.storage import StorageError, default_storage, open_storage
+from search.record import StudyRecord, TrialRecord
+from search.spec import StudySpec
+from search.storage import StorageError, default_storage, open_storage, redact
+
+
+def best_number(
+    candidates: Iterable[tuple[int, Sequence[float]]], directions: Sequence[str]
+) -> int | None:
+    """The number of the best of `(trial number, values)`: the best first value; on a tie (or
+    in a Pareto study) fewer parameters, the second value; then the earlier trial.
+
+    The one ranking rule: `best_trial` uses it on trials, reports on the rows of a table. In a
+    Pareto study the trial it picks is on the front (nothing beats its first value, and among
+    equals nothing has fewer parameters). Candidates without a finite first value are skipped.
+    """
+    sign = -1.0 if directions[0] == "maximize" else 1.0
+    best_key, best = None, None
+    for number, values in candidates:
+        if not values or not math.isfinite(values[0]):
+            continue
+        second = values[1] if len(directions) > 1 and len(values) > 1 else 0.0
+        key = (sign * values[0], second, number)
+        if best_key is None or key < best_key:
+            best_key, best = key, number
+    return best
 
 
 def best_trial(
     study: optuna.Study, trials: list[optuna.trial.FrozenTrial] | None = None
 ) -> optuna.trial.FrozenTrial | None:
-    """The best complete trial (the first, on ties); for a Pareto study, the front's best in the
-    first objective. `trials`, when the caller has just read them, saves reading them again."""
+    """The best complete trial (see `best_number`). `trials`, when the caller has just read
+    them, saves reading them again."""
     if trials is None:
         trials = study.get_trials(deepcopy=False)
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.values]
-    if not complete:
-        return None
-    sign = 1 if study.directions[0] == optuna.study.StudyDirection.MAXIMIZE else -1
-    if len(study.directions) == 1:
-        return max(complete, key=lambda t: sign * t.values[0])
-    return max(study.best_trials, key=lambda t: (sign * t.values[0], -t.values[1]))
+    complete = {t.number: t for t in trials if t.state == TrialState.COMPLETE and t.values}
+    directions = [d.name.lower() for d in study.directions]
+    number = best_number(((n, t.values) for n, t in complete.items()), directions)
+    return None if number is None else complete[number]
 
 
 def load_trained(trial: optuna.trial.FrozenTrial) -> DeepNetwork:
     """The trained network of a complete trial, from its `.npz`."""
-    path = trial.user_attrs.get("params_path")
+    path = TrialRecord.from_trial(trial).params_path
     if path is None or not Path(path).exists():
         raise FileNotFoundError(f"trial {trial.number} has no saved parameters at {path}")
     return DeepNetwork.load(path)
@@ -130,8 +152,8 @@ def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:
         return optuna.load_study(study_name=name, storage=backend)
     except KeyError:
         known = optuna.study.get_all_study_names(backend)
-        hint = f"; stored studies: {', '.join(known)}" if known else ""
-        raise StorageError(f"no study named {name!r} in {url.split('@')[-1]}{hint}") from None
+        hint = f"; stored studies: {', '.join(map(repr, known))}" if known else ""
+        raise StorageError(f"no study named {name!r} in {redact(url)}{hint}") from None
 
 
 def best_config(name: str, storage: str | None = None) -> BestConfig:
@@ -140,19 +162,22 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
     trial = best_trial(study)
     if trial is None:
         raise StorageError(f"study {name!r} has no complete trial yet")
-    spec = study.user_attrs.get("spec", {})
-    test = study.user_attrs.get("best_test", {})
-    current = test.get("trial") == trial.number
+    stored = StudyRecord.of(study)
+    spec = StudySpec.from_stored(stored.spec, name)
+    record = TrialRecord.from_trial(trial)
+    if record.hyperparameters is None or record.layer_dims is None or record.n_parameters is None:
+        raise StorageError(f"study {name!r}: trial {trial.number} has no stored hyperparameters")
+    test = stored.best_test if stored.best_test and stored.best_test.trial == trial.number else None
     return BestConfig(
         study_name=name,
         trial_number=trial.number,
-        metric=spec.get("metric", next(iter(METRICS))),
+        metric=spec.metric,
         value=float(trial.values[0]),
-        hyperparameters=dict(trial.user_attrs["hyperparameters"]),
-        layer_dims=list(trial.user_attrs["layer_dims"]),
-        n_parameters=int(trial.user_attrs["n_parameters"]),
-        params_path=trial.user_attrs.get("params_path"),
-        test_accuracy=test.get("test_accuracy") if current else None,
-        final_params_path=test.get("params_path") if current else None,
-        scored_on=scored_on(spec.get("cv_folds")),
+        hyperparameters=dict(record.hyperparameters),
+        layer_dims=list(record.layer_dims),
+        n_parameters=int(record.n_parameters),
+        params_path=record.params_path,
+        test_accuracy=test.test_accuracy if test else None,
+        final_params_path=test.params_path if test else None,
+        scored_on=spec.scored_on,
     )

@@ -27,14 +27,15 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
-from optuna.storages.journal._storage import JournalOperation
+from optuna.trial import FrozenTrial
+
+from search._optuna import journal_append_user_attrs, journal_read_offset
 
 
 class JournalFile(JournalFileBackend):
@@ -63,7 +64,7 @@ class JournalFile(JournalFileBackend):
         """Optuna's reader, which opens the file on every call; nothing to open when the file
         has not grown since the records already read (most calls: Optuna reads before every
         write and after it)."""
-        offset = getattr(self, "_log_number_offset", {}).get(log_number_from)
+        offset = journal_read_offset(self, log_number_from)
         if offset is not None and os.stat(self._path).st_size == offset:
             return
         yield from super().read_logs(log_number_from)
@@ -100,28 +101,13 @@ class JournalStore(JournalStorage):
         """
         if not attrs:
             return
-        # Uses JournalStorage internals (Optuna 5): the record format of `set_trial_user_attr`,
-        # one record per attribute, as Optuna's replay expects.
-        lock: threading.Lock = self._thread_lock
-        with lock:
-            self._sync_with_backend()
-            trial = self._replay_result.get_trial(trial_id)
-            if trial.state.is_finished():
-                # Checked before writing: a batch of records that replay rejects would raise
-                # again on later, unrelated reads of this storage.
-                raise UpdateFinishedTrialError(
-                    f"trial {trial.number} has finished; its user attributes cannot change"
-                )
-            worker_id = self._replay_result.worker_id
-            self._backend.append_logs(
-                [
-                    {
-                        "op_code": JournalOperation.SET_TRIAL_USER_ATTR,
-                        "worker_id": worker_id,
-                        "trial_id": trial_id,
-                        "user_attr": {key: value},
-                    }
-                    for key, value in attrs.items()
-                ]
-            )
-            self._sync_with_backend()
+        journal_append_user_attrs(self, trial_id, attrs, refuse=_refuse_finished)
+
+
+def _refuse_finished(trial: FrozenTrial) -> None:
+    # Checked before writing: a batch of records that replay rejects would raise again on
+    # later, unrelated reads of this storage.
+    if trial.state.is_finished():
+        raise UpdateFinishedTrialError(
+            f"trial {trial.number} has finished; its user attributes cannot change"
+        )

@@ -1,19 +1,9 @@
 """One trial: sample the hyperparameters, train a `DeepNetwork`, score it, record everything.
 
-Trial user attributes (what reports and `best_config` read):
-
-- `hyperparameters`: the `DeepNetwork` keyword arguments, tuned and fixed, seed included, so
-  that `DeepNetwork(**hyperparameters).fit(X_train, y_train)` retrains it bit-identically
-  (with `cv_folds`, X_train is fold 0's training part) under the same number of BLAS threads,
-  `blas_threads` (OpenBLAS sums a product in another order with another number);
-- `layer_dims`, `activations` (one per layer 1..L), `n_parameters`, `seed`;
-- `train_accuracy`, `val_accuracy`, `train_cost`, `val_cost`, `wall_time` (seconds); with
-  `cv_folds`, the validation scores are over all folds (`fold_val_accuracy`: each fold's)
-  and the train scores, curve and saved network are fold 0's;
-- `learning_curve`: `{"iteration": [...], "cost": [...], "val_metric": [...]}` (kept for
-  pruned and failed trials too); `pruned_at` (iteration), `pruned_reason`, `fail_reason`;
-- `params_path`: the `.npz` of the learned parameters, for complete trials that no earlier
-  complete trial beat (the study's best always has one); `pid`, `host`.
+What a trial stores is `search.record.TrialRecord` (its fields are documented there). With
+`cv_folds`, the validation scores are over all folds and the train scores, learning curve and
+saved network are fold 0's; `hyperparameters` retrains the trial bit for bit on its training
+part under its `blas_threads` (OpenBLAS sums in another order with another thread count).
 """
 
 from __future__ import annotations
@@ -23,7 +13,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -36,10 +26,15 @@ from threadpoolctl import ThreadpoolController
 
 from dnn import DeepNetwork, TrainingDiverged, count_parameters
 from search.data import Splits, cross_validation_splits
-from search.spec import FULL_BATCH, Choice, Entry, Fixed, Range, StudySpec
-from search.storage import set_user_attrs, study_user_attr
-
-COUNTED_FAILURE = "diverged"
+from search.record import (
+    SURPLUS_DETAIL,
+    Failure,
+    LearningCurve,
+    TrialRecord,
+    is_diverged,
+    target_trials,
+)
+from search.spec import StudySpec
 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:
@@ -47,46 +42,10 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
     return int(np.random.SeedSequence([study_seed, trial_number]).generate_state(1)[0])
 
 
-def suggest(trial: optuna.Trial, name: str, entry: Entry) -> Any:
-    """Ask the trial for one value of an entry (a Fixed entry is not a trial parameter)."""
-    if isinstance(entry, Fixed):
-        return entry.value
-    if isinstance(entry, Choice):
-        return trial.suggest_categorical(name, list(entry.choices))
-    assert isinstance(entry, Range)
-    if entry.integer:
-        step = int(entry.step) if entry.step is not None else 1
-        return trial.suggest_int(name, int(entry.low), int(entry.high), step=step, log=entry.log)
-    return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)
-
-
 def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, Any]:
-    """The `DeepNetwork` arguments of one trial; `n_1..n_{L-1}` exist only up to `n_hidden`."""
-    space = spec.space
-    n_hidden = int(suggest(trial, "n_hidden", space["n_hidden"]))
-    hidden = [
-        int(suggest(trial, f"n_{layer}", space["n_units"])) for layer in range(1, n_hidden + 1)
-    ]
-    if spec.per_layer_activation:
-        activation: Any = [
-            suggest(trial, f"activation_{layer}", space["activation"])
-            for layer in range(1, n_hidden + 1)
-        ]
-    else:
-        activation = suggest(trial, "activation", space["activation"]) if n_hidden else "relu"
-    batch = suggest(trial, "mini_batch_size", space["mini_batch_size"])
-    keep_prob = suggest(trial, "keep_prob", space["keep_prob"]) if n_hidden else 1.0
+    """The `DeepNetwork` arguments of one trial: the space's sample, its seed, normalization."""
     return {
-        "hidden_layers": hidden,
-        "activation": activation,
-        "learning_rate": float(suggest(trial, "learning_rate", space["learning_rate"])),
-        "num_iterations": int(suggest(trial, "num_iterations", space["num_iterations"])),
-        "optimizer": suggest(trial, "optimizer", space["optimizer"]),
-        "mini_batch_size": None if batch == FULL_BATCH else int(batch),
-        "lambd": float(suggest(trial, "lambd", space["lambd"])),
-        "keep_prob": float(keep_prob),
-        "input_keep_prob": float(suggest(trial, "input_keep_prob", space["input_keep_prob"])),
-        "init": suggest(trial, "init", space["init"]),
+        **spec.space.sample(trial),
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,
     }
@@ -139,34 +98,31 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
         # pid and host first and on their own: they tell `fail_dead_trials` whose trial it is.
-        set_user_attrs(trial, {"pid": os.getpid(), "host": self.host})
-        record: dict[str, Any] = {}
+        TrialRecord(pid=os.getpid(), host=self.host).write(trial)
+        record = TrialRecord()
         try:
             return self._run(trial, record)
         finally:
-            set_user_attrs(trial, record)  # one write for the results, however the trial ends
+            record.write(trial)  # one write for the results, however the trial ends
 
-    def _run(self, trial: optuna.Trial, record: dict[str, Any]) -> Any:
+    def _run(self, trial: optuna.Trial, record: TrialRecord) -> Any:
         if surplus(trial):
-            record["fail_reason"] = "surplus: the study reached its number of trials"
+            record.fail_reason = Failure.SURPLUS.reason(SURPLUS_DETAIL)
             return self._failed()
         hp = sample_hyperparameters(trial, self.spec)
         n_out = 1 if len(self.classes) == 2 else len(self.classes)
         layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
         n_parameters = count_parameters(layer_dims)
         # Written before training, so that a running (or killed) trial shows what it trains.
-        set_user_attrs(
-            trial,
-            {
-                "hyperparameters": hp,
-                "layer_dims": layer_dims,
-                "n_parameters": n_parameters,
-                "seed": hp["seed"],
-                "blas_threads": self.blas_threads,
-            },
-        )
+        TrialRecord(
+            hyperparameters=hp,
+            layer_dims=layer_dims,
+            n_parameters=n_parameters,
+            seed=hp["seed"],
+            blas_threads=self.blas_threads,
+        ).write(trial)
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
-            record["pruned_reason"] = (
+            record.pruned_reason = (
                 f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}"
             )
             raise optuna.TrialPruned()
@@ -176,11 +132,10 @@ class Objective:
         return (math.nan, math.nan) if self.spec.pareto else math.nan
 
     def _train(
-        self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int, record: dict[str, Any]
+        self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int, record: TrialRecord
     ) -> Any:
         s = self.splits
-        curve: dict[str, list] = {"iteration": [], "cost": [], "val_metric": []}
-        record["learning_curve"] = curve  # filled as training goes, kept however it ends
+        curve = record.learning_curve = LearningCurve()  # filled as training goes, kept always
         net = DeepNetwork(**hp, cost_every=self.spec.report_every)
         net.callback = self._reporter(trial, net, curve)
         start = time.perf_counter()
@@ -188,19 +143,19 @@ class Objective:
             net.fit(s.X_train, s.y_train)
             others = [DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in self.folds[1:]]
         except optuna.TrialPruned:
-            record["pruned_at"] = curve["iteration"][-1]
+            record.pruned_at = curve.iteration[-1]
             raise
         except TrainingDiverged as error:
-            record["fail_reason"] = f"{COUNTED_FAILURE}: {error}"
+            record.fail_reason = Failure.DIVERGED.reason(str(error))
             return self._failed()
         finally:
-            record["wall_time"] = time.perf_counter() - start
-        record["activations"] = list(net.activations_)
+            record.wall_time = time.perf_counter() - start
+        record.activations = list(net.activations_)
         value = self._record_scores([net, *others], record)
         if self.spec.pareto or self._best_so_far(trial, value):
             path = self.artifacts / "trials" / f"{trial.number}.npz"
             path.parent.mkdir(parents=True, exist_ok=True)
-            record["params_path"] = str(net.save(path))
+            record.params_path = str(net.save(path))
         return (value, float(n_parameters)) if self.spec.pareto else value
 
     def _best_so_far(self, trial: optuna.Trial, value: float) -> bool:
@@ -224,15 +179,15 @@ class Objective:
             return accuracy(proba, y, net.classes_)
         return cross_entropy(proba, y, net.classes_)
 
-    def _reporter(self, trial: optuna.Trial, net: DeepNetwork, curve: dict[str, list]):  # noqa: ANN202
+    def _reporter(
+        self, trial: optuna.Trial, net: DeepNetwork, curve: LearningCurve
+    ) -> Callable[[int, float], None]:
         s = self.splits
         report = not self.spec.pareto  # Optuna prunes single-objective studies only
 
         def callback(iteration: int, cost: float) -> None:
             value = self._metric(net, s.X_val, s.y_val)
-            curve["iteration"].append(iteration)
-            curve["cost"].append(cost)
-            curve["val_metric"].append(value)
+            curve.add(iteration, cost, value)
             if report and iteration > 0:
                 trial.report(value, iteration)
                 if trial.should_prune():
@@ -240,35 +195,23 @@ class Objective:
 
         return callback
 
-    def _record_scores(self, nets: list[DeepNetwork], record: dict[str, Any]) -> float:
+    def _record_scores(self, nets: list[DeepNetwork], record: TrialRecord) -> float:
         """Train scores of fold 0's network; validation scores over every fold's examples."""
         s = self.splits
         proba = nets[0].predict_proba(s.X_train, check_input=False)
-        record["train_accuracy"] = accuracy(proba, s.y_train, nets[0].classes_)
-        record["train_cost"] = cross_entropy(proba, s.y_train, nets[0].classes_)
+        record.train_accuracy = accuracy(proba, s.y_train, nets[0].classes_)
+        record.train_cost = cross_entropy(proba, s.y_train, nets[0].classes_)
         sizes, accuracies, costs = [], [], []
         for net, fold in zip(nets, self.folds, strict=True):
             proba = net.predict_proba(fold.X_val, check_input=False)
             sizes.append(len(fold.y_val))
             accuracies.append(accuracy(proba, fold.y_val, net.classes_))
             costs.append(cross_entropy(proba, fold.y_val, net.classes_))
-        record["val_accuracy"] = float(np.average(accuracies, weights=sizes))
-        record["val_cost"] = float(np.average(costs, weights=sizes))
+        record.val_accuracy = float(np.average(accuracies, weights=sizes))
+        record.val_cost = float(np.average(costs, weights=sizes))
         if len(nets) > 1:
-            record["fold_val_accuracy"] = accuracies
-        return record["val_accuracy"] if self.spec.metric == "accuracy" else record["val_cost"]
-
-
-def counts_toward_total(trial: optuna.trial.FrozenTrial) -> bool:
-    """Finished trials that count toward a study's total: complete, pruned, or diverged."""
-    state = trial.state
-    if state in (TrialState.COMPLETE, TrialState.PRUNED):
-        return True
-    return state == TrialState.FAIL and _diverged(trial)
-
-
-def _diverged(trial: optuna.trial.FrozenTrial) -> bool:
-    return str(trial.user_attrs.get("fail_reason", "")).startswith(COUNTED_FAILURE)
+            record.fold_val_accuracy = accuracies
+        return record.val_accuracy if self.spec.metric == "accuracy" else record.val_cost
 
 
 @dataclass(frozen=True)
@@ -286,7 +229,7 @@ def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
     states = Counter(map(attrgetter("state"), trials))  # map: no Python frame per trial
     diverged = 0
     if states[TrialState.FAIL]:
-        diverged = sum(1 for t in trials if t.state == TrialState.FAIL and _diverged(t))
+        diverged = sum(1 for t in trials if t.state == TrialState.FAIL and is_diverged(t))
     counted = states[TrialState.COMPLETE] + states[TrialState.PRUNED] + diverged
     waiting = states[TrialState.WAITING]
     return Tally(counted, counted + states[TrialState.RUNNING] + waiting, waiting)
@@ -298,7 +241,7 @@ def surplus(trial: optuna.Trial) -> bool:
     Workers check before asking for a trial, but two may ask at once; the trial numbers, which
     the storage hands out in one order, settle which of them is over the total.
     """
-    target = study_user_attr(trial.study, "target_trials")
+    target = target_trials(trial.study)
     if target is None:
         return False
     trials = trial.study.get_trials(deepcopy=False)  # in the order of their numbers

@@ -34,9 +34,23 @@ from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork
-from search.best import best_trial, load_trained
+from search import _optuna
+from search.best import best_trial, load_trained, open_existing_study
 from search.data import Splits, cross_validation_splits, stratified_split
 from search.objective import Objective, tally
+from search.record import (
+    Failure,
+    StudyRecord,
+    TestRecord,
+    TrialRecord,
+    fail_running_trial,
+    is_surplus,
+    set_best_test,
+    set_heartbeat,
+    set_spec,
+    set_target_trials,
+    target_trials,
+)
 from search.samplers import make_pruner, make_sampler
 from search.spec import SearchSpace, SpecError, StudySpec
 from search.storage import (
@@ -45,10 +59,9 @@ from search.storage import (
     artifacts_dir,
     default_storage,
     fail_stale_trials,
-    has_heartbeat,
     open_storage,
     redact,
-    study_user_attr,
+    study_has_heartbeat,
 )
 
 DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
@@ -116,7 +129,7 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
             study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner
         )
         _check_same_definition(spec, study)
-        if "spec" in study.user_attrs:
+        if StudyRecord.of(study).spec is not None:
             _store_heartbeat(study, heartbeat)
             return study
     study = optuna.create_study(
@@ -127,8 +140,8 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
         pruner=pruner,
         load_if_exists=True,
     )
-    if "spec" not in study.user_attrs:
-        study.set_user_attr("spec", _stored_spec(spec))
+    if StudyRecord.of(study).spec is None:
+        set_spec(study, _stored_spec(spec))
     _store_heartbeat(study, heartbeat)
     return study
 
@@ -142,15 +155,14 @@ def _stored_spec(spec: StudySpec) -> dict:
 
 
 def _store_heartbeat(study: optuna.Study, heartbeat: Heartbeat | None) -> None:
-    keep = heartbeat is None and "heartbeat" in study.user_attrs
-    if not has_heartbeat(study._storage) or keep:
+    keep = heartbeat is None and StudyRecord.of(study).heartbeat is not None
+    if not study_has_heartbeat(study) or keep:
         return
-    chosen = heartbeat or DEFAULT_HEARTBEAT
-    study.set_user_attr("heartbeat", dataclasses.asdict(chosen))
+    set_heartbeat(study, dataclasses.asdict(heartbeat or DEFAULT_HEARTBEAT))
 
 
 def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
-    stored = study.user_attrs.get("spec")
+    stored = StudyRecord.of(study).spec
     if stored is None:
         return
     current = spec.to_dict()
@@ -223,8 +235,8 @@ def work(
     worker with heartbeats waits for them to finish or go stale, then runs their retries.
     """
     study = load_study(spec, worker)
-    heartbeat = Heartbeat(**study.user_attrs.get("heartbeat", {}))
-    if has_heartbeat(study._storage) and heartbeat != DEFAULT_HEARTBEAT:
+    heartbeat = Heartbeat(**(StudyRecord.of(study).heartbeat or {}))
+    if study_has_heartbeat(study) and heartbeat != DEFAULT_HEARTBEAT:
         study = load_study(spec, worker, heartbeat)
     if splits is None:
         splits = prepare_splits(spec, load_data)
@@ -248,7 +260,7 @@ def work(
 def _next_step(study: optuna.Study) -> str:
     """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
     fail_stale_trials(study)
-    target = study_user_attr(study, "target_trials")
+    target = target_trials(study)
     if target is None:
         return "run"
     now = tally(study.get_trials(deepcopy=False))
@@ -258,7 +270,7 @@ def _next_step(study: optuna.Study) -> str:
         return "stop"
     if now.live < target:
         return "run"
-    return "wait" if has_heartbeat(study._storage) else "stop"
+    return "wait" if study_has_heartbeat(study) else "stop"
 
 
 def _worker_process(
@@ -269,12 +281,15 @@ def _worker_process(
     deadline: float | None,
     progress: Progress | None,
     splits: Splits | None = None,
+    fast_tpe: bool = True,
 ) -> int:
+    if fast_tpe and spec.sampler == "tpe":
+        _optuna.install_fast_tpe()
     with threadpool_limits(limits=threads):
         return work(spec, load_data, worker, deadline=deadline, progress=progress, splits=splits)
 
 
-def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -> list[int]:
+def fail_dead_trials(study: optuna.Study, kind: Failure = Failure.DIED) -> list[int]:
     """Mark RUNNING trials of dead processes on this host as FAIL; returns their numbers.
 
     They are not re-queued: a fresh trial takes each one's place in the study's total.
@@ -282,12 +297,11 @@ def fail_dead_trials(study: optuna.Study, reason: str = "worker process died") -
     host = socket.gethostname()
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        pid = trial.user_attrs.get("pid")
-        if trial.user_attrs.get("host") != host or pid is None or _alive(pid):
+        record = TrialRecord.from_trial(trial)
+        if record.host != host or record.pid is None or _alive(record.pid):
             continue
         try:
-            study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
-            study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            fail_running_trial(study, trial, kind)
         except UpdateFinishedTrialError:
             continue  # another worker's heartbeat check failed it first
         failed.append(trial.number)
@@ -307,11 +321,17 @@ def _alive(pid: int) -> bool:
 
 
 def run_study(
-    spec: StudySpec, load_data: DataLoader, *, progress: TextIO | None = sys.stderr
+    spec: StudySpec,
+    load_data: DataLoader,
+    *,
+    progress: TextIO | None = sys.stderr,
+    fast_tpe: bool = True,
 ) -> RunResult:
     """Run `spec.n_trials` more counted trials with `spec.n_jobs` workers; report the best.
 
-    Ctrl-C stops every worker; no trial is left RUNNING.
+    Ctrl-C stops every worker; no trial is left RUNNING. `fast_tpe` gives Optuna's TPE
+    scipy's vectorized log Phi in this process and the workers (the same samples, faster;
+    see `search._optuna.install_fast_tpe`).
     """
     start = time.time()
     splits = prepare_splits(spec, load_data)  # bad data fails here, before anything is stored
@@ -319,7 +339,7 @@ def run_study(
         cross_validation_splits(splits, spec.cv_folds, spec.seed)
     study = create_study(spec)
     done_before = count_trials(study)
-    study.set_user_attr("target_trials", done_before + spec.n_trials)
+    set_target_trials(study, done_before + spec.n_trials)
     deadline = start + spec.timeout if spec.timeout else None
     printer = Progress(spec, done_before, start, progress) if progress is not None else None
     if printer is not None:
@@ -328,13 +348,12 @@ def run_study(
             f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
         )
     try:
-        _run_workers(spec, load_data, study, deadline, printer, splits)
+        _run_workers(spec, load_data, study, deadline, printer, splits, fast_tpe)
     finally:
-        fail_dead_trials(study, reason="interrupted")
+        fail_dead_trials(study, Failure.INTERRUPTED)
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if trial.user_attrs.get("pid") == os.getpid():
-                study._storage.set_trial_user_attr(trial._trial_id, "fail_reason", "interrupted")
-                study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            if TrialRecord.from_trial(trial).pid == os.getpid():
+                fail_running_trial(study, trial, Failure.INTERRUPTED)
     return finish(spec, study, splits, time.time() - start)
 
 
@@ -345,6 +364,7 @@ def _run_workers(
     deadline: float | None,
     printer: Progress | None,
     splits: Splits,
+    fast_tpe: bool = True,
 ) -> None:
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
 
@@ -354,6 +374,8 @@ def _run_workers(
     failed and the workers started again, up to `MAX_RESTARTS` times.
     """
     if spec.n_jobs == 1:
+        if fast_tpe and spec.sampler == "tpe":
+            _optuna.install_fast_tpe()
         work(spec, load_data, 0, deadline=deadline, progress=printer, splits=splits)
         return
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
@@ -365,11 +387,19 @@ def _run_workers(
             # never imports the data set's module (scikit-learn's datasets: 0.6 s) to load them.
             futures = [
                 executor.submit(
-                    _worker_process, spec, None, first + w, threads, deadline, printer, splits
+                    _worker_process,
+                    spec,
+                    None,
+                    first + w,
+                    threads,
+                    deadline,
+                    printer,
+                    splits,
+                    fast_tpe,
                 )
                 for w in range(1, spec.n_jobs)
             ]
-            _worker_process(spec, load_data, first, threads, deadline, printer, splits)
+            _worker_process(spec, load_data, first, threads, deadline, printer, splits, fast_tpe)
             for future in futures:
                 future.result()
         except TerminatedWorkerError:
@@ -384,10 +414,44 @@ def _run_workers(
         except BaseException:  # Ctrl-C or an error here or in a worker: stop them all
             executor.shutdown(wait=True, kill_workers=True)
             raise
-        target = study_user_attr(study, "target_trials")
+        target = target_trials(study) or 0
         if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
             return
         fail_dead_trials(study)
+
+
+def join_study(
+    name: str,
+    storage: str,
+    load_data: DataLoader,
+    *,
+    max_trials: int | None = None,
+    progress: TextIO | None = sys.stderr,
+    fast_tpe: bool = True,
+) -> int:
+    """Join a stored study as one more worker, from any machine; returns the trials run here.
+
+    The spec comes from the study itself; the data set is loaded here (a bad one fails before
+    any trial). The worker's sampler seed is its own (from its process id), so that workers
+    started together do not propose the same trials.
+    """
+    study = open_existing_study(name, storage)
+    spec = StudySpec.from_stored(StudyRecord.of(study).spec, name).replace(storage=storage)
+    splits = prepare_splits(spec, load_data)
+    printer = _joining_progress(study, spec, progress) if progress is not None else None
+    if fast_tpe and spec.sampler == "tpe":
+        _optuna.install_fast_tpe()
+    index = os.getpid() % 100_000 + 1
+    return work(spec, load_data, index, max_trials=max_trials, progress=printer, splits=splits)
+
+
+def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> Progress | None:
+    """Progress lines counting every worker's trials toward what the study still lacks."""
+    done = count_trials(study)
+    left = (target_trials(study) or done + spec.n_trials) - done
+    if left < 1:
+        return None
+    return Progress(spec.replace(n_trials=left), done, time.time(), stream)
 
 
 def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: float) -> RunResult:
@@ -403,9 +467,9 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
     trial = best_trial(study)
     test_accuracy = None
     if trial is not None:
-        stored = study.user_attrs.get("best_test", {})
-        if stored.get("trial") == trial.number and stored.get("refit", False) == spec.refits:
-            test_accuracy = stored["test_accuracy"]
+        stored = StudyRecord.of(study).best_test
+        if stored is not None and stored.trial == trial.number and stored.refit == spec.refits:
+            test_accuracy = stored.test_accuracy
         else:
             test_accuracy = _score_on_test(spec, study, trial, splits)
     return RunResult(
@@ -422,33 +486,39 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
 def _score_on_test(
     spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
 ) -> float:
-    record = {"trial": trial.number, "refit": spec.refits}
+    params_path = None
     if spec.refits:
-        net = DeepNetwork(**trial.user_attrs["hyperparameters"])
+        net = DeepNetwork(**_hyperparameters(trial))
         net.fit(
             np.vstack([splits.X_train, splits.X_val]),
             np.concatenate([splits.y_train, splits.y_val]),
         )
         path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
-        record["params_path"] = str(net.save(path))
+        params_path = str(net.save(path))
     else:
         net = trained_network(trial, splits)
-    record["test_accuracy"] = float(net.score(splits.X_test, splits.y_test))
-    study.set_user_attr("best_test", record)
-    return record["test_accuracy"]
+    test_accuracy = float(net.score(splits.X_test, splits.y_test))
+    set_best_test(study, TestRecord(trial.number, spec.refits, test_accuracy, params_path))
+    return test_accuracy
+
+
+def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    hp = TrialRecord.from_trial(trial).hyperparameters
+    if hp is None:
+        raise SpecError(f"trial {trial.number} has no stored hyperparameters")
+    return hp
 
 
 def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetwork:
     """A complete trial's network: its saved `.npz`, or, when that file is on another
     machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
     number of BLAS threads)."""
-    path = trial.user_attrs.get("params_path")
-    if path is not None and Path(path).exists():
+    record = TrialRecord.from_trial(trial)
+    if record.params_path is not None and Path(record.params_path).exists():
         return load_trained(trial)
-    with threadpool_limits(limits=trial.user_attrs.get("blas_threads")):
-        net = DeepNetwork(**trial.user_attrs["hyperparameters"])
-        return net.fit(splits.X_train, splits.y_train)
+    with threadpool_limits(limits=record.blas_threads):
+        return DeepNetwork(**_hyperparameters(trial)).fit(splits.X_train, splits.y_train)
 
 
 class Progress:
@@ -471,7 +541,7 @@ class Progress:
         self.__dict__.update(state)
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        if str(trial.user_attrs.get("fail_reason", "")).startswith("surplus"):
+        if is_surplus(trial):
             return
         trials = study.get_trials(deepcopy=False)
         done = tally(trials).counted - self.done_before

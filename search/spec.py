@@ -16,11 +16,21 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from dnn import HIDDEN_ACTIVATIONS, INITIALIZATIONS, OPTIMIZERS
+import numpy as np
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from dnn.hyperparameters import HYPERPARAMETERS, TUNABLE, Rule
+from search.record import ACTIVATION, UNITS, layer_param, split_param
 
 
 class SpecError(ValueError):
@@ -30,24 +40,12 @@ class SpecError(ValueError):
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
 METRICS = {"accuracy": "maximize", "log_loss": "minimize"}
-FULL_BATCH = "full"
-
-# name -> (kind, lowest allowed value, choices): the hyperparameters a space may hold.
-HYPERPARAMETERS: dict[str, tuple[str, float | None, tuple[str, ...]]] = {
-    "learning_rate": ("float", 0.0, ()),
-    "num_iterations": ("int", 1, ()),
-    "n_hidden": ("int", 0, ()),
-    "n_units": ("int", 1, ()),
-    "activation": ("choice", None, HIDDEN_ACTIVATIONS),
-    "optimizer": ("choice", None, OPTIMIZERS),
-    "mini_batch_size": ("int", 1, ()),
-    "lambd": ("float", None, ()),
-    "keep_prob": ("float", None, ()),
-    "input_keep_prob": ("float", None, ()),
-    "init": ("choice", None, INITIALIZATIONS),
-}
-STRICTLY_POSITIVE = {"learning_rate"}
-PROBABILITIES = {"keep_prob", "input_keep_prob"}  # dropout: in (0, 1], 1 keeps every unit
+FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
+N_HIDDEN = "n_hidden"
+HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidden layers
+# Sampled first, in this order, because the others' existence or number depends on them;
+# the rest are sampled in the order of dnn's table (the order fixes the sampler's draws).
+STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 
 
 def scored_on(cv_folds: int | None) -> str:
@@ -102,51 +100,49 @@ class Range:
 
 Entry = Fixed | Choice | Range
 
-DEFAULT_SPACE: dict[str, Any] = {
+# The search ranges a space starts from; every other tunable hyperparameter of dnn's table
+# is held at its default unless the study file says otherwise.
+DEFAULT_RANGES: dict[str, Any] = {
     "learning_rate": {"low": 1e-3, "high": 1.0, "log": True},
     "num_iterations": {"low": 100, "high": 800, "step": 100},
-    "n_hidden": {"low": 1, "high": 3},
-    "n_units": {"low": 8, "high": 128, "log": True},
-    "activation": ["relu", "leaky_relu", "tanh"],
+    N_HIDDEN: {"low": 1, "high": 3},
+    UNITS: {"low": 8, "high": 128, "log": True},
+    ACTIVATION: ["relu", "leaky_relu", "tanh"],
     "optimizer": ["gd", "momentum", "adam"],
-    "mini_batch_size": FULL_BATCH,
-    "lambd": 0.0,
-    "keep_prob": 1.0,
-    "input_keep_prob": 1.0,
-    "init": "he",
 }
 
 
+def default_space() -> dict[str, Any]:
+    """Every tunable hyperparameter with its default range or value, in dnn's table order."""
+    return {
+        key: DEFAULT_RANGES.get(key, _to_toml(key, HYPERPARAMETERS[key].default)) for key in TUNABLE
+    }
+
+
+def _to_toml(key: str, value: Any) -> Any:
+    return FULL_BATCH if key == "mini_batch_size" and value is None else value
+
+
+def _from_toml(key: str, value: Any) -> Any:
+    return None if key == "mini_batch_size" and value == FULL_BATCH else value
+
+
 def _check_value(key: str, value: Any) -> Any:
-    kind, lowest, choices = HYPERPARAMETERS[key]
+    """A value of `key` as dnn's rule allows it (`full` for mini_batch_size), else SpecError."""
     if key == "mini_batch_size" and value == FULL_BATCH:
         return value
-    if kind == "choice":
-        if value not in choices:
-            raise SpecError(
-                f"space.{key}: unknown value {value!r}; choose from {', '.join(choices)}"
-            )
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpecError(f"space.{key}: expected a number, got {value!r}")
-    if kind == "int" and int(value) != value:
-        raise SpecError(f"space.{key}: expected an integer, got {value!r}")
-    if lowest is not None and (value < lowest or (key in STRICTLY_POSITIVE and value <= 0)):
-        bound = "> 0" if key in STRICTLY_POSITIVE else f">= {lowest:g}"
-        raise SpecError(f"space.{key}: must be {bound}, got {value!r}")
-    if key == "lambd" and value < 0:
-        raise SpecError(f"space.{key}: must be >= 0, got {value!r}")
-    if key in PROBABILITIES and not 0 < value <= 1:
-        raise SpecError(f"space.{key}: must be in (0, 1], got {value!r}")
-    return int(value) if kind == "int" else float(value)
+    rule = HYPERPARAMETERS[key]
+    problem = rule.problem(None if value is None else value)
+    if value is None or problem is not None:
+        raise SpecError(f"space.{key}: {problem or 'must be a value, got nothing'}")
+    return rule.normalize(value)
 
 
 def _parse_range(key: str, table: Mapping[str, Any]) -> Range:
-    kind = HYPERPARAMETERS[key][0]
-    if kind == "choice":
+    rule = HYPERPARAMETERS[key]
+    if rule.kind == "choice":
         raise SpecError(f"space.{key}: takes a value or a list of values, not a range")
-    unknown = set(table) - {"low", "high", "log", "step"}
-    for bad in sorted(unknown):
+    for bad in sorted(set(table) - {"low", "high", "log", "step"}):
         raise SpecError(
             f"space.{key}.{bad}: unknown key{suggest_key(bad, ['low', 'high', 'log', 'step'])}"
         )
@@ -163,21 +159,30 @@ def _parse_range(key: str, table: Mapping[str, Any]) -> Range:
         raise SpecError(f"space.{key}.log: expected true or false, got {log!r}")
     if log and low <= 0:
         raise SpecError(f"space.{key}: a log range needs low > 0, got {low}")
-    step = table.get("step")
-    if step is not None:
-        if isinstance(step, bool) or not isinstance(step, int | float) or step <= 0:
-            raise SpecError(f"space.{key}.step: must be a positive number, got {step!r}")
-        if log:
-            raise SpecError(f"space.{key}: step and log cannot be combined")
-        if kind == "int" and int(step) != step:
-            raise SpecError(f"space.{key}.step: must be an integer, got {step!r}")
-    return Range(low, high, log, step, integer=kind == "int")
+    return Range(low, high, log, _parse_step(key, rule, table.get("step"), log), rule.kind == "int")
+
+
+def _parse_step(key: str, rule: Rule, step: Any, log: bool) -> float | None:
+    if step is None:
+        return None
+    if (
+        isinstance(step, bool)
+        or not isinstance(step, int | float)
+        or not math.isfinite(step)
+        or step <= 0
+    ):
+        raise SpecError(f"space.{key}.step: must be a positive number, got {step!r}")
+    if log:
+        raise SpecError(f"space.{key}: step and log cannot be combined")
+    if rule.kind == "int" and int(step) != step:
+        raise SpecError(f"space.{key}.step: must be an integer, got {step!r}")
+    return step
 
 
 def parse_entry(key: str, raw: Any) -> Entry:
     """Turn one TOML value of `[space]` into a Fixed, Choice or Range (validated)."""
-    if key not in HYPERPARAMETERS:
-        raise SpecError(f"space.{key}: unknown hyperparameter{suggest_key(key, HYPERPARAMETERS)}")
+    if key not in TUNABLE:
+        raise SpecError(f"space.{key}: unknown hyperparameter{suggest_key(key, TUNABLE)}")
     if isinstance(raw, Mapping):
         return _parse_range(key, raw)
     if isinstance(raw, list | tuple):
@@ -190,21 +195,63 @@ def parse_entry(key: str, raw: Any) -> Entry:
     return Fixed(_check_value(key, raw))
 
 
+class Suggester(Protocol):
+    """What sampling needs of an Optuna trial."""
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float: ...
+
+
+def suggest(trial: Suggester, name: str, entry: Entry) -> Any:
+    """Ask the trial for one value of an entry (a Fixed entry is not a trial parameter)."""
+    if isinstance(entry, Fixed):
+        return entry.value
+    if isinstance(entry, Choice):
+        return trial.suggest_categorical(name, list(entry.choices))
+    if entry.integer:
+        step = int(entry.step) if entry.step is not None else 1
+        return trial.suggest_int(name, int(entry.low), int(entry.high), step=step, log=entry.log)
+    return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)
+
+
+def distribution(entry: Entry) -> BaseDistribution | None:
+    """The Optuna distribution a tuned entry samples from (None for a fixed one)."""
+    if isinstance(entry, Choice):
+        return CategoricalDistribution(list(entry.choices))
+    if isinstance(entry, Fixed):
+        return None
+    if entry.integer:
+        step = int(entry.step) if entry.step is not None else 1
+        return IntDistribution(int(entry.low), int(entry.high), log=entry.log, step=step)
+    return FloatDistribution(entry.low, entry.high, log=entry.log, step=entry.step)
+
+
 @dataclass(frozen=True)
 class SearchSpace:
-    """The hyperparameters a study tunes (Choice, Range) or holds (Fixed), by name."""
+    """The hyperparameters a study tunes (Choice, Range) or holds (Fixed), by name.
+
+    It is also the one mapping between a trial's parameters (`n_hidden`, `n_1`, ...,
+    `activation` or `activation_1`, ..., `mini_batch_size = "full"`) and the `DeepNetwork`
+    arguments they make (`hidden_layers`, `activation`, `mini_batch_size = None`): `sample`
+    goes one way, `params_of` the other.
+    """
 
     entries: tuple[tuple[str, Entry], ...]
+    per_layer_activation: bool = False
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any] | None = None) -> SearchSpace:
+    def from_dict(
+        cls, raw: Mapping[str, Any] | None = None, per_layer_activation: bool = False
+    ) -> SearchSpace:
         """Default space, updated by `raw` (TOML `[space]`), validated."""
-        merged = {**DEFAULT_SPACE, **(raw or {})}
+        merged = {**default_space(), **(raw or {})}
         entries = tuple((key, parse_entry(key, merged[key])) for key in merged)
-        space = cls(entries)
-        if space.max_hidden() > 0 and space.bounds("n_units")[0] < 1:
-            raise SpecError("space.n_units: must be >= 1")
-        return space
+        return cls(entries, per_layer_activation)
 
     def __getitem__(self, key: str) -> Entry:
         return dict(self.entries)[key]
@@ -227,7 +274,102 @@ class SearchSpace:
         return entry.low, entry.high
 
     def max_hidden(self) -> int:
-        return int(self.bounds("n_hidden")[1])
+        return int(self.bounds(N_HIDDEN)[1])
+
+    def param_names(self) -> list[str]:
+        """Trial parameter names in space order, per-layer ones for every possible layer."""
+        layers = range(1, self.max_hidden() + 1)
+        names: list[str] = []
+        for key, _ in self.entries:
+            if key == UNITS or (key == ACTIVATION and self.per_layer_activation):
+                names += [layer_param(key, layer) for layer in layers]
+            else:
+                names.append(key)
+        return names
+
+    def entry_of(self, name: str) -> Entry:
+        """The entry behind a trial parameter name (`n_2` -> the `n_units` entry)."""
+        return self[split_param(name)[0]]
+
+    def fixed_params(self) -> dict[str, Any]:
+        """Trial parameter name -> value, for the hyperparameters the space holds fixed."""
+        found = {name: self.entry_of(name) for name in self.param_names()}
+        return {name: e.value for name, e in found.items() if isinstance(e, Fixed)}
+
+    def distributions(self) -> dict[str, BaseDistribution]:
+        """Trial parameter name -> Optuna distribution, for the tuned hyperparameters."""
+        found = {name: distribution(self.entry_of(name)) for name in self.param_names()}
+        return {name: dist for name, dist in found.items() if dist is not None}
+
+    def grid(self) -> dict[str, list]:
+        """Every tuned trial parameter with its list of values, for the grid sampler."""
+        return {
+            name: _grid_values(entry)
+            for name in self.param_names()
+            if not isinstance(entry := self.entry_of(name), Fixed)
+        }
+
+    def sample(self, trial: Suggester) -> dict[str, Any]:
+        """The `DeepNetwork` arguments of one trial (`n_l` exist only up to `n_hidden`)."""
+        n_hidden = int(suggest(trial, N_HIDDEN, self[N_HIDDEN]))
+        layers = range(1, n_hidden + 1)
+        hidden = [int(suggest(trial, layer_param(UNITS, i), self[UNITS])) for i in layers]
+        if self.per_layer_activation:
+            activation: Any = [
+                suggest(trial, layer_param(ACTIVATION, i), self[ACTIVATION]) for i in layers
+            ]
+        else:
+            activation = suggest(trial, ACTIVATION, self[ACTIVATION]) if n_hidden else "relu"
+        values = {"mini_batch_size": suggest(trial, "mini_batch_size", self["mini_batch_size"])}
+        values["keep_prob"] = suggest(trial, "keep_prob", self["keep_prob"]) if n_hidden else 1.0
+        for key, entry in self.entries:
+            if key not in STRUCTURE:
+                values[key] = suggest(trial, key, entry)
+        network = {  # in the table's order, as a snippet of the best trial prints them
+            key: HYPERPARAMETERS[key].normalize(_from_toml(key, values[key]))
+            for key in TUNABLE
+            if key in values
+        }
+        return {"hidden_layers": hidden, "activation": activation, **network}
+
+    def params_of(self, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
+        """The trial parameters (tuned and fixed) that `DeepNetwork` arguments stand for."""
+        hp = dict(hyperparameters)
+        params: dict[str, Any] = {}
+        hidden = list(hp.pop("hidden_layers", None) or [])
+        if hyperparameters.get("hidden_layers") is not None:
+            params[N_HIDDEN] = len(hidden)
+        params.update({layer_param(UNITS, i): n for i, n in enumerate(hidden, start=1)})
+        activation = hp.pop(ACTIVATION, None)
+        if isinstance(activation, list | tuple):
+            params.update({layer_param(ACTIVATION, i): g for i, g in enumerate(activation, 1)})
+        elif hidden and activation is not None:
+            params[ACTIVATION] = activation
+        for key in TUNABLE:
+            if key in hp and (key not in HIDDEN_ONLY or hidden):
+                params[key] = _to_toml(key, hp[key])
+        return params
+
+    @staticmethod
+    def applies(name: str, n_hidden: int | None) -> bool:
+        """Whether a trial parameter exists in a network with `n_hidden` hidden layers."""
+        if n_hidden is None:
+            return True
+        key, layer = split_param(name)
+        if layer is not None:
+            return layer <= n_hidden
+        return key not in HIDDEN_ONLY or n_hidden > 0
+
+
+def _grid_values(entry: Choice | Range) -> list:
+    if isinstance(entry, Choice):
+        return list(entry.choices)
+    step = entry.step if entry.step is not None else 1
+    # low + k step, rounded and held inside [low, high]: np.arange(0.3, 1.05, 0.1) ends at
+    # 1.0000000000000002, a keep_prob the network refuses
+    count = int(np.floor((entry.high - entry.low) / step + 1e-9)) + 1
+    grid = np.clip(np.round(entry.low + step * np.arange(count), 12), entry.low, entry.high)
+    return [int(v) for v in grid] if entry.integer else [float(v) for v in grid]
 
 
 @dataclass(frozen=True)
@@ -255,6 +397,12 @@ class StudySpec:
     storage: str | None = None
     n_jobs: int = 1
     description: str = ""
+
+    def __post_init__(self) -> None:
+        # per_layer_activation is a study-file key that shapes the space's trial parameters
+        if isinstance(self.space, SearchSpace) and isinstance(self.per_layer_activation, bool):
+            space = dataclasses.replace(self.space, per_layer_activation=self.per_layer_activation)
+            object.__setattr__(self, "space", space)
 
     @property
     def direction(self) -> str:
@@ -290,6 +438,29 @@ class StudySpec:
         values = {**raw, "space": SearchSpace.from_dict(space)}
         return cls(**values).validated()
 
+    @classmethod
+    def from_stored(cls, stored: Any, study_name: str = "") -> StudySpec:
+        """The spec stored with a study (`to_dict()` as it was written), with the defaults of
+        hyperparameters added since (a study from before dropout trained with keep_prob 1).
+
+        Raises:
+            SpecError: one line saying that the stored spec is missing or no longer valid, and
+                how to go on (start a new study, or run it again from its study file).
+        """
+        where = f"study {study_name!r}" if study_name else "the study"
+        if not isinstance(stored, Mapping):
+            raise SpecError(
+                f"{where} has no stored spec (not made by dnnsearch run?); "
+                "start it with `dnnsearch run STUDY --study-name NAME`"
+            )
+        try:
+            return cls.from_dict(stored)
+        except (SpecError, TypeError) as error:
+            raise SpecError(
+                f"{where}: its stored spec is not valid in this version ({error}); "
+                "run its study file under a new --study-name"
+            ) from None
+
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (TOML- and JSON-ready; None fields left out)."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -303,14 +474,7 @@ class StudySpec:
     def validated(self) -> StudySpec:
         """Return self if every field is valid, else raise SpecError naming the field."""
         _check_type("name", self.name, str)
-        if (
-            not self.name
-            or any(c in self.name for c in "/\\\n\t")
-            or self.name.strip() != self.name
-        ):
-            raise SpecError(
-                f"name: {self.name!r} is not a valid study name (no slashes or spaces at the ends)"
-            )
+        check_study_name(self.name)
         _check_type("dataset", self.dataset, str)
         _check_type("target", self.target, str)
         _check_type("description", self.description, str)
@@ -330,6 +494,7 @@ class StudySpec:
         if self.timeout is not None and (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)
+            or not math.isfinite(self.timeout)
             or self.timeout <= 0
         ):
             raise SpecError(f"timeout: must be a positive number of seconds, got {self.timeout!r}")
@@ -349,6 +514,23 @@ class StudySpec:
                 raise SpecError(
                     f"space.{key}: the grid sampler needs a list of values or a range with step"
                 )
+
+
+def check_study_name(name: str) -> str:
+    """A study name that is also a safe folder name under `runs/`, else SpecError."""
+    if (
+        not name
+        or name in (".", "..")
+        or any(c in name for c in "/\\")
+        or not name.isprintable()
+        or name.strip() != name
+        or len(name) > 200
+    ):
+        raise SpecError(
+            f"name: {name!r} is not a valid study name (printable, no slashes, no spaces at "
+            "the ends, not . or .., at most 200 characters)"
+        )
+    return name
 
 
 def _check_type(key: str, value: Any, kind: type) -> None:

@@ -19,13 +19,14 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
+from search._optuna import storage_of
 from search.journal import JournalFile, JournalStore
 
 RUNS_DIR = Path("runs")
@@ -34,6 +35,8 @@ MAX_RETRY = 3
 SCHEMA_ATTEMPTS = 6
 # Concurrent CREATE TABLE / CREATE TYPE on an empty database: the losers see these.
 SCHEMA_RACE = (IntegrityError, ProgrammingError)
+SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
+_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]+:)[^\s]*@")
 
 
 class StorageError(RuntimeError):
@@ -66,8 +69,19 @@ DEFAULT_HEARTBEAT = Heartbeat()
 
 
 def redact(url: str) -> str:
-    """The URL with its password replaced by `***`."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with its password replaced by `***`, wherever it stands (user:password@host or
+    `?password=...`); a text that is not a URL is returned with anything like one redacted."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL (a journal path, say): redact what looks like credentials
+        return _PASSWORD_IN_TEXT.sub(r"\1***@", url)
+    query = {
+        key: "***" if key.lower() in SECRET_QUERY_KEYS else value
+        for key, value in parsed.query.items()
+    }
+    safe = parsed.set(query=query).render_as_string(hide_password=True)
+    # An unencoded @ in a password makes the parse ambiguous (u:p@ss@host): hide up to the last @
+    return _PASSWORD_IN_TEXT.sub(r"\1***@", safe)
 
 
 def default_storage(study_name: str, runs_dir: Path = RUNS_DIR) -> str:
@@ -77,6 +91,24 @@ def default_storage(study_name: str, runs_dir: Path = RUNS_DIR) -> str:
 
 def is_rdb(url: str) -> bool:
     return urlsplit(url).scheme.split("+")[0] in RDB_SCHEMES
+
+
+def normalize_url(url: str) -> str:
+    """`postgres://` (the common alias, which SQLAlchemy no longer takes) as `postgresql://`.
+
+    Raises:
+        StorageError: a URL of a scheme that is not a database dnnsearch can use (it would
+            otherwise be taken for a file path, and its password for a folder name).
+    """
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if scheme.split("+")[0] == "postgres":
+        return "postgresql" + url[len("postgres") :]
+    if scheme and scheme.split("+")[0] not in RDB_SCHEMES:
+        raise StorageError(
+            f"unknown storage scheme {scheme!r} in {redact(url)}; use postgresql://, sqlite:/// "
+            "or the path of a journal file"
+        )
+    return url
 
 
 def artifacts_dir(storage: str, study_name: str) -> Path:
@@ -97,6 +129,7 @@ def open_storage(
         create: create a missing journal file (RDB tables are always created when missing).
         heartbeat: the heartbeat of RDB storages other than SQLite.
     """
+    url = normalize_url(url)
     if is_rdb(url):
         return _open_rdb(url, heartbeat)
     path = Path(url)
@@ -163,35 +196,20 @@ def _check_reachable(host: str, port: int) -> None:
         raise StorageError(f"cannot reach PostgreSQL at {host}:{port}: {reason}") from None
 
 
-def set_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> None:
-    """Set several user attributes of a running trial: one append on the embedded journal.
-
-    Same result as `trial.set_user_attr` for each item (which other storages get).
-    """
-    write = getattr(trial.storage, "set_trial_user_attrs", None)
-    if write is None:
-        for key, value in attrs.items():
-            trial.set_user_attr(key, value)
-        return
-    write(trial._trial_id, attrs)
-    trial._cached_frozen_trial.user_attrs.update(attrs)  # as Trial.set_user_attr does
-
-
-def study_user_attr(study: optuna.Study, key: str, default: Any = None) -> Any:
-    """One user attribute of a study, read without `Study.user_attrs`' deep copy of them all
-    (the stored spec among them: 0.15 ms, and workers read the total before every trial)."""
-    return study._storage.get_study_user_attrs(study._study_id).get(key, default)
-
-
 def has_heartbeat(storage: optuna.storages.BaseStorage) -> bool:
     """True when running trials in this storage send heartbeats (RDB, other than SQLite)."""
     interval = getattr(storage, "get_heartbeat_interval", None)
     return interval is not None and interval() is not None
 
 
+def study_has_heartbeat(study: optuna.Study) -> bool:
+    """True when the study's running trials send heartbeats."""
+    return has_heartbeat(storage_of(study))
+
+
 def fail_stale_trials(study: optuna.Study) -> None:
     """Fail the RUNNING trials whose heartbeat stopped, and re-queue them (as WAITING)."""
-    if has_heartbeat(study._storage):
+    if study_has_heartbeat(study):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)

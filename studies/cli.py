@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,18 +16,14 @@ import optuna
 
 import reports
 from search import (
-    Progress,
+    RunResult,
     SpecError,
     StorageError,
     StudySpec,
     best_config,
-    count_trials,
-    open_existing_study,
-    prepare_splits,
+    join_study,
     redact,
     run_study,
-    storage_url,
-    work,
 )
 from studies.datasets import DataError, load_dataset
 from studies.loader import builtin_studies, load_study_spec, parse_study
@@ -179,13 +174,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if value is not None:
             changes[key] = value
     spec = spec.replace(**changes)
-    where = redact(storage_url(spec))
     result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
-    print(_run_summary(spec, result, where))
+    print(_run_summary(spec, result))
     return 0
 
 
-def _run_summary(spec: StudySpec, result, where: str) -> str:  # noqa: ANN001
+def _run_summary(spec: StudySpec, result: RunResult) -> str:
+    where = redact(result.storage)
     if result.best_trial is None:
         return (
             f"study {spec.name!r}: no complete trial ({result.n_counted} trials) "
@@ -222,26 +217,12 @@ def _storage_flag(storage: str | None) -> str:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    study = open_existing_study(args.name, args.storage)
-    stored = study.user_attrs.get("spec")
-    if stored is None:
-        raise SpecError(f"study {args.name!r} has no stored spec; start it with `dnnsearch run`")
-    spec = StudySpec.from_dict(stored).replace(storage=args.storage)
-    splits = prepare_splits(spec, load_dataset)  # a bad data set fails here, before any trial
-    index = os.getpid() % 100_000 + 1  # a distinct sampler seed per worker
-    progress = None if args.quiet else _worker_progress(study, spec)
-    ran = work(spec, load_dataset, index, max_trials=args.trials, progress=progress, splits=splits)
+    progress = None if args.quiet else sys.stderr
+    ran = join_study(
+        args.name, args.storage, load_dataset, max_trials=args.trials, progress=progress
+    )
     print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
     return 0
-
-
-def _worker_progress(study: optuna.Study, spec: StudySpec) -> Progress | None:
-    """Progress lines counting every worker's trials toward what the study still lacks."""
-    done = count_trials(study)
-    left = study.user_attrs.get("target_trials", done + spec.n_trials) - done
-    if left < 1:
-        return None
-    return Progress(spec.replace(n_trials=left), done, time.time(), sys.stderr)
 
 
 def cmd_best(args: argparse.Namespace) -> int:

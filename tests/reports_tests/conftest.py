@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 import search
 from dnn import count_parameters
 from reports import StudyInfo, write_comparison, write_report
+from search.record import TestRecord
 
 N_X = 4
 START = dt.datetime(2025, 1, 1, 12, 0, 0)
@@ -199,7 +200,7 @@ def hand_made() -> tuple[pd.DataFrame, StudyInfo]:
     info = StudyInfo(
         name="hand",
         spec=spec_dict("hand", space={**SPACE, "n_hidden": {"low": 1, "high": 2}}),
-        best_test={"trial": 1, "test_accuracy": 0.91},
+        best_test=TestRecord(trial=1, refit=False, test_accuracy=0.91),
         directions=("maximize",),
     )
     return pd.DataFrame(rows), info

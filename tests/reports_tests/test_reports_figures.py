@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from reports import (
+from reports import hyperparameter_table
+from reports.figures import (
     compare_data,
     curves_data,
     history_data,
-    hyperparameter_table,
     importance_data,
     learning_rate_data,
     parallel_data,

@@ -9,7 +9,8 @@ import pytest
 
 import search
 from reports import load_study_data
-from reports.load import applies, from_hyperparameters
+from search import SearchSpace
+from search.record import TestRecord
 
 
 def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
@@ -81,7 +82,9 @@ def test_study_info(make_study, journal):
     make_study("toy")
     info = load_study_data("toy", journal).info
     assert info.name == "toy" and info.directions == ("maximize",) and info.metric == "accuracy"
-    assert info.spec["dataset"] == "toy" and info.best_test == {"trial": 1, "test_accuracy": 0.9}
+    assert info.spec["dataset"] == "toy" and info.best_test == TestRecord(
+        trial=1, refit=False, test_accuracy=0.9
+    )
     assert info.target_trials == 6
 
 
@@ -103,8 +106,9 @@ def test_missing_study_raises_storage_error(make_study, journal):
 def test_keep_prob_exists_only_with_hidden_layers():
     """A network without hidden layers drops nothing: its trial has no keep_prob (NaN in the
     table), as it has no activation, rather than a false 1.0 among the tuned values."""
-    shallow = from_hyperparameters({"hidden_layers": [], "keep_prob": 1.0, "input_keep_prob": 0.9})
+    params_of = SearchSpace.from_dict().params_of
+    shallow = params_of({"hidden_layers": [], "keep_prob": 1.0, "input_keep_prob": 0.9})
     assert "keep_prob" not in shallow and shallow["input_keep_prob"] == 0.9
-    deep = from_hyperparameters({"hidden_layers": [8], "keep_prob": 0.7, "activation": "relu"})
+    deep = params_of({"hidden_layers": [8], "keep_prob": 0.7, "activation": "relu"})
     assert deep["keep_prob"] == 0.7
-    assert not applies("keep_prob", 0) and applies("keep_prob", 1)
+    assert not SearchSpace.applies("keep_prob", 0) and SearchSpace.applies("keep_prob", 1)

@@ -10,8 +10,6 @@ import search
 from dnn import count_parameters
 from reports import (
     StudyInfo,
-    best_row,
-    best_values_table,
     comparison_table,
     hyperparameter_table,
     learned_parameters_table,
@@ -19,6 +17,7 @@ from reports import (
     summary_table,
     trials_table,
 )
+from reports.tables import best_row, best_values_table
 
 
 def test_trials_table_columns(hand_made):

@@ -22,7 +22,9 @@ import pytest
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from search import StudySpec, counts_toward_total, create_study, open_storage, redact
+from search import StudySpec, open_storage, redact
+from search.record import counts_toward_total
+from search.runner import create_study
 from search.storage import Heartbeat
 from studies.cli import main
 

@@ -10,8 +10,10 @@ import pytest
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
+from search._optuna import set_running_user_attrs as set_user_attrs
 from search.journal import JournalFile
-from search.storage import open_storage, set_user_attrs
+from search.record import TrialRecord
+from search.storage import open_storage
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -76,9 +78,9 @@ def test_batched_user_attributes_replay_like_single_ones(journal_path):
 def test_user_attributes_on_other_storages_are_set_one_by_one():
     study = optuna.create_study()  # in memory: no batched write
     trial = study.ask()
-    set_user_attrs(trial, {"x": [1, 2], "y": "z"})
+    TrialRecord(layer_dims=[1, 2], host="z").write(trial)
     study.tell(trial, 1.0)
-    assert study.trials[0].user_attrs == {"x": [1, 2], "y": "z"}
+    assert study.trials[0].user_attrs == {"layer_dims": [1, 2], "host": "z"}
 
 
 def test_a_torn_last_record_is_cut_before_the_next_append(journal_path):

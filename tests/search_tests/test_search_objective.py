@@ -11,9 +11,10 @@ from sklearn.datasets import make_moons
 from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork, count_parameters
-from search import Objective, StudySpec, sample_hyperparameters, stratified_split, trial_seed
-from search.data import cross_validation_splits
-from search.objective import counts_toward_total
+from search import StudySpec
+from search.data import cross_validation_splits, stratified_split
+from search.objective import Objective, sample_hyperparameters, trial_seed
+from search.record import counts_toward_total
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -19,11 +19,11 @@ from search import (
     StudyMismatchError,
     StudySpec,
     best_config,
-    count_trials,
     open_existing_study,
     run_study,
-    stratified_split,
 )
+from search.data import stratified_split
+from search.runner import count_trials
 from studies.datasets import load_dataset
 
 TrialState = optuna.trial.TrialState
@@ -203,7 +203,7 @@ def test_missing_study_is_a_one_line_storage_error(tmp_path):
         best_config("nothing", str(tmp_path / "none.log"))
     spec = tiny_spec(tmp_path)
     run_study(spec.replace(n_trials=1), load_moons, progress=None)
-    with pytest.raises(StorageError, match="no study named 'other'.*stored studies: tiny"):
+    with pytest.raises(StorageError, match="no study named 'other'.*stored studies: 'tiny'"):
         best_config("other", spec.storage)
 
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 import numpy as np
 import optuna
 import pytest
-from optuna.samplers._tpe import _truncnorm
 
-from search import StudySpec
-from search.samplers import _vectorized_log_ndtr, grid_space, use_fast_log_ndtr
+from search import StudySpec, _optuna
+from search._optuna import _vectorized_log_ndtr
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 @pytest.fixture
-def optuna_log_ndtr(monkeypatch):
-    """Optuna's own element-by-element log_ndtr, restored after the test."""
-    original = np.frompyfunc(_truncnorm._log_ndtr_single, 1, 1)
-
-    def own(a):
-        return original(a).astype(float)
-
-    monkeypatch.setattr(_truncnorm, "_log_ndtr", own)
-    return own
+def optuna_log_ndtr():
+    """Optuna's own element-by-element log_ndtr in TPE; whatever TPE had is restored after."""
+    before = _optuna.tpe_log_ndtr()
+    _optuna.uninstall_fast_tpe()
+    own = _optuna.tpe_log_ndtr()
+    assert own is not _vectorized_log_ndtr
+    yield lambda a: np.asarray(own(a), dtype=float)
+    if before is _vectorized_log_ndtr:
+        _optuna.install_fast_tpe()
+    else:
+        _optuna.uninstall_fast_tpe()
 
 
 def test_vectorized_log_ndtr_matches_optunas_across_both_tails(optuna_log_ndtr):
@@ -48,8 +49,8 @@ def _tpe_params(n_trials):
 
 def test_tpe_samples_the_same_trials_with_either_function(optuna_log_ndtr):
     own = _tpe_params(40)
-    assert use_fast_log_ndtr()
-    assert _truncnorm._log_ndtr is _vectorized_log_ndtr
+    assert _optuna.install_fast_tpe()
+    assert _optuna.tpe_log_ndtr() is _vectorized_log_ndtr
     fast = _tpe_params(40)
     assert len(own) == len(fast)
     for a, b in zip(own, fast, strict=True):
@@ -77,7 +78,24 @@ def test_grid_values_stay_inside_their_range():
             },
         }
     )
-    grid = grid_space(spec)
+    grid = spec.space.grid()
     assert grid["keep_prob"] == pytest.approx([0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     assert max(grid["keep_prob"]) == 1.0 and max(grid["input_keep_prob"]) == 1.0
     assert grid["num_iterations"] == [20, 60, 100]
+
+
+def test_making_a_sampler_leaves_optunas_tpe_alone(optuna_log_ndtr):
+    """The faster log Phi is installed by an explicit call only, not as a side effect."""
+    from search.samplers import make_sampler
+
+    before = _optuna.tpe_log_ndtr()
+    make_sampler(StudySpec.from_dict({"name": "t", "dataset": "moons", "sampler": "tpe"}))
+    assert _optuna.tpe_log_ndtr() is before
+
+
+def test_optunas_private_names_are_all_still_there():
+    missing = _optuna.missing_private_names()
+    assert not missing, (
+        f"this Optuna ({optuna.__version__}) moved private names that search/_optuna.py uses: "
+        f"{', '.join(missing)}; update search/_optuna.py (the only file that uses them)"
+    )

@@ -1,0 +1,283 @@
+"""What a study stores: the one module that names, writes and reads stored attributes.
+
+A trial's user attributes are one typed record, `TrialRecord`, written by the objective in
+three batches and read back by everything else (`best_config`, the runner, reports):
+
+- who runs it, first and on its own: `pid`, `host` (so a dead process's trial can be failed);
+- what it trains, before training: `hyperparameters` (the `DeepNetwork` keyword arguments, seed
+  included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`;
+- how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_cost`,
+  `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation), `params_path`,
+  `pruned_at`, `pruned_reason`, `fail_reason`.
+
+A study's user attributes (`StudyRecord`): its `spec`, `target_trials` (the total its workers
+run up to), `best_test` (the final model's test score) and, on PostgreSQL, its `heartbeat`.
+
+The names of the trial parameters that exist once per hidden layer (`n_1`, `activation_2`)
+are made and parsed here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from search import _optuna
+
+
+class Attr(StrEnum):
+    """Every stored attribute's name; a trial's are `TrialRecord`'s fields, by test."""
+
+    PID = "pid"
+    HOST = "host"
+    HYPERPARAMETERS = "hyperparameters"
+    LAYER_DIMS = "layer_dims"
+    N_PARAMETERS = "n_parameters"
+    SEED = "seed"
+    BLAS_THREADS = "blas_threads"
+    ACTIVATIONS = "activations"
+    TRAIN_ACCURACY = "train_accuracy"
+    TRAIN_COST = "train_cost"
+    VAL_ACCURACY = "val_accuracy"
+    VAL_COST = "val_cost"
+    FOLD_VAL_ACCURACY = "fold_val_accuracy"
+    LEARNING_CURVE = "learning_curve"
+    WALL_TIME = "wall_time"
+    PRUNED_AT = "pruned_at"
+    PRUNED_REASON = "pruned_reason"
+    FAIL_REASON = "fail_reason"
+    PARAMS_PATH = "params_path"
+
+
+class StudyAttr(StrEnum):
+    """A study's stored attributes."""
+
+    SPEC = "spec"
+    TARGET_TRIALS = "target_trials"
+    BEST_TEST = "best_test"
+    HEARTBEAT = "heartbeat"
+
+
+class Failure(StrEnum):
+    """Why a trial failed: the start of its `fail_reason` (`diverged: training diverged ...`)."""
+
+    SURPLUS = "surplus"  # asked for after the study reached its total: bookkeeping only
+    DIVERGED = "diverged"  # the cost became NaN or inf: a result, counted toward the total
+    DIED = "worker process died"
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+
+    def reason(self, detail: str | None = None) -> str:
+        """The stored text: the kind, then `: detail` when there is one."""
+        return f"{self.value}: {detail}" if detail else self.value
+
+    @classmethod
+    def of(cls, reason: object) -> Failure | None:
+        """The kind a stored `fail_reason` names (None for none, or for an unknown text)."""
+        head = reason.split(":", 1)[0] if isinstance(reason, str) else None
+        return next((kind for kind in cls if kind.value == head), None)
+
+
+SURPLUS_DETAIL = "the study reached its number of trials"
+
+
+@dataclass
+class LearningCurve:
+    """The recorded iterations, costs and validation metric of one training run."""
+
+    iteration: list[int] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    val_metric: list[float] = field(default_factory=list)
+
+    def add(self, iteration: int, cost: float, value: float) -> None:
+        self.iteration.append(iteration)
+        self.cost.append(cost)
+        self.val_metric.append(value)
+
+
+@dataclass
+class TrialRecord:
+    """A trial's user attributes, typed; None means "not recorded" (not stored)."""
+
+    pid: int | None = None
+    host: str | None = None
+    hyperparameters: dict[str, Any] | None = None
+    layer_dims: list[int] | None = None
+    n_parameters: int | None = None
+    seed: int | None = None
+    blas_threads: int | None = None
+    activations: list[str] | None = None
+    train_accuracy: float | None = None
+    train_cost: float | None = None
+    val_accuracy: float | None = None
+    val_cost: float | None = None
+    fold_val_accuracy: list[float] | None = None
+    learning_curve: LearningCurve | None = None
+    wall_time: float | None = None
+    pruned_at: int | None = None
+    pruned_reason: str | None = None
+    fail_reason: str | None = None
+    params_path: str | None = None
+
+    def to_user_attrs(self) -> dict[str, Any]:
+        """The recorded fields as user attributes (JSON-ready; None fields left out)."""
+        attrs = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, LearningCurve):
+                value = dataclasses.asdict(value)
+            if value is not None:
+                attrs[f.name] = value
+        return attrs
+
+    @classmethod
+    def from_user_attrs(cls, attrs: dict[str, Any]) -> TrialRecord:
+        """Read the known attributes (others, from a later version, are ignored)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in attrs.items() if key in known}
+        curve = values.get(Attr.LEARNING_CURVE)
+        if isinstance(curve, dict):
+            values[Attr.LEARNING_CURVE] = LearningCurve(
+                *(list(curve.get(name) or []) for name in ("iteration", "cost", "val_metric"))
+            )
+        return cls(**values)
+
+    @classmethod
+    def from_trial(cls, trial: FrozenTrial) -> TrialRecord:
+        return cls.from_user_attrs(trial.user_attrs)
+
+    @property
+    def failure(self) -> Failure | None:
+        """The kind of failure its `fail_reason` names, if any."""
+        return Failure.of(self.fail_reason)
+
+    def write(self, trial: optuna.Trial) -> None:
+        """Store the recorded fields on a running trial (one append on the embedded journal)."""
+        attrs = self.to_user_attrs()
+        if attrs and not _optuna.set_running_user_attrs(trial, attrs):
+            for key, value in attrs.items():
+                trial.set_user_attr(key, value)
+
+
+def is_surplus(trial: FrozenTrial) -> bool:
+    """A trial failed as surplus: asked for after the study reached its total."""
+    return TrialRecord.from_trial(trial).failure == Failure.SURPLUS
+
+
+def counts_toward_total(trial: FrozenTrial) -> bool:
+    """Finished trials that count toward a study's total: complete, pruned, or diverged."""
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return True
+    return trial.state == TrialState.FAIL and is_diverged(trial)
+
+
+def is_diverged(trial: FrozenTrial) -> bool:
+    return TrialRecord.from_trial(trial).failure == Failure.DIVERGED
+
+
+def fail_running_trial(study: optuna.Study, trial: FrozenTrial, kind: Failure) -> None:
+    """Mark a RUNNING trial (of any process) FAIL with `kind` as its reason.
+
+    Raises:
+        optuna.exceptions.UpdateFinishedTrialError: it had already finished.
+    """
+    _optuna.fail_trial(study, trial, TrialRecord(fail_reason=kind.reason()).to_user_attrs())
+
+
+# -- per-layer trial parameters ---------------------------------------------------------------
+
+UNITS = "n_units"  # the space key behind n_1 ... n_{L-1}
+ACTIVATION = "activation"  # the space key behind activation_1 ... (per_layer_activation)
+PER_LAYER_PREFIX = {UNITS: "n", ACTIVATION: ACTIVATION}
+
+
+def layer_param(key: str, layer: int) -> str:
+    """The trial parameter of space key `key` (`n_units`, `activation`) for hidden layer l."""
+    return f"{PER_LAYER_PREFIX[key]}_{layer}"
+
+
+def split_param(name: str) -> tuple[str, int | None]:
+    """The space key and layer of a trial parameter: `n_2` -> (`n_units`, 2), `lambd` ->
+    (`lambd`, None)."""
+    head, _, tail = name.rpartition("_")
+    for key, prefix in PER_LAYER_PREFIX.items():
+        if head == prefix and tail.isdigit():
+            return key, int(tail)
+    return name, None
+
+
+# -- the study's attributes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    """The final model's test score, stored once per best trial."""
+
+    __test__ = False  # not a pytest class
+
+    trial: int
+    refit: bool
+    test_accuracy: float
+    params_path: str | None = None  # the refit network (`best.npz`), when there is one
+
+    def to_attr(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """A study's user attributes, typed."""
+
+    spec: dict[str, Any] | None = None
+    target_trials: int | None = None
+    best_test: TestRecord | None = None
+    heartbeat: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, study: optuna.Study) -> StudyRecord:
+        """Read them all (a deep copy: not for a worker's every trial; see `target_trials`)."""
+        attrs = study.user_attrs
+        test = attrs.get(StudyAttr.BEST_TEST)
+        return cls(
+            spec=attrs.get(StudyAttr.SPEC),
+            target_trials=attrs.get(StudyAttr.TARGET_TRIALS),
+            best_test=_test_record(test),
+            heartbeat=attrs.get(StudyAttr.HEARTBEAT),
+        )
+
+
+def _test_record(stored: Any) -> TestRecord | None:
+    if not isinstance(stored, dict) or "trial" not in stored or "test_accuracy" not in stored:
+        return None
+    return TestRecord(
+        trial=int(stored["trial"]),
+        refit=bool(stored.get("refit", False)),
+        test_accuracy=float(stored["test_accuracy"]),
+        params_path=stored.get("params_path"),
+    )
+
+
+def target_trials(study: optuna.Study) -> int | None:
+    """The study's total, read cheaply (workers read it before every trial)."""
+    return _optuna.study_user_attr(study, StudyAttr.TARGET_TRIALS)
+
+
+def set_target_trials(study: optuna.Study, total: int) -> None:
+    study.set_user_attr(StudyAttr.TARGET_TRIALS, total)
+
+
+def set_spec(study: optuna.Study, spec: dict[str, Any]) -> None:
+    study.set_user_attr(StudyAttr.SPEC, spec)
+
+
+def set_best_test(study: optuna.Study, record: TestRecord) -> None:
+    study.set_user_attr(StudyAttr.BEST_TEST, record.to_attr())
+
+
+def set_heartbeat(study: optuna.Study, heartbeat: dict[str, Any]) -> None:
+    study.set_user_attr(StudyAttr.HEARTBEAT, heartbeat)
