@@ -35,6 +35,8 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         activation: one name for all hidden layers, or one per hidden layer, from
             relu, leaky_relu, tanh, sigmoid, linear.
         learning_rate: α.
+        decay_rate: learning-rate decay: iteration i (an epoch with mini-batches) steps with
+            α / (1 + decay_rate i); 0 (the default) keeps α constant.
         num_iterations: passes over the training set.
         init: `he`, `xavier` or `scaled` (randn * 0.01).
         seed: seeds initialization and mini-batch shuffling (None: fresh entropy).
@@ -87,6 +89,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         callback: Callable[[int, float], object] | None = None,
         verbose: bool = False,
         normalize: bool = False,
+        decay_rate: float = 0.0,
     ) -> None:
         self.hidden_layers = hidden_layers
         self.activation = activation
@@ -107,6 +110,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         self.callback = callback
         self.verbose = verbose
         self.normalize = normalize
+        self.decay_rate = decay_rate
 
     # -- validation -----------------------------------------------------------------------
 

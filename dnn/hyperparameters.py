@@ -103,6 +103,9 @@ HYPERPARAMETERS: dict[str, Rule] = {
     ),
     "mini_batch_size": Rule("int", None, low=1, none_ok=True, symbol="mini-batch size"),
     "lambd": Rule("float", 0.0, low=0, symbol="λ (L2)"),
+    "decay_rate": Rule(
+        "float", 0.0, low=0, symbol="decay_rate (α = α0 / (1 + decay_rate · epoch))"
+    ),
     "keep_prob": Rule(
         "float", 1.0, low=0, high=1, low_open=True, symbol="keep_prob (dropout, hidden layers)"
     ),

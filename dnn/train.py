@@ -13,7 +13,8 @@ savings, each a pass over an (n[l], m) or (n[l], n[l-1]) array:
 - dA[l] and dZ[l] live in two buffers used in turn: dZ[l] is dead once dW[l], db[l] and
   dA[l-1] are out, and its buffer is then the activation's scratch.
 
-Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon); L2 strength `lambd`;
+Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon), with the step size
+α / (1 + decay_rate i) in iteration i (learning-rate decay; gd's folded α follows it); L2 `lambd`;
 inverted dropout (`keep_prob` for the hidden layers, `input_keep_prob` for the features, a
 fresh mask per step, drawn as `dnn.dropout.dropout_masks` draws it); mini-batches of
 `mini_batch_size` examples, reshuffled every epoch (with mini-batches one iteration is one
@@ -33,7 +34,7 @@ from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
-from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer
+from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer, update_lr
 from dnn.types import Array, Parameters, num_layers
 
 Callback = Callable[[int, float], object]
@@ -214,6 +215,7 @@ class _Settings(NamedTuple):
     epsilon: float
     mini_batch_size: int | None
     lambd: float
+    decay_rate: float
     cost_every: int
 
     @classmethod
@@ -236,6 +238,7 @@ def train(
     epsilon: float = 1e-8,
     mini_batch_size: int | None = None,
     lambd: float = 0.0,
+    decay_rate: float = 0.0,
     keep_prob: float = 1.0,
     input_keep_prob: float = 1.0,
     rng: np.random.Generator | int | None = None,
@@ -255,6 +258,8 @@ def train(
         optimizer, beta1, beta2, epsilon: `gd`, `momentum` or `adam` and their constants.
         mini_batch_size: examples per step; None (or >= m) for full batch.
         lambd: L2 regularization strength λ >= 0.
+        decay_rate: learning-rate decay: iteration (epoch) i steps with
+            α / (1 + decay_rate i), the notes' `update_lr`; 0 keeps α constant.
         keep_prob, input_keep_prob: inverted dropout: the probability, in (0, 1], that a
             hidden unit, or an input feature, is kept in a step (1: no dropout).
         rng: shuffles the mini-batches and draws the dropout masks (a Generator or a seed).
@@ -281,6 +286,7 @@ def train(
         epsilon=epsilon,
         mini_batch_size=mini_batch_size,
         lambd=lambd,
+        decay_rate=decay_rate,
         cost_every=cost_every,
     )
     L = num_layers(parameters)
@@ -342,7 +348,7 @@ class _Loop:
         """One pass over the training set; returns J when `record` (each batch's share of
         it, at the parameters that batch saw), else 0."""
         X, m, lambd = self.X, self.X.shape[1], self.settings.lambd
-        learning_rate = self.settings.learning_rate
+        learning_rate = update_lr(self.settings.learning_rate, i, self.settings.decay_rate)
         Xs, Ys = _epoch_data(X, self.Y, self.shuffled, rng, len(self.batches) > 1)
         cost = 0.0
         for start, stop in self.batches:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -235,6 +236,7 @@ def assert_same_network(loaded: DeepNetwork, net: DeepNetwork, X: np.ndarray) ->
         ([3, 7, 9], {"dtype": "float32", "hidden_layers": (5, 4), "activation": ["relu", "tanh"]}),
         (["setosa", "versicolor", "virginica"], {"optimizer": "adam", "mini_batch_size": 20}),
         ([0, 1], {"keep_prob": 0.7, "input_keep_prob": 0.9}),
+        ([0, 1, 2], {"decay_rate": 0.5, "optimizer": "adam"}),
     ],
 )
 def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
@@ -249,6 +251,22 @@ def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
     assert loaded.get_params() == {**net.get_params(), "callback": None}
     assert list(loaded.predict(X[:3])) == list(net.predict(X[:3]))
     assert loaded.score(X, y) == net.score(X, y)
+
+
+def test_decay_rate_reaches_the_loop_and_a_file_saved_before_it_loads(tmp_path) -> None:
+    X, y = blobs([0, 1, 2])
+    decayed = small_net(decay_rate=0.5).fit(X, y)
+    assert decayed.get_params()["decay_rate"] == 0.5
+    assert not np.allclose(decayed.costs_, small_net().fit(X, y).costs_)
+    path = small_net().fit(X, y).save(tmp_path / "before_decay.npz")
+    with np.load(path, allow_pickle=False) as data:  # as written before decay_rate existed
+        arrays = {key: data[key] for key in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["config"]["decay_rate"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    loaded = DeepNetwork.load(path)
+    assert loaded.get_params()["decay_rate"] == 0.0
 
 
 def test_save_load_keeps_string_labels_given_as_objects(tmp_path) -> None:
@@ -332,6 +350,8 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         (GOOD_X, GOOD_Y, {"beta2": 1.0}, "beta2"),
         (GOOD_X, GOOD_Y, {"cost_every": 0}, "cost_every"),
         (GOOD_X, GOOD_Y, {"learning_rate": float("nan")}, "learning_rate"),
+        (GOOD_X, GOOD_Y, {"decay_rate": -1.0}, "decay_rate"),
+        (GOOD_X, GOOD_Y, {"decay_rate": float("nan")}, "decay_rate"),
     ],
     ids=[
         "nan",
@@ -364,6 +384,8 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         "beta2-one",
         "zero-cost-every",
         "nan-learning-rate",
+        "negative-decay-rate",
+        "nan-decay-rate",
     ],
 )
 def test_bad_input_to_fit_raises_a_value_error_naming_it(X, y, kwargs, match) -> None:

@@ -45,6 +45,7 @@ def test_train_defaults_are_the_rules_defaults_and_the_estimator_passes_them_all
         "beta2",
         "epsilon",
         "cost_every",
+        "decay_rate",
     }
     for name in TRAIN_HYPERPARAMETERS:
         if signature[name].default is not inspect.Parameter.empty:

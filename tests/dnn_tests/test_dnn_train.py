@@ -17,6 +17,7 @@ from dnn import (
     initialize_parameters,
     initialize_velocity,
     train,
+    update_lr,
     update_parameters,
     update_parameters_with_adam,
     update_parameters_with_momentum,
@@ -67,6 +68,7 @@ def reference_train(
     beta2=0.999,
     epsilon=1e-8,
     lambd=0.0,
+    decay_rate=0.0,
     keep_prob=1.0,
     input_keep_prob=1.0,
     rng=None,
@@ -74,7 +76,8 @@ def reference_train(
 ):
     """`num_iterations` epochs of the core's `forward` and `backward` and the course's update
     functions (`update_parameters`, `update_parameters_with_momentum` with β = beta1,
-    `update_parameters_with_adam`); `batches` is the list of (X, Y) steps of one epoch.
+    `update_parameters_with_adam`); `batches` is the list of (X, Y) steps of one epoch, and
+    each epoch's α is `update_lr(learning_rate, epoch, decay_rate)`.
 
     With dropout, each step draws its masks from `rng` with `dropout_masks`, after the
     epoch's permutation when `shuffled` (which the loop draws from the same generator).
@@ -82,7 +85,8 @@ def reference_train(
     params = copy_of(parameters)
     v, s = initialize_velocity(params), initialize_adam(params)[1]
     t = 0
-    for _ in range(num_iterations):
+    for epoch in range(num_iterations):
+        alpha = update_lr(learning_rate, epoch, decay_rate)
         if shuffled:
             rng.permutation(sum(X.shape[1] for X, _ in batches))
         for X, Y in batches:
@@ -96,7 +100,7 @@ def reference_train(
             grads = backward(AL, Y, caches, lambd, masks)
             t += 1
             params, v, s = course_update(
-                optimizer, params, grads, v, s, t, learning_rate, beta1, beta2, epsilon
+                optimizer, params, grads, v, s, t, alpha, beta1, beta2, epsilon
             )
     return params
 
@@ -141,6 +145,52 @@ def test_optimizers_equal_the_reference_over_several_iterations(optimizer, lambd
     )
     AL, _ = forward(X, before_last, activations)
     assert result.costs[-1][1] == pytest.approx(compute_cost(AL, Y, before_last, lambd), rel=1e-10)
+
+
+@pytest.mark.parametrize("mini_batch_size", [None, 5])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_decay_rate_zero_is_bit_identical_to_no_decay(optimizer, mini_batch_size) -> None:
+    X, Y, parameters = toy_problem("softmax", m=16)
+    activations = ["relu", "tanh", "softmax"]
+    kwargs = {"learning_rate": 0.05, "num_iterations": 6, "optimizer": optimizer, "lambd": 0.4}
+    kwargs.update(mini_batch_size=mini_batch_size, keep_prob=0.8, rng=2, cost_every=1)
+    plain = train(X, Y, parameters, activations, **kwargs)
+    decayed = train(X, Y, parameters, activations, decay_rate=0.0, **kwargs)
+    for key in plain.parameters:
+        np.testing.assert_array_equal(decayed.parameters[key], plain.parameters[key])
+    assert decayed.costs == plain.costs
+
+
+@pytest.mark.parametrize("lambd", [0.0, 0.8])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_decay_equals_the_course_functions_with_update_lr_each_epoch(optimizer, lambd) -> None:
+    X, Y, parameters = toy_problem("softmax")
+    activations = ["leaky_relu", "tanh", "softmax"]
+    kwargs = {"learning_rate": 0.3, "num_iterations": 6, "optimizer": optimizer, "lambd": lambd}
+    kwargs.update(decay_rate=0.7)
+    expected = reference_train([(X, Y)], parameters, activations, **kwargs)
+    result = train(X, Y, parameters, activations, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    constant = train(X, Y, parameters, activations, **{**kwargs, "decay_rate": 0.0})
+    assert not np.allclose(result.parameters["W1"], constant.parameters["W1"], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_with_mini_batches_the_rate_decays_once_per_epoch(optimizer) -> None:
+    """m = 5 copies of one example in batches of 2, 2, 1: every step of epoch i uses
+    α / (1 + decay_rate i), not a rate that decays with each mini-batch."""
+    X1, Y1, parameters = toy_problem(m=1)
+    X, Y = np.repeat(X1, 5, axis=1), np.repeat(Y1, 5, axis=1)
+    activations = ["relu", "sigmoid", "sigmoid"]
+    kwargs = {"learning_rate": 0.1, "num_iterations": 3, "optimizer": optimizer, "decay_rate": 2.0}
+    steps = [(X[:, :2], Y[:, :2]), (X[:, :2], Y[:, :2]), (X[:, :1], Y[:, :1])]
+    expected = reference_train(steps, parameters, activations, **kwargs)
+    result = train(X, Y, parameters, activations, mini_batch_size=2, rng=0, **kwargs)
+    assert_parameters_close(result.parameters, expected, rtol=1e-10, atol=1e-13)
+    per_step = reference_train(
+        steps[:1], parameters, activations, **{**kwargs, "num_iterations": 9}
+    )
+    assert not np.allclose(result.parameters["W1"], per_step["W1"], rtol=1e-6, atol=0)
 
 
 def test_momentum_and_adam_really_differ_from_gd() -> None:
@@ -400,6 +450,8 @@ def test_zero_iterations_return_the_starting_parameters() -> None:
         ({"beta1": 1.0}, "beta1"),
         ({"beta2": -0.1}, "beta2"),
         ({"epsilon": 0.0}, "epsilon"),
+        ({"decay_rate": -0.5}, "decay_rate"),
+        ({"decay_rate": float("nan")}, "decay_rate"),
     ],
 )
 def test_train_rejects_bad_arguments(kwargs, match) -> None:
