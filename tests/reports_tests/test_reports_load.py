@@ -36,6 +36,7 @@ def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
         "optimizer",
         "mini_batch_size",
         "lambd",
+        "decay_rate",
         "keep_prob",
         "input_keep_prob",
         "init",
