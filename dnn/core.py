@@ -57,8 +57,9 @@ def initialize_parameters(
     dtype = np.dtype(check_hyperparameter("dtype", np.dtype(dtype).name))
     scale_of = INITIALIZATIONS[check_hyperparameter("init", init)]
     rng = make_rng(seed)
+    L = len(dims) - 1
     parameters: Parameters = {}
-    for l in range(1, len(dims)):
+    for l in range(1, L + 1):
         scale = scale_of(dims[l - 1])
         W = rng.standard_normal((dims[l], dims[l - 1])) * scale
         parameters[f"W{l}"] = W.astype(dtype)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -22,6 +22,9 @@ from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import encode_labels, predict_labels
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
 from dnn.types import Parameters, count_parameters, layer_dims_of, num_layers
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
 
 FORMAT_VERSION = 1
 
@@ -156,14 +159,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         units, hidden_names = self._hidden_layers()
         checked = self._check_hyperparameters()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            # "one class" is the wording scikit-learn's estimator checks look for.
-            raise ValueError(
-                f"y has only one class ({self.classes_.tolist()[0]!r}); need at least 2 classes"
-            )
-        n_out = 1 if len(self.classes_) == 2 else len(self.classes_)
+        n_out = self._fit_classes(y)
         self.layer_dims_ = [X.shape[1], *units, n_out]
         self.activations_ = [*hidden_names, "sigmoid" if n_out == 1 else "softmax"]
         rng = make_rng(self.seed)
@@ -182,6 +178,17 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
         self.n_iter_ = result.iterations
         return self
+
+    def _fit_classes(self, y: np.ndarray) -> int:
+        """Set `classes_`; return n[L]: 1 (sigmoid) for two classes, C (softmax) for C > 2."""
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            # "one class" is the wording scikit-learn's estimator checks look for.
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()[0]!r}); need at least 2 classes"
+            )
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
 
     def _train(
         self,
@@ -233,10 +240,13 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
         Args:
             X: features (m, n_x).
-            check_input: False skips scikit-learn's input validation (about 0.2 ms a call,
-                which adds up when a callback scores a validation set every few iterations);
-                X must then be a finite float ndarray with `n_features_in_` columns, as in
+            check_input: False skips scikit-learn's input validation, whose cost adds up when
+                a callback scores a validation set every few iterations; X must then be a
+                finite float ndarray with `n_features_in_` columns, as in
                 `DecisionTreeClassifier.predict_proba(X, check_input=False)`.
+
+        Returns:
+            (m, n_classes); for two classes, the columns are 1 - AL and AL.
         """
         check_is_fitted(self, "parameters_")
         if check_input:
@@ -250,14 +260,15 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         """Labels (m,): class 1 where AL > 0.5 for two classes, the argmax for more."""
         return predict_labels(self.predict_proba(X), self.classes_)
 
-    def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags type
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags, declaring that more than two classes are supported."""
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
 
     # -- persistence ----------------------------------------------------------------------
 
-    def _config(self) -> dict:
+    def _config(self) -> dict[str, Any]:
         params = self.get_params()
         params.pop("callback")
         params["hidden_layers"] = [int(n) for n in params["hidden_layers"]]
@@ -272,22 +283,13 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             The path written (`.npz` is appended when missing).
         """
         check_is_fitted(self, "parameters_")
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "config": self._config(),
-            "activations": self.activations_,
-            "n_iter": self.n_iter_,
-            "n_features_in": int(self.n_features_in_),
-        }
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in"] = [str(name) for name in self.feature_names_in_]
         classes = self.classes_
         if classes.dtype.kind == "O":
             classes = classes.astype(str)
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        meta_json = json.dumps(meta, default=_json_scalar)
+        meta_json = json.dumps(self._meta(), default=_json_scalar)
         np.savez(
             path,
             meta=np.array(meta_json),
@@ -298,6 +300,19 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             **self.parameters_,
         )
         return path
+
+    def _meta(self) -> dict[str, Any]:
+        """What `load` needs beside the arrays: the hyperparameters and the fitted shapes."""
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "config": self._config(),
+            "activations": self.activations_,
+            "n_iter": self.n_iter_,
+            "n_features_in": int(self.n_features_in_),
+        }
+        if hasattr(self, "feature_names_in_"):
+            meta["feature_names_in"] = [str(name) for name in self.feature_names_in_]
+        return meta
 
     def _normalization_arrays(self) -> dict[str, np.ndarray]:
         if getattr(self, "x_mean_", None) is None:

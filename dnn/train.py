@@ -1,10 +1,11 @@
 """The training loop: forward, cost, backward, update, repeated `num_iterations` times.
 
-It computes exactly what `forward`, `backward` and `update_parameters` of `dnn.core` compute
-(a test holds it to that), but in buffers allocated once before the first iteration and
-updated in place, because allocating and freeing the temporaries of every step costs more
-than the arithmetic on small and medium shapes (page faults; see PERFORMANCE.md). Other
-savings, each a pass over an (n[l], m) or (n[l], n[l-1]) array:
+It computes what `forward`, `backward` and the updates of `dnn.core` and `dnn.optimizers`
+compute (a test holds it to that), but in buffers allocated once before the first iteration
+and updated in place, because allocating and freeing the temporaries of every step costs
+more than the arithmetic on small and medium shapes (the freed memory goes back to the
+operating system and is faulted in again at the next step). Other savings, each a pass over
+an (n[l], m) or (n[l], n[l-1]) array:
 
 - the 1/m is applied once to dZ[L] (every gradient below it is linear in it), and with `gd`
   so is α: the buffers then hold α dW[l] and α db[l], and the update is one subtraction;
@@ -35,7 +36,7 @@ from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer, update_lr
-from dnn.types import Array, Parameters, num_layers
+from dnn.types import Array, Parameters, layer_dims_of, num_layers
 
 Callback = Callable[[int, float], object]
 
@@ -95,8 +96,9 @@ class _Buffers:
         """The buffers' arrays for a batch of m <= the allocated m examples (made once per m)."""
         if m not in self._views:
             dims = self.layer_dims
+            L = len(dims) - 1
             A, D, work = [None], [None], [None]
-            for l in range(1, len(dims)):
+            for l in range(1, L + 1):
                 size = dims[l] * m
                 A.append(self._A[l - 1][:size].reshape(dims[l], m))
                 D.append(self._D[l % 2][:size].reshape(dims[l], m))
@@ -125,8 +127,9 @@ def _forward_step(
 
     With dropout, layer l sees A[l-1] * mask[l-1], a mask drawn anew for this step.
     """
+    L = len(activations)
     A_prev = X
-    for l in range(1, len(activations) + 1):
+    for l in range(1, L + 1):
         mask = views.mask[l - 1]
         if mask is not None:
             draw_mask(rng, keeps[l - 1], mask)
@@ -319,7 +322,7 @@ class _Loop:
     ) -> None:
         self.X, self.Y, self.params, self.activations = X, Y, params, activations
         self.keeps, self.settings = keeps, settings
-        layer_dims = [X.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, len(keeps) + 1)]
+        layer_dims = layer_dims_of(params)  # [n_x, n1, ..., nL]
         self.batches = _batches(X.shape[1], settings.mini_batch_size)
         first = self.batches[0][1] - self.batches[0][0]
         self.buf = _Buffers(layer_dims, first, params["W1"].dtype, keeps)

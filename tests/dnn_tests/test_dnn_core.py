@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -135,7 +136,14 @@ def gradcheck_problem(output: str, seed: int = 3) -> tuple[np.ndarray, np.ndarra
     return X, Y, parameters
 
 
-def numeric_gradient(X, Y, parameters, activations, lambd=0.0, masks=None) -> dict[str, np.ndarray]:
+def numeric_gradient(
+    X: np.ndarray,
+    Y: np.ndarray,
+    parameters: dict[str, np.ndarray],
+    activations: list[str],
+    lambd: float = 0.0,
+    masks: list[np.ndarray | None] | None = None,
+) -> dict[str, np.ndarray]:
     """(J(theta + eps) - J(theta - eps)) / 2 eps for every entry of every W[l], b[l]."""
     numeric = {}
     for key, value in parameters.items():
@@ -179,7 +187,9 @@ def test_gradient_check_catches_a_wrong_derivative(monkeypatch: pytest.MonkeyPat
     activations = ["tanh", "tanh", "sigmoid"]
     assert gradient_check(X, Y, parameters, activations) < 1e-7
 
-    def wrong_tanh_backward(dA, A, out=None, work=None):
+    def wrong_tanh_backward(
+        dA: np.ndarray, A: np.ndarray, out: np.ndarray | None = None, work: np.ndarray | None = None
+    ) -> np.ndarray:
         return np.multiply(dA, 1 - A, out=out)  # 1 - A instead of 1 - A^2
 
     monkeypatch.setitem(ACTIVATION_BACKWARD, "tanh", wrong_tanh_backward)
@@ -201,7 +211,7 @@ def test_gradient_check_catches_a_missing_l2_term() -> None:
 
 @pytest.mark.parametrize("hidden", ["relu", "tanh", "leaky_relu"])
 @pytest.mark.parametrize("output", ["sigmoid", "softmax"])
-def test_gradient_check_passes_with_fixed_dropout_masks(hidden, output) -> None:
+def test_gradient_check_passes_with_fixed_dropout_masks(hidden: str, output: str) -> None:
     X, Y, parameters = gradcheck_problem(output)
     activations = [hidden, hidden, output]
     masks = dropout_masks([3, 4, 3, Y.shape[0]], 5, keep_prob=0.6, input_keep_prob=0.7, rng=1)
@@ -240,7 +250,7 @@ def test_dropout_masks_keep_each_unit_with_its_probability_and_rescale() -> None
     ("kwargs", "key"),
     [({"keep_prob": 0}, "keep_prob"), ({"input_keep_prob": 1.01}, "input_keep_prob")],
 )
-def test_dropout_masks_reject_a_keep_probability_outside_0_1(kwargs, key) -> None:
+def test_dropout_masks_reject_a_keep_probability_outside_0_1(kwargs: dict, key: str) -> None:
     with pytest.raises(ValueError, match=key):
         dropout_masks([4, 3, 1], 5, rng=0, **kwargs)
 
@@ -414,7 +424,7 @@ def test_initialize_parameters_float32_is_the_float64_draw_cast() -> None:
 
 
 @pytest.fixture
-def strict_floats():
+def strict_floats() -> Iterator[None]:
     """Any numpy warning or floating-point error (underflow aside) fails the test."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")

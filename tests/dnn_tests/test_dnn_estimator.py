@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -36,11 +39,11 @@ from dnn import DeepNetwork, TrainingDiverged, count_parameters, forward
     ],
     expected_failed_checks=lambda estimator: {},
 )
-def test_scikit_learn_estimator_checks(estimator, check) -> None:
+def test_scikit_learn_estimator_checks(estimator: DeepNetwork, check: Callable) -> None:
     check(estimator)
 
 
-def blobs(labels, n_per_class: int = 30, seed: int = 0):
+def blobs(labels: list, n_per_class: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Well separated blobs X (m, 2), one per label, with y holding the labels themselves."""
     centers = [(4.0 * np.cos(k), 4.0 * np.sin(k)) for k in range(len(labels))]
     X, index = make_blobs(
@@ -49,7 +52,7 @@ def blobs(labels, n_per_class: int = 30, seed: int = 0):
     return X, np.asarray(labels)[index]
 
 
-def small_net(**kwargs) -> DeepNetwork:
+def small_net(**kwargs: Any) -> DeepNetwork:
     config = {
         "hidden_layers": (8,),
         "activation": "tanh",
@@ -68,7 +71,7 @@ def small_net(**kwargs) -> DeepNetwork:
     [["cat", "dog"], [3, 7, 9], [-1, 1], ["b", "d", "a", "c"], [1.0, 0.0]],
     ids=["str-binary", "int-3", "int-binary", "str-4-unsorted", "float-binary"],
 )
-def test_any_label_values_come_back_from_predict(labels) -> None:
+def test_any_label_values_come_back_from_predict(labels: list) -> None:
     X, y = blobs(labels)
     net = small_net().fit(X, y)
     np.testing.assert_array_equal(net.classes_, np.sort(labels))
@@ -239,7 +242,7 @@ def assert_same_network(loaded: DeepNetwork, net: DeepNetwork, X: np.ndarray) ->
         ([0, 1, 2], {"decay_rate": 0.5, "optimizer": "adam"}),
     ],
 )
-def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
+def test_save_load_round_trip(tmp_path: Path, labels: list, kwargs: dict) -> None:
     X, y = blobs(labels)
     net = small_net(learning_rate=0.05, cost_every=25, **kwargs).fit(X, y)
     path = net.save(tmp_path / "net")
@@ -253,7 +256,7 @@ def test_save_load_round_trip(tmp_path, labels, kwargs) -> None:
     assert loaded.score(X, y) == net.score(X, y)
 
 
-def test_decay_rate_reaches_the_loop_and_a_file_saved_before_it_loads(tmp_path) -> None:
+def test_decay_rate_reaches_the_loop_and_a_file_saved_before_it_loads(tmp_path: Path) -> None:
     X, y = blobs([0, 1, 2])
     decayed = small_net(decay_rate=0.5).fit(X, y)
     assert decayed.get_params()["decay_rate"] == 0.5
@@ -269,7 +272,7 @@ def test_decay_rate_reaches_the_loop_and_a_file_saved_before_it_loads(tmp_path) 
     assert loaded.get_params()["decay_rate"] == 0.0
 
 
-def test_save_load_keeps_string_labels_given_as_objects(tmp_path) -> None:
+def test_save_load_keeps_string_labels_given_as_objects(tmp_path: Path) -> None:
     X, y = blobs(["left", "right"])
     net = small_net().fit(X, y.astype(object))
     loaded = DeepNetwork.load(net.save(tmp_path / "objects.npz"))
@@ -277,7 +280,7 @@ def test_save_load_keeps_string_labels_given_as_objects(tmp_path) -> None:
     assert set(loaded.predict(X)) == {"left", "right"}
 
 
-def test_save_accepts_numpy_scalars_as_hyperparameters(tmp_path) -> None:
+def test_save_accepts_numpy_scalars_as_hyperparameters(tmp_path: Path) -> None:
     """A seed or size drawn as np.int64 (as from np.arange grids) must not break the JSON."""
     X, y = blobs([0, 1])
     net = small_net(
@@ -292,7 +295,7 @@ def test_save_accepts_numpy_scalars_as_hyperparameters(tmp_path) -> None:
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
 
 
-def test_save_load_keeps_dataframe_feature_names(tmp_path) -> None:
+def test_save_load_keeps_dataframe_feature_names(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
     X, y = blobs([0, 1])
     frame = pd.DataFrame(X, columns=["height", "width"])
@@ -388,7 +391,9 @@ def with_nan(X: np.ndarray, value: float) -> np.ndarray:
         "nan-decay-rate",
     ],
 )
-def test_bad_input_to_fit_raises_a_value_error_naming_it(X, y, kwargs, match) -> None:
+def test_bad_input_to_fit_raises_a_value_error_naming_it(
+    X: np.ndarray, y: np.ndarray, kwargs: dict, match: str
+) -> None:
     with pytest.raises(ValueError, match=match):
         small_net(**{"num_iterations": 3, **kwargs}).fit(X, y)
 

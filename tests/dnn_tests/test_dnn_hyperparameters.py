@@ -64,7 +64,9 @@ def test_train_defaults_are_the_rules_defaults_and_the_estimator_passes_them_all
         ("num_iterations", True, "num_iterations must be an integer >= 0, got True"),
     ],
 )
-def test_a_refused_value_gets_one_line_naming_the_hyperparameter(name, value, message) -> None:
+def test_a_refused_value_gets_one_line_naming_the_hyperparameter(
+    name: str, value: object, message: str
+) -> None:
     with pytest.raises(ValueError) as caught:
         check_hyperparameter(name, value)
     assert str(caught.value) == message
@@ -78,12 +80,12 @@ def test_numpy_scalars_come_back_as_python_values() -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float32", np.float32, np.dtype("float32")])
-def test_initialize_parameters_reads_a_dtype_by_its_name(dtype) -> None:
+def test_initialize_parameters_reads_a_dtype_by_its_name(dtype: object) -> None:
     parameters = initialize_parameters([3, 2, 1], seed=0, dtype=dtype)
     assert {value.dtype for value in parameters.values()} == {np.dtype(np.float32)}
 
 
 @pytest.mark.parametrize(("init", "dtype"), [("glorot", "float64"), ("he", np.float16)])
-def test_initialize_parameters_refuses_by_the_rules(init, dtype) -> None:
+def test_initialize_parameters_refuses_by_the_rules(init: str, dtype: object) -> None:
     with pytest.raises(ValueError, match="^(init|dtype) must be one of"):
         initialize_parameters([3, 2, 1], init=init, dtype=dtype)

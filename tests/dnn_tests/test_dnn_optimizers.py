@@ -92,7 +92,14 @@ def test_update_lr_is_the_notes_decay() -> None:
             assert update_lr(learning_rate, epoch_num, 0.0) == learning_rate  # exactly
 
 
-def run_in_place(name: str, parameters, steps, learning_rate: float, decay: float, **constants):
+def run_in_place(
+    name: str,
+    parameters: dict[str, np.ndarray],
+    steps: list[dict[str, np.ndarray]],
+    learning_rate: float,
+    decay: float,
+    **constants: float,
+) -> dict[str, np.ndarray]:
     """The in-place twin on copies of the parameters, one step per gradient dict."""
     params = copy_of(parameters)
     optimizer: InPlaceOptimizer = OPTIMIZERS[name](params, **constants)

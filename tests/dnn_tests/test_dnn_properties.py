@@ -18,12 +18,15 @@ from dnn import (
 from dnn.activations import HIDDEN_ACTIVATIONS
 from dnn.optimizers import OPTIMIZERS
 
+# X, Y, parameters, activations
+Network = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], list[str]]
+
 # derandomize: the same examples on every run, so the suite is deterministic
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True)
 
 
 @st.composite
-def networks(draw, min_m: int = 1, max_m: int = 8):
+def networks(draw: st.DrawFn, min_m: int = 1, max_m: int = 8) -> Network:
     """(X, Y, parameters, activations) for random layer_dims = [n_x, n1, ..., nL] and m."""
     layer_dims = draw(st.lists(st.integers(1, 6), min_size=2, max_size=5))
     L = len(layer_dims) - 1
@@ -47,7 +50,7 @@ def networks(draw, min_m: int = 1, max_m: int = 8):
 
 @PROPERTY_SETTINGS
 @given(networks())
-def test_parameters_caches_and_grads_have_course_shapes(network) -> None:
+def test_parameters_caches_and_grads_have_course_shapes(network: Network) -> None:
     X, Y, parameters, activations = network
     layer_dims = [X.shape[0]] + [
         parameters[f"W{l}"].shape[0] for l in range(1, len(activations) + 1)
@@ -83,7 +86,9 @@ def test_parameters_caches_and_grads_have_course_shapes(network) -> None:
 @given(
     networks(), st.sampled_from(list(OPTIMIZERS)), st.sampled_from([None, 1, 3]), st.floats(0, 1)
 )
-def test_learning_rate_zero_changes_nothing(network, optimizer, mini_batch_size, lambd) -> None:
+def test_learning_rate_zero_changes_nothing(
+    network: Network, optimizer: str, mini_batch_size: int | None, lambd: float
+) -> None:
     X, Y, parameters, activations = network
     AL, caches = forward(X, parameters, activations)
     unchanged = update_parameters(parameters, backward(AL, Y, caches, lambd), learning_rate=0.0)
@@ -106,7 +111,7 @@ def test_learning_rate_zero_changes_nothing(network, optimizer, mini_batch_size,
 
 @PROPERTY_SETTINGS
 @given(networks(), st.sampled_from([0.0, 0.5]))
-def test_one_training_iteration_equals_the_functional_core(network, lambd) -> None:
+def test_one_training_iteration_equals_the_functional_core(network: Network, lambd: float) -> None:
     X, Y, parameters, activations = network
     AL, caches = forward(X, parameters, activations)
     expected = update_parameters(parameters, backward(AL, Y, caches, lambd), learning_rate=0.1)
@@ -117,7 +122,7 @@ def test_one_training_iteration_equals_the_functional_core(network, lambd) -> No
 
 @PROPERTY_SETTINGS
 @given(networks(min_m=4, max_m=24))
-def test_cost_falls_on_a_separable_toy_set(network) -> None:
+def test_cost_falls_on_a_separable_toy_set(network: Network) -> None:
     X, Y, parameters, activations = network
     AL, caches = forward(X, parameters, activations)
     grads = backward(AL, Y, caches)

@@ -9,6 +9,7 @@ import pytest
 
 from dnn import (
     TrainingDiverged,
+    TrainResult,
     backward,
     compute_cost,
     dropout_masks,
@@ -25,9 +26,12 @@ from dnn import (
 from dnn.activations import HIDDEN_ACTIVATIONS
 
 LAYER_DIMS = [4, 5, 3]
+Arrays = dict[str, np.ndarray]  # parameters, grads, v, s
 
 
-def toy_problem(output: str = "sigmoid", m: int = 12, seed: int = 0):
+def toy_problem(
+    output: str = "sigmoid", m: int = 12, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, Arrays]:
     """A separable toy set X (4, m), Y (n[L], m) and parameters of [4, 5, 3, n[L]]."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((4, m))
@@ -43,7 +47,18 @@ def copy_of(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {key: value.copy() for key, value in parameters.items()}
 
 
-def course_update(optimizer, params, grads, v, s, t, learning_rate, beta1, beta2, epsilon):
+def course_update(
+    optimizer: str,
+    params: Arrays,
+    grads: Arrays,
+    v: Arrays,
+    s: Arrays,
+    t: int,
+    learning_rate: float,
+    beta1: float,
+    beta2: float,
+    epsilon: float,
+) -> tuple[Arrays, Arrays, Arrays]:
     """One update by the course's own function for `optimizer`; returns (params, v, s)."""
     if optimizer == "gd":
         return update_parameters(params, grads, learning_rate), v, s
@@ -57,23 +72,23 @@ def course_update(optimizer, params, grads, v, s, t, learning_rate, beta1, beta2
 
 
 def reference_train(
-    batches,
-    parameters,
-    activations,
+    batches: list[tuple[np.ndarray, np.ndarray]],
+    parameters: Arrays,
+    activations: list[str],
     *,
-    learning_rate,
-    num_iterations,
-    optimizer="gd",
-    beta1=0.9,
-    beta2=0.999,
-    epsilon=1e-8,
-    lambd=0.0,
-    decay_rate=0.0,
-    keep_prob=1.0,
-    input_keep_prob=1.0,
-    rng=None,
-    shuffled=False,
-):
+    learning_rate: float,
+    num_iterations: int,
+    optimizer: str = "gd",
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    lambd: float = 0.0,
+    decay_rate: float = 0.0,
+    keep_prob: float = 1.0,
+    input_keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+    shuffled: bool = False,
+) -> Arrays:
     """`num_iterations` epochs of the core's `forward` and `backward` and the course's update
     functions (`update_parameters`, `update_parameters_with_momentum` with β = beta1,
     `update_parameters_with_adam`); `batches` is the list of (X, Y) steps of one epoch, and
@@ -105,7 +120,7 @@ def reference_train(
     return params
 
 
-def assert_parameters_close(actual, expected, rtol, atol) -> None:
+def assert_parameters_close(actual: Arrays, expected: Arrays, rtol: float, atol: float) -> None:
     assert sorted(actual) == sorted(expected)
     for key in expected:
         np.testing.assert_allclose(actual[key], expected[key], rtol=rtol, atol=atol, err_msg=key)
@@ -117,7 +132,9 @@ def assert_parameters_close(actual, expected, rtol, atol) -> None:
 @pytest.mark.parametrize("lambd", [0.0, 0.8])
 @pytest.mark.parametrize("output", ["sigmoid", "softmax"])
 @pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
-def test_one_gd_iteration_equals_forward_backward_update(hidden, output, lambd) -> None:
+def test_one_gd_iteration_equals_forward_backward_update(
+    hidden: str, output: str, lambd: float
+) -> None:
     X, Y, parameters = toy_problem(output)
     activations = [hidden, hidden, output]
     AL, caches = forward(X, parameters, activations)
@@ -130,7 +147,9 @@ def test_one_gd_iteration_equals_forward_backward_update(hidden, output, lambd) 
 
 @pytest.mark.parametrize("lambd", [0.0, 0.8])
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_optimizers_equal_the_reference_over_several_iterations(optimizer, lambd) -> None:
+def test_optimizers_equal_the_reference_over_several_iterations(
+    optimizer: str, lambd: float
+) -> None:
     X, Y, parameters = toy_problem("softmax")
     activations = ["leaky_relu", "tanh", "softmax"]
     kwargs = {"learning_rate": 0.05, "num_iterations": 6, "optimizer": optimizer, "lambd": lambd}
@@ -149,7 +168,9 @@ def test_optimizers_equal_the_reference_over_several_iterations(optimizer, lambd
 
 @pytest.mark.parametrize("mini_batch_size", [None, 5])
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_decay_rate_zero_is_bit_identical_to_no_decay(optimizer, mini_batch_size) -> None:
+def test_decay_rate_zero_is_bit_identical_to_no_decay(
+    optimizer: str, mini_batch_size: int | None
+) -> None:
     X, Y, parameters = toy_problem("softmax", m=16)
     activations = ["relu", "tanh", "softmax"]
     kwargs = {"learning_rate": 0.05, "num_iterations": 6, "optimizer": optimizer, "lambd": 0.4}
@@ -163,7 +184,9 @@ def test_decay_rate_zero_is_bit_identical_to_no_decay(optimizer, mini_batch_size
 
 @pytest.mark.parametrize("lambd", [0.0, 0.8])
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_decay_equals_the_course_functions_with_update_lr_each_epoch(optimizer, lambd) -> None:
+def test_decay_equals_the_course_functions_with_update_lr_each_epoch(
+    optimizer: str, lambd: float
+) -> None:
     X, Y, parameters = toy_problem("softmax")
     activations = ["leaky_relu", "tanh", "softmax"]
     kwargs = {"learning_rate": 0.3, "num_iterations": 6, "optimizer": optimizer, "lambd": lambd}
@@ -176,7 +199,7 @@ def test_decay_equals_the_course_functions_with_update_lr_each_epoch(optimizer, 
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_with_mini_batches_the_rate_decays_once_per_epoch(optimizer) -> None:
+def test_with_mini_batches_the_rate_decays_once_per_epoch(optimizer: str) -> None:
     """m = 5 copies of one example in batches of 2, 2, 1: every step of epoch i uses
     α / (1 + decay_rate i), not a rate that decays with each mini-batch."""
     X1, Y1, parameters = toy_problem(m=1)
@@ -208,7 +231,9 @@ def test_momentum_and_adam_really_differ_from_gd() -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(optimizer) -> None:
+def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(
+    optimizer: str,
+) -> None:
     """m = 5 copies of one example in batches of 2, 2, 1: whatever the shuffle, an epoch is
     three steps, on 2, 2 and 1 copies, each averaged over its own batch size."""
     X1, Y1, parameters = toy_problem(m=1)
@@ -226,7 +251,7 @@ def test_mini_batch_steps_equal_the_reference_including_the_last_short_batch(opt
 @pytest.mark.parametrize(("keep_prob", "input_keep_prob"), [(0.6, 1.0), (1.0, 0.7), (0.5, 0.8)])
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_dropout_steps_equal_the_reference_with_the_same_masks(
-    optimizer, keep_prob, input_keep_prob
+    optimizer: str, keep_prob: float, input_keep_prob: float
 ) -> None:
     X, Y, parameters = toy_problem("softmax", m=16)
     activations = ["relu", "tanh", "softmax"]
@@ -276,7 +301,7 @@ def test_no_dropout_draws_nothing_from_the_generator() -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_l2_with_mini_batches_descends_the_full_set_cost(optimizer) -> None:
+def test_l2_with_mini_batches_descends_the_full_set_cost(optimizer: str) -> None:
     """J = cross-entropy + (λ / 2m) sum ||W||^2 with m the training set's size: a batch of mb
     examples steps along its cross-entropy gradient plus (λ / m) W, which is the core's
     `backward` with its own batch m and λ scaled by mb / m."""
@@ -297,7 +322,7 @@ def test_l2_with_mini_batches_descends_the_full_set_cost(optimizer) -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_mini_batch_size_at_least_m_is_full_batch(optimizer) -> None:
+def test_mini_batch_size_at_least_m_is_full_batch(optimizer: str) -> None:
     X, Y, parameters = toy_problem(m=12)
     activations = ["relu", "tanh", "sigmoid"]
     kwargs = {"learning_rate": 0.1, "num_iterations": 7, "optimizer": optimizer, "cost_every": 2}
@@ -310,7 +335,7 @@ def test_mini_batch_size_at_least_m_is_full_batch(optimizer) -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
-def test_cost_falls_with_mini_batches(optimizer) -> None:
+def test_cost_falls_with_mini_batches(optimizer: str) -> None:
     X, Y, parameters = toy_problem(m=200, seed=4)
     lr = 0.01 if optimizer == "adam" else 0.1
     result = train(
@@ -350,7 +375,7 @@ def test_xor_is_learned_by_a_two_layer_tanh_network() -> None:
 def test_same_seed_is_bit_identical_and_another_seed_differs() -> None:
     X, Y, _ = toy_problem(m=40)
 
-    def run(init_seed: int, shuffle_seed: int):
+    def run(init_seed: int, shuffle_seed: int) -> TrainResult:
         parameters = initialize_parameters([4, 5, 3, 1], seed=init_seed)
         return train(
             X,
@@ -375,7 +400,7 @@ def test_same_seed_is_bit_identical_and_another_seed_differs() -> None:
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_float32_stays_float32_and_agrees_with_float64(optimizer) -> None:
+def test_float32_stays_float32_and_agrees_with_float64(optimizer: str) -> None:
     X, Y, _ = toy_problem("softmax", m=30)
     activations = ["relu", "sigmoid", "softmax"]
     runs = {}
@@ -454,7 +479,7 @@ def test_zero_iterations_return_the_starting_parameters() -> None:
         ({"decay_rate": float("nan")}, "decay_rate"),
     ],
 )
-def test_train_rejects_bad_arguments(kwargs, match) -> None:
+def test_train_rejects_bad_arguments(kwargs: dict, match: str) -> None:
     X, Y, parameters = toy_problem()
     arguments = {"learning_rate": 0.1, "num_iterations": 2, **kwargs}
     with pytest.raises(ValueError, match=match) as caught:
