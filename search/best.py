@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -100,19 +102,12 @@ class BestConfig:
         return self.hyperparameters["num_iterations"]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, JSON-ready."""
+        """Plain data, JSON-ready: the fields, with `study` and `trial` as short names."""
+        data = dataclasses.asdict(self)
         return {
-            "study": self.study_name,
-            "trial": self.trial_number,
-            "metric": self.metric,
-            "scored_on": self.scored_on,
-            "value": self.value,
-            "test_accuracy": self.test_accuracy,
-            "layer_dims": self.layer_dims,
-            "n_parameters": self.n_parameters,
-            "hyperparameters": self.hyperparameters,
-            "params_path": self.params_path,
-            "final_params_path": self.final_params_path,
+            "study": data.pop("study_name"),
+            "trial": data.pop("trial_number"),
+            **data,
         }
 
     def build(self, **overrides: Any) -> DeepNetwork:
@@ -129,11 +124,28 @@ class BestConfig:
         return DeepNetwork.load(path)
 
     def to_python(self) -> str:
-        """A runnable snippet that builds this network."""
+        """A runnable snippet that builds this network.
+
+        Only `repr()` of stored values and only `DeepNetwork`'s own argument names are written:
+        nothing read from a storage can become code or break out of a comment.
+
+        Raises:
+            StorageError: the trial stores an argument `DeepNetwork` does not have.
+        """
+        known = _network_arguments()
+        for key in self.hyperparameters:
+            if key not in known:
+                raise StorageError(
+                    f"study {self.study_name!r}: trial {self.trial_number} stores an unknown "
+                    f"hyperparameter {key!r}; not writing it into code"
+                )
         args = ",\n    ".join(f"{key}={value!r}" for key, value in self.hyperparameters.items())
+        header = (
+            f"Best trial {self.trial_number} of study {self.study_name!r}: "
+            f"{self.scored_on} {self.metric} {self.value:.4f}"
+        )
         return (
-            f"# Best trial {self.trial_number} of study {self.study_name!r}: "
-            f"{self.scored_on} {self.metric} {self.value:.4f}\n"
+            f"# {_one_line(header)}\n"
             "from dnn import DeepNetwork\n\n"
             f"net = DeepNetwork(\n    {args},\n)\n"
             "# net.fit(X_train, y_train); net.predict(X)\n"
@@ -141,6 +153,16 @@ class BestConfig:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
+
+
+def _network_arguments() -> set[str]:
+    """The keyword arguments of `DeepNetwork` (identifiers by construction)."""
+    return set(inspect.signature(DeepNetwork.__init__).parameters) - {"self"}
+
+
+def _one_line(text: str) -> str:
+    """Printable characters only (a comment must not end before its text does)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:

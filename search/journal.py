@@ -27,7 +27,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from optuna.exceptions import UpdateFinishedTrialError
@@ -60,7 +60,7 @@ class JournalFile(JournalFileBackend):
         finally:
             os.close(fd)  # closing the descriptor releases the lock
 
-    def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
+    def read_logs(self, log_number_from: int) -> Generator[dict[str, Any], None, None]:
         """Optuna's reader, which opens the file on every call; nothing to open when the file
         has not grown since the records already read (most calls: Optuna reads before every
         write and after it)."""

@@ -218,17 +218,15 @@ def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
 
 def work(
     spec: StudySpec,
-    load_data: DataLoader,
+    splits: Splits,
     worker: int = 0,
     *,
     max_trials: int | None = None,
     deadline: float | None = None,
     progress: Progress | None = None,
-    splits: Splits | None = None,
 ) -> int:
     """Run trials of an existing study until it holds its total; returns how many ran here.
 
-    `splits`, when the caller has them, saves loading and splitting the data set again.
 
     Before each trial, trials whose heartbeat stopped (a worker killed on any machine) are
     failed and re-queued. When only RUNNING trials stand between the study and its total, a
@@ -238,8 +236,6 @@ def work(
     heartbeat = Heartbeat(**(StudyRecord.of(study).heartbeat or {}))
     if study_has_heartbeat(study) and heartbeat != DEFAULT_HEARTBEAT:
         study = load_study(spec, worker, heartbeat)
-    if splits is None:
-        splits = prepare_splits(spec, load_data)
     objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name))
     callbacks = [progress] if progress is not None else []
     ran = 0
@@ -275,18 +271,17 @@ def _next_step(study: optuna.Study) -> str:
 
 def _worker_process(
     spec: StudySpec,
-    load_data: DataLoader | None,
     worker: int,
     threads: int,
     deadline: float | None,
     progress: Progress | None,
-    splits: Splits | None = None,
+    splits: Splits,
     fast_tpe: bool = True,
 ) -> int:
     if fast_tpe and spec.sampler == "tpe":
         _optuna.install_fast_tpe()
     with threadpool_limits(limits=threads):
-        return work(spec, load_data, worker, deadline=deadline, progress=progress, splits=splits)
+        return work(spec, splits, worker, deadline=deadline, progress=progress)
 
 
 def fail_dead_trials(study: optuna.Study, kind: Failure = Failure.DIED) -> list[int]:
@@ -348,7 +343,7 @@ def run_study(
             f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
         )
     try:
-        _run_workers(spec, load_data, study, deadline, printer, splits, fast_tpe)
+        _run_workers(spec, study, deadline, printer, splits, fast_tpe)
     finally:
         fail_dead_trials(study, Failure.INTERRUPTED)
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -359,7 +354,6 @@ def run_study(
 
 def _run_workers(
     spec: StudySpec,
-    load_data: DataLoader,
     study: optuna.Study,
     deadline: float | None,
     printer: Progress | None,
@@ -376,7 +370,7 @@ def _run_workers(
     if spec.n_jobs == 1:
         if fast_tpe and spec.sampler == "tpe":
             _optuna.install_fast_tpe()
-        work(spec, load_data, 0, deadline=deadline, progress=printer, splits=splits)
+        work(spec, splits, 0, deadline=deadline, progress=printer)
         return
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
     for attempt in range(MAX_RESTARTS + 1):
@@ -389,7 +383,6 @@ def _run_workers(
                 executor.submit(
                     _worker_process,
                     spec,
-                    None,
                     first + w,
                     threads,
                     deadline,
@@ -399,7 +392,7 @@ def _run_workers(
                 )
                 for w in range(1, spec.n_jobs)
             ]
-            _worker_process(spec, load_data, first, threads, deadline, printer, splits, fast_tpe)
+            _worker_process(spec, first, threads, deadline, printer, splits, fast_tpe)
             for future in futures:
                 future.result()
         except TerminatedWorkerError:
@@ -442,7 +435,7 @@ def join_study(
     if fast_tpe and spec.sampler == "tpe":
         _optuna.install_fast_tpe()
     index = os.getpid() % 100_000 + 1
-    return work(spec, load_data, index, max_trials=max_trials, progress=printer, splits=splits)
+    return work(spec, splits, index, max_trials=max_trials, progress=printer)
 
 
 def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> Progress | None:

@@ -19,7 +19,7 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from optuna.distributions import (
@@ -39,7 +39,8 @@ class SpecError(ValueError):
 
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
-METRICS = {"accuracy": "maximize", "log_loss": "minimize"}
+Direction = Literal["maximize", "minimize"]
+METRICS: dict[str, Direction] = {"accuracy": "maximize", "log_loss": "minimize"}
 FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
 N_HIDDEN = "n_hidden"
 HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidden layers
@@ -405,7 +406,7 @@ class StudySpec:
             object.__setattr__(self, "space", space)
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Direction:
         return METRICS[self.metric]
 
     @property
@@ -419,7 +420,7 @@ class StudySpec:
         return scored_on(self.cv_folds)
 
     @property
-    def directions(self) -> list[str]:
+    def directions(self) -> list[Direction]:
         return [self.direction, "minimize"] if self.pareto else [self.direction]
 
     @classmethod

@@ -56,3 +56,65 @@ def test_imports_point_one_way(package, path):
 
 def test_the_walk_finds_every_package():
     assert {package for package, _ in modules()} == set(PROJECT)
+
+
+def string_literals(path: Path) -> set[str]:
+    """Every string constant of a module except docstrings."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    }
+
+
+# Trial-record keys that also name something else: `hyperparameters` is a report table (and
+# its CSV file), `activations` a field of a saved network's metadata; `seed` is a StudySpec
+# field and a DeepNetwork argument in many places, and is left out of the check.
+OTHER_MEANINGS = {"hyperparameters": "reports/build.py", "activations": "dnn/estimator.py"}
+
+
+def test_each_trial_record_key_is_written_in_one_place():
+    """What a trial stores is search.record's: its keys are literals there (and, for a key that
+    also means something else, in that other owner), never spread over the packages."""
+    from search.record import Attr, StudyAttr
+
+    literals = {path: string_literals(path) for _, path in modules()}
+    for key in [*Attr, *StudyAttr]:
+        if key == Attr.SEED:
+            continue
+        files = {str(p.relative_to(ROOT)) for p, found in literals.items() if key in found}
+        allowed = {"search/record.py", OTHER_MEANINGS.get(key.value, "search/record.py")}
+        assert "search/record.py" in files and files <= allowed, f"{key.value}: {sorted(files)}"
+
+
+def test_optunas_private_api_is_used_in_one_module():
+    private = {"_storage", "_study_id", "_trial_id", "_cached_frozen_trial", "_truncnorm"}
+    private |= {"_thread_lock", "_sync_with_backend", "_replay_result", "_log_number_offset"}
+    users = set()
+    for _, path in modules():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            named = node.attr if isinstance(node, ast.Attribute) else None
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("optuna")
+            ):
+                if any(part.startswith("_") for part in node.module.split(".")) or any(
+                    alias.name in private for alias in node.names
+                ):
+                    users.add(path.name)
+            if named in private:
+                users.add(path.name)
+    assert users == {"_optuna.py"}
