@@ -171,7 +171,9 @@ def importance_study(
     complete: pd.DataFrame, info: StudyInfo, distributions: Mapping[str, BaseDistribution]
 ) -> optuna.Study:
     """An in-memory study rebuilt from the complete trials (the stored one is not touched)."""
-    study = optuna.create_study(directions=list(info.directions))
+    study = optuna.create_study(
+        directions=[optuna.study.StudyDirection[d.upper()] for d in info.directions]
+    )
     for _, row in complete.iterrows():
         params = {n: as_param(row.get(f"params_{n}"), dist) for n, dist in distributions.items()}
         params = {n: v for n, v in params.items() if v is not None}
