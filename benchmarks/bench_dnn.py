@@ -50,7 +50,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dnn import initialize_parameters, train  # noqa: E402
+from dnn import initialize_parameters, train
 
 try:
     import torch

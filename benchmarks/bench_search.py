@@ -294,7 +294,7 @@ def _storage_writer(kind: str, folder: Path, n_trials: int, seed: int) -> str:
 
     try:
         study.optimize(objective, n_trials=n_trials, catch=(Exception,))
-    except Exception as error:  # noqa: BLE001 - a storage error stops this writer: report it
+    except Exception as error:  # a storage error stops this writer: report it
         return f"{type(error).__name__}: {str(error).splitlines()[0][:60]}"
     return ""
 

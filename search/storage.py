@@ -153,7 +153,7 @@ def _open_rdb(url: str, heartbeat: Heartbeat) -> RDBStorage:
             if attempt == SCHEMA_ATTEMPTS - 1:
                 raise _open_error(url, error) from None
             time.sleep(0.05 * 2**attempt * (1 + random.random()))
-        except Exception as error:  # noqa: BLE001 - SQLAlchemy/driver errors: report one line
+        except Exception as error:  # SQLAlchemy/driver errors: report one line
             raise _open_error(url, error) from None
     raise AssertionError("unreachable")
 

@@ -68,7 +68,7 @@ HYPERPARAMETERS = (
 )
 
 
-def load_moons(spec):  # noqa: ARG001 - the loader signature
+def load_moons(spec):  # the loader signature
     return make_moons(n_samples=240, noise=0.25, random_state=3)
 
 

@@ -180,7 +180,7 @@ def test_workers_opening_an_empty_database_at_once_all_succeed(postgres_url):
         barrier.wait()
         try:
             open_storage(postgres_url)
-        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+        except BaseException as error:  # collected for the assertion
             errors.append(error)
 
     threads = [threading.Thread(target=open_at_once) for _ in range(6)]

@@ -194,7 +194,7 @@ def test_best_config_builds_and_loads(tmp_path):
     assert trained.layer_dims_ == config.layer_dims
     assert config.to_dict()["trial"] == config.trial_number
     namespace: dict = {}
-    exec(config.to_python(), namespace)  # noqa: S102 - the snippet users copy
+    exec(config.to_python(), namespace)  # the snippet users copy
     assert namespace["net"].get_params()["learning_rate"] == config.learning_rate
 
 

@@ -92,7 +92,7 @@ def test_run_best_in_process(in_tmp, capsys):
     assert best["study"] == "tiny" and best["layer_dims"][0] == 2 and best["layer_dims"][-1] == 1
     assert main(["best", "tiny", "--format", "python"]) == 0
     namespace: dict = {}
-    exec(capsys.readouterr().out, namespace)  # noqa: S102 - the printed snippet must run
+    exec(capsys.readouterr().out, namespace)  # the printed snippet must run
     assert (
         namespace["net"].get_params()["hidden_layers"] == best["hyperparameters"]["hidden_layers"]
     )
@@ -244,7 +244,7 @@ def test_each_builtin_study_runs_end_to_end_as_a_subprocess(tmp_path, name):
     assert "[2/2]" in done.stderr
     best = run_cli("best", name, "--format", "python", cwd=tmp_path)
     assert best.returncode == 0, best.stderr
-    exec(best.stdout, {})  # noqa: S102 - the printed snippet must run
+    exec(best.stdout, {})  # the printed snippet must run
 
 
 @pytest.mark.integration
