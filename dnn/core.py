@@ -167,8 +167,9 @@ def forward(
     A = X
     caches = []
     for l in range(1, L + 1):
-        if masks is not None and masks[l - 1] is not None:
-            A = A * masks[l - 1]
+        mask = None if masks is None else masks[l - 1]
+        if mask is not None:
+            A = A * mask
         A, cache = linear_activation_forward(
             A, parameters[f"W{l}"], parameters[f"b{l}"], names[l - 1]
         )
@@ -232,9 +233,10 @@ def backward(
     grads: Grads = {}
 
     def through_mask(dA: Array, l: int) -> Array:  # from A[l] * mask[l] back to A[l] itself
-        if masks is None or masks[l] is None:
+        mask = None if masks is None else masks[l]
+        if mask is None:
             return dA
-        return dA * masks[l]
+        return dA * mask
 
     dZ = AL - Y  # (n_L, m)
     dA_prev, dW, db = linear_backward(dZ, caches[L - 1].linear, lambd)

@@ -298,6 +298,7 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
             cost_iterations=self.cost_iterations_,
             **self._normalization_arrays(),
             **self.parameters_,
+            allow_pickle=False,  # an object array fails here rather than in `load`
         )
         return path
 
@@ -315,9 +316,10 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         return meta
 
     def _normalization_arrays(self) -> dict[str, np.ndarray]:
-        if getattr(self, "x_mean_", None) is None:
+        x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
+        if x_mean is None or x_scale is None:
             return {}
-        return {"x_mean": self.x_mean_, "x_scale": self.x_scale_}
+        return {"x_mean": x_mean, "x_scale": x_scale}
 
     @classmethod
     def load(cls, path: str | Path) -> DeepNetwork:

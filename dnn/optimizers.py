@@ -152,7 +152,10 @@ def update_parameters_with_adam(
     """
     L = num_layers(parameters)
     new_parameters: Parameters = {}
-    new_v, new_s, v_corrected, s_corrected = {}, {}, {}, {}
+    new_v: Grads = {}
+    new_s: Grads = {}
+    v_corrected: Grads = {}
+    s_corrected: Grads = {}
     for l in range(1, L + 1):
         for name in (f"W{l}", f"b{l}"):
             d = f"d{name}"

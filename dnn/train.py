@@ -87,9 +87,13 @@ class _Buffers:
         self._A = [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
         self._D = (np.empty(size, dtype), np.empty(size, dtype))  # dZ[l] in _D[l % 2]
         self._ones = np.ones(m, dtype)
-        self.dW = [None] + [np.empty((n, n_prev), dtype) for n_prev, n in pairwise(self.layer_dims)]
-        self.db = [None] + [np.empty((n, 1), dtype) for n in self.layer_dims[1:]]
-        self.db_column = [None] + [db[:, 0] for db in self.db[1:]]  # the same memory, (n[l],)
+        # index 0 of the per-layer lists: there is no layer 0, an empty array holds its place
+        self._unused: Array = np.empty((0, 0), dtype)
+        dW = [np.empty((n, n_prev), dtype) for n_prev, n in pairwise(self.layer_dims)]
+        db = [np.empty((n, 1), dtype) for n in self.layer_dims[1:]]
+        self.dW: list[Array] = [self._unused, *dW]
+        self.db: list[Array] = [self._unused, *db]
+        self.db_column: list[Array] = [self._unused] + [b[:, 0] for b in db]  # same memory, (n[l],)
         self._views: dict[int, _Views] = {}
 
     def views(self, m: int) -> _Views:
@@ -97,7 +101,9 @@ class _Buffers:
         if m not in self._views:
             dims = self.layer_dims
             L = len(dims) - 1
-            A, D, work = [None], [None], [None]
+            A: list[Array] = [self._unused]
+            D: list[Array] = [self._unused]
+            work: list[Array] = [self._unused]
             for l in range(1, L + 1):
                 size = dims[l] * m
                 A.append(self._A[l - 1][:size].reshape(dims[l], m))
@@ -187,8 +193,9 @@ def _backward_update_step(
 
 def _layer_input(X: Array, views: _Views, l: int) -> Array:
     """What layer l multiplied by W[l]: A[l-1], masked when A[l-1] has dropout."""
-    if views.dropped[l - 1] is not None:
-        return views.dropped[l - 1]
+    dropped = views.dropped[l - 1]
+    if dropped is not None:
+        return dropped
     return X if l == 1 else views.A[l - 1]
 
 
@@ -196,8 +203,9 @@ def _dZ_prev(W: Array, dZ: Array, activation: str, views: _Views, l: int) -> Arr
     """dZ[l] = (W[l+1].T dZ[l+1]) * mask[l] * g'[l], in D[l]; W[l+1] must not be updated yet."""
     dA = views.D[l]
     np.matmul(W.T, dZ, out=dA)  # (n_l, m)
-    if views.mask[l] is not None:
-        dA *= views.mask[l]
+    mask = views.mask[l]
+    if mask is not None:
+        dA *= mask
     # dZ[l+1] is dead now: its buffer is the scratch
     return ACTIVATION_BACKWARD[activation](dA, views.A[l], out=dA, work=views.work[l])
 
