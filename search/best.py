@@ -22,8 +22,8 @@ from optuna.trial import TrialState
 
 from dnn import DeepNetwork
 from search.record import StudyRecord, TrialRecord
-from search.spec import StudySpec
-from search.storage import StorageError, default_storage, open_storage, redact
+from search.spec import StudySpec, check_study_name
+from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
 
 
 def best_number(
@@ -63,9 +63,26 @@ def best_trial(
 
 def load_trained(trial: optuna.trial.FrozenTrial) -> DeepNetwork:
     """The trained network of a complete trial, from its `.npz`."""
-    path = TrialRecord.from_trial(trial).params_path
-    if path is None or not Path(path).exists():
-        raise FileNotFoundError(f"trial {trial.number} has no saved parameters at {path}")
+    record = TrialRecord.from_trial(trial)
+    return load_verified(record.params_path, record.params_sha256, f"trial {trial.number}")
+
+
+def load_verified(path: str | None, sha256: str | None, what: str) -> DeepNetwork:
+    """The network saved at `path`, if its bytes are those recorded when it was saved.
+
+    Two studies of one name, or a file replaced by hand, would otherwise hand back another
+    study's network without a word. Files saved before digests were recorded are trusted.
+
+    Raises:
+        FileNotFoundError: no file. StorageError: the file is not the one recorded.
+    """
+    if path is None or not Path(path).is_file():
+        raise FileNotFoundError(f"{what} has no saved parameters at {path}")
+    if sha256 is not None and file_sha256(path) != sha256:
+        raise StorageError(
+            f"{path} is not the network saved for {what} (its contents differ from the ones "
+            "recorded: another study's file, or changed since); refusing to load it"
+        )
     return DeepNetwork.load(path)
 
 
@@ -83,6 +100,8 @@ class BestConfig:
     params_path: str | None
     test_accuracy: float | None
     final_params_path: str | None = None
+    params_sha256: str | None = None
+    final_params_sha256: str | None = None
     scored_on: str = "validation"  # or "5-fold CV": what `value` was measured on
 
     @property
@@ -118,10 +137,11 @@ class BestConfig:
         """A trained network, without retraining: the final model (the best configuration
         retrained on training + validation data, the one scored on test) when the study made
         one and `final`, else the best trial's own network."""
-        path = self.final_params_path if final and self.final_params_path else self.params_path
-        if path is None or not Path(path).exists():
-            raise FileNotFoundError(f"no saved parameters for trial {self.trial_number} at {path}")
-        return DeepNetwork.load(path)
+        if final and self.final_params_path:
+            what = f"the final model of study {self.study_name!r}"
+            return load_verified(self.final_params_path, self.final_params_sha256, what)
+        what = f"trial {self.trial_number} of study {self.study_name!r}"
+        return load_verified(self.params_path, self.params_sha256, what)
 
     def to_python(self) -> str:
         """A runnable snippet that builds this network.
@@ -167,6 +187,7 @@ def _one_line(text: str) -> str:
 
 def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:
     """Load a stored study by name; StorageError (one line) if there is none."""
+    check_study_name(name)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = storage or default_storage(name)
     backend = open_storage(url, create=False)
@@ -201,5 +222,7 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         params_path=record.params_path,
         test_accuracy=test.test_accuracy if test else None,
         final_params_path=test.params_path if test else None,
+        params_sha256=record.params_sha256,
+        final_params_sha256=test.params_sha256 if test else None,
         scored_on=spec.scored_on,
     )

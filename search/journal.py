@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -111,3 +112,69 @@ def _refuse_finished(trial: FrozenTrial) -> None:
         raise UpdateFinishedTrialError(
             f"trial {trial.number} has finished; its user attributes cannot change"
         )
+
+
+class JournalDamagedError(ValueError):
+    """A journal file holds a line that is not a journal record; the message names it."""
+
+
+def _bad_line(line: bytes) -> str | None:
+    """Why a line is not a journal record (None when it is one)."""
+    try:
+        record = json.loads(line)
+    except (UnicodeDecodeError, ValueError):
+        return "not JSON"
+    if not isinstance(record, dict) or not isinstance(record.get("op_code"), int):
+        return "no op_code"
+    return None
+
+
+def check_journal(path: str) -> None:
+    """Refuse a file that is not a journal, or a journal with a damaged record.
+
+    A torn last line (a writer killed mid-write) is not damage: the next append cuts it.
+
+    Raises:
+        JournalDamagedError: naming the file, and the line of the first bad record.
+    """
+    with open(path, "rb") as file:
+        data = file.read()
+    lines = data.split(b"\n")
+    complete = lines[:-1]  # the last piece has no newline: empty, or a torn record
+    for number, line in enumerate(complete, start=1):
+        reason = _bad_line(line)
+        if reason is None:
+            continue
+        if number == 1:
+            raise JournalDamagedError(
+                f"{path} is not a dnnsearch journal file (line 1: {reason}); refusing to use it"
+            )
+        raise JournalDamagedError(
+            f"{path} line {number} is not a journal record ({reason}); "
+            "`dnnsearch repair NAME` keeps a backup and drops the unreadable records"
+        )
+    if not complete and lines[0].strip() and _bad_line(lines[0]) is not None:
+        raise JournalDamagedError(f"{path} is not a dnnsearch journal file; refusing to use it")
+
+
+def repair_journal(path: str) -> tuple[int, int, str]:
+    """Keep a backup of a journal file, then keep only its readable records.
+
+    Returns:
+        (records kept, lines dropped, the backup's path).
+    """
+    with open(path, "rb") as file:
+        data = file.read()
+    kept = [line for line in data.split(b"\n")[:-1] if _bad_line(line) is None]
+    dropped = data.count(b"\n") - len(kept) + (0 if data.endswith(b"\n") or not data else 1)
+    backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
+    with open(backup, "xb") as file:  # never overwrite an earlier backup
+        file.write(data)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # no writer appends while the file is rewritten
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, b"".join(line + b"\n" for line in kept), 0)
+    finally:
+        os.close(fd)
+    return len(kept), dropped, backup

@@ -35,6 +35,9 @@ from search.record import (
     target_trials,
 )
 from search.spec import StudySpec
+from search.storage import file_sha256
+
+TIME_BUDGET = "the study's time budget (--timeout) ran out"
 
 
 def trial_seed(study_seed: int, trial_number: int) -> int:
@@ -83,8 +86,11 @@ def blas_threads() -> int | None:
 class Objective:
     """Callable for `study.optimize`: trains one network per trial on the splits."""
 
-    def __init__(self, spec: StudySpec, splits: Splits, artifacts: Path) -> None:
+    def __init__(
+        self, spec: StudySpec, splits: Splits, artifacts: Path, deadline: float | None = None
+    ) -> None:
         self.spec = spec
+        self.deadline = deadline  # time.time() past which running trials stop at their report
         # With cross-validation a trial trains on fold 0 first (reporting, so it can be pruned),
         # then on the other folds; its network, the one saved, is fold 0's.
         self.folds = (
@@ -137,7 +143,7 @@ class Objective:
         s = self.splits
         curve = record.learning_curve = LearningCurve()  # filled as training goes, kept always
         net = DeepNetwork(**hp, cost_every=self.spec.report_every)
-        net.callback = self._reporter(trial, net, curve)
+        net.callback = self._reporter(trial, net, record)
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
@@ -156,6 +162,7 @@ class Objective:
             path = self.artifacts / "trials" / f"{trial.number}.npz"
             path.parent.mkdir(parents=True, exist_ok=True)
             record.params_path = str(net.save(path))
+            record.params_sha256 = file_sha256(record.params_path)
         return (value, float(n_parameters)) if self.spec.pareto else value
 
     def _best_so_far(self, trial: optuna.Trial, value: float) -> bool:
@@ -180,14 +187,19 @@ class Objective:
         return cross_entropy(proba, y, net.classes_)
 
     def _reporter(
-        self, trial: optuna.Trial, net: DeepNetwork, curve: LearningCurve
+        self, trial: optuna.Trial, net: DeepNetwork, record: TrialRecord
     ) -> Callable[[int, float], None]:
         s = self.splits
         report = not self.spec.pareto  # Optuna prunes single-objective studies only
+        curve = record.learning_curve
+        assert curve is not None
 
         def callback(iteration: int, cost: float) -> None:
             value = self._metric(net, s.X_val, s.y_val)
             curve.add(iteration, cost, value)
+            if self.deadline is not None and time.time() >= self.deadline:
+                record.pruned_reason = TIME_BUDGET
+                raise optuna.TrialPruned()
             if report and iteration > 0:
                 trial.report(value, iteration)
                 if trial.should_prune():

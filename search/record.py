@@ -52,6 +52,7 @@ class Attr(StrEnum):
     PRUNED_REASON = "pruned_reason"
     FAIL_REASON = "fail_reason"
     PARAMS_PATH = "params_path"
+    PARAMS_SHA256 = "params_sha256"
 
 
 class StudyAttr(StrEnum):
@@ -61,6 +62,7 @@ class StudyAttr(StrEnum):
     TARGET_TRIALS = "target_trials"
     BEST_TEST = "best_test"
     HEARTBEAT = "heartbeat"
+    DATA = "data"  # the data set's fingerprint: a resume on other data is refused
 
 
 class Failure(StrEnum):
@@ -122,6 +124,7 @@ class TrialRecord:
     pruned_reason: str | None = None
     fail_reason: str | None = None
     params_path: str | None = None
+    params_sha256: str | None = None  # of the file at params_path, checked when it is loaded
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""
@@ -223,6 +226,7 @@ class TestRecord:
     refit: bool
     test_accuracy: float
     params_path: str | None = None  # the refit network (`best.npz`), when there is one
+    params_sha256: str | None = None
 
     def to_attr(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -237,6 +241,7 @@ class StudyRecord:
     target_trials: int | None = None
     best_test: TestRecord | None = None
     heartbeat: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, study: optuna.Study) -> StudyRecord:
@@ -248,6 +253,7 @@ class StudyRecord:
             target_trials=attrs.get(StudyAttr.TARGET_TRIALS),
             best_test=_test_record(test),
             heartbeat=attrs.get(StudyAttr.HEARTBEAT),
+            data=attrs.get(StudyAttr.DATA),
         )
 
 
@@ -259,6 +265,7 @@ def _test_record(stored: Any) -> TestRecord | None:
         refit=bool(stored.get("refit", False)),
         test_accuracy=float(stored["test_accuracy"]),
         params_path=stored.get("params_path"),
+        params_sha256=stored.get("params_sha256"),
     )
 
 
@@ -277,6 +284,10 @@ def set_spec(study: optuna.Study, spec: dict[str, Any]) -> None:
 
 def set_best_test(study: optuna.Study, record: TestRecord) -> None:
     study.set_user_attr(StudyAttr.BEST_TEST, record.to_attr())
+
+
+def set_data(study: optuna.Study, fingerprint: dict[str, Any]) -> None:
+    study.set_user_attr(StudyAttr.DATA, fingerprint)
 
 
 def set_heartbeat(study: optuna.Study, heartbeat: dict[str, Any]) -> None:

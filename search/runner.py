@@ -15,6 +15,7 @@ workers on other machines, and failed trials are re-queued.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import socket
 import sys
@@ -46,6 +47,7 @@ from search.record import (
     fail_running_trial,
     is_surplus,
     set_best_test,
+    set_data,
     set_heartbeat,
     set_spec,
     set_target_trials,
@@ -59,6 +61,7 @@ from search.storage import (
     artifacts_dir,
     default_storage,
     fail_stale_trials,
+    file_sha256,
     open_storage,
     redact,
     study_has_heartbeat,
@@ -211,6 +214,59 @@ def count_trials(study: optuna.Study) -> int:
     return tally(study.get_trials(deepcopy=False)).counted
 
 
+def _new_total(study: optuna.Study, n_trials: int) -> int:
+    """The study's total once this run adds `n_trials`: counted trials + n, or, while another
+    run is at work on the study (trials of live processes are running), its total + n, so
+    that two runs at once add up instead of the later one cutting the earlier one short."""
+    now = tally(study.get_trials(deepcopy=False))
+    if now.live > now.counted:
+        return max(target_trials(study) or 0, now.live) + n_trials
+    return now.counted + n_trials
+
+
+def data_fingerprint(splits: Splits) -> dict[str, Any]:
+    """What identifies a study's data: its size and a digest of its examples, split as the
+    study splits them (the split is a function of the data and the seed)."""
+    digest = hashlib.sha256()
+    for part in splits:
+        array = np.asarray(part)
+        values = array.astype(np.float64) if array.dtype.kind in "biuf" else array.astype(str)
+        digest.update(str(values.shape).encode() + np.ascontiguousarray(values).tobytes())
+    examples = sum(len(part) for part in splits[1::2])
+    return {
+        "examples": examples,
+        "features": int(splits.X_train.shape[1]),
+        "sha256": digest.hexdigest(),
+    }
+
+
+def check_same_data(spec: StudySpec, study: optuna.Study, splits: Splits) -> None:
+    """Store the data's fingerprint with a new study; refuse to go on with other data.
+
+    Raises:
+        StudyMismatchError: naming what differs (size, or the same size with other values).
+    """
+    found = data_fingerprint(splits)
+    stored = StudyRecord.of(study).data
+    if stored is None:
+        set_data(study, found)
+        return
+    if stored == found:
+        return
+    size = f"{stored.get('examples')} examples x {stored.get('features')} features"
+    now = f"{found['examples']} x {found['features']}"
+    what = (
+        f"now {now}"
+        if (stored.get("examples"), stored.get("features"))
+        != (found["examples"], found["features"])
+        else "now the same size with other values"
+    )
+    raise StudyMismatchError(
+        f"data: study {spec.name!r} was run on {spec.dataset} with {size}, {what}; "
+        "use another --study-name for other data"
+    )
+
+
 def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
     x, y = load_data(spec)
     return stratified_split(x, y, spec.validation_fraction, spec.test_fraction, spec.seed)
@@ -236,7 +292,7 @@ def work(
     heartbeat = Heartbeat(**(StudyRecord.of(study).heartbeat or {}))
     if study_has_heartbeat(study) and heartbeat != DEFAULT_HEARTBEAT:
         study = load_study(spec, worker, heartbeat)
-    objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name))
+    objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name), deadline)
     callbacks = [progress] if progress is not None else []
     ran = 0
     while max_trials is None or ran < max_trials:
@@ -333,8 +389,10 @@ def run_study(
     if spec.cv_folds:
         cross_validation_splits(splits, spec.cv_folds, spec.seed)
     study = create_study(spec)
+    check_same_data(spec, study, splits)
+    fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)
-    set_target_trials(study, done_before + spec.n_trials)
+    set_target_trials(study, _new_total(study, spec.n_trials))
     deadline = start + spec.timeout if spec.timeout else None
     printer = Progress(spec, done_before, start, progress) if progress is not None else None
     if printer is not None:
@@ -431,6 +489,7 @@ def join_study(
     study = open_existing_study(name, storage)
     spec = StudySpec.from_stored(StudyRecord.of(study).spec, name).replace(storage=storage)
     splits = prepare_splits(spec, load_data)
+    check_same_data(spec, study, splits)
     printer = _joining_progress(study, spec, progress) if progress is not None else None
     if fast_tpe and spec.sampler == "tpe":
         _optuna.install_fast_tpe()
@@ -479,7 +538,7 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
 def _score_on_test(
     spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
 ) -> float:
-    params_path = None
+    params_path = sha256 = None
     if spec.refits:
         net = DeepNetwork(**_hyperparameters(trial))
         net.fit(
@@ -489,10 +548,11 @@ def _score_on_test(
         path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
         path.parent.mkdir(parents=True, exist_ok=True)
         params_path = str(net.save(path))
+        sha256 = file_sha256(params_path)
     else:
         net = trained_network(trial, splits)
     test_accuracy = float(net.score(splits.X_test, splits.y_test))
-    set_best_test(study, TestRecord(trial.number, spec.refits, test_accuracy, params_path))
+    set_best_test(study, TestRecord(trial.number, spec.refits, test_accuracy, params_path, sha256))
     return test_accuracy
 
 

@@ -12,6 +12,7 @@ that race try again after a short pause instead of failing.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import socket
@@ -22,12 +23,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import optuna
+import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from search._optuna import storage_of
-from search.journal import JournalFile, JournalStore
+from search.journal import JournalDamagedError, JournalFile, JournalStore, check_journal
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
@@ -112,10 +114,23 @@ def normalize_url(url: str) -> str:
 
 
 def artifacts_dir(storage: str, study_name: str) -> Path:
-    """Folder of a study's files (learned parameters): beside its journal, else `runs/<name>`."""
+    """Folder of a study's files (learned parameters): beside its journal `.../journal.log`,
+    else `runs/<name>/storage-<tag>`, the tag a digest of the storage (its URL without
+    password, or the journal's absolute path), so that studies of one name in two storages
+    never share, and overwrite, each other's files."""
     if not is_rdb(storage) and Path(storage).name == "journal.log":
         return Path(storage).parent
-    return RUNS_DIR / study_name
+    where = redact(storage) if is_rdb(storage) else str(Path(storage).resolve())
+    return RUNS_DIR / study_name / f"storage-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def open_storage(
@@ -126,14 +141,20 @@ def open_storage(
     Args:
         url: an RDB URL (`postgresql+psycopg2://user:password@host:port/db`, `sqlite:///...`)
             or the path of a journal file.
-        create: create a missing journal file (RDB tables are always created when missing).
+        create: create a missing journal file or database tables; without it (the read-only
+            commands) nothing is created, and a storage without studies is refused.
         heartbeat: the heartbeat of RDB storages other than SQLite.
+
+    An existing file is used only if it is a journal: a file of some other kind (notes, JSON,
+    a device, a folder) is refused and left as it was.
     """
     url = normalize_url(url)
     if is_rdb(url):
-        return _open_rdb(url, heartbeat)
+        return _open_rdb(url, heartbeat, create)
     path = Path(url)
-    if not path.exists() and not create:
+    if path.exists() or path.is_symlink():
+        _check_journal_file(path)
+    elif not create:
         raise StorageError(f"no study storage at {url} (run a study first, or pass --storage)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,25 +163,69 @@ def open_storage(
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
 
-def _open_rdb(url: str, heartbeat: Heartbeat) -> RDBStorage:
+def _check_journal_file(path: Path) -> None:
+    if not path.is_file():
+        raise StorageError(f"{path} is not a journal file (a folder, device or broken link)")
+    try:
+        check_journal(str(path))
+    except JournalDamagedError as error:
+        raise StorageError(str(error)) from None
+    except OSError as error:
+        raise StorageError(f"cannot read journal file {path}: {error.strerror or error}") from None
+
+
+def _check_database_url(url: str, create: bool) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        raise StorageError(
+            f"{redact(url)} is an in-memory database, gone when the command ends; "
+            "give a file (sqlite:///studies.db) or a journal path"
+        )
+    if not create and not Path(database).is_file():
+        raise StorageError(f"no study storage at {redact(url)} (run a study first)")
+
+
+def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage:
+    try:
+        _check_database_url(url, create)
+    except StorageError:
+        raise
+    except Exception as error:  # make_url: not a URL SQLAlchemy can read
+        raise _open_error(url, error) from None
     parts = urlsplit(url)
     if parts.scheme.startswith("postgresql"):
         _check_reachable(parts.hostname or "localhost", parts.port or 5432)
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
-            return _rdb_storage(url, heartbeat)
+            if not create and not _has_studies_table(url):
+                raise StorageError(f"no dnnsearch studies in {redact(url)} (no Optuna tables)")
+            return _rdb_storage(url, heartbeat, create)
         except SCHEMA_RACE as error:
             if attempt == SCHEMA_ATTEMPTS - 1:
                 raise _open_error(url, error) from None
             time.sleep(0.05 * 2**attempt * (1 + random.random()))
+        except StorageError:
+            raise
         except Exception as error:  # SQLAlchemy/driver errors: report one line
             raise _open_error(url, error) from None
     raise AssertionError("unreachable")
 
 
-def _rdb_storage(url: str, heartbeat: Heartbeat) -> RDBStorage:
+def _has_studies_table(url: str) -> bool:
+    """Whether the database holds Optuna's tables, asked without creating anything."""
+    engine = sqlalchemy.create_engine(url, **_engine_kwargs(url))
+    try:
+        return sqlalchemy.inspect(engine).has_table("studies")
+    finally:
+        engine.dispose()
+
+
+def _rdb_storage(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage:
     if url.startswith("sqlite"):
-        return RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+        return RDBStorage(url, engine_kwargs=_engine_kwargs(url), skip_table_creation=not create)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return RDBStorage(
@@ -169,6 +234,7 @@ def _rdb_storage(url: str, heartbeat: Heartbeat) -> RDBStorage:
             heartbeat_interval=heartbeat.interval,
             grace_period=heartbeat.grace_period,
             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+            skip_table_creation=not create,
         )
 
 
