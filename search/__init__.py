@@ -14,7 +14,7 @@ from search.best import BestConfig, best_config, best_trial, open_existing_study
 from search.record import StudyRecord, TrialRecord
 from search.runner import RunResult, StudyMismatchError, join_study, run_study
 from search.spec import SearchSpace, SpecError, StudySpec
-from search.storage import StorageError, default_storage, open_storage, redact
+from search.storage import StorageError, default_storage, open_storage, redact, repair_storage
 
 __all__ = [
     "BestConfig",
@@ -33,5 +33,6 @@ __all__ = [
     "open_existing_study",
     "open_storage",
     "redact",
+    "repair_storage",
     "run_study",
 ]

@@ -29,7 +29,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from search._optuna import storage_of
-from search.journal import JournalDamagedError, JournalFile, JournalStore, check_journal
+from search.journal import (
+    JournalDamagedError,
+    JournalFile,
+    JournalStore,
+    check_journal,
+    repair_journal,
+)
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
@@ -279,3 +285,23 @@ def fail_stale_trials(study: optuna.Study) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
+
+
+def repair_storage(study_name: str, storage: str | None = None) -> tuple[int, int, str]:
+    """Repair a study's journal file: a backup first, then only its readable records kept.
+
+    Returns:
+        (records kept, lines dropped, the backup's path).
+
+    Raises:
+        StorageError: the storage is a database, or there is no such file.
+    """
+    url = normalize_url(storage or default_storage(study_name))
+    if is_rdb(url):
+        raise StorageError(f"{redact(url)} is a database; only journal files are repaired")
+    if not Path(url).is_file():
+        raise StorageError(f"no journal file at {url}")
+    try:
+        return repair_journal(url)
+    except OSError as error:
+        raise StorageError(f"cannot repair {url}: {error.strerror or error}") from None

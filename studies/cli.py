@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import optuna
+if TYPE_CHECKING:
+    from search import RunResult, StudySpec
 
-import reports
-from search import (
-    RunResult,
-    SpecError,
-    StorageError,
-    StudySpec,
-    best_config,
-    join_study,
-    redact,
-    run_study,
-)
-from studies.datasets import DataError, load_dataset
-from studies.loader import builtin_studies, load_study_spec, parse_study
+# The commands import search, reports and the data sets when they run, not at start-up:
+# `dnnsearch --help` needs none of them, and Ctrl-C while they load then ends quietly.
 
 LONG_TRIALS = 100_000  # the timeout ends a long search
 LONG_TIMEOUT = 600.0
-EXPECTED_ERRORS = (SpecError, StorageError, DataError, FileNotFoundError, PermissionError)
 
 
 class CliError(Exception):
@@ -55,6 +48,7 @@ EXAMPLES = {
     "report": "example:\n  dnnsearch report digits --out report_digits/",
     "compare": "example:\n  dnnsearch compare digits_tpe digits_random --out compare/",
     "studies": "example:\n  dnnsearch studies",
+    "repair": "example:\n  dnnsearch repair digits    # after 'line 12 is not a journal record'",
 }
 
 
@@ -62,6 +56,9 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="dnnsearch",
         description="Tune a deep network's hyperparameters and understand the result.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal error"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
@@ -132,6 +129,10 @@ def build_parser() -> Parser:
     compare.add_argument("--out", type=Path, help="output folder (default: runs/compare)")
 
     command("studies", "list the built-in studies")
+
+    repair = command("repair", "keep a backup of a damaged journal, then drop what cannot be read")
+    repair.add_argument("name", metavar="NAME")
+    repair.add_argument("--storage", help="the journal file (default: runs/NAME/journal.log)")
     return parser
 
 
@@ -157,6 +158,10 @@ def _positive_float(text: str) -> float:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from search import run_study
+    from studies.datasets import load_dataset
+    from studies.loader import load_study_spec
+
     spec = load_study_spec(args.study)
     changes: dict = {}
     if args.long:
@@ -180,6 +185,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_summary(spec: StudySpec, result: RunResult) -> str:
+    from search import best_config, redact
+
     where = redact(result.storage)
     if result.best_trial is None:
         return (
@@ -200,8 +207,8 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
         f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
         f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
-        f"next: dnnsearch report {spec.name}{_storage_flag(spec.storage)}   "
-        f"dnnsearch best {spec.name}{_storage_flag(spec.storage)} --format python",
+        f"next: dnnsearch report {shlex.quote(spec.name)}{_storage_flag(spec.storage)}   "
+        f"dnnsearch best {shlex.quote(spec.name)}{_storage_flag(spec.storage)} --format python",
     ]
     return "\n".join(lines)
 
@@ -213,10 +220,15 @@ def _dropout_text(hp: dict) -> str:
 
 
 def _storage_flag(storage: str | None) -> str:
-    return f" --storage {redact(storage)}" if storage else ""
+    from search import redact
+
+    return f" --storage {shlex.quote(redact(storage))}" if storage else ""
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from search import join_study
+    from studies.datasets import load_dataset
+
     progress = None if args.quiet else sys.stderr
     ran = join_study(
         args.name, args.storage, load_dataset, max_trials=args.trials, progress=progress
@@ -226,12 +238,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_best(args: argparse.Namespace) -> int:
+    from search import best_config
+
     config = best_config(args.name, args.storage)
     print(config.to_python() if args.format == "python" else config.to_json())
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import reports
+
     out = args.out or Path("runs") / args.name / "report"
     path = reports.write_report(args.name, args.storage, out)
     print(f"report written to {path}/report.html (and report.md, CSV and PNG files)")
@@ -239,6 +255,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    import reports
+
     out = args.out or Path("runs") / "compare"
     path = reports.write_comparison(args.names, args.storage, out)
     print(f"comparison written to {path}/report.html (and report.md, CSV and PNG files)")
@@ -246,14 +264,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
+    from studies.loader import builtin_studies, parse_study
+
     for name, text in builtin_studies().items():
         spec = parse_study(text, name)
         print(f"{name:<15} {spec.description}  [{spec.n_trials} trials, dataset {spec.dataset}]")
     return 0
 
 
+def cmd_repair(args: argparse.Namespace) -> int:
+    from search import repair_storage
+
+    kept, dropped, backup = repair_storage(args.name, args.storage)
+    print(f"kept {kept} records, dropped {dropped} unreadable lines; the old file is {backup}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
+    "repair": cmd_repair,
     "worker": cmd_worker,
     "best": cmd_best,
     "report": cmd_report,
@@ -262,26 +291,75 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: workers stop, no trial is left RUNNING."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `dnnsearch` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the `dnnsearch` console script; returns the exit code.
+
+    Bad input (a study file, an argument, a data file, a storage) ends with one line naming
+    it and exit code 2; an internal error with one line and exit code 1 (`--debug` shows the
+    traceback); Ctrl-C and SIGTERM with 130 and 143, no trial left running.
+    """
+    previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except KeyboardInterrupt as interrupt:
+        print("dnnsearch: interrupted; no trial was left running", file=sys.stderr)
+        return 143 if isinstance(interrupt, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading  # signal handlers can be set only there (a notebook may call main)
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    import optuna
+
+    from search import SpecError, StorageError
+    from studies.datasets import DataError
+
+    expected = (SpecError, StorageError, DataError, FileNotFoundError, PermissionError)
     try:
         return COMMANDS[args.command](args)
-    except EXPECTED_ERRORS as error:
+    except (*expected, optuna.exceptions.OptunaError, ValueError, OSError) as error:
         return _fail(error)
-    except (optuna.exceptions.OptunaError, ValueError, OSError) as error:
-        return _fail(error)
-    except KeyboardInterrupt:
-        print("dnnsearch: interrupted; no trial was left running", file=sys.stderr)
-        return 130
+    except Exception as error:  # a bug: one line, the traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        _say(f"dnnsearch: internal error: {type(error).__name__}: {_first_line(error)}")
+        return 1
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _fail(error: BaseException) -> int:
-    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    text = _first_line(error)
     if isinstance(error, FileNotFoundError) and error.filename:
         text = f"no such file: {error.filename}"
-    print(f"dnnsearch: error: {redact(text)}", file=sys.stderr)
+    _say(f"dnnsearch: error: {text}")
     return 2
+
+
+def _say(text: str) -> None:
+    """One line on stderr: no password, no control characters (from file names or data)."""
+    from search import redact
+
+    clean = "".join(c if c.isprintable() else "?" for c in redact(text))
+    print(clean, file=sys.stderr)
 
 
 if __name__ == "__main__":
