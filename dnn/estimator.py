@@ -7,7 +7,6 @@ for two classes and to one-hot columns (softmax output) for more.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,13 +19,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from dnn.core import forward, initialize_parameters, make_rng
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import encode_labels, predict_labels
+from dnn.persistence import SavedMeta, meta_json, read_network
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
-from dnn.types import Parameters, count_parameters, layer_dims_of, num_layers
+from dnn.types import Parameters, count_parameters, layer_dims_of
 
 if TYPE_CHECKING:
     from sklearn.utils import Tags
-
-FORMAT_VERSION = 1
 
 
 class DeepNetwork(ClassifierMixin, BaseEstimator):
@@ -289,10 +287,9 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        meta_json = json.dumps(self._meta(), default=_json_scalar)
         np.savez(
             path,
-            meta=np.array(meta_json),
+            meta=np.array(meta_json(self._meta())),
             classes=classes,
             costs=self.costs_,
             cost_iterations=self.cost_iterations_,
@@ -303,9 +300,9 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         return path
 
     def _meta(self) -> dict[str, Any]:
-        """What `load` needs beside the arrays: the hyperparameters and the fitted shapes."""
+        """What `load` needs beside the arrays: the hyperparameters and the fitted shapes
+        (`_read_meta` reads them back; `dnn.persistence` adds the format version)."""
         meta = {
-            "format_version": FORMAT_VERSION,
             "config": self._config(),
             "activations": self.activations_,
             "n_iter": self.n_iter_,
@@ -323,29 +320,71 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path: str | Path) -> DeepNetwork:
-        """Read a network written by `save`, ready to predict."""
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            config = meta["config"]
-            config["hidden_layers"] = tuple(config["hidden_layers"])
-            net = cls(**config)
-            net.parameters_ = {
-                key: data[key] for key in data.files if key[0] in "Wb" and key[1:].isdigit()
-            }
-            net.classes_ = data["classes"]
-            net.costs_ = data["costs"]
-            net.cost_iterations_ = data["cost_iterations"]
-            has_normalization = "x_mean" in data.files
-            net.x_mean_ = data["x_mean"] if has_normalization else None
-            net.x_scale_ = data["x_scale"] if has_normalization else None
-        num_layers(net.parameters_)
-        net.activations_ = meta["activations"]
+        """Read a network written by `save`, ready to predict.
+
+        Raises:
+            ValueError: `<path>: <problem>` (one line) for a file `save` could not have
+                written: not an npz, a bad `meta`, a hyperparameter its rule refuses, missing,
+                extra or misshapen W and b, and the rest that `dnn.persistence` checks.
+            FileNotFoundError: no such file.
+        """
+        saved = read_network(path, cls._read_meta)
+        meta = saved.meta
+        net = cls(**meta.config)
+        net.parameters_ = saved.parameters
+        net.classes_ = saved.classes
+        net.costs_ = saved.costs
+        net.cost_iterations_ = saved.cost_iterations
+        net.x_mean_, net.x_scale_ = saved.x_mean, saved.x_scale
+        net.activations_ = meta.activations
         net.layer_dims_ = layer_dims_of(net.parameters_)
-        net.n_iter_ = meta["n_iter"]
-        net.n_features_in_ = meta["n_features_in"]
-        if "feature_names_in" in meta:
-            net.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        net.n_iter_ = meta.n_iter
+        net.n_features_in_ = meta.n_features_in
+        if meta.feature_names_in is not None:
+            net.feature_names_in_ = np.asarray(meta.feature_names_in, dtype=object)
         return net
+
+    @classmethod
+    def _read_meta(cls, meta: dict[str, Any]) -> SavedMeta:
+        """The fields `_meta` writes, each of its JSON type, the config checked by its rules.
+
+        Raises:
+            ValueError: naming a missing or unknown field, or the value refused.
+        """
+        missing = [name for name in META_FIELDS if name not in meta and name != "feature_names_in"]
+        unknown = [name for name in meta if name not in META_FIELDS]
+        if missing or unknown:
+            what, name = ("missing", missing[0]) if missing else ("unknown", unknown[0])
+            raise ValueError(f"{what} meta field {name!r}")
+        _check_json_types("meta ", meta, META_FIELDS)
+        names, n_features_in = meta.get("feature_names_in"), meta["n_features_in"]
+        if names is not None and len(names) != n_features_in:
+            raise ValueError(f"meta has {len(names)} feature names for {n_features_in} features")
+        try:
+            config = cls._checked_config(meta["config"])
+        except ValueError as error:
+            raise ValueError(f"config: {error}") from None
+        return SavedMeta(config, meta["activations"], meta["n_iter"], n_features_in, names)
+
+    @classmethod
+    def _checked_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """Saved hyperparameters as arguments of `cls`, checked as `fit` checks them.
+
+        Raises:
+            ValueError: for a key that is not a parameter to save, a value of the wrong JSON
+                type, or one its rule refuses (naming it).
+        """
+        known = [name for name in cls._get_param_names() if name != "callback"]
+        unknown = [name for name in config if name not in known]
+        if unknown:
+            raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(known)})")
+        _check_json_types("", config, CONFIG_TYPES)
+        if "hidden_layers" in config:
+            config = {**config, "hidden_layers": tuple(config["hidden_layers"])}
+        net = cls(**config)
+        net._hidden_layers()
+        net._check_hyperparameters()
+        return config
 
     @property
     def n_parameters_(self) -> int:
@@ -354,8 +393,39 @@ class DeepNetwork(ClassifierMixin, BaseEstimator):
         return count_parameters(self.layer_dims_)
 
 
-def _json_scalar(value: object) -> object:
-    """JSON for numpy scalars among the hyperparameters (a seed drawn as np.int64, say)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
+def _is_count(value: object, low: int) -> bool:
+    return type(value) is int and value >= low
+
+
+def _are_names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(name, str) for name in value)
+
+
+JsonTypes = dict[str, tuple[Callable[[Any], bool], str]]  # name -> (the check, in words)
+
+# The fields of a saved `meta` (all but feature_names_in required) and their JSON types.
+META_FIELDS: JsonTypes = {
+    "config": (lambda value: isinstance(value, dict), "a JSON object"),
+    "activations": (_are_names, "a list of names"),
+    "n_iter": (lambda value: _is_count(value, 0), "an integer >= 0"),
+    "n_features_in": (lambda value: _is_count(value, 1), "an integer >= 1"),
+    "feature_names_in": (_are_names, "a list of names"),
+}
+
+# The saved parameters without a rule in `dnn.hyperparameters`, and the JSON type `save` writes
+# for each (the rules check the other values, and every unit and activation name in these).
+CONFIG_TYPES: JsonTypes = {
+    "hidden_layers": (lambda value: isinstance(value, list), "a list of units"),
+    "activation": (lambda value: isinstance(value, str | list), "a name or a list of names"),
+    "seed": (lambda value: value is None or _is_count(value, 0), "null or an integer >= 0"),
+    "verbose": (lambda value: isinstance(value, bool), "true or false"),
+    "normalize": (lambda value: isinstance(value, bool), "true or false"),
+}
+
+
+def _check_json_types(what: str, values: dict[str, Any], types: JsonTypes) -> None:
+    """Raises ValueError `<what><name> must be <type>, got <value>` for the first value of
+    the wrong type among those `types` names."""
+    for name, (allows, expected) in types.items():
+        if name in values and not allows(values[name]):
+            raise ValueError(f"{what}{name} must be {expected}, got {values[name]!r}")

@@ -1,0 +1,309 @@
+"""Saving and reading back a trained network as `.npz`, with every array and field checked.
+
+`DeepNetwork.save` writes one `.npz` (a zip of `.npy` arrays, never pickle): `meta` (a JSON
+string: this format's version, then the estimator's fields: hyperparameters, activations,
+fitted sizes), `classes`, `costs`, `cost_iterations`, the learned `W1..WL`, `b1..bL`, and
+`x_mean`, `x_scale` with `normalize`. This module owns the archive, the version and the
+arrays; the estimator owns the fields of its `meta` (`DeepNetwork._read_meta`). A file may come
+from anywhere (a study folder, a colleague), so `read_network` trusts none of it: each problem
+is a ValueError of one line naming the file and what is wrong, and strings in the file
+(labels, feature names) stay plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dnn.activations import OUTPUT_ACTIVATIONS
+from dnn.core import check_activations
+from dnn.hyperparameters import DTYPES
+from dnn.types import Parameters
+
+FORMAT_VERSION = 1  # the newest format this code reads and the one `save` writes
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first bytes (an empty zip: the second)
+NPY_MAGIC = b"\x93NUMPY"
+LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
+REQUIRED_ARRAYS = ("meta", "classes", "costs", "cost_iterations")
+ARRAYS = (*REQUIRED_ARRAYS, "x_mean", "x_scale")
+
+
+class SavedMeta(NamedTuple):
+    """The estimator's fields of `meta`, as its `_read_meta` reads them (types checked)."""
+
+    config: dict[str, Any]  # the estimator's arguments, checked by their rules
+    activations: list[str]  # g[1..L] as saved; checked here against the layers and classes
+    n_iter: int
+    n_features_in: int  # n[0]; checked here against W1
+    feature_names_in: list[str] | None
+
+
+class SavedNetwork(NamedTuple):
+    """What a saved file holds, checked: enough to predict (and to fit again)."""
+
+    meta: SavedMeta
+    parameters: Parameters  # W1..WL (n[l], n[l-1]), b1..bL (n[l], 1), finite floats
+    classes: NDArray[Any]  # (C,), distinct, C >= 2
+    costs: NDArray[Any]  # (k,)
+    cost_iterations: NDArray[Any]  # (k,)
+    x_mean: NDArray[Any] | None  # (n_x,), or None without normalization
+    x_scale: NDArray[Any] | None  # (n_x,), positive
+
+
+def meta_json(fields: dict[str, Any]) -> str:
+    """The `meta` string: this format's version, then the estimator's fields."""
+    return json.dumps({"format_version": FORMAT_VERSION, **fields}, default=_json_scalar)
+
+
+def _json_scalar(value: object) -> object:
+    """JSON for numpy scalars among the hyperparameters (a seed drawn as np.int64, say)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
+
+
+def read_network(
+    path: str | Path, read_meta: Callable[[dict[str, Any]], SavedMeta]
+) -> SavedNetwork:
+    """Read and check a file written by `DeepNetwork.save`.
+
+    Args:
+        path: the `.npz` file.
+        read_meta: the estimator's reading of its fields of `meta` (the JSON object without
+            `format_version`); raises ValueError for a missing, unknown or refused field.
+
+    Raises:
+        ValueError: `<path>: <what is wrong>`, one line. A missing file is FileNotFoundError.
+    """
+    try:
+        return _read(Path(path), read_meta)
+    except ValueError as error:
+        raise ValueError(f"{path}: {_one_line(error)}") from None
+
+
+def _read(path: Path, read_meta: Callable[[dict[str, Any]], SavedMeta]) -> SavedNetwork:
+    arrays = _read_arrays(path)
+    meta = read_meta(_meta_fields(arrays))
+    _check_names(arrays)
+    parameters = _layers(arrays)
+    classes = _check_sizes(meta.n_features_in, parameters, arrays["classes"])
+    _check_activations(meta.activations, parameters, len(classes))
+    x_mean, x_scale = _normalization(arrays, meta.n_features_in)
+    costs, cost_iterations = _costs(arrays)
+    return SavedNetwork(meta, parameters, classes, costs, cost_iterations, x_mean, x_scale)
+
+
+# -- the archive ---------------------------------------------------------------------------
+
+
+def _read_arrays(path: Path) -> dict[str, NDArray[Any]]:
+    """Every member of the zip as an array, read without pickle."""
+    with open(path, "rb") as file:  # a missing file or a folder raises OSError here
+        head = file.read(len(NPY_MAGIC))
+    if not head.startswith(ZIP_MAGIC):
+        raise ValueError(f"not an .npz archive ({_kind_of(head)})")
+    try:
+        data = np.load(path, allow_pickle=False)
+    # numpy and zipfile raise many types on damaged bytes (BadZipFile, EOFError, ValueError,
+    # zlib.error, ...); each means the same thing here
+    except Exception as error:
+        raise ValueError(f"damaged .npz archive ({type(error).__name__}: {error})") from None
+    with data:
+        return {key: _member(data, key) for key in data.files}
+
+
+def _kind_of(head: bytes) -> str:
+    if not head:
+        return "the file is empty"
+    if head.startswith(NPY_MAGIC):
+        return "it is a single .npy array"
+    return "not a zip file"
+
+
+def _member(data: Any, key: str) -> NDArray[Any]:
+    try:
+        value = data[key]
+    # as above, plus a damaged .npy header (tokenize.TokenError, SyntaxError) and the
+    # ValueError of an object array that would need pickle
+    except Exception as error:
+        raise ValueError(f"cannot read array {key!r} ({type(error).__name__}: {error})") from None
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"member {key!r} is not a .npy array")
+    return value
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+# -- meta ----------------------------------------------------------------------------------
+
+
+def _meta_fields(arrays: dict[str, NDArray[Any]]) -> dict[str, Any]:
+    """The JSON object of `meta` without its format version, checked first (a newer file may
+    differ in all else)."""
+    if "meta" not in arrays:
+        raise ValueError("no 'meta' array (not a file written by DeepNetwork.save)")
+    meta_array = arrays["meta"]
+    if meta_array.shape != () or meta_array.dtype.kind != "U":
+        raise ValueError(f"'meta' must be one JSON string, got {_describe(meta_array)}")
+    try:
+        meta = json.loads(meta_array.item())
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"'meta' is not valid JSON ({_one_line(error)})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"'meta' must be a JSON object, got {type(meta).__name__}")
+    version = meta.pop("format_version", None)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"format_version must be an integer >= 1, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"format_version {version} is newer than this code reads ({FORMAT_VERSION}); "
+            "upgrade dnnsearch to load it"
+        )
+    return meta
+
+
+def _check_names(arrays: dict[str, NDArray[Any]]) -> None:
+    """The arrays `save` writes are there, and no other (W1.., b1.. are the layers')."""
+    for name in REQUIRED_ARRAYS:
+        if name not in arrays:
+            raise ValueError(f"missing array {name!r}")
+    for name in arrays:
+        if name not in ARRAYS and not LAYER_KEY.fullmatch(name):
+            raise ValueError(f"unexpected array {name!r}")
+
+
+def _describe(array: NDArray[Any]) -> str:
+    return f"dtype {array.dtype} shape {array.shape}"
+
+
+# -- the layers ----------------------------------------------------------------------------
+
+
+def _layers(arrays: dict[str, NDArray[Any]]) -> Parameters:
+    """W1..WL and b1..bL, each present once, float32 or float64, finite, shapes chained."""
+    L = max((int(key[1:]) for key in arrays if LAYER_KEY.fullmatch(key)), default=0)
+    if L == 0:
+        raise ValueError("no weights: needs arrays W1..WL and b1..bL")
+    keys = [f"{name}{l}" for l in range(1, L + 1) for name in "Wb"]  # W1, b1, W2, ...
+    missing = [key for key in keys if key not in arrays]
+    if missing:
+        raise ValueError(f"missing array {missing[0]!r} (the file has layers up to {L})")
+    parameters = {key: arrays[key] for key in keys}
+    for key, value in parameters.items():
+        if value.dtype.name not in DTYPES:
+            raise ValueError(f"{key} must be one of {', '.join(DTYPES)}, got {value.dtype}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{key} holds NaN or infinite values")
+    _check_shapes(parameters, L)
+    return parameters
+
+
+def _check_shapes(parameters: Parameters, L: int) -> None:
+    """W[l] is (n[l], n[l-1]) with n[l] >= 1, and b[l] is (n[l], 1)."""
+    n_prev = None
+    for l in range(1, L + 1):
+        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+        if W.ndim != 2 or 0 in W.shape:
+            raise ValueError(f"W{l} must be a non-empty 2-d array, got shape {W.shape}")
+        if n_prev is not None and W.shape[1] != n_prev:
+            raise ValueError(
+                f"W{l} has shape {W.shape} but W{l - 1} gives n[{l - 1}] = {n_prev} units"
+            )
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(f"b{l} must have shape {(W.shape[0], 1)} to match W{l}, got {b.shape}")
+        n_prev = W.shape[0]
+
+
+def _check_sizes(n_features_in: int, parameters: Parameters, classes: NDArray[Any]) -> NDArray[Any]:
+    """n_features_in is n[0] (the columns of W1); the classes fix the units n[L] of the output.
+
+    Returns:
+        The classes (C,): 1 output unit for C = 2, C units for C > 2.
+    """
+    n_x = parameters["W1"].shape[1]
+    if n_features_in != n_x:
+        raise ValueError(f"n_features_in is {n_features_in} but W1 has {n_x} columns (n[0])")
+    classes = _classes(classes)
+    n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
+    needed = 1 if len(classes) == 2 else len(classes)
+    if n_L != needed:
+        raise ValueError(
+            f"the output layer has n[L] = {n_L} units but {len(classes)} classes need {needed}"
+        )
+    return classes
+
+
+def _classes(classes: NDArray[Any]) -> NDArray[Any]:
+    """The labels as `fit` keeps them: 1-d, at least 2, distinct; numbers or strings."""
+    if classes.ndim != 1 or classes.dtype.kind not in "biufUS":
+        raise ValueError(f"classes must be a 1-d array of labels, got {_describe(classes)}")
+    if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+        raise ValueError("classes holds NaN or infinite labels")
+    if len(classes) < 2:
+        raise ValueError(f"classes must hold at least 2 labels, got {len(classes)}")
+    if len(np.unique(classes)) != len(classes):
+        raise ValueError("classes holds a label twice")
+    return classes
+
+
+def _check_activations(names: list[str], parameters: Parameters, n_classes: int) -> None:
+    """One name per layer, hidden ones by their rule; the output's fixed by the classes."""
+    try:
+        checked = check_activations(names, len(parameters) // 2)
+    except ValueError as error:
+        raise ValueError(f"meta activations: {_one_line(error)}") from None
+    output = OUTPUT_ACTIVATIONS[0] if n_classes == 2 else OUTPUT_ACTIVATIONS[1]
+    if checked[-1] != output:
+        raise ValueError(
+            f"the output activation is {checked[-1]!r} but {n_classes} classes need {output!r}"
+        )
+
+
+# -- the rest ------------------------------------------------------------------------------
+
+
+def _normalization(
+    arrays: dict[str, NDArray[Any]], n_features_in: int
+) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
+    """x_mean and x_scale, both (n_x,) floats (x_scale positive), or neither."""
+    present = [key for key in ("x_mean", "x_scale") if key in arrays]
+    if not present:
+        return None, None
+    if len(present) == 1:
+        other = "x_scale" if present[0] == "x_mean" else "x_mean"
+        raise ValueError(f"array {present[0]!r} without {other!r}")
+    for key in present:
+        value = arrays[key]
+        if value.shape != (n_features_in,) or value.dtype.kind != "f":
+            raise ValueError(
+                f"{key} must be a float array of shape ({n_features_in},) (n_features_in), "
+                f"got {_describe(value)}"
+            )
+        if not np.isfinite(value).all():
+            raise ValueError(f"{key} holds NaN or infinite values")
+    if not (arrays["x_scale"] > 0).all():
+        raise ValueError("x_scale must be positive")
+    return arrays["x_mean"], arrays["x_scale"]
+
+
+def _costs(arrays: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """The recorded costs (k,) floats and their iterations (k,) integers."""
+    costs, iterations = arrays["costs"], arrays["cost_iterations"]
+    if costs.ndim != 1 or costs.dtype.kind != "f":
+        raise ValueError(f"costs must be a 1-d float array, got {_describe(costs)}")
+    if iterations.shape != costs.shape or iterations.dtype.kind not in "iu":
+        raise ValueError(
+            f"cost_iterations must be integers of shape {costs.shape} like costs, "
+            f"got {_describe(iterations)}"
+        )
+    return costs, iterations
