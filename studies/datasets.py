@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,48 +76,201 @@ BUILTIN: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
 }
 
 
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's (an .npz's) first bytes; an empty zip
+NPY_MAGIC = b"\x93NUMPY"
+MAX_NAMED_COLUMNS = 20  # a message names at most this many of the columns found
+
+
 def load_csv(path: Path, target: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric feature columns and the `target` column of a CSV file."""
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot read CSV ({str(error).splitlines()[0]})") from None
+    """Numeric feature columns and the `target` column of a CSV file (UTF-8 text)."""
+    frame = _read_csv(path)
     if target not in frame.columns:
-        raise DataError(
-            f"{path}: no target column {target!r} (columns: {', '.join(map(str, frame.columns))})"
-        )
+        raise DataError(f"{path}: no target column {target!r} (columns: {_names(frame.columns)})")
     features = frame.drop(columns=[target])
     if features.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{path}: needs at least one feature column and one row")
+    x = _numeric_features(path, features)
+    y = frame[target].to_numpy()
+    _check_no_empty_labels(path, y, lambda row: f"target column {target!r} row {row + 2}")
+    return x, y
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    _check_text(path)
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the CSV file is empty (no header row)") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot read CSV ({_one_line(error)})") from None
+
+
+def _check_text(path: Path) -> None:
+    """A CSV must be UTF-8 text: name the first byte that is not, by line."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path}: cannot read CSV ({_one_line(error)})") from None
+    if data.startswith((*ZIP_MAGIC, NPY_MAGIC)):
+        raise DataError(f"{path}: a binary .npz/.npy file, not CSV text")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path}: not UTF-8 text: byte 0x{data[error.start]:02x} on line {line} "
+            "(save the file as UTF-8)"
+        ) from None
+
+
+def _names(columns: pd.Index) -> str:
+    names = [repr(str(name)) for name in columns[:MAX_NAMED_COLUMNS]]
+    more = len(columns) - MAX_NAMED_COLUMNS
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def _numeric_features(path: Path, features: pd.DataFrame) -> np.ndarray:
+    """Every feature column as float64, naming the first cell that is not a real number."""
+    columns = {}
     for column in features.columns:
-        numeric = pd.to_numeric(features[column], errors="coerce")
-        bad = numeric.isna() & features[column].notna()
+        raw = features[column]
+        numeric = pd.to_numeric(raw, errors="coerce")
+        bad = numeric.isna() & raw.notna()
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            value = features[column].iloc[row]
-            raise DataError(f"{path}: column {column!r} row {row + 2} is not numeric: {value!r}")
-        if numeric.isna().any():
-            row = int(np.flatnonzero(numeric.isna().to_numpy())[0])
-            raise DataError(f"{path}: column {column!r} row {row + 2} is empty")
-        features[column] = numeric
-    y = frame[target].to_numpy()
-    if frame[target].isna().any():
-        raise DataError(f"{path}: target column {target!r} has empty values")
-    return features.to_numpy(dtype=np.float64), y
+            value = raw.iloc[row]
+            what = (
+                "is a complex number (features must be real)"
+                if _complex(value)
+                else "is not numeric"
+            )
+            raise DataError(f"{path}: column {column!r} row {row + 2} {what}: {value!r}")
+        for problem, where in (("is empty", numeric.isna()), ("is infinite", np.isinf(numeric))):
+            if where.any():
+                row = int(np.flatnonzero(where.to_numpy())[0])
+                raise DataError(f"{path}: column {column!r} row {row + 2} {problem}")
+        columns[column] = numeric.to_numpy(dtype=np.float64)
+    return np.column_stack(list(columns.values()))
+
+
+def _complex(value: object) -> bool:
+    """Whether a cell is a complex number numpy would read (`1+2j`), not a plain number."""
+    try:
+        return complex(str(value).strip()).imag != 0
+    except ValueError:
+        return False
 
 
 def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file."""
+    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle."""
+    x, y = _read_npz(path)
+    if x.dtype.kind == "c":
+        raise DataError(f"{path}: X holds complex numbers (dtype {x.dtype}); features must be real")
+    if y.dtype.kind == "c":
+        raise DataError(
+            f"{path}: y holds complex numbers (dtype {y.dtype}); labels must be integers or text"
+        )
+    if x.ndim == 2 and x.dtype.kind == "f" and not np.isfinite(x).all():
+        i, j = (int(k[0]) for k in np.nonzero(~np.isfinite(x)))
+        raise DataError(f"{path}: X[{i}, {j}] is {x[i, j]} (features must be finite)")
+    if y.ndim == 1:
+        _check_no_empty_labels(path, y, lambda i: f"y[{i}]")
+    return x, y
+
+
+def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    _check_npz(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in ("X", "y") if key not in data.files]
-            if missing:
-                raise DataError(f"{path}: missing array {missing[0]!r} (needs x and y)")
-            return data["X"], data["y"]
-    except (OSError, ValueError) as error:
-        if isinstance(error, DataError):
-            raise
-        raise DataError(f"{path}: cannot read npz ({str(error).splitlines()[0]})") from None
+        data = np.load(path, allow_pickle=False)
+    # numpy and zipfile raise many types on damaged bytes (BadZipFile, EOFError, ValueError,
+    # zlib.error, ...); each means the same thing here
+    except Exception as error:
+        raise DataError(f"{path}: cannot read npz ({type(error).__name__}: {error})") from None
+    with data:
+        missing = [key for key in ("X", "y") if key not in data.files]
+        if missing:
+            found = ", ".join(repr(key) for key in data.files[:MAX_NAMED_COLUMNS]) or "none"
+            raise DataError(
+                f"{path}: missing array {missing[0]!r} (needs X and y; arrays found: {found})"
+            )
+        return _npz_array(path, data, "X"), _npz_array(path, data, "y")
+
+
+def _check_npz(path: Path) -> None:
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(NPY_MAGIC))
+    except OSError as error:
+        raise DataError(f"{path}: cannot read npz ({_one_line(error)})") from None
+    if head.startswith(ZIP_MAGIC):
+        return
+    if head.startswith(NPY_MAGIC):
+        raise DataError(
+            f"{path}: a single .npy array, not an .npz archive (write one with "
+            "np.savez(path, X=X, y=y))"
+        )
+    raise DataError(f"{path}: not an .npz archive ({'empty file' if not head else 'not a zip'})")
+
+
+def _npz_array(path: Path, data: Any, key: str) -> np.ndarray:
+    try:
+        value = data[key]
+    except ValueError as error:
+        if "allow_pickle" not in str(error):
+            raise DataError(f"{path}: cannot read array {key!r} ({_one_line(error)})") from None
+        raise DataError(
+            f"{path}: array {key!r} holds Python objects (dtype object), which would need "
+            "pickle to load; save it as numbers or strings (e.g. y.astype(str))"
+        ) from None
+    # damaged bytes inside the archive: as in _read_npz, any type means the same
+    except Exception as error:
+        raise DataError(f"{path}: cannot read array {key!r} ({type(error).__name__})") from None
+    if not isinstance(value, np.ndarray):
+        raise DataError(f"{path}: member {key!r} is not a .npy array")
+    return value
+
+
+def _check_no_empty_labels(path: Path, y: np.ndarray, where: Callable[[int], str]) -> None:
+    """NaN, None or blank text is no label: name the first."""
+    empty = np.asarray(pd.isna(y), dtype=bool)
+    if y.dtype.kind in "OUS":
+        empty |= np.fromiter(
+            (isinstance(v, str | bytes) and not v.strip() for v in y.tolist()), bool, len(y)
+        )
+    if empty.any():
+        raise DataError(f"{path}: {where(int(np.flatnonzero(empty)[0]))} is an empty label")
+
+
+def _check_classes(path: Path, y: np.ndarray, name: str, where: Callable[[int], str]) -> None:
+    """A classification target holds classes: not a measurement, not an identifier.
+
+    Refused: non-integer (or infinite) float labels; more distinct float labels than half the
+    rows; a different label in every row (no class could be split into train and test).
+    """
+    if y.dtype.kind == "f":
+        fractional = ~np.isfinite(y) | (y != np.round(y))
+        if fractional.any():
+            i = int(np.flatnonzero(fractional)[0])
+            raise DataError(
+                f"{path}: {where(i)} is {y[i].item()!r}, not a class (a classification target "
+                "needs integer or text labels; this one looks continuous)"
+            )
+    n_classes, m = len(np.unique(y)), len(y)
+    if m > 1 and n_classes == m:
+        raise DataError(
+            f"{path}: {name} has a different value in each of its {m} rows "
+            "(an identifier, not classes?)"
+        )
+    if y.dtype.kind == "f" and n_classes > m / 2:
+        raise DataError(
+            f"{path}: {name} has {n_classes} distinct values in {m} rows: looks continuous, "
+            "not classes"
+        )
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def load_dataset(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +286,14 @@ def load_dataset(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
         )
     if not path.is_file():
         raise DataError(f"dataset: no such file {name!r}")
-    x, y = load_csv(path, spec.target) if path.suffix.lower() == ".csv" else load_npz(path)
+    if path.suffix.lower() == ".csv":
+        x, y = load_csv(path, spec.target)
+        column = f"target column {spec.target!r}"
+        _check_classes(path, y, column, lambda i: f"{column} row {i + 2}")
+    else:
+        x, y = load_npz(path)
+        if y.ndim == 1:
+            _check_classes(path, y, "y", lambda i: f"y[{i}]")
     try:
         return check_data(x, y)
     except ValueError as error:

@@ -1,0 +1,233 @@
+"""Data files a study names: each bad one is a one-line DataError naming the file and the
+column, row or value; good files still load."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import StudySpec
+from studies.datasets import DataError, load_csv, load_dataset, load_npz
+
+
+def load(path: Path, target: str = "target") -> tuple[np.ndarray, np.ndarray]:
+    return load_dataset(StudySpec(name="data", dataset=str(path), target=target))
+
+
+def assert_refused(path: Path, expected: str, target: str = "target") -> None:
+    with pytest.raises(DataError) as error:
+        load(path, target)
+    message = str(error.value)
+    assert str(path) in message, message
+    assert "\n" not in message
+    assert expected in message, message
+
+
+def csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rows(labels: list, features: str = "1.5,2") -> str:
+    """A CSV with columns a, b, target: one row per label."""
+    return "a,b,target\n" + "".join(f"{features},{label}\n" for label in labels)
+
+
+def npz(tmp_path: Path, name: str = "data.npz", **arrays: np.ndarray) -> Path:
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+GOOD_X = np.arange(16.0).reshape(8, 2)
+GOOD_Y = np.array([0, 1] * 4)
+
+
+# -- what still loads ------------------------------------------------------------------------
+
+
+def test_good_files_load(tmp_path: Path) -> None:
+    x, y = load(csv(tmp_path, rows(["cat", "dog"] * 3)))
+    assert x.shape == (6, 2) and x.dtype == np.float64 and list(y[:2]) == ["cat", "dog"]
+    x, y = load(npz(tmp_path, X=GOOD_X, y=GOOD_Y))
+    np.testing.assert_array_equal(x, GOOD_X)
+    x, y = load(npz(tmp_path, "floats.npz", X=GOOD_X, y=GOOD_Y.astype(float)))  # 0.0 / 1.0
+    assert set(y) == {0.0, 1.0}
+    x, y = load(csv(tmp_path, "\ufeffa,target\n1,x\n2,y\n3,x\n", "bom.csv"))  # UTF-8 with BOM
+    assert list(y) == ["x", "y", "x"]
+
+
+def test_the_loaders_keep_their_signatures(tmp_path: Path) -> None:
+    x, y = load_csv(csv(tmp_path, rows([0, 1, 0])), "target")
+    assert x.shape == (3, 2) and list(y) == [0, 1, 0]
+    x, y = load_npz(npz(tmp_path, X=GOOD_X, y=GOOD_Y))
+    assert x.shape == (8, 2)
+
+
+# -- complex numbers -------------------------------------------------------------------------
+
+
+def test_a_csv_with_a_complex_feature(tmp_path: Path) -> None:
+    path = csv(tmp_path, "a,b,target\n1,2,0\n3,1+2j,1\n")
+    assert_refused(path, "column 'b' row 3 is a complex number (features must be real): '1+2j'")
+
+
+def test_an_npz_with_complex_x(tmp_path: Path) -> None:
+    path = npz(tmp_path, X=GOOD_X + 1j, y=GOOD_Y)
+    assert_refused(path, "X holds complex numbers (dtype complex128); features must be real")
+
+
+def test_an_npz_with_complex_y(tmp_path: Path) -> None:
+    path = npz(tmp_path, X=GOOD_X, y=GOOD_Y + 0j)
+    assert_refused(path, "y holds complex numbers (dtype complex128)")
+
+
+def test_infinite_features_are_named(tmp_path: Path) -> None:
+    assert_refused(csv(tmp_path, "a,target\n1,0\ninf,1\n"), "column 'a' row 3 is infinite")
+    x = GOOD_X.copy()
+    x[5, 1] = np.nan
+    assert_refused(npz(tmp_path, X=x, y=GOOD_Y), "X[5, 1] is nan")
+
+
+# -- empty labels ----------------------------------------------------------------------------
+
+
+def test_an_empty_label_in_a_csv(tmp_path: Path) -> None:
+    assert_refused(
+        csv(tmp_path, rows([0, 1, "", 1])), "target column 'target' row 4 is an empty label"
+    )
+
+
+def test_a_blank_text_label_in_a_csv(tmp_path: Path) -> None:
+    path = csv(tmp_path, rows(["a", "b", "  ", "a"]))
+    assert_refused(path, "target column 'target' row 4 is an empty label")
+
+
+def test_nan_and_blank_labels_in_an_npz(tmp_path: Path) -> None:
+    y = GOOD_Y.astype(float)
+    y[3] = np.nan
+    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y[3] is an empty label")
+    text = np.array(["a", "b"] * 3 + ["", "a"])
+    assert_refused(npz(tmp_path, "text.npz", X=GOOD_X, y=text), "y[6] is an empty label")
+
+
+# -- targets that are not classes ------------------------------------------------------------
+
+
+def test_a_non_integer_float_target(tmp_path: Path) -> None:
+    path = csv(tmp_path, rows([0, 1, 0.37, 1]))
+    assert_refused(path, "target column 'target' row 4 is 0.37, not a class")
+    y = GOOD_Y.astype(float)
+    y[2] = 1.5
+    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y[2] is 1.5, not a class")
+
+
+def test_more_distinct_float_labels_than_half_the_rows(tmp_path: Path) -> None:
+    labels = [float(v) for v in (1, 2, 3, 4, 5, 5, 5, 5, 1)]  # 5 distinct in 9 rows
+    assert_refused(
+        csv(tmp_path, rows(labels)),
+        "target column 'target' has 5 distinct values in 9 rows: looks continuous",
+    )
+
+
+def test_a_target_with_one_class_per_row(tmp_path: Path) -> None:
+    path = csv(tmp_path, rows([f"id-{i}" for i in range(6)]))
+    assert_refused(path, "target column 'target' has a different value in each of its 6 rows")
+    path = npz(tmp_path, X=GOOD_X, y=np.arange(8))
+    assert_refused(path, "y has a different value in each of its 8 rows")
+
+
+# -- npz files -------------------------------------------------------------------------------
+
+
+def test_a_npy_named_npz(tmp_path: Path) -> None:
+    np.save(tmp_path / "X.npy", GOOD_X)
+    path = (tmp_path / "X.npy").rename(tmp_path / "data.npz")
+    assert_refused(path, "a single .npy array, not an .npz archive")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "not an .npz archive (empty file)"), (b"a,b\n1,2\n", "not an .npz archive (not a zip)")],
+)
+def test_an_npz_that_is_no_zip(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "data.npz"
+    path.write_bytes(content)
+    assert_refused(path, expected)
+
+
+def test_a_truncated_npz(tmp_path: Path) -> None:
+    path = npz(tmp_path, X=GOOD_X, y=GOOD_Y)
+    path.write_bytes(path.read_bytes()[:200])
+    assert_refused(path, "cannot read npz (BadZipFile")
+
+
+@pytest.mark.parametrize("missing", ["X", "y"])
+def test_an_npz_without_x_or_y(tmp_path: Path, missing: str) -> None:
+    arrays = {"X": GOOD_X, "y": GOOD_Y, "labels": GOOD_Y}
+    del arrays[missing]
+    found = ", ".join(repr(key) for key in arrays)
+    path = npz(tmp_path, **arrays)
+    assert_refused(path, f"missing array {missing!r} (needs X and y; arrays found: {found})")
+
+
+def test_an_npz_with_an_object_array_is_not_unpickled(tmp_path: Path) -> None:
+    path = tmp_path / "data.npz"
+    np.savez(path, X=GOOD_X, y=np.array(["a", None] * 4, dtype=object), allow_pickle=True)
+    assert_refused(path, "array 'y' holds Python objects (dtype object), which would need pickle")
+
+
+def test_an_npz_member_that_is_no_array(tmp_path: Path) -> None:
+    path = tmp_path / "data.npz"
+    buffer = io.BytesIO()
+    np.save(buffer, GOOD_X)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("X.npy", buffer.getvalue())
+        archive.writestr("y", b"0,1,0,1")
+    assert_refused(path, "member 'y' is not a .npy array")
+
+
+# -- text and CSV files ----------------------------------------------------------------------
+
+
+def test_a_csv_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes("a,target\n1,café\n2,thé\n".encode("latin-1"))
+    assert_refused(path, "not UTF-8 text: byte 0xe9 on line 2 (save the file as UTF-8)")
+
+
+def test_a_binary_file_named_csv(tmp_path: Path) -> None:
+    path = npz(tmp_path, "data.npz", X=GOOD_X, y=GOOD_Y).rename(tmp_path / "data.csv")
+    assert_refused(path, "a binary .npz/.npy file, not CSV text")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_empty_csv(tmp_path: Path, text: str) -> None:
+    assert_refused(csv(tmp_path, text), "the CSV file is empty (no header row)")
+
+
+def test_a_csv_with_a_header_only(tmp_path: Path) -> None:
+    assert_refused(csv(tmp_path, "a,target\n"), "needs at least one feature column and one row")
+
+
+def test_a_missing_target_column_names_the_columns_found(tmp_path: Path) -> None:
+    path = csv(tmp_path, "height,width,class\n1,2,a\n3,4,b\n")
+    assert_refused(
+        path, "no target column 'target' (columns: 'height', 'width', 'class')", target="target"
+    )
+
+
+def test_many_or_hostile_column_names_stay_on_one_line(tmp_path: Path) -> None:
+    names = ['"x\ny"', "=cmd|' /C calc'!A0"] + [f"c{i}" for i in range(30)]
+    path = csv(tmp_path, ",".join(names) + "\n" + ",".join("1" * len(names)) + "\n")
+    assert_refused(path, "columns: 'x\\ny', \"=cmd|' /C calc'!A0\", 'c0'")
+    assert_refused(path, "'c17' and 12 more)")
+
+
+def test_a_non_numeric_feature_keeps_its_message(tmp_path: Path) -> None:
+    assert_refused(csv(tmp_path, "a,target\n1,0\nx,1\n"), "column 'a' row 3 is not numeric: 'x'")
