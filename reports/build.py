@@ -3,24 +3,33 @@
 A report is first a list of blocks (headings, text, tables, figures), then rendered twice:
 as Markdown beside its PNG files, and as one HTML file with the figures embedded as base64
 data URIs, readable offline. Reports read the storage only; they never train.
+
+Everything read from the storage is untrusted (someone else may have written it): each
+renderer escapes it where it enters its document (`reports.escape`). Titles, headings and
+table cells are escaped whole (numbers excepted); a paragraph keeps the report's own text,
+with its `**bold**` and `code` markup, apart from the stored text inside it (`Stored`).
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import json
 import math
+import numbers
+import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from reports import figures as fig
 from reports import tables as tab
+from reports.escape import csv_cell, html_text, markdown_code, markdown_text, one_line
 from reports.load import StudyData, StudyInfo, load_study_data
 
 RUNS_DIR = Path("runs")
@@ -58,13 +67,40 @@ CAPTIONS = {
 }
 
 
+class Stored(NamedTuple):
+    """Text read from the storage, inside a paragraph: escaped by each renderer, never markup."""
+
+    text: str
+    code: bool = False
+
+
+Piece = str | Stored  # a str is the report's own text, with `**bold**` and `code` markup
+
+
 class Block(NamedTuple):
-    """One piece of a report: `heading`, `text`, `table` (a DataFrame) or `figure` (a file name)."""
+    """One piece of a report: `heading` (text), `text` (a paragraph's pieces), `table` (a
+    DataFrame) or `figure` (text: its file name, without .png)."""
 
     kind: str
     text: str = ""
     frame: pd.DataFrame | None = None
     image: bytes = b""
+    pieces: tuple[Piece, ...] = ()
+
+
+def paragraph(*pieces: Piece) -> Block:
+    """A text block: the report's own text and, as `Stored`, text read from the storage."""
+    return Block("text", pieces=pieces)
+
+
+def fill(template: str, **values: Piece) -> Block:
+    """A paragraph of the report's own `template` with each `{key}` replaced by a piece."""
+    pieces: list[Piece] = []
+    for literal, key, _, _ in string.Formatter().parse(template):
+        pieces.append(literal)
+        if key is not None:
+            pieces.append(values[key])
+    return paragraph(*pieces)
 
 
 # Cells and tables -----------------------------------------------------------------------------
@@ -85,42 +121,65 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
-def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell formatted as text (the same in Markdown and HTML)."""
-    return frame.astype(object).map(format_cell) if not frame.empty else frame.astype(str)
+def is_number(value: Any) -> bool:
+    """A real number (numpy's too), not a bool: a cell that needs no escaping."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def rows_of(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return list(frame.astype(object).itertuples(index=False, name=None))
+
+
+def markdown_cell(value: Any) -> str:
+    """A cell as Markdown: a number as formatted, anything else escaped (it may be stored text)."""
+    text = format_cell(value)
+    return text if is_number(value) else markdown_text(text)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    shown = display_frame(frame)
-    rows = [list(map(str, shown.columns)), ["---"] * len(shown.columns)]
-    rows += [[cell.replace("|", "\\|") for cell in row] for row in shown.itertuples(index=False)]
+    """A GFM table: one line per row, as many cells as columns in every row."""
+    rows = [[markdown_text(str(c)) for c in frame.columns], ["---"] * len(frame.columns)]
+    rows += [[markdown_cell(value) for value in row] for row in rows_of(frame)]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
 def html_table(frame: pd.DataFrame) -> str:
-    table = display_frame(frame).to_html(index=False, border=0, classes="table", escape=True)
+    """An HTML table, every header and cell escaped."""
+    head = "".join(f"<th>{html_text(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html_text(format_cell(v))}</td>" for v in row) + "</tr>\n"
+        for row in rows_of(frame)
+    )
+    table = (
+        f'<table class="table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>'
+    )
     return f'<div class="scroll">{table}</div>'
 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lists and dicts as JSON text, so a CSV cell reads back unambiguously."""
-
-    def cell(value: Any) -> Any:
-        return json.dumps(value) if isinstance(value, list | tuple | dict) else value
-
-    return frame.astype(object).map(cell) if not frame.empty else frame
+    """Lists and dicts as JSON text, and no header or cell a spreadsheet would run (`csv_cell`)."""
+    safe = frame.astype(object).map(csv_cell) if not frame.empty else frame.copy()
+    safe.columns = [csv_cell(c) for c in frame.columns]
+    return safe
 
 
 # Rendering ------------------------------------------------------------------------------------
 
 
+def markdown_piece(piece: Piece) -> str:
+    if isinstance(piece, Stored):
+        return markdown_code(piece.text) if piece.code else markdown_text(piece.text)
+    return piece
+
+
 def render_markdown(title: str, blocks: Iterable[Block]) -> str:
-    parts = [f"# {title}"]
+    """The report as Markdown; the title and headings may hold stored text (escaped)."""
+    parts = [f"# {markdown_text(title)}"]
     for block in blocks:
         if block.kind == "heading":
-            parts.append(f"## {block.text}")
+            parts.append(f"## {markdown_text(block.text)}")
         elif block.kind == "text":
-            parts.append(block.text)
+            parts.append("".join(map(markdown_piece, block.pieces)))
         elif block.kind == "table" and block.frame is not None:
             parts.append(markdown_table(block.frame) if not block.frame.empty else "(no rows)")
         elif block.kind == "figure":
@@ -134,13 +193,25 @@ def inline_markup(text: str, mark: str, tag: str) -> str:
     return "".join(f"<{tag}>{p}</{tag}>" if i % 2 else p for i, p in enumerate(pieces))
 
 
-def html_text(text: str) -> str:
-    """Paragraphs of plain text with Markdown's `**bold**` and `code`, escaped."""
-    paragraphs = []
-    for paragraph in text.split("\n\n"):
-        escaped = html.escape(" ".join(paragraph.split()))
-        paragraphs.append(inline_markup(inline_markup(escaped, "**", "strong"), "`", "code"))
-    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+def html_markup(text: str) -> str:
+    """The report's own text as HTML: escaped, `**bold**` and `code` marked up, blank lines kept."""
+    paragraphs = (html_text(re.sub(r"\s+", " ", p)) for p in text.split("\n\n"))
+    return "\n\n".join(
+        inline_markup(inline_markup(p, "**", "strong"), "`", "code") for p in paragraphs
+    )
+
+
+def html_piece(piece: Piece) -> str:
+    if isinstance(piece, Stored):
+        text = html_text(one_line(piece.text))
+        return f"<code>{text}</code>" if piece.code else text
+    return html_markup(piece)
+
+
+def html_paragraphs(pieces: Sequence[Piece]) -> str:
+    """A text block as HTML paragraphs (split at the blank lines of the report's own text)."""
+    body = "".join(map(html_piece, pieces))  # stored text has no line breaks left
+    return "\n".join(f"<p>{p.strip()}</p>" for p in body.split("\n\n"))
 
 
 STYLE = """
@@ -155,26 +226,32 @@ figcaption { color: #555; font-size: 0.9em; }
 """
 
 
+def html_figure(block: Block) -> str:
+    """A figure embedded as a base64 data URI, with its caption."""
+    data = base64.b64encode(block.image).decode("ascii")
+    name, caption = html_text(block.text), html_text(CAPTIONS.get(block.text, ""))
+    return (
+        f'<figure id="{name}"><img alt="{name}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
+    )
+
+
 def render_html(title: str, blocks: Iterable[Block]) -> str:
-    parts = [f"<h1>{html.escape(title)}</h1>"]
+    """The report as one self-contained HTML page; everything from the storage escaped."""
+    parts = [f"<h1>{html_text(title)}</h1>"]
     for block in blocks:
         if block.kind == "heading":
-            parts.append(f"<h2>{html.escape(block.text)}</h2>")
+            parts.append(f"<h2>{html_text(block.text)}</h2>")
         elif block.kind == "text":
-            parts.append(html_text(block.text))
+            parts.append(html_paragraphs(block.pieces))
         elif block.kind == "table" and block.frame is not None:
             parts.append(html_table(block.frame) if not block.frame.empty else "<p>(no rows)</p>")
         elif block.kind == "figure":
-            data = base64.b64encode(block.image).decode("ascii")
-            caption = html.escape(CAPTIONS.get(block.text, ""))
-            parts.append(
-                f'<figure id="{block.text}"><img alt="{block.text}" '
-                f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
-            )
+            parts.append(html_figure(block))
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<title>{html_text(one_line(title))}</title>\n<style>{STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -191,14 +268,20 @@ FigureRecipe = tuple[str, Callable[[], Any], Callable[[Any], Figure]]
 
 
 def figure_blocks(recipes: Sequence[FigureRecipe]) -> list[Block]:
-    """A figure block per recipe whose plot data is not empty, else a line saying why not."""
+    """A figure block per recipe whose plot data is not empty, else a line saying why not.
+
+    Drawn without TeX whatever the user's matplotlibrc says: stored text in a label must not
+    reach LaTeX (the figures escape it for mathtext only).
+    """
     blocks = []
     for name, compute, draw in recipes:
         data = compute()
         if data.empty:
-            blocks.append(Block("text", f"{name.replace('_', ' ')}: no data yet, figure omitted."))
+            blocks.append(paragraph(f"{name.replace('_', ' ')}: no data yet, figure omitted."))
         else:
-            blocks.append(Block("figure", name, image=png_bytes(draw(data))))
+            with matplotlib.rc_context({"text.usetex": False}):
+                image = png_bytes(draw(data))
+            blocks.append(Block("figure", name, image=image))
     return blocks
 
 
@@ -239,17 +322,29 @@ def write_files(out: Path, title: str, blocks: list[Block], csvs: dict[str, pd.D
     return out
 
 
-def overview(info: StudyInfo) -> str:
+def overview(info: StudyInfo) -> Block:
     """One paragraph: data set, metric, sampler, pruner, and what was tuned or held fixed."""
     spec, space = info.spec, info.space
     tuned = space.tuned() if space is not None else []
     fixed = [key for key, _ in space.entries if key not in tuned] if space is not None else []
-    return (
-        f"Data set `{spec.get('dataset', '?')}`, {info.direction} the validation {info.metric}"
-        f"{' (and the number of parameters: Pareto)' if info.pareto else ''}; sampler "
-        f"`{spec.get('sampler', '?')}`, pruner `{spec.get('pruner', '?')}`, "
-        f"{spec.get('n_trials', '?')} trials per run. Tuned: {', '.join(tuned) or 'none'}. "
-        f"Held fixed: {', '.join(fixed) or 'none'}. Storage: `{info.storage}`."
+
+    def stored(key: str, code: bool = True) -> Stored:
+        return Stored(str(spec.get(key, "?")), code)
+
+    return fill(
+        "Data set {dataset}, {direction} the validation {metric}{pareto}; sampler {sampler}, "
+        "pruner {pruner}, {n_trials} trials per run. Tuned: {tuned}. Held fixed: {fixed}. "
+        "Storage: {storage}.",
+        dataset=stored("dataset"),
+        direction=info.direction,
+        metric=Stored(info.metric),
+        pareto=" (and the number of parameters: Pareto)" if info.pareto else "",
+        sampler=stored("sampler"),
+        pruner=stored("pruner"),
+        n_trials=stored("n_trials", code=False),
+        tuned=Stored(", ".join(tuned) or "none"),
+        fixed=Stored(", ".join(fixed) or "none"),
+        storage=Stored(info.storage, code=True),
     )
 
 
@@ -281,14 +376,14 @@ def study_blocks(data: StudyData, tables: dict[str, pd.DataFrame]) -> list[Block
     learned = tables["learned_parameters"]
     return [
         Block("heading", "Parameters and hyperparameters"),
-        Block("text", INTRO),
+        paragraph(INTRO),
         Block("heading", "The study"),
-        Block("text", overview(data.info)),
+        overview(data.info),
         Block("table", frame=tables["summary"]),
         Block("heading", "Hyperparameters: chosen by the search"),
         Block("table", frame=tables["hyperparameters"]),
         Block("heading", "Parameters: what the best network learned"),
-        Block("text", learned_text(learned)),
+        paragraph(learned_text(learned)),
         Block("table", frame=learned),
         Block("heading", "Figures"),
         *figure_blocks(study_recipes(data, tables["hyperparameters"])),
@@ -328,7 +423,7 @@ def compare_blocks(studies: Sequence[StudyData]) -> tuple[list[Block], dict[str,
     )
     blocks = [
         Block("heading", "Parameters and hyperparameters"),
-        Block("text", INTRO),
+        paragraph(INTRO),
         Block("heading", "Studies side by side"),
         Block("table", frame=comparison),
         Block("heading", "Best hyperparameters of each study"),

@@ -3,6 +3,8 @@
 As in Optuna's `visualization` package, each figure has two halves tested apart: a function
 that computes its plot data (a NamedTuple), and a function that only draws that data. The
 figures are drawn on the Agg canvas without pyplot, so no window, no global figure state.
+The plot data keeps stored text as it is (names, labels); the drawing passes every string of
+it through `figure_label` (one line, shortened, never mathtext).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from reports.escape import figure_label
 from reports.tables import N_PARAMETERS, complete_trials, elapsed_seconds, params_columns
 from search.record import Attr
 
@@ -80,7 +83,7 @@ def plot_history(data: HistoryData) -> Figure:
     ax = figure.add_subplot()
     ax.scatter(data.numbers, data.values, s=18, color="tab:blue", alpha=0.7, label="trial value")
     ax.step(data.numbers, data.best_so_far, where="post", color="tab:red", label="best so far")
-    ax.set(title="Optimization history", xlabel="trial number", ylabel=data.ylabel)
+    ax.set(title="Optimization history", xlabel="trial number", ylabel=figure_label(data.ylabel))
     if data.empty:
         say_empty(ax)
     else:
@@ -150,7 +153,9 @@ def plot_curves(data: CurvesData) -> Figure:
         (line,) = cost_ax.plot(curve.iteration, curve.cost, label=label, **style)
         metric_ax.plot(curve.iteration, curve.val_metric, **{**style, "color": line.get_color()})
     cost_ax.set(title="Learning curves: cost", xlabel="iteration", ylabel="cost J")
-    metric_ax.set(title="Learning curves: validation", xlabel="iteration", ylabel=data.ylabel)
+    metric_ax.set(
+        title="Learning curves: validation", xlabel="iteration", ylabel=figure_label(data.ylabel)
+    )
     if data.empty:
         say_empty(cost_ax, "no learning curves recorded")
     elif any(not c.pruned for c in data.curves):
@@ -180,7 +185,9 @@ def importance_data(hyperparameters: pd.DataFrame) -> ImportanceData:
 def plot_importance(data: ImportanceData) -> Figure:
     figure = new_figure(6.4, max(2.5, 0.45 * len(data.names) + 1.2))
     ax = figure.add_subplot()
-    ax.barh(data.names, data.importances, color="tab:blue")
+    positions = np.arange(len(data.names))  # not the names: two may shorten alike
+    ax.barh(positions, data.importances, color="tab:blue")
+    ax.set_yticks(positions, [figure_label(name) for name in data.names])
     ax.set(
         title="Hyperparameter importance", xlabel="importance (normalized)", ylabel="hyperparameter"
     )
@@ -259,15 +266,19 @@ def plot_parallel(data: ParallelData) -> Figure:
         ax.plot(x, row, color=mappable.to_rgba(value), alpha=0.7, lw=1.2)
     for i, ticks in enumerate(data.ticks):
         ax.axvline(i, color="black", lw=0.6)
-        for position, label in ticks:
+        for position, text in ticks:
             ax.annotate(
-                label, (i, position), xytext=(3, 2), textcoords="offset points", fontsize="x-small"
+                figure_label(text),
+                (i, position),
+                xytext=(3, 2),
+                textcoords="offset points",
+                fontsize="x-small",
             )
-    ax.set_xticks(x, data.axes, rotation=20)
+    ax.set_xticks(x, [figure_label(name) for name in data.axes], rotation=20)
     ax.set(
         title="Parallel coordinates", ylabel="scaled value (0 = low, 1 = high)", ylim=(-0.1, 1.1)
     )
-    figure.colorbar(mappable, ax=ax, label=data.value_label)
+    figure.colorbar(mappable, ax=ax, label=figure_label(data.value_label))
     if data.empty:
         say_empty(ax)
     return figure
@@ -316,11 +327,15 @@ def plot_learning_rate(data: ScatterData) -> Figure:
     color = np.asarray(data.color, dtype=float)
     if len(color) and np.isfinite(color).all() and len(set(color.tolist())) > 1:
         points = ax.scatter(data.x, data.y, c=color, cmap=CMAP, s=24)
-        figure.colorbar(points, ax=ax, label=data.color_label)
+        figure.colorbar(points, ax=ax, label=figure_label(data.color_label))
     else:
         ax.scatter(data.x, data.y, s=24, color="tab:blue")
     ax.set_xscale("log")
-    ax.set(title="Learning rate against the value", xlabel=data.xlabel, ylabel=data.ylabel)
+    ax.set(
+        title="Learning rate against the value",
+        xlabel=figure_label(data.xlabel),
+        ylabel=figure_label(data.ylabel),
+    )
     if data.empty:
         say_empty(ax)
     return figure
@@ -354,11 +369,15 @@ def plot_parameters(data: ScatterData) -> Figure:
     if unknown.any():
         ax.scatter(x[unknown], y[unknown], s=28, color="gray", label="?")
     ax.set_xscale("log")
-    ax.set(title="Accuracy against learned parameters", xlabel=data.xlabel, ylabel=data.ylabel)
+    ax.set(
+        title="Accuracy against learned parameters",
+        xlabel=figure_label(data.xlabel),
+        ylabel=figure_label(data.ylabel),
+    )
     if data.empty:
         say_empty(ax)
     else:
-        ax.legend(title=data.color_label, loc="best", fontsize="small")
+        ax.legend(title=figure_label(data.color_label), loc="best", fontsize="small")
     return figure
 
 
@@ -403,8 +422,19 @@ def plot_compare(data: CompareData) -> Figure:
     figure = new_figure()
     ax = figure.add_subplot()
     for curve in data.curves:
-        ax.step(curve.seconds, curve.best_so_far, where="post", marker="o", ms=3, label=curve.name)
-    ax.set(title="Best so far against wall time", xlabel="wall time (s)", ylabel=data.ylabel)
+        ax.step(
+            curve.seconds,
+            curve.best_so_far,
+            where="post",
+            marker="o",
+            ms=3,
+            label=figure_label(curve.name),
+        )
+    ax.set(
+        title="Best so far against wall time",
+        xlabel="wall time (s)",
+        ylabel=figure_label(data.ylabel),
+    )
     if data.empty:
         say_empty(ax)
     else:

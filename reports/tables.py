@@ -111,7 +111,7 @@ def range_text(entry: Entry | None) -> str:
 def scale_of(entry: Entry | None) -> str:
     if isinstance(entry, Range):
         return "log" if entry.log else "linear"
-    return {Choice: "categorical", Fixed: "-"}.get(type(entry), "")
+    return {Choice: "categorical", Fixed: "fixed"}.get(type(entry), "")
 
 
 def symbol_of(name: str) -> str:
@@ -242,16 +242,27 @@ def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str
     ]
 
 
+def stored_layer_dims(stored: Any) -> list[int] | None:
+    """A stored `layer_dims` as [n_x, n_1, ..., n_L], or None unless it is one (the storage may
+    hold anything: text, floats, a single layer)."""
+    if not isinstance(stored, list | tuple) or len(stored) < 2:
+        return None
+    if not all(
+        isinstance(n, int | np.integer) and not isinstance(n, bool) and n > 0 for n in stored
+    ):
+        return None
+    return [int(n) for n in stored]
+
+
 def learned_parameters_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
     """Part 2: what the best network learned, per layer l, and the total (empty without one).
 
     Rows: W[l] is (n[l], n[l-1]), b[l] is (n[l], 1), g[l], and n[l] (n[l-1] + 1) parameters.
     """
     best = best_row(trials, info.direction)
-    layer_dims = best.get(Attr.LAYER_DIMS.value) if best is not None else None
-    if not isinstance(layer_dims, list | tuple) or len(layer_dims) < 2:
+    dims = stored_layer_dims(best.get(Attr.LAYER_DIMS.value) if best is not None else None)
+    if best is None or dims is None:
         return pd.DataFrame(columns=LEARNED_COLUMNS)
-    dims = [int(n) for n in layer_dims]
     rows = layer_rows(dims, layer_activations(best, dims))
     total = {
         "layer": "total",
@@ -349,4 +360,5 @@ def best_values_table(hyperparameters: Mapping[str, pd.DataFrame]) -> pd.DataFra
     if not columns:
         return pd.DataFrame(columns=["name"])
     frame = pd.concat(columns, axis=1, sort=False)
-    return frame.rename_axis("name").reset_index()
+    # a study may be called `name` too
+    return frame.rename_axis("name").reset_index(allow_duplicates=True)

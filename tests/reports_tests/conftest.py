@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import optuna
 import pandas as pd
@@ -140,9 +140,113 @@ def build_study(storage: str, name: str, rows: list[tuple], **overrides: Any) ->
     return study
 
 
+# Text an attacker could store (a study's storage may have been written by someone else):
+# HTML, Markdown structure, line breaks, spreadsheet formulas, and mathtext that does not parse.
+HOSTILE = (
+    "<script>alert(1)</script>",
+    "x | y",
+    "line1\nline2",
+    '=HYPERLINK("http://x","y")',
+    "-2+3",
+    "@SUM(A1)",
+    "$\\frac{a}{b}$",
+    "$\\frac{a}$",  # raises if matplotlib parses it as mathtext
+    "`code`",
+    "# heading",
+    "[link](javascript:alert(1))",
+    "\tx",
+    "\r=1+1",
+    '"><img src=x onerror=alert(1)>',
+)
+# Valid study names (printable, no slashes) that are still hostile
+HOSTILE_NAMES = ("=cmd <b>x|y<i> $x^$", "_$x^$ & <i>", "-2+3 `code` [a](b) # h")
+HOSTILE_PARAM = "x|y <script>"  # a trial parameter no space knows, as a column name
+
+
+def hostile_trial(
+    state: TrialState, value: float, activation: str, when: dt.datetime, **attrs: Any
+) -> optuna.trial.FrozenTrial:
+    """A trial whose categorical parameters, stored activations and reasons are hostile."""
+    trial = trial_of(state, 0.01 + abs(value) / 10, [8, 8], "relu", value, when)
+    choices = CategoricalDistribution(HOSTILE)
+    trial.params = {**trial.params, "activation": activation, HOSTILE_PARAM: activation}
+    trial.distributions = {**trial.distributions, "activation": choices, HOSTILE_PARAM: choices}
+    trial.user_attrs = {**trial.user_attrs, **attrs}
+    return trial
+
+
+def hostile_trials() -> list[optuna.trial.FrozenTrial]:
+    """Three complete trials (one with a negative value), one pruned, two failed."""
+    stored = {"activations": list(HOSTILE[:3]), "val_accuracy": -0.5}
+    rows = [
+        (TrialState.COMPLETE, 0.9, HOSTILE[7], stored),
+        (TrialState.COMPLETE, -0.5, HOSTILE[3], {"train_accuracy": -2.0}),
+        (TrialState.COMPLETE, 0.5, HOSTILE[4], {}),
+        (TrialState.PRUNED, 0.0, HOSTILE[6], {"pruned_reason": "@SUM(A1)\n" + HOSTILE[0]}),
+        (TrialState.FAIL, 0.0, HOSTILE[8], {"fail_reason": HOSTILE[3] + "\n# heading"}),
+        (TrialState.FAIL, 0.0, HOSTILE[9], {"fail_reason": " | ".join(HOSTILE)}),
+    ]
+    return [
+        hostile_trial(state, value, activation, START + dt.timedelta(seconds=3 * k), **attrs)
+        for k, (state, value, activation, attrs) in enumerate(rows)
+    ]
+
+
+def build_hostile_study(storage: str, name: str, valid_spec: bool = True) -> optuna.Study:
+    """A study whose stored strings are hostile: with a valid spec (hostile data set and
+    description), or with a spec stored by someone else that is not valid at all."""
+    hostile = " ".join(HOSTILE)
+    spec: dict[str, Any] = (
+        spec_dict(name, dataset=hostile, description=hostile)
+        if valid_spec
+        else {
+            "name": name,
+            "dataset": HOSTILE[3],
+            "description": hostile,
+            "metric": HOSTILE[7],
+            "sampler": HOSTILE[0],
+            "pruner": HOSTILE[1],
+            "n_trials": HOSTILE[4],
+            "space": {HOSTILE_PARAM: list(HOSTILE)},
+        }
+    )
+    study = optuna.create_study(
+        storage=search.open_storage(storage), study_name=name, direction="maximize"
+    )
+    study.set_user_attr("spec", spec)
+    for trial in hostile_trials():
+        study.add_trial(trial)
+    study.set_user_attr("best_test", {"trial": 0, "test_accuracy": -1.0})
+    return study
+
+
 @pytest.fixture
 def journal(tmp_path: Path) -> str:
     return str(tmp_path / "journal.log")
+
+
+class Hostile(NamedTuple):
+    """The hostile strings, for tests (conftest is not imported by test modules)."""
+
+    texts: tuple[str, ...] = HOSTILE
+    names: tuple[str, ...] = HOSTILE_NAMES
+    param: str = HOSTILE_PARAM
+
+
+@pytest.fixture
+def hostile() -> Hostile:
+    return Hostile()
+
+
+@pytest.fixture
+def make_hostile_study(journal: str) -> Callable[..., optuna.Study]:
+    """make_hostile_study(name, valid_spec=True): a hostile study in the test's journal file."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def make(name: str, valid_spec: bool = True) -> optuna.Study:
+        return build_hostile_study(journal, name, valid_spec)
+
+    return make
 
 
 @pytest.fixture
@@ -209,16 +313,24 @@ def hand_made() -> tuple[pd.DataFrame, StudyInfo]:
 @pytest.fixture(scope="session")
 def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials),
-    that of a study without complete trials, and a comparison of three studies."""
+    that of a study without complete trials, a comparison of three studies, and the reports of
+    hostile studies (valid spec, invalid spec) and their comparison with `toy`."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     root = tmp_path_factory.mktemp("reports")
     journal = str(root / "journal.log")
     build_study(journal, "toy", TRIALS)
     build_study(journal, "toy_random", TRIALS[:4], sampler="random")
     build_study(journal, "none_complete", [row for row in TRIALS if row[0] != TrialState.COMPLETE])
+    first, second, third = HOSTILE_NAMES
+    build_hostile_study(journal, first)
+    build_hostile_study(journal, second, valid_spec=False)
+    build_hostile_study(journal, third)
     return {
         "journal": Path(journal),
         "toy": write_report("toy", journal, root / "toy"),
+        "hostile": write_report(first, journal, root / "hostile"),
+        "hostile_invalid": write_report(second, journal, root / "hostile_invalid"),
+        "hostile_compare": write_comparison([*HOSTILE_NAMES, "toy"], journal, root / "hcmp"),
         "none": write_report("none_complete", journal, root / "none"),
         "compare": write_comparison(["toy", "toy_random", "none_complete"], journal, root / "cmp"),
     }

@@ -11,7 +11,7 @@ import pytest
 
 import search
 from reports import write_comparison, write_report
-from reports.build import format_cell, html_text, markdown_table
+from reports.build import Stored, format_cell, html_paragraphs, markdown_table
 
 STUDY_FIGURES = {
     "optimization_history",
@@ -111,6 +111,6 @@ def test_cells_markdown_and_html_text():
         "| a\\|b |  |",
     ]
     assert (
-        html_text("**W** `x<y`\n\nnext")
-        == "<p><strong>W</strong> <code>x&lt;y</code></p>\n<p>next</p>"
+        html_paragraphs(["**W** `x<y`\n\nnext ", Stored("**a**\n\n`b`", code=True)])
+        == "<p><strong>W</strong> <code>x&lt;y</code></p>\n<p>next <code>**a** `b`</code></p>"
     )

@@ -1,0 +1,80 @@
+"""Text read from a storage, escaped where it enters a report: Markdown, HTML, CSV or a figure.
+
+A study's storage may have been written by someone else, so every string read from it (study
+and data set names, class labels, activation names, fail and pruned reasons, hyperparameter
+values, spec fields) is untrusted. Each format escapes it at the point where it enters the
+document, with the functions here; numbers are never escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+# Line breaks (\n, \r, \v, \f, NEL, U+2028/9), tabs and every other control character
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&#~$])")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
+LABEL_LENGTH = 40
+
+
+def one_line(text: str) -> str:
+    """`text` with each run of line breaks and other control characters as one space."""
+    return CONTROL.sub(" ", text)
+
+
+def markdown_text(text: str) -> str:
+    """Stored text as literal Markdown on one line.
+
+    Markup characters are backslash-escaped (CommonMark escapes any ASCII punctuation), and so
+    are a leading `-`, `+`, `=` and the `.` or `)` of a leading number: the text can start no
+    heading, list, quote or table cell, and make no link, emphasis, code span, math or HTML.
+    """
+    escaped = MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text).strip())
+    escaped = re.sub(r"^([-+=])", r"\\\1", escaped)
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+
+
+def markdown_code(text: str) -> str:
+    """Stored text as a Markdown code span on one line, shown literally (not in a table cell,
+    where GFM still splits at `|`).
+
+    The fence is one backtick longer than the longest run of backticks inside (CommonMark),
+    padded with a space when the text starts or ends with a backtick or a space.
+    """
+    body = one_line(text)
+    fence = "`" * (max(map(len, re.findall("`+", body)), default=0) + 1)
+    pad = " " if not body or body[0] in "` " or body[-1] in "` " else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def html_text(text: str) -> str:
+    """Stored text as HTML text or attribute value (`&`, `<`, `>`, `"` and `'` escaped)."""
+    return html.escape(text, quote=True)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: a list or dict as JSON text (read back unambiguously), and a string that a
+    spreadsheet would run as a formula prefixed with `'`; numbers and other values unchanged."""
+    if isinstance(value, list | tuple | dict):
+        value = json.dumps(value)  # starts with [ or {: never a formula
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def figure_label(text: Any, length: int = LABEL_LENGTH) -> str:
+    """Stored text as a matplotlib title, label or legend entry.
+
+    One line of at most `length` characters; every `$` escaped, so it is never parsed as
+    mathtext (which raises on what it cannot parse); a leading `_` kept visible (a legend
+    skips labels that start with one).
+    """
+    line = one_line(str(text)).strip()
+    if len(line) > length:
+        line = line[: length - 1] + "…"
+    if line.startswith("_"):
+        line = " " + line
+    return line.replace("$", r"\$")
