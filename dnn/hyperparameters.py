@@ -92,16 +92,24 @@ class Rule:
         return int(value) if self.kind == "int" else float(value)
 
 
+# Upper bounds of the counts: far above any network this library trains, low enough that a
+# typo (1e300 iterations, a million layers) is refused by name instead of running forever.
+MAX_COUNT = 10**12
+MAX_LAYERS = 1_000
+MAX_UNITS = 1_000_000
+
 HYPERPARAMETERS: dict[str, Rule] = {
     "learning_rate": Rule("float", 0.0075, low=0, symbol="α"),
-    "num_iterations": Rule("int", 2500, low=0, symbol="#iterations"),
-    "n_hidden": Rule("int", 3, low=0, symbol="L - 1 (hidden layers)"),
-    "n_units": Rule("int", 20, low=1, symbol="n[l] (units of a hidden layer)"),
+    "num_iterations": Rule("int", 2500, low=0, high=MAX_COUNT, symbol="#iterations"),
+    "n_hidden": Rule("int", 3, low=0, high=MAX_LAYERS, symbol="L - 1 (hidden layers)"),
+    "n_units": Rule("int", 20, low=1, high=MAX_UNITS, symbol="n[l] (units of a hidden layer)"),
     "activation": Rule("choice", "relu", choices=HIDDEN_ACTIVATIONS, symbol="g[l] (hidden layers)"),
     "optimizer": Rule(
         "choice", "gd", choices=tuple(OPTIMIZERS), symbol="optimizer (gd, momentum β, Adam)"
     ),
-    "mini_batch_size": Rule("int", None, low=1, none_ok=True, symbol="mini-batch size"),
+    "mini_batch_size": Rule(
+        "int", None, low=1, high=MAX_COUNT, none_ok=True, symbol="mini-batch size"
+    ),
     "lambd": Rule("float", 0.0, low=0, symbol="λ (L2)"),
     "decay_rate": Rule(
         "float", 0.0, low=0, symbol="decay_rate (α = α0 / (1 + decay_rate · epoch))"
@@ -117,7 +125,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "beta2": Rule("float", 0.999, low=0, high=1, high_open=True, tunable=False, symbol="β2"),
     "epsilon": Rule("float", 1e-8, low=0, low_open=True, tunable=False, symbol="ε (Adam)"),
     "dtype": Rule("choice", "float64", choices=DTYPES, tunable=False),
-    "cost_every": Rule("int", 100, low=1, tunable=False),
+    "cost_every": Rule("int", 100, low=1, high=MAX_COUNT, tunable=False),
 }
 
 TUNABLE = tuple(name for name, rule in HYPERPARAMETERS.items() if rule.tunable)

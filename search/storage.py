@@ -20,7 +20,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import optuna
 import sqlalchemy
@@ -88,6 +88,7 @@ def redact(url: str) -> str:
         for key, value in parsed.query.items()
     }
     safe = parsed.set(query=query).render_as_string(hide_password=True)
+    safe = safe.replace("%2A%2A%2A", "***")  # a hidden query value, as the password is shown
     # An unencoded @ in a password makes the parse ambiguous (u:p@ss@host): hide up to the last @
     return _PASSWORD_IN_TEXT.sub(r"\1***@", safe)
 
@@ -201,9 +202,9 @@ def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage
         raise
     except Exception as error:  # make_url: not a URL SQLAlchemy can read
         raise _open_error(url, error) from None
-    parts = urlsplit(url)
-    if parts.scheme.startswith("postgresql"):
-        _check_reachable(parts.hostname or "localhost", parts.port or 5432)
+    parsed = make_url(url)  # not urlsplit: it takes `#` or `?` in a password for a fragment
+    if parsed.get_backend_name() == "postgresql":
+        _check_reachable(parsed.host or "localhost", parsed.port or 5432)
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
             if not create and not _has_studies_table(url):
@@ -245,12 +246,32 @@ def _rdb_storage(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStor
 
 
 def _open_error(url: str, error: Exception) -> StorageError:
-    parts = urlsplit(url)
-    where = f"{parts.hostname or 'localhost'}:{parts.port or 'default port'}"
     message = redact(str(error).splitlines()[0]) if str(error) else type(error).__name__
-    if parts.password:
-        message = message.replace(parts.password, "***")
-    return StorageError(f"cannot open storage {redact(url)} ({where}): {message}")
+    where = ""
+    for secret in _secrets_of(url):
+        message = message.replace(secret, "***")
+    try:
+        parsed = make_url(url)
+        where = f" ({parsed.host or 'localhost'}:{parsed.port or 'default port'})"
+    except Exception:  # not a URL SQLAlchemy reads: say nothing more about it
+        pass
+    return StorageError(f"cannot open storage {redact(url)}{where}: {message}")
+
+
+def _secrets_of(url: str) -> list[str]:
+    """Every way a URL's password may be spelled in a driver's message: as parsed by
+    SQLAlchemy, by urllib (which splits at `#` and `?`), percent-encoded or not."""
+    found = []
+    try:
+        parsed = make_url(url)
+        found.append(parsed.password or "")
+        found += [str(v) for k, v in parsed.query.items() if k.lower() in SECRET_QUERY_KEYS]
+    except Exception:  # a URL SQLAlchemy cannot read still has a userinfo part
+        pass
+    userinfo = url.split("://", 1)[-1].rpartition("@")[0]
+    found.append(userinfo.partition(":")[2])
+    found += [unquote(secret) for secret in found]
+    return sorted({secret for secret in found if len(secret) >= 3}, key=len, reverse=True)
 
 
 def _engine_kwargs(url: str) -> dict:

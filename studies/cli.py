@@ -310,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
+    except SystemExit as exit_:  # argparse: --help (0) or a bad argument (2, already said)
+        return exit_.code if isinstance(exit_.code, int) else 2
     except KeyboardInterrupt as interrupt:
         print("dnnsearch: interrupted; no trial was left running", file=sys.stderr)
         return 143 if isinstance(interrupt, Terminated) else 130

@@ -28,6 +28,8 @@ def parse_study(text: str, origin: str) -> StudySpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{origin}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise SpecError(f"{origin}: nested too deeply to be a study file") from None
     try:
         return StudySpec.from_dict(raw)
     except SpecError as error:
@@ -43,7 +45,11 @@ def load_study_spec(study: str) -> StudySpec:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise SpecError(f"{study}: no such study file")
-        return parse_study(path.read_text(encoding="utf-8"), study)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise SpecError(f"{study}: not UTF-8 text (byte {error.start})") from None
+        return parse_study(text, study)
     raise SpecError(
         f"{study}: unknown study{suggest_key(study, builtin)}; built-in studies: "
         f"{', '.join(builtin)} (or give a .toml file)"
