@@ -26,14 +26,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dnn.activations import ACTIVATIONS
-from dnn.activations import HIDDEN_ACTIVATIONS as HIDDEN_ACTIVATIONS  # (1)
 from dnn.core import backward, compute_cost, forward, initialize_parameters, update_parameters
 from dnn.dropout import dropout_masks
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
-from dnn.initialization import INITIALIZATIONS as INITIALIZATIONS  # (1)
 from dnn.labels import predict_labels
-from dnn.optimizers import OPTIMIZERS as OPTIMIZERS  # (1)
 from dnn.optimizers import (
     initialize_adam,
     initialize_velocity,
@@ -43,9 +40,6 @@ from dnn.optimizers import (
 )
 from dnn.train import TrainingDiverged, TrainResult, train
 from dnn.types import count_parameters
-
-# (1) Still importable from `dnn` for the study layer until it reads the choices from
-# `HYPERPARAMETERS`; not in `__all__`.
 
 if TYPE_CHECKING:
     from dnn.estimator import DeepNetwork

@@ -24,7 +24,7 @@ import optuna
 from optuna.trial import TrialState
 from threadpoolctl import ThreadpoolController
 
-from dnn import DeepNetwork, TrainingDiverged, count_parameters
+from dnn import DeepNetwork, TrainingDiverged, count_parameters, predict_labels
 from search.data import Splits, cross_validation_splits
 from search.record import (
     SURPLUS_DETAIL,
@@ -55,12 +55,8 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
 
 
 def accuracy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    """Share of rows whose predicted class is y: `DeepNetwork.predict`'s rule on probabilities."""
-    if len(classes) == 2:
-        predicted = classes[(proba[:, 1] > 0.5).astype(int)]
-    else:
-        predicted = classes[np.argmax(proba, axis=1)]
-    return float(np.mean(predicted == y))
+    """Share of rows whose predicted class is y, by `DeepNetwork.predict`'s own rule."""
+    return float(np.mean(predict_labels(proba, classes) == y))
 
 
 def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:

@@ -421,7 +421,7 @@ def _run_workers(
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
 
     This process has its modules imported and its data at hand, so it starts trials at once;
-    a loky process takes about 3 s here to start (importing scikit-learn, Optuna, numpy) and
+    a loky process takes seconds to start (it imports Optuna and numpy) and
     joins in when ready. A dead loky process raises `TerminatedWorkerError`: its trials are
     failed and the workers started again, up to `MAX_RESTARTS` times.
     """
@@ -435,8 +435,8 @@ def _run_workers(
         first = attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
         try:
-            # The splits travel with the task (about 1 MB for digits): a loky process then
-            # never imports the data set's module (scikit-learn's datasets: 0.6 s) to load them.
+            # The splits travel with the task: a loky process then never imports the data
+            # set's module (scikit-learn's data sets, pandas) to load them.
             futures = [
                 executor.submit(
                     _worker_process,

@@ -57,7 +57,7 @@ class Heartbeat:
 
     A RUNNING trial silent for longer than `grace_period` seconds is failed and re-queued.
     Every worker of a study must agree on both values (a shorter grace period elsewhere fails
-    healthy trials), so `search.create_study` stores them with the study and workers read them.
+    healthy trials), so `run_study` stores them with the study and workers read them.
     """
 
     interval: int = 10

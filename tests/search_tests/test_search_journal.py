@@ -102,3 +102,12 @@ def test_attributes_of_a_finished_trial_are_refused_without_writing(journal_path
         set_user_attrs(trial, {"late": 1, "later": 2})
     assert Path(journal_path).stat().st_size == size
     assert study.get_trials()[0].user_attrs == {}  # the storage still reads
+
+
+def test_the_record_names_every_field_of_a_trial_record_once():
+    """`Attr` (the stored names) and `TrialRecord` (the typed record) list the same keys."""
+    import dataclasses
+
+    from search.record import Attr
+
+    assert [f.name for f in dataclasses.fields(TrialRecord)] == [a.value for a in Attr]
