@@ -35,6 +35,8 @@ class InPlaceOptimizer:
     advances once per mini-batch before the updates of that step.
     """
 
+    copies = 1  # parameter-sized arrays it keeps (tmp), for memory estimates
+
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.t = 0
@@ -113,6 +115,8 @@ def update_parameters_with_momentum(
 class InPlaceMomentum(InPlaceOptimizer):
     """`update_parameters_with_momentum` in place, for one W[l] or b[l]; β is beta1."""
 
+    copies = 2  # tmp, v
+
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
         super().__init__(parameters, beta1, beta2, epsilon)
         self.v = initialize_velocity(parameters)
@@ -171,9 +175,13 @@ def update_parameters_with_adam(
 class InPlaceAdam(InPlaceOptimizer):
     """`update_parameters_with_adam` in place, for one W[l] or b[l].
 
+    It keeps three parameter-sized arrays (`copies`): tmp, v and s.
+
     The bias corrections are folded into scalars: α v_corrected / (sqrt(s_corrected) + ε)
     = (α / (1 - β1^t)) v / (sqrt(s) / sqrt(1 - β2^t) + ε).
     """
+
+    copies = 3
 
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
         super().__init__(parameters, beta1, beta2, epsilon)

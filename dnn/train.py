@@ -36,7 +36,7 @@ from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer, update_lr
-from dnn.types import Array, Parameters, layer_dims_of, num_layers
+from dnn.types import Array, Parameters, count_parameters, layer_dims_of, num_layers
 
 Callback = Callable[[int, float], object]
 
@@ -389,3 +389,31 @@ def _epoch_data(
     np.take(X, permutation, axis=1, out=shuffled[0])
     np.take(Y, permutation, axis=1, out=shuffled[1])
     return shuffled
+
+
+def training_memory(
+    layer_dims: Sequence[int],
+    m: int,
+    *,
+    mini_batch_size: int | None = None,
+    optimizer: str = "gd",
+    dropout: bool = False,
+    dtype: str | np.dtype = "float64",
+) -> int:
+    """Bytes that training a network of `layer_dims` on m examples allocates (an estimate).
+
+    What `train` and `DeepNetwork.fit` hold at once: the parameters, their gradients and the
+    optimizer's state; the buffers of one batch (A[l], two dA/dZ buffers, dropout masks); the
+    training set transposed, standardized and, with mini-batches, shuffled; Y. Computed before
+    anything is allocated, so that a study can refuse a network that does not fit.
+    """
+    dims = [int(n) for n in layer_dims]
+    itemsize = np.dtype(dtype).itemsize
+    n_parameters = count_parameters(dims)
+    batch = m if mini_batch_size is None or mini_batch_size >= m else int(mini_batch_size)
+    state = n_parameters * (2 + OPTIMIZERS[optimizer].copies)  # W, b; dW, db; optimizer
+    buffers = (sum(dims[1:]) + 2 * max(dims[1:])) * batch
+    masks = 2 * sum(dims[:-1]) * batch if dropout else 0
+    copies = 3 if batch < m else 2  # X transposed, standardized, and shuffled
+    data = (copies * dims[0] + 2 * dims[-1]) * m
+    return (state + buffers + masks + data) * itemsize

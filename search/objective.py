@@ -25,6 +25,7 @@ from optuna.trial import TrialState
 from threadpoolctl import ThreadpoolController
 
 from dnn import DeepNetwork, TrainingDiverged, count_parameters, predict_labels
+from dnn.train import training_memory
 from search.data import Splits, cross_validation_splits
 from search.record import (
     SURPLUS_DETAIL,
@@ -64,6 +65,21 @@ def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> floa
     index = np.searchsorted(classes, y)
     p = proba[np.arange(len(y)), np.clip(index, 0, len(classes) - 1)]
     return float(-np.mean(np.log(np.clip(p, 1e-15, 1.0))))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can give without swapping (None where it cannot tell)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def blas_threads() -> int | None:
@@ -128,7 +144,30 @@ class Objective:
                 f"{n_parameters} parameters > max_parameters {self.spec.max_parameters}"
             )
             raise optuna.TrialPruned()
+        self._check_memory(hp, layer_dims, record)
         return self._train(trial, hp, n_parameters, record)
+
+    def _check_memory(self, hp: dict[str, Any], layer_dims: list[int], record: TrialRecord) -> None:
+        """Prune, before anything is allocated, a network that would not fit in this worker's
+        share of the free memory (a typo such as a million units must not swap the machine)."""
+        m, m_val = len(self.splits.y_train), len(self.splits.y_val)
+        dropout = hp.get("keep_prob", 1.0) < 1 or hp.get("input_keep_prob", 1.0) < 1
+        need = training_memory(
+            layer_dims,
+            m,
+            mini_batch_size=hp.get("mini_batch_size"),
+            optimizer=hp.get("optimizer", "gd"),
+            dropout=dropout,
+        )
+        need += 2 * sum(layer_dims[1:]) * m_val * 8  # the validation predictions while reporting
+        free = available_memory()
+        share = free / self.spec.n_jobs if free is not None else None
+        if share is not None and need > share:
+            record.pruned_reason = (
+                f"needs about {need / 2**30:.2f} GiB, more than this worker's share of the "
+                f"free memory ({share / 2**30:.2f} GiB)"
+            )
+            raise optuna.TrialPruned()
 
     def _failed(self) -> float | tuple[float, float]:
         return (math.nan, math.nan) if self.spec.pareto else math.nan

@@ -624,3 +624,46 @@ def test_training_diverged_on_a_huge_learning_rate(cost_every: int) -> None:
         cost_every=cost_every,
     )
     assert np.isfinite(sane.costs[-1][1])
+
+
+@pytest.mark.parametrize(
+    ("m", "n_x", "hidden", "optimizer", "batch", "keep"),
+    [
+        (2000, 64, (256,), "adam", None, 1.0),
+        (2000, 64, (256, 128), "gd", 64, 1.0),
+        (5000, 20, (512,), "momentum", 128, 0.8),
+        (600, 300, (512, 512), "adam", None, 0.5),
+    ],
+)
+def test_the_memory_estimate_is_what_a_fit_allocates(
+    m: int, n_x: int, hidden: tuple[int, ...], optimizer: str, batch: int | None, keep: float
+) -> None:
+    """`training_memory` is what a study compares with the free memory before training:
+    numpy's allocations during `fit` (traced) peak within 5% below to 50% above it."""
+    import tracemalloc
+
+    from dnn import DeepNetwork
+    from dnn.train import training_memory
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((m, n_x)), rng.integers(0, 3, m)
+    net = DeepNetwork(
+        hidden_layers=hidden,
+        optimizer=optimizer,
+        mini_batch_size=batch,
+        keep_prob=keep,
+        num_iterations=2,
+        normalize=True,
+        seed=0,
+    )
+    tracemalloc.start()
+    try:
+        net.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    layer_dims = [n_x, *hidden, 3]
+    estimate = training_memory(
+        layer_dims, m, mini_batch_size=batch, optimizer=optimizer, dropout=keep < 1
+    )
+    assert 0.95 * peak <= estimate <= 1.5 * peak

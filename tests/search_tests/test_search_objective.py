@@ -202,6 +202,21 @@ def test_budget_on_parameters_prunes_without_training(tmp_path):
     assert "learning_curve" not in trial.user_attrs
 
 
+@pytest.mark.parametrize(("free_mib", "state"), [(1, "PRUNED"), (10**6, "COMPLETE")])
+def test_a_network_larger_than_the_free_memory_is_pruned_before_training(
+    tmp_path, monkeypatch, free_mib, state
+):
+    import search.objective
+
+    monkeypatch.setattr(search.objective, "available_memory", lambda: free_mib * 2**20)
+    spec = make_spec(n_hidden=2, n_units=256)  # about 2 MiB to train on the moons
+    trial = run_in_memory(spec, 1, tmp_path).trials[0]
+    assert trial.state.name == state
+    if state == "PRUNED":
+        assert "free memory" in trial.user_attrs["pruned_reason"]
+        assert "learning_curve" not in trial.user_attrs  # nothing was trained
+
+
 def test_pruned_trials_keep_their_learning_curve(tmp_path):
     spec = make_spec(learning_rate={"low": 1e-5, "high": 1.0, "log": True}, num_iterations=100)
     study = optuna.create_study(
