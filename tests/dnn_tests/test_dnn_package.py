@@ -15,17 +15,10 @@ def test_every_public_name_resolves() -> None:
     assert dnn.DeepNetwork.__module__ == "dnn.estimator"
 
 
-def test_the_names_the_study_layer_still_imports() -> None:
-    from dnn import (  # the last three are in __all__, the first three are not
-        HIDDEN_ACTIVATIONS,
-        INITIALIZATIONS,
-        OPTIMIZERS,
-        DeepNetwork,
-        TrainingDiverged,
-        count_parameters,
-    )
+def test_the_names_the_study_layer_imports() -> None:
+    from dnn import DeepNetwork, TrainingDiverged, count_parameters, predict_labels
 
-    assert "relu" in HIDDEN_ACTIVATIONS and "he" in INITIALIZATIONS and "adam" in OPTIMIZERS
+    assert callable(predict_labels)
     assert issubclass(TrainingDiverged, FloatingPointError)
     assert count_parameters([2, 3, 1]) == 13 and DeepNetwork().get_params()["init"] == "he"
 

@@ -176,7 +176,7 @@ BAD_CONTENTS: list[tuple[str, Callable[[Arrays], None], str]] = [
     (
         "rule refuses a unit",
         in_config("hidden_layers", [0]),
-        "config: hidden_layers: n_units must be an integer >= 1, got 0",
+        "config: hidden_layers: n_units must be an integer in [1, 1e+06], got 0",
     ),
     (
         "hidden_layers a number",
