@@ -60,8 +60,8 @@ def test_train_defaults_are_the_rules_defaults_and_the_estimator_passes_them_all
         ("keep_prob", 0, "keep_prob must be a number in (0, 1], got 0"),
         ("optimizer", "sgd", "optimizer must be one of gd, momentum, adam, got 'sgd'"),
         ("init", "glorot", "init must be one of he, xavier, scaled, got 'glorot'"),
-        ("mini_batch_size", 0, "mini_batch_size must be an integer >= 1, or None, got 0"),
-        ("num_iterations", True, "num_iterations must be an integer >= 0, got True"),
+        ("mini_batch_size", 0, "mini_batch_size must be an integer in [1, 1e+12], or None, got 0"),
+        ("num_iterations", True, "num_iterations must be an integer in [0, 1e+12], got True"),
     ],
 )
 def test_a_refused_value_gets_one_line_naming_the_hyperparameter(
