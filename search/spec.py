@@ -41,6 +41,7 @@ SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
 Direction = Literal["maximize", "minimize"]
 METRICS: dict[str, Direction] = {"accuracy": "maximize", "log_loss": "minimize"}
+MAX_GRID = 1_000_000  # points of a grid search; Optuna lists every one of them
 FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
 N_HIDDEN = "n_hidden"
 HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidden layers
@@ -362,13 +363,21 @@ class SearchSpace:
         return key not in HIDDEN_ONLY or n_hidden > 0
 
 
+def _grid_count(entry: Choice | Range) -> int:
+    """How many values an entry has on a grid."""
+    if isinstance(entry, Choice):
+        return len(entry.choices)
+    step = entry.step if entry.step is not None else 1
+    return int(np.floor((entry.high - entry.low) / step + 1e-9)) + 1
+
+
 def _grid_values(entry: Choice | Range) -> list:
     if isinstance(entry, Choice):
         return list(entry.choices)
     step = entry.step if entry.step is not None else 1
     # low + k step, rounded and held inside [low, high]: np.arange(0.3, 1.05, 0.1) ends at
     # 1.0000000000000002, a keep_prob the network refuses
-    count = int(np.floor((entry.high - entry.low) / step + 1e-9)) + 1
+    count = _grid_count(entry)
     grid = np.clip(np.round(entry.low + step * np.arange(count), 12), entry.low, entry.high)
     return [int(v) for v in grid] if entry.integer else [float(v) for v in grid]
 
@@ -510,10 +519,20 @@ class StudySpec:
         return self
 
     def _check_grid(self) -> None:
-        for key, entry in self.space.entries:
+        points = 1
+        for name in self.space.param_names():
+            entry = self.space.entry_of(name)
+            if isinstance(entry, Fixed):
+                continue
             if isinstance(entry, Range) and not entry.integer and entry.step is None:
                 raise SpecError(
-                    f"space.{key}: the grid sampler needs a list of values or a range with step"
+                    f"space.{name}: the grid sampler needs a list of values or a range with step"
+                )
+            points *= _grid_count(entry)  # counted before a single value is made
+            if points > MAX_GRID:
+                raise SpecError(
+                    f"space: the grid has more than {MAX_GRID:,} points (at {name}); "
+                    "use fewer values or another sampler"
                 )
 
 

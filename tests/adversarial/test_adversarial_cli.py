@@ -319,6 +319,16 @@ SPEC_CASES = [
             "fake.npz": NPY_FILE,
         },
     ),
+    Case(
+        "spec-billion-point-grid",
+        ("run", "s.toml"),
+        words=("grid has more than",),
+        files=study_file(
+            "s.toml",
+            'name = "s"\ndataset = "planar"\nsampler = "grid"\n[space]\n'
+            "learning_rate = { low = 0.0, high = 1.0, step = 1e-9 }\n",
+        ),
+    ),
     Case("cli-bad-trials", ("run", "planar", "--trials", "-3"), words=("--trials",)),
     Case("cli-bad-timeout", ("run", "planar", "--timeout", "nan"), words=("--timeout",)),
     Case("cli-unknown-study", ("run", "planarr"), words=("unknown study", "did you mean 'planar'")),

@@ -72,6 +72,10 @@ def test_grid_values_stay_inside_their_range():
             "sampler": "grid",
             "space": {
                 "learning_rate": [0.1],
+                "n_hidden": 1,
+                "n_units": [8, 16],
+                "activation": "relu",
+                "optimizer": "adam",
                 "keep_prob": {"low": 0.3, "high": 1.0, "step": 0.1},
                 "input_keep_prob": {"low": 0.5, "high": 1.0, "step": 0.1},
                 "num_iterations": {"low": 20, "high": 100, "step": 40},
