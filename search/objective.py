@@ -36,7 +36,7 @@ from search.record import (
     target_trials,
 )
 from search.spec import StudySpec
-from search.storage import file_sha256
+from search.storage import file_sha256, save_network
 
 TIME_BUDGET = "the study's time budget (--timeout) ran out"
 
@@ -195,8 +195,7 @@ class Objective:
         value = self._record_scores([net, *others], record)
         if self.spec.pareto or self._best_so_far(trial, value):
             path = self.artifacts / "trials" / f"{trial.number}.npz"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            record.params_path = str(net.save(path))
+            record.params_path = save_network(net, path)
             record.params_sha256 = file_sha256(record.params_path)
         return (value, float(n_parameters)) if self.spec.pareto else value
 

@@ -64,6 +64,7 @@ from search.storage import (
     file_sha256,
     open_storage,
     redact,
+    save_network,
     study_has_heartbeat,
 )
 
@@ -546,8 +547,7 @@ def _score_on_test(
             np.concatenate([splits.y_train, splits.y_val]),
         )
         path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        params_path = str(net.save(path))
+        params_path = save_network(net, path)
         sha256 = file_sha256(params_path)
     else:
         net = trained_network(trial, splits)

@@ -13,13 +13,16 @@ that race try again after a short pause instead of failing.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import socket
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import optuna
@@ -36,6 +39,9 @@ from search.journal import (
     check_journal,
     repair_journal,
 )
+
+if TYPE_CHECKING:
+    from dnn import DeepNetwork
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
@@ -131,6 +137,30 @@ def artifacts_dir(storage: str, study_name: str) -> Path:
     return RUNS_DIR / study_name / f"storage-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 
 
+def save_network(network: DeepNetwork, path: Path) -> str:
+    """Save a trained network at `path` without following a link planted there.
+
+    It is written to a fresh file of its own in that folder (created exclusively), then
+    renamed over `path`: a rename replaces a symlink at `path`, never the file it points to.
+
+    Returns:
+        The path written, as text.
+    """
+    folder = path.parent
+    if folder.is_symlink():
+        raise StorageError(f"{folder} is a symbolic link; refusing to write networks through it")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".npz")
+    os.close(fd)
+    try:
+        network.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, in hex."""
     digest = hashlib.sha256()
@@ -159,6 +189,8 @@ def open_storage(
     if is_rdb(url):
         return _open_rdb(url, heartbeat, create)
     path = Path(url)
+    if path.is_symlink() and path.parts[:1] == (RUNS_DIR.name,):
+        raise StorageError(f"{path} is a symbolic link; a study's own journal must be a file")
     if path.exists() or path.is_symlink():
         _check_journal_file(path)
     elif not create:

@@ -196,3 +196,21 @@ def test_studies_of_one_name_in_two_storages_keep_their_own_networks(tmp_path, m
     Path(first.params_path).write_bytes(Path(second.params_path).read_bytes())  # swapped
     with pytest.raises(StorageError, match="not the network saved"):
         first.load_network(final=False)
+
+
+def test_a_link_planted_under_runs_is_replaced_not_followed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_study(tmp_path, "planted", trials=2, iterations=20)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "runs/planted/trials").mkdir(parents=True)
+    for number in range(3):  # wherever the study would save a network
+        (tmp_path / f"runs/planted/trials/{number}.npz").symlink_to(victim)
+    assert main(["run", "planted.toml", "--quiet"]) == 0
+    assert victim.read_text() == "precious"
+    saved = [p for p in (tmp_path / "runs/planted/trials").iterdir() if not p.is_symlink()]
+    assert saved  # the best trial's network, as a file of its own
+    (tmp_path / "runs/evil").mkdir()
+    (tmp_path / "runs/evil/journal.log").symlink_to(tmp_path / "elsewhere.log")
+    assert main(["run", "planted.toml", "--study-name", "evil", "--quiet"]) == 2
+    assert not (tmp_path / "elsewhere.log").exists()
