@@ -36,14 +36,28 @@ def check_data(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"y must be 1-d with one label per row of x ({len(x)}), got shape {y.shape}"
         )
-    if not np.issubdtype(x.dtype, np.number):
-        raise ValueError(f"X must be numeric, got dtype {x.dtype}")
+    if x.dtype.kind not in "biuf":  # complex numbers would lose their imaginary part
+        raise ValueError(f"X must hold real numbers, got dtype {x.dtype}")
     x = x.astype(np.float64)
     if not np.isfinite(x).all():
         raise ValueError("X contains NaN or infinite values")
+    _check_labels(y)
+    return x, y
+
+
+def _check_labels(y: np.ndarray) -> None:
+    """Class labels: integers, text or booleans, none missing, at least two classes."""
+    if y.dtype.kind == "c":
+        raise ValueError(f"y must hold class labels, got complex numbers (dtype {y.dtype})")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError(f"y[{int(np.argmin(np.isfinite(y)))}] is not a label (NaN or inf)")
+        if not np.equal(np.mod(y, 1), 0).all():
+            raise ValueError("y holds non-integer numbers: a classification target needs classes")
+    if y.dtype.kind == "O" and any(label is None for label in y):
+        raise ValueError("y holds a missing label (None)")
     if len(np.unique(y)) < 2:
         raise ValueError("y has a single class; need at least 2 classes")
-    return x, y
 
 
 def stratified_split(

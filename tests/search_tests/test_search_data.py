@@ -1,0 +1,32 @@
+"""Arrays handed to a study from Python get the checks a data file gets in `studies`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.data import check_data
+
+X = np.arange(12.0).reshape(6, 2)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "words"),
+    [
+        (X * 1j, [0, 1] * 3, "real numbers"),
+        (X, [0, 1, np.nan, 1, 0, 1], "y[2] is not a label"),
+        (X, [0.5, 1, 0, 1, 0, 1], "non-integer"),
+        (X, np.array([0, 1j, 0, 1, 0, 1]), "complex"),
+        (X, np.array([None, "a", "b", "a", "b", "a"], dtype=object), "missing label"),
+        (X, [1] * 6, "single class"),
+        (np.where(X > 5, np.inf, X), [0, 1] * 3, "NaN or infinite"),
+    ],
+)
+def test_bad_arrays_are_refused_by_name(x, y, words):
+    with pytest.raises(ValueError, match=words):
+        check_data(np.asarray(x), np.asarray(y))
+
+
+def test_integer_floats_text_and_booleans_are_labels():
+    for y in ([0.0, 1.0] * 3, ["a", "b"] * 3, [True, False] * 3):
+        assert len(check_data(X, np.asarray(y))[1]) == 6
