@@ -14,7 +14,7 @@ X = np.arange(12.0).reshape(6, 2)
     ("x", "y", "words"),
     [
         (X * 1j, [0, 1] * 3, "real numbers"),
-        (X, [0, 1, np.nan, 1, 0, 1], "y[2] is not a label"),
+        (X, [0, 1, np.nan, 1, 0, 1], r"y\[2\] is not a label"),
         (X, [0.5, 1, 0, 1, 0, 1], "non-integer"),
         (X, np.array([0, 1j, 0, 1, 0, 1]), "complex"),
         (X, np.array([None, "a", "b", "a", "b", "a"], dtype=object), "missing label"),
