@@ -24,9 +24,10 @@ import optuna
 from optuna.trial import TrialState
 from threadpoolctl import ThreadpoolController
 
-from dnn import DeepNetwork, TrainingDiverged, count_parameters, predict_labels
+from dnn import DeepNetwork, TrainingDiverged, count_parameters
 from dnn.train import training_memory
 from search.data import Splits, cross_validation_splits
+from search.metrics import METRICS, accuracy, log_loss
 from search.record import (
     SURPLUS_DETAIL,
     Failure,
@@ -53,18 +54,6 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,
     }
-
-
-def accuracy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    """Share of rows whose predicted class is y, by `DeepNetwork.predict`'s own rule."""
-    return float(np.mean(predict_labels(proba, classes) == y))
-
-
-def cross_entropy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    """Mean -log p(true class) of probabilities (m, C), clipped away from 0."""
-    index = np.searchsorted(classes, y)
-    p = proba[np.arange(len(y)), np.clip(index, 0, len(classes) - 1)]
-    return float(-np.mean(np.log(np.clip(p, 1e-15, 1.0))))
 
 
 def available_memory() -> int | None:
@@ -215,10 +204,9 @@ class Objective:
         return value <= min(values)[0]
 
     def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
+        """The study's metric (`search.metrics.METRICS`) of a network on (x, y)."""
         proba = net.predict_proba(x, check_input=False)
-        if self.spec.metric == "accuracy":
-            return accuracy(proba, y, net.classes_)
-        return cross_entropy(proba, y, net.classes_)
+        return METRICS[self.spec.metric](proba, y, net.classes_)
 
     def _reporter(
         self, trial: optuna.Trial, net: DeepNetwork, record: TrialRecord
@@ -242,22 +230,29 @@ class Objective:
         return callback
 
     def _record_scores(self, nets: list[DeepNetwork], record: TrialRecord) -> float:
-        """Train scores of fold 0's network; validation scores over every fold's examples."""
+        """Train scores of fold 0's network; validation scores over every fold's examples.
+
+        Returns:
+            the trial's value: the study's metric, its folds' mean weighted by their sizes (for
+            accuracy and log_loss, the score of all the folds' examples together).
+        """
         s = self.splits
         proba = nets[0].predict_proba(s.X_train, check_input=False)
         record.train_accuracy = accuracy(proba, s.y_train, nets[0].classes_)
-        record.train_cost = cross_entropy(proba, s.y_train, nets[0].classes_)
-        sizes, accuracies, costs = [], [], []
+        record.train_cost = log_loss(proba, s.y_train, nets[0].classes_)
+        sizes, accuracies, costs, values = [], [], [], []
+        metric = METRICS[self.spec.metric]
         for net, fold in zip(nets, self.folds, strict=True):
             proba = net.predict_proba(fold.X_val, check_input=False)
             sizes.append(len(fold.y_val))
             accuracies.append(accuracy(proba, fold.y_val, net.classes_))
-            costs.append(cross_entropy(proba, fold.y_val, net.classes_))
+            costs.append(log_loss(proba, fold.y_val, net.classes_))
+            values.append(metric(proba, fold.y_val, net.classes_))
         record.val_accuracy = float(np.average(accuracies, weights=sizes))
         record.val_cost = float(np.average(costs, weights=sizes))
         if len(nets) > 1:
             record.fold_val_accuracy = accuracies
-        return record.val_accuracy if self.spec.metric == "accuracy" else record.val_cost
+        return float(np.average(values, weights=sizes))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from optuna.distributions import (
@@ -30,6 +30,7 @@ from optuna.distributions import (
 )
 
 from dnn.hyperparameters import HYPERPARAMETERS, TUNABLE, Rule
+from search.metrics import METRICS, Direction
 from search.record import ACTIVATION, UNITS, layer_param, split_param
 
 
@@ -39,8 +40,6 @@ class SpecError(ValueError):
 
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
-Direction = Literal["maximize", "minimize"]
-METRICS: dict[str, Direction] = {"accuracy": "maximize", "log_loss": "minimize"}
 MAX_GRID = 1_000_000  # points of a grid search; Optuna lists every one of them
 FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
 N_HIDDEN = "n_hidden"
@@ -416,7 +415,7 @@ class StudySpec:
 
     @property
     def direction(self) -> Direction:
-        return METRICS[self.metric]
+        return METRICS[self.metric].direction
 
     @property
     def refits(self) -> bool:

@@ -50,7 +50,7 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
         ({"samplr": "tpe"}, "samplr"),
         ({"sampler": "annealing"}, "sampler"),
         ({"pruner": "percentile"}, "pruner"),
-        ({"metric": "f1"}, "metric"),
+        ({"metric": "precision"}, "metric"),
         ({"n_trials": 0}, "n_trials"),
         ({"n_trials": 2.5}, "n_trials"),
         ({"timeout": -1}, "timeout"),

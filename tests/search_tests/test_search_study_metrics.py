@@ -1,0 +1,102 @@
+"""Any metric of the table is a study's objective, with its direction; bad names are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+from sklearn.datasets import make_classification, make_moons
+
+from search import SpecError, StudySpec, open_existing_study, run_study
+from search.best import best_trial, load_trained
+from search.data import stratified_split
+from search.metrics import METRICS
+from search.record import TrialRecord
+
+TrialState = optuna.trial.TrialState
+DATA = {
+    "moons": lambda spec: make_moons(n_samples=240, noise=0.25, random_state=3),
+    "three": lambda spec: make_classification(
+        n_samples=240, n_features=4, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+    ),
+}
+
+
+def load_data(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
+    return DATA[spec.dataset](spec)
+
+
+def metric_spec(tmp_path, metric: str, dataset: str = "moons", **overrides) -> StudySpec:
+    return StudySpec.from_dict(
+        {
+            "name": f"{metric}_{dataset}",
+            "dataset": dataset,
+            "metric": metric,
+            "n_trials": 4,
+            "report_every": 10,
+            "storage": str(tmp_path / "journal.log"),
+            "space": {
+                "learning_rate": {"low": 0.01, "high": 0.5, "log": True},
+                "num_iterations": {"low": 20, "high": 60, "step": 20},
+                "n_hidden": {"low": 1, "high": 2},
+                "n_units": {"low": 2, "high": 8},
+                "optimizer": ["gd", "adam"],
+            },
+            **overrides,
+        }
+    )
+
+
+def validation_split(spec: StudySpec):
+    return stratified_split(*load_data(spec), 0.2, 0.2, spec.seed)
+
+
+@pytest.mark.parametrize(
+    ("metric", "dataset"),
+    [("f1", "moons"), ("roc_auc", "moons"), ("roc_auc", "three"), ("log_loss", "moons")],
+)
+def test_a_study_optimizes_its_metric_in_its_direction(tmp_path, metric: str, dataset: str):
+    spec = metric_spec(tmp_path, metric, dataset)
+    run_study(spec, load_data, progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    assert study.direction.name.lower() == METRICS[metric].direction == spec.direction
+    complete = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
+    assert len(complete) >= 2
+    values = [t.value for t in complete]
+    best = best_trial(study)
+    assert best is not None
+    pick = max if METRICS[metric].direction == "maximize" else min
+    assert best.value == pick(values) and len(set(values)) > 1
+    # the trial's value is the metric of its network on the validation split
+    splits = validation_split(spec)
+    net = load_trained(best)
+    proba = net.predict_proba(splits.X_val)
+    assert best.value == pytest.approx(
+        METRICS[metric](proba, splits.y_val, net.classes_), rel=1e-12
+    )
+    # ... and the reported curve is that metric too: its last point is the final network's
+    curve = TrialRecord.from_trial(best).learning_curve
+    assert curve is not None and curve.val_metric[-1] == pytest.approx(best.value, rel=1e-12)
+    assert best.intermediate_values[curve.iteration[-1]] == curve.val_metric[-1]
+    # the stored record keeps its accuracy and cost, whatever the metric
+    record = TrialRecord.from_trial(best)
+    assert record.val_accuracy == pytest.approx(
+        METRICS["accuracy"](proba, splits.y_val, net.classes_), rel=1e-12
+    )
+    assert record.val_cost == pytest.approx(
+        METRICS["log_loss"](proba, splits.y_val, net.classes_), rel=1e-12
+    )
+    if metric == "log_loss":
+        assert best.value == record.val_cost
+    else:  # the value is not accuracy under a new name
+        accuracies = [TrialRecord.from_trial(t).val_accuracy for t in complete]
+        assert values != accuracies
+
+
+def test_a_bad_metric_name_is_one_line_naming_metric_and_the_choices(tmp_path):
+    with pytest.raises(SpecError) as error:
+        metric_spec(tmp_path, "roc-auc")
+    message = str(error.value)
+    assert message.startswith("metric: unknown value 'roc-auc'") and "\n" not in message
+    assert "did you mean 'roc_auc'?" in message
+    assert message.endswith("choose from accuracy, balanced_accuracy, f1, roc_auc, log_loss")
