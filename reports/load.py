@@ -69,7 +69,8 @@ class StudyInfo:
 
     @property
     def metric(self) -> str:
-        """`accuracy` or `log_loss` (from the spec; guessed from the direction without one)."""
+        """The study's metric (from the spec; without one, guessed from the direction:
+        `accuracy` or `log_loss`)."""
         default = "accuracy" if self.directions[0] == "maximize" else "log_loss"
         return str(self.spec.get("metric", default))
 

@@ -26,12 +26,14 @@ from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
 from reports.load import StudyInfo
 from search.best import best_number
-from search.record import Attr, Failure, split_param
+from search.metrics import METRICS
+from search.record import Attr, Failure, TestRecord, split_param
 from search.spec import Choice, Entry, Fixed, Range
 
 N_PARAMETERS = Attr.N_PARAMETERS.value
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]
 LEARNED_COLUMNS = ["layer", "units", "W_shape", "b_shape", "activation", N_PARAMETERS]
+TEST_COLUMNS = [f"test_{name}" for name in METRICS]  # test_accuracy first, as the table's first
 SUMMARY_COLUMNS = [
     "study",
     "dataset",
@@ -39,7 +41,7 @@ SUMMARY_COLUMNS = [
     "direction",
     "best_trial",
     "best_value",
-    "test_accuracy",
+    *TEST_COLUMNS,
     "best_n_parameters",
     "n_trials",
     "complete",
@@ -303,29 +305,38 @@ def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def test_fields(test: TestRecord | None) -> dict[str, float]:
+    """`test_<metric>` for every metric of the table: the final model's stored test scores,
+    NaN where none is stored (a record stored before test scores has its test accuracy only)."""
+    scores = {**test.test_scores, "accuracy": test.test_accuracy} if test is not None else {}
+    return {f"test_{name}": float(scores.get(name, math.nan)) for name in METRICS}
+
+
 def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
-    """The best trial's number, value, test accuracy, size and time to reach it (s)."""
+    """The best trial's number, value, test scores, size and time to reach it (s)."""
     best = best_row(trials, info.direction)
     if best is None:
         return dict.fromkeys(
-            ("best_value", "test_accuracy", "best_n_parameters", "time_to_best_s"), math.nan
+            ("best_value", *TEST_COLUMNS, "best_n_parameters", "time_to_best_s"), math.nan
         ) | {"best_trial": None}
     stored = info.best_test
-    test = stored.test_accuracy if stored is not None and stored.trial == best["number"] else None
+    test = stored if stored is not None and stored.trial == best["number"] else None
     return {
         "best_trial": int(best["number"]),
         "best_value": float(best["value"]),
-        "test_accuracy": math.nan if test is None else float(test),
+        **test_fields(test),
         "best_n_parameters": best.get(N_PARAMETERS, math.nan),
         "time_to_best_s": float(elapsed_seconds(trials)[best.name]),
     }
 
 
 def summary_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
-    """One row: best value and trial, test accuracy, trial counts, wall time, sampler, pruner.
+    """One row: best value and trial, test scores, trial counts, wall time, sampler, pruner.
 
-    Times are in seconds from the start of the study's first trial; the test accuracy is the
-    one stored for the best trial (NaN if the best trial was not scored on the test set).
+    Times are in seconds from the start of the study's first trial; the test scores
+    (`test_<metric>`, one column per metric of `search.metrics.METRICS`) are the ones stored
+    for the best trial (NaN if the best trial was not scored on the test set, or for a study
+    stored before test scores, whose test accuracy alone is known).
     """
     elapsed = elapsed_seconds(trials)
     row = {

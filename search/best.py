@@ -13,7 +13,7 @@ import inspect
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,9 @@ class BestConfig:
     n_parameters: int
     params_path: str | None
     test_accuracy: float | None
+    # metric name -> value of the final model on the test data (every metric of
+    # `search.metrics.METRICS`); empty for a study stored before test scores, until it runs again
+    test_scores: dict[str, float] = field(default_factory=dict)
     final_params_path: str | None = None
     params_sha256: str | None = None
     final_params_sha256: str | None = None
@@ -221,6 +224,7 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         n_parameters=int(record.n_parameters),
         params_path=record.params_path,
         test_accuracy=test.test_accuracy if test else None,
+        test_scores=dict(test.test_scores) if test else {},
         final_params_path=test.params_path if test else None,
         params_sha256=record.params_sha256,
         final_params_sha256=test.params_sha256 if test else None,

@@ -11,7 +11,8 @@ three batches and read back by everything else (`best_config`, the runner, repor
   `pruned_at`, `pruned_reason`, `fail_reason`.
 
 A study's user attributes (`StudyRecord`): its `spec`, `target_trials` (the total its workers
-run up to), `best_test` (the final model's test score) and, on PostgreSQL, its `heartbeat`.
+run up to), `best_test` (the final model's test accuracy and its score by every metric of
+`search.metrics`) and, on PostgreSQL, its `heartbeat`.
 
 The names of the trial parameters that exist once per hidden layer (`n_1`, `activation_2`)
 are made and parsed here too.
@@ -218,7 +219,7 @@ def split_param(name: str) -> tuple[str, int | None]:
 
 @dataclass(frozen=True)
 class TestRecord:
-    """The final model's test score, stored once per best trial."""
+    """The final model's test scores, stored once per best trial."""
 
     __test__ = False  # not a pytest class
 
@@ -227,10 +228,13 @@ class TestRecord:
     test_accuracy: float
     params_path: str | None = None  # the refit network (`best.npz`), when there is one
     params_sha256: str | None = None
+    # metric name -> value on the test data, for every metric of `search.metrics.METRICS`;
+    # empty in a record stored before there were test scores (it has test_accuracy alone)
+    test_scores: dict[str, float] = field(default_factory=dict)
 
     def to_attr(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        return {key: value for key, value in data.items() if value is not None}
+        return {key: value for key, value in data.items() if value is not None and value != {}}
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,20 @@ def _test_record(stored: Any) -> TestRecord | None:
         test_accuracy=float(stored["test_accuracy"]),
         params_path=stored.get("params_path"),
         params_sha256=stored.get("params_sha256"),
+        test_scores=_scores(stored.get("test_scores")),
     )
+
+
+def _scores(stored: Any) -> dict[str, float]:
+    """Stored test scores, name -> value (none before they were stored; a value that is not a
+    number, which only a storage written by something else can hold, is left out)."""
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        str(name): float(value)
+        for name, value in stored.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
 
 
 def target_trials(study: optuna.Study) -> int | None:

@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,8 +36,9 @@ from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork
 from search import _optuna
-from search.best import best_trial, load_trained, open_existing_study
+from search.best import best_trial, load_trained, load_verified, open_existing_study
 from search.data import Splits, cross_validation_splits, stratified_split
+from search.metrics import METRICS, score_all
 from search.objective import Objective, tally
 from search.record import (
     Failure,
@@ -101,6 +102,7 @@ class RunResult:
     best_value: float | None
     test_accuracy: float | None
     wall_time: float
+    test_scores: dict[str, float] = field(default_factory=dict)  # metric name -> test value
 
 
 def storage_url(spec: StudySpec) -> str:
@@ -518,27 +520,35 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
     trained and scored the configuration on k different parts of that data.
     """
     trial = best_trial(study)
-    test_accuracy = None
+    test = None
     if trial is not None:
         stored = StudyRecord.of(study).best_test
-        if stored is not None and stored.trial == trial.number and stored.refit == spec.refits:
-            test_accuracy = stored.test_accuracy
+        if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
+            test = _score_on_test(spec, study, trial, splits)
+        elif set(METRICS) - set(stored.test_scores):
+            test = _add_test_scores(spec, study, trial, splits, stored)
         else:
-            test_accuracy = _score_on_test(spec, study, trial, splits)
+            test = stored
     return RunResult(
         study_name=spec.name,
         storage=storage_url(spec),
         n_counted=count_trials(study),
         best_trial=trial.number if trial is not None else None,
         best_value=trial.values[0] if trial is not None else None,
-        test_accuracy=test_accuracy,
+        test_accuracy=test.test_accuracy if test is not None else None,
         wall_time=wall_time,
+        test_scores=dict(test.test_scores) if test is not None else {},
     )
+
+
+def scores_on_test(net: DeepNetwork, splits: Splits) -> dict[str, float]:
+    """Every metric of `search.metrics.METRICS` of a network on the test split."""
+    return score_all(net.predict_proba(splits.X_test), splits.y_test, net.classes_)
 
 
 def _score_on_test(
     spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
-) -> float:
+) -> TestRecord:
     params_path = sha256 = None
     if spec.refits:
         net = DeepNetwork(**_hyperparameters(trial))
@@ -551,9 +561,40 @@ def _score_on_test(
         sha256 = file_sha256(params_path)
     else:
         net = trained_network(trial, splits)
-    test_accuracy = float(net.score(splits.X_test, splits.y_test))
-    set_best_test(study, TestRecord(trial.number, spec.refits, test_accuracy, params_path, sha256))
-    return test_accuracy
+    scores = scores_on_test(net, splits)
+    record = TestRecord(
+        trial=trial.number,
+        refit=spec.refits,
+        test_accuracy=scores["accuracy"],
+        params_path=params_path,
+        params_sha256=sha256,
+        test_scores=scores,
+    )
+    set_best_test(study, record)
+    return record
+
+
+def _add_test_scores(
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    stored: TestRecord,
+) -> TestRecord:
+    """A stored test record with every metric's score added (a record stored before there
+    were test scores, or before a metric was added): the network it scored is loaded, not
+    trained again, and its test accuracy is kept. A refit network whose file is gone is
+    retrained and scored anew."""
+    if not stored.refit:
+        net = trained_network(trial, splits)
+    elif stored.params_path is not None and Path(stored.params_path).is_file():
+        what = f"the final model of study {spec.name!r}"
+        net = load_verified(stored.params_path, stored.params_sha256, what)
+    else:
+        return _score_on_test(spec, study, trial, splits)
+    record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits))
+    set_best_test(study, record)
+    return record
 
 
 def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:

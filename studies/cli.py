@@ -186,6 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_summary(spec: StudySpec, result: RunResult) -> str:
     from search import best_config, redact
+    from search.metrics import METRICS
 
     where = redact(result.storage)
     if result.best_trial is None:
@@ -210,6 +211,11 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
         f"next: dnnsearch report {shlex.quote(spec.name)}{_storage_flag(spec.storage)}   "
         f"dnnsearch best {shlex.quote(spec.name)}{_storage_flag(spec.storage)} --format python",
     ]
+    scores = ", ".join(
+        f"{name} {result.test_scores[name]:.4f}" for name in METRICS if name in result.test_scores
+    )
+    if scores:
+        lines.insert(1, f"  test scores: {scores}")
     return "\n".join(lines)
 
 

@@ -83,7 +83,9 @@ def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
         "trial": result.best_trial,
         "refit": False,
         "test_accuracy": result.test_accuracy,
+        "test_scores": result.test_scores,
     }
+    assert result.test_scores["accuracy"] == result.test_accuracy
     assert study.user_attrs["spec"]["name"] == "tiny"
 
 

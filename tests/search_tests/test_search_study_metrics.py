@@ -1,17 +1,24 @@
-"""Any metric of the table is a study's objective, with its direction; bad names are refused."""
+"""Any metric of the table is a study's objective, with its direction; bad names are refused;
+the final model is scored on the test split with every metric."""
 
 from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import optuna
 import pytest
 from sklearn.datasets import make_classification, make_moons
+from test_search_metrics import SKLEARN  # each metric's scikit-learn counterpart
 
-from search import SpecError, StudySpec, open_existing_study, run_study
+from search import SpecError, StudyRecord, StudySpec, best_config, open_existing_study, run_study
 from search.best import best_trial, load_trained
 from search.data import stratified_split
 from search.metrics import METRICS
-from search.record import TrialRecord
+from search.record import TrialRecord, set_best_test
+from search.runner import finish, prepare_splits
 
 TrialState = optuna.trial.TrialState
 DATA = {
@@ -100,3 +107,59 @@ def test_a_bad_metric_name_is_one_line_naming_metric_and_the_choices(tmp_path):
     assert message.startswith("metric: unknown value 'roc-auc'") and "\n" not in message
     assert "did you mean 'roc_auc'?" in message
     assert message.endswith("choose from accuracy, balanced_accuracy, f1, roc_auc, log_loss")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "refit"), [("moons", False), ("moons", True), ("three", False)]
+)
+def test_the_final_model_is_scored_on_test_with_every_metric(tmp_path, dataset: str, refit: bool):
+    spec = metric_spec(tmp_path, "f1", dataset, refit=refit)
+    result = run_study(spec, load_data, progress=None)
+    config = best_config(spec.name, spec.storage)
+    assert list(config.test_scores) == list(METRICS) == list(result.test_scores)
+    assert config.test_scores == result.test_scores
+    assert config.test_scores["accuracy"] == config.test_accuracy == result.test_accuracy
+    net = config.load_network()  # the network scored: best.npz with refit, else the trial's
+    assert (config.final_params_path is not None) == refit
+    splits = validation_split(spec)
+    proba = net.predict_proba(splits.X_test)
+    for name, value in config.test_scores.items():
+        expected = SKLEARN[name](splits.y_test, proba, net.classes_)
+        assert value == pytest.approx(expected, rel=0, abs=1e-12), name
+    assert json.loads(config.to_json())["test_scores"] == config.test_scores
+
+
+@pytest.mark.parametrize("refit", [False, True])
+def test_a_test_record_without_scores_gets_them_without_retraining(tmp_path, refit: bool):
+    """A study stored before test scores: nothing shown for them and nothing fails; the next
+    run scores the network already scored, keeping its test accuracy and its file."""
+    spec = metric_spec(tmp_path, "roc_auc", refit=refit)
+    result = run_study(spec, load_data, progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    stored = StudyRecord.of(study).best_test
+    assert stored is not None
+    set_best_test(study, dataclasses.replace(stored, test_scores={}))  # as stored before
+    assert "test_scores" not in study.user_attrs["best_test"]
+    config = best_config(spec.name, spec.storage)
+    assert config.test_scores == {} and config.test_accuracy == result.test_accuracy
+    scored = Path(stored.params_path if refit else str(config.params_path))
+    before = (scored.stat().st_mtime_ns, scored.stat().st_ino, scored.read_bytes())
+    again = finish(spec, study, prepare_splits(spec, load_data), 0.0)
+    assert again.test_scores == result.test_scores and again.test_accuracy == result.test_accuracy
+    assert (scored.stat().st_mtime_ns, scored.stat().st_ino, scored.read_bytes()) == before
+    assert StudyRecord.of(study).best_test == stored
+
+
+def test_a_refit_model_whose_file_is_gone_is_trained_and_scored_again(tmp_path):
+    spec = metric_spec(tmp_path, "log_loss", refit=True)
+    result = run_study(spec, load_data, progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    stored = StudyRecord.of(study).best_test
+    assert stored is not None and stored.params_path is not None
+    set_best_test(study, dataclasses.replace(stored, test_scores={}))
+    Path(stored.params_path).unlink()
+    again = finish(spec, study, prepare_splits(spec, load_data), 0.0)
+    assert Path(stored.params_path).is_file()  # retrained (bit for bit here) and saved
+    assert again.test_scores == result.test_scores and again.test_accuracy == result.test_accuracy
+    rescored = StudyRecord.of(study).best_test
+    assert rescored is not None and rescored.test_scores == result.test_scores
