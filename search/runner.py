@@ -510,7 +510,8 @@ def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> P
 
 
 def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: float) -> RunResult:
-    """Score the best trial on the test split, once per best trial, and store it with the study.
+    """Score the best trial on the test split, once per best trial, with every metric of
+    `search.metrics.METRICS`, and store the scores with the study (`TestRecord`).
 
     The best trial's own network is scored: the one that the validation split vouches for.
     With `spec.refit` (and always with `spec.cv_folds`) the best configuration is instead
