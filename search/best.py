@@ -175,7 +175,20 @@ class BestConfig:
         )
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        """Strict JSON: a score that is not a number (NaN, say a ROC AUC on a test split with
+        one class) is `null`."""
+        return json.dumps(_finite(self.to_dict()), indent=2, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """The value with every non-finite float, however deeply nested, as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _network_arguments() -> set[str]:

@@ -35,3 +35,13 @@ def test_the_snippet_is_one_import_and_one_call_whatever_the_stored_strings():
 def test_an_unknown_argument_name_is_refused_not_written():
     with pytest.raises(StorageError, match="unknown hyperparameter"):
         config(**{"x=__import__('os').system('id'),y": 1}).to_python()
+
+
+def test_json_is_strict_with_a_score_that_is_not_a_number():
+    import dataclasses
+    import json
+
+    nan_scores = dataclasses.replace(config(), test_scores={"roc_auc": float("nan"), "f1": 0.5})
+    data = json.loads(nan_scores.to_json())  # json.loads accepts NaN; the text must not hold it
+    assert "NaN" not in nan_scores.to_json()
+    assert data["test_scores"] == {"roc_auc": None, "f1": 0.5}
