@@ -27,13 +27,13 @@ from search.record import Attr
 
 VAL_ACCURACY = Attr.VAL_ACCURACY.value
 
-METRIC_LABELS = {"accuracy": "validation accuracy", "log_loss": "validation log loss"}
 CMAP = "viridis"
 EMPTY_TEXT = "no complete trials yet"
 
 
 def metric_label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, f"validation {metric}")
+    """`validation log loss`, `validation roc auc`: any metric of search's table, in words."""
+    return f"validation {metric.replace('_', ' ')}"
 
 
 def new_figure(width: float = 6.4, height: float = 4.0) -> Figure:
