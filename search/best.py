@@ -15,15 +15,18 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.trial import TrialState
 
-from dnn import DeepNetwork
+import dnn
 from search.record import StudyRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
+
+if TYPE_CHECKING:
+    from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
 
 
 def best_number(
@@ -83,7 +86,7 @@ def load_verified(path: str | None, sha256: str | None, what: str) -> DeepNetwor
             f"{path} is not the network saved for {what} (its contents differ from the ones "
             "recorded: another study's file, or changed since); refusing to load it"
         )
-    return DeepNetwork.load(path)
+    return dnn.DeepNetwork.load(path)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ class BestConfig:
 
     def build(self, **overrides: Any) -> DeepNetwork:
         """An untrained `DeepNetwork` with these hyperparameters (overrides win)."""
-        return DeepNetwork(**{**self.hyperparameters, **overrides})
+        return dnn.DeepNetwork(**{**self.hyperparameters, **overrides})
 
     def load_network(self, final: bool = True) -> DeepNetwork:
         """A trained network, without retraining: the final model (the best configuration
@@ -193,7 +196,7 @@ def _finite(value: Any) -> Any:
 
 def _network_arguments() -> set[str]:
     """The keyword arguments of `DeepNetwork` (identifiers by construction)."""
-    return set(inspect.signature(DeepNetwork.__init__).parameters) - {"self"}
+    return set(inspect.signature(dnn.DeepNetwork.__init__).parameters) - {"self"}
 
 
 def _one_line(text: str) -> str:

@@ -17,14 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
 from optuna.trial import TrialState
 from threadpoolctl import ThreadpoolController
 
-from dnn import DeepNetwork, TrainingDiverged, count_parameters
+import dnn
+from dnn import TrainingDiverged, count_parameters
 from dnn.train import training_memory
 from search.data import Splits, cross_validation_splits
 from search.metrics import METRICS, accuracy, log_loss
@@ -38,6 +39,9 @@ from search.record import (
 )
 from search.spec import StudySpec
 from search.storage import file_sha256, save_network
+
+if TYPE_CHECKING:
+    from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
 
 TIME_BUDGET = "the study's time budget (--timeout) ran out"
 
@@ -166,12 +170,14 @@ class Objective:
     ) -> Any:
         s = self.splits
         curve = record.learning_curve = LearningCurve()  # filled as training goes, kept always
-        net = DeepNetwork(**hp, cost_every=self.spec.report_every)
+        net = dnn.DeepNetwork(**hp, cost_every=self.spec.report_every)
         net.callback = self._reporter(trial, net, record)
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
-            others = [DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in self.folds[1:]]
+            others = [
+                dnn.DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in self.folds[1:]
+            ]
         except optuna.TrialPruned:
             record.pruned_at = curve.iteration[-1]
             raise

@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import optuna
@@ -34,7 +34,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
 
-from dnn import DeepNetwork
+import dnn
 from search import _optuna
 from search.best import best_trial, load_trained, load_verified, open_existing_study
 from search.data import Splits, cross_validation_splits, stratified_split
@@ -68,6 +68,9 @@ from search.storage import (
     save_network,
     study_has_heartbeat,
 )
+
+if TYPE_CHECKING:
+    from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
 
 DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
 MAX_RESTARTS = 3
@@ -552,7 +555,7 @@ def _score_on_test(
 ) -> TestRecord:
     params_path = sha256 = None
     if spec.refits:
-        net = DeepNetwork(**_hyperparameters(trial))
+        net = dnn.DeepNetwork(**_hyperparameters(trial))
         net.fit(
             np.vstack([splits.X_train, splits.X_val]),
             np.concatenate([splits.y_train, splits.y_val]),
@@ -613,7 +616,7 @@ def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetw
     if record.params_path is not None and Path(record.params_path).exists():
         return load_trained(trial)
     with threadpool_limits(limits=record.blas_threads):
-        return DeepNetwork(**_hyperparameters(trial)).fit(splits.X_train, splits.y_train)
+        return dnn.DeepNetwork(**_hyperparameters(trial)).fit(splits.X_train, splits.y_train)
 
 
 class Progress:

@@ -11,7 +11,7 @@ from typing import Any
 
 _HOMES = {
     "BUILTIN": "studies.datasets",
-    "DataError": "studies.datasets",
+    "DataError": "studies.errors",
     "load_dataset": "studies.datasets",
     "builtin_studies": "studies.loader",
     "load_study_spec": "studies.loader",

@@ -336,7 +336,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     import optuna
 
     from search import SpecError, StorageError
-    from studies.datasets import DataError
+    from studies.errors import DataError
 
     expected = (SpecError, StorageError, DataError, FileNotFoundError, PermissionError)
     try:

@@ -16,10 +16,7 @@ from sklearn import datasets as sk
 
 from search import StudySpec
 from search.data import check_data
-
-
-class DataError(ValueError):
-    """A data set cannot be loaded; the message is one line naming the file, column or row."""
+from studies.errors import DataError
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:

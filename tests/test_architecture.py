@@ -118,3 +118,26 @@ def test_optunas_private_api_is_used_in_one_module():
             if named in private:
                 users.add(path.name)
     assert users == {"_optuna.py"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import dnn",
+        "import search",
+        "from search import best_config, StudySpec, StorageError",
+        "import studies.cli",
+        "from studies.cli import main; main(['studies'])",
+    ],
+)
+def test_importing_loads_no_scikit_learn(statement):
+    """scikit-learn takes about a second to import; the CLI's start-up, `best`, `studies`
+    and the spec must not pay for it (DESIGN.md: loaded lazily, by the estimator)."""
+    import subprocess
+    import sys
+
+    code = (
+        f"{statement}; import sys; print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
