@@ -60,8 +60,51 @@ def _check_labels(y: np.ndarray) -> None:
         raise ValueError("y has a single class; need at least 2 classes")
 
 
+class Dataset(NamedTuple):
+    """What a data loader hands a study: the examples (X (m, n_x), y (m,)), and the user's own
+    test set when there is one (then no test split is cut from X)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+
+
+def split_dataset(
+    data: Dataset, validation_fraction: float, test_fraction: float, seed: int
+) -> Splits:
+    """Train, validation and test splits: the test split is the data set's own test set when
+    it has one, else `test_fraction` of the examples (stratified, seeded)."""
+    if data.X_test is None or data.y_test is None:
+        return stratified_split(data.X, data.y, validation_fraction, test_fraction, seed)
+    x, y = check_data(data.X, data.y)
+    x_test, y_test = _check_test(data.X_test, data.y_test, x.shape[1])
+    split = stratified_split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
+    return split._replace(X_test=x_test, y_test=y_test)
+
+
+def _check_test(x: np.ndarray, y: np.ndarray, n_x: int) -> tuple[np.ndarray, np.ndarray]:
+    """A test set: real finite features, as many as training has; labels, one class or more."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != n_x:
+        raise ValueError(
+            f"the test set must have {n_x} features like the training set, got {x.shape}"
+        )
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"the test labels must be 1-d, one per row ({len(x)}), got {y.shape}")
+    if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
+        raise ValueError("the test set must hold finite real numbers")
+    return x.astype(np.float64), y
+
+
 def stratified_split(
-    x: np.ndarray, y: np.ndarray, validation_fraction: float, test_fraction: float, seed: int
+    x: np.ndarray,
+    y: np.ndarray,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    *,
+    allow_empty_test: bool = False,
 ) -> Splits:
     """Split every class in the same proportions, after a seeded shuffle.
 
@@ -80,7 +123,7 @@ def stratified_split(
         parts[1].append(index[n_test : n_test + n_val])
         parts[0].append(index[n_test + n_val :])
     train, val, test = (rng.permutation(np.concatenate(p)) for p in parts)
-    if len(val) == 0 or len(test) == 0:
+    if len(val) == 0 or (len(test) == 0 and not allow_empty_test):
         raise ValueError(f"data set too small to split: {len(y)} examples")
     return Splits(x[train], y[train], x[val], y[val], x[test], y[test])
 

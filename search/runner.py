@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 import dnn
 from search import _optuna
 from search.best import best_trial, load_trained, load_verified, open_existing_study
-from search.data import Splits, cross_validation_splits, stratified_split
+from search.data import Dataset, Splits, cross_validation_splits, split_dataset
 from search.metrics import METRICS, score_all
 from search.objective import Objective, tally
 from search.record import (
@@ -72,10 +72,11 @@ from search.storage import (
 if TYPE_CHECKING:
     from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
 
-DataLoader = Callable[[StudySpec], tuple[np.ndarray, np.ndarray]]
+DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 MAX_RESTARTS = 3
 COMPARED_KEYS = (
     "dataset",
+    "test_dataset",
     "target",
     "space",
     "per_layer_activation",
@@ -274,8 +275,10 @@ def check_same_data(spec: StudySpec, study: optuna.Study, splits: Splits) -> Non
 
 
 def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
-    x, y = load_data(spec)
-    return stratified_split(x, y, spec.validation_fraction, spec.test_fraction, spec.seed)
+    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`)."""
+    data = load_data(spec)
+    dataset = data if isinstance(data, Dataset) else Dataset(*data)
+    return split_dataset(dataset, spec.validation_fraction, spec.test_fraction, spec.seed)
 
 
 def work(

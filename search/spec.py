@@ -389,6 +389,7 @@ class StudySpec:
     dataset: str
     space: SearchSpace = field(default_factory=SearchSpace.from_dict)
     target: str = "target"
+    test_dataset: str | None = None  # the user's own test file: no test split is cut
     per_layer_activation: bool = False
     metric: str = "accuracy"
     pareto: bool = False
@@ -513,6 +514,8 @@ class StudySpec:
                 raise SpecError(f"{key}: must be between 0 and 0.5, got {value!r}")
         if self.storage is not None:
             _check_type("storage", self.storage, str)
+        if self.test_dataset is not None:
+            _check_type("test_dataset", self.test_dataset, str)
         if self.sampler == "grid":
             self._check_grid()
         return self

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn import datasets as sk
 
 from search import StudySpec
-from search.data import check_data
+from search.data import Dataset, check_data
 from studies.errors import DataError
 
 
@@ -78,12 +78,26 @@ NPY_MAGIC = b"\x93NUMPY"
 MAX_NAMED_COLUMNS = 20  # a message names at most this many of the columns found
 
 
-def load_csv(path: Path, target: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric feature columns and the `target` column of a CSV file (UTF-8 text)."""
+def load_csv(
+    path: Path, target: str, columns: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric feature columns and the `target` column of a CSV file (UTF-8 text).
+
+    With `columns` (a training file's feature columns, for its test file), those columns are
+    taken by name, in that order; others are ignored, and a missing one is refused by name.
+    """
     frame = _read_csv(path)
     if target not in frame.columns:
         raise DataError(f"{path}: no target column {target!r} (columns: {_names(frame.columns)})")
     features = frame.drop(columns=[target])
+    if columns is not None:
+        missing = [name for name in columns if name not in features.columns]
+        if missing:
+            raise DataError(
+                f"{path}: no column {missing[0]!r}, which the training file has "
+                f"({len(missing)} missing in all)"
+            )
+        features = features[columns]
     if features.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{path}: needs at least one feature column and one row")
     x = _numeric_features(path, features)
@@ -270,8 +284,37 @@ def _one_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def load_dataset(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
-    """The data set a spec names: a built-in name, a `.csv` or an `.npz` path."""
+def load_dataset(spec: StudySpec) -> Dataset:
+    """The data set a spec names (a built-in name, a `.csv` or an `.npz` path), and its own
+    test file (`test_dataset`) when the spec names one."""
+    x, y = _load_examples(spec)
+    if spec.test_dataset is None:
+        return Dataset(x, y)
+    return Dataset(x, y, *_load_test(spec, x.shape[1]))
+
+
+def _load_test(spec: StudySpec, n_x: int) -> tuple[np.ndarray, np.ndarray]:
+    """The test file: a CSV's columns matched by name to the training CSV's, an npz's by
+    position; labels checked as labels (a test file may hold one class only)."""
+    path = Path(str(spec.test_dataset))
+    if path.suffix.lower() not in (".csv", ".npz") or not path.is_file():
+        raise DataError(f"test_dataset: no such .csv or .npz file {str(path)!r}")
+    if path.suffix.lower() == ".csv":
+        if Path(spec.dataset).suffix.lower() != ".csv":
+            raise DataError("test_dataset: a CSV test file needs a CSV dataset (columns by name)")
+        x, y = load_csv(path, spec.target, _feature_columns(Path(spec.dataset), spec.target))
+    else:
+        x, y = load_npz(path)
+    if x.shape[1] != n_x:
+        raise DataError(f"test_dataset {path}: {x.shape[1]} features, the dataset has {n_x}")
+    return x, y
+
+
+def _feature_columns(path: Path, target: str) -> list[str]:
+    return [str(name) for name in _read_csv(path).columns if name != target]
+
+
+def _load_examples(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
     name = spec.dataset
     if name in BUILTIN:
         return BUILTIN[name]()

@@ -66,7 +66,8 @@ def test_studies_lists_every_builtin(in_tmp, capsys):
 def test_every_builtin_study_file_is_valid_and_names_a_loadable_data_set():
     for name in builtin_studies():
         spec = load_study_spec(name)
-        x, y = load_dataset(spec)
+        x, y, x_test, _ = load_dataset(spec)
+        assert x_test is None
         assert x.ndim == 2 and len(x) == len(y) and np.isfinite(x).all()
         assert len(np.unique(y)) == (10 if name == "digits" else 2)
 

@@ -15,7 +15,9 @@ from studies.datasets import DataError, load_csv, load_dataset, load_npz
 
 
 def load(path: Path, target: str = "target") -> tuple[np.ndarray, np.ndarray]:
-    return load_dataset(StudySpec(name="data", dataset=str(path), target=target))
+    data = load_dataset(StudySpec(name="data", dataset=str(path), target=target))
+    assert data.X_test is None  # no test file of its own
+    return data.X, data.y
 
 
 def assert_refused(path: Path, expected: str, target: str = "target") -> None:

@@ -1,0 +1,92 @@
+"""`test_dataset`: the user's own test file. Its columns are matched to the training file's by
+name; the final model is scored on it, and no test split is cut from `dataset`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from search import best_config
+from studies.cli import main
+
+STUDY = """
+name = "own"
+dataset = "train.csv"
+test_dataset = "{test}"
+n_trials = 2
+[space]
+num_iterations = 30
+n_hidden = 1
+n_units = 4
+"""
+
+
+def table(rows: int, seed: int, columns: tuple[str, ...] = ("a", "b", "target")) -> str:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 2))
+    values = {"a": x[:, 0], "b": x[:, 1], "target": (x[:, 0] + x[:, 1] > 0).astype(int)}
+    values["noise"] = rng.normal(size=rows)
+    lines = [",".join(columns)]
+    lines += [",".join(f"{values[c][i]:.4f}" for c in columns) for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train.csv").write_text(table(120, 0))
+    return tmp_path
+
+
+def test_the_test_score_comes_from_the_test_file_whatever_its_column_order(folder, capsys):
+    # other order, an extra column: matched by name
+    (folder / "test.csv").write_text(table(40, 1, ("target", "noise", "b", "a")))
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 0
+    config = best_config("own")
+    rows = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
+    x, y = np.column_stack([rows["a"], rows["b"]]), rows["target"].astype(int)
+    expected = float(np.mean(config.load_network().predict(x) == y))
+    assert config.test_accuracy == pytest.approx(expected)
+    capsys.readouterr()
+    assert main(["best", "own"]) == 0
+    assert json.loads(capsys.readouterr().out)["test_accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("test_file", "words"),
+    [
+        (("a", "target"), "no column 'b', which the training file has"),
+        (("a", "b"), "no target column 'target'"),
+    ],
+)
+def test_a_test_file_without_a_training_column_is_refused_by_name(folder, capsys, test_file, words):
+    (folder / "test.csv").write_text(table(10, 1, test_file))
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert words in capsys.readouterr().err
+    assert not (folder / "runs").exists()  # nothing stored
+
+
+def test_a_test_file_whose_types_disagree_is_refused_by_cell(folder, capsys):
+    header, first, *rest = table(10, 1).splitlines()
+    bad = ",".join(["tall", *first.split(",")[1:]])  # column a of row 2: text, not a number
+    (folder / "test.csv").write_text("\n".join([header, bad, *rest]) + "\n")
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "test.csv" in error and "column 'a' row 2" in error and "'tall'" in error
+
+
+def test_a_missing_test_file_and_a_changed_one_are_refused(folder, capsys):
+    (folder / "own.toml").write_text(STUDY.format(test="nothere.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "test_dataset" in capsys.readouterr().err
+    (folder / "test.csv").write_text(table(40, 1))
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 0
+    (folder / "test.csv").write_text(table(30, 2))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "data: study 'own'" in capsys.readouterr().err
