@@ -131,49 +131,61 @@ def _bad_line(line: bytes) -> str | None:
 def check_journal(path: str) -> None:
     """Refuse a file that is not a journal, or a journal with a damaged record.
 
-    A torn last line (a writer killed mid-write) is not damage: the next append cuts it.
+    Read line by line (a journal of many trials is not held in memory at once). A torn last
+    line (a writer killed mid-write) is not damage: the next append cuts it.
 
     Raises:
         JournalDamagedError: naming the file, and the line of the first bad record.
     """
-    with open(path, "rb") as file:
-        data = file.read()
-    lines = data.split(b"\n")
-    complete = lines[:-1]  # the last piece has no newline: empty, or a torn record
-    for number, line in enumerate(complete, start=1):
-        reason = _bad_line(line)
-        if reason is None:
-            continue
-        if number == 1:
-            raise JournalDamagedError(
-                f"{path} is not a dnnsearch journal file (line 1: {reason}); refusing to use it"
-            )
+    number, reason = _first_bad_line(path)
+    if reason is None:
+        return
+    if number == 1:
         raise JournalDamagedError(
-            f"{path} line {number} is not a journal record ({reason}); "
-            "`dnnsearch repair NAME` keeps a backup and drops the unreadable records"
+            f"{path} is not a dnnsearch journal file (line 1: {reason}); refusing to use it"
         )
-    if not complete and lines[0].strip() and _bad_line(lines[0]) is not None:
-        raise JournalDamagedError(f"{path} is not a dnnsearch journal file; refusing to use it")
+    raise JournalDamagedError(
+        f"{path} line {number} is not a journal record ({reason}); "
+        "`dnnsearch repair NAME` keeps a backup and drops the unreadable records"
+    )
+
+
+def _first_bad_line(path: str) -> tuple[int, str | None]:
+    """The number of the first complete line that is not a record, and why (None: none)."""
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, start=1):
+            if not line.endswith(b"\n"):  # the last line, torn by a killed writer
+                return number, (_bad_line(line) if number == 1 and line.strip() else None)
+            reason = _bad_line(line[:-1])
+            if reason is not None:
+                return number, reason
+    return 0, None
 
 
 def repair_journal(path: str) -> tuple[int, int, str]:
-    """Keep a backup of a journal file, then keep only its readable records.
+    """Keep a backup of a journal file, then keep its records up to the first unreadable one.
+
+    Everything after a damaged line is dropped too: Optuna numbers trials by the order of
+    their records, so keeping later records without the damaged one could give them to the
+    wrong trials. The backup keeps every byte. Done under the journal's lock, so no writer
+    appends meanwhile; stop the study's workers first (they keep positions in the file).
 
     Returns:
         (records kept, lines dropped, the backup's path).
     """
-    with open(path, "rb") as file:
-        data = file.read()
-    kept = [line for line in data.split(b"\n")[:-1] if _bad_line(line) is None]
-    dropped = data.count(b"\n") - len(kept) + (0 if data.endswith(b"\n") or not data else 1)
-    backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
-    with open(backup, "xb") as file:  # never overwrite an earlier backup
-        file.write(data)
     fd = os.open(path, os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # no writer appends while the file is rewritten
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, b"".join(line + b"\n" for line in kept), 0)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read()
+        backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
+        with open(backup, "xb") as file:  # never overwrite an earlier backup
+            file.write(data)
+        lines = data.split(b"\n")
+        complete = lines[:-1]
+        kept = next((i for i, line in enumerate(complete) if _bad_line(line)), len(complete))
+        dropped = len(complete) - kept + (1 if lines[-1] else 0)
+        os.ftruncate(fd, sum(len(line) + 1 for line in complete[:kept]))
     finally:
-        os.close(fd)
-    return len(kept), dropped, backup
+        os.close(fd)  # releases the lock
+    return kept, dropped, backup

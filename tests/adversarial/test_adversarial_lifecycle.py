@@ -214,3 +214,23 @@ def test_a_link_planted_under_runs_is_replaced_not_followed(tmp_path, monkeypatc
     (tmp_path / "runs/evil/journal.log").symlink_to(tmp_path / "elsewhere.log")
     assert main(["run", "planted.toml", "--study-name", "evil", "--quiet"]) == 2
     assert not (tmp_path / "elsewhere.log").exists()
+
+
+def test_repair_of_a_damaged_record_in_the_middle_keeps_a_consistent_prefix(tmp_path, monkeypatch):
+    """Dropping one line in the middle would hand later records to the wrong trials (Optuna
+    numbers trials by their records' order): repair keeps what comes before the damage."""
+    monkeypatch.chdir(tmp_path)
+    write_study(tmp_path, "middle", trials=4, iterations=20)
+    assert main(["run", "middle.toml", "--quiet"]) == 0
+    journal = tmp_path / "runs/middle/journal.log"
+    lines = journal.read_bytes().split(b"\n")
+    creates = [i for i, line in enumerate(lines) if b'"op_code":4' in line.replace(b" ", b"")]
+    lines[creates[2]] = b"garbage"  # the third trial's creation
+    journal.write_bytes(b"\n".join(lines))
+    assert main(["repair", "middle"]) == 0
+    kept = trials(tmp_path, "middle")
+    assert [t.number for t in kept] == [0, 1]
+    assert all(t.state != TrialState.RUNNING for t in kept)
+    assert main(["run", "middle.toml", "--trials", "1", "--quiet"]) == 0
+    after = trials(tmp_path, "middle")
+    assert len(after) == 3 and not [t for t in after if t.state == TrialState.RUNNING]
