@@ -127,12 +127,14 @@ def normalize_url(url: str) -> str:
 
 
 def artifacts_dir(storage: str, study_name: str) -> Path:
-    """Folder of a study's files (learned parameters): beside its journal `.../journal.log`,
-    else `runs/<name>/storage-<tag>`, the tag a digest of the storage (its URL without
-    password, or the journal's absolute path), so that studies of one name in two storages
-    never share, and overwrite, each other's files."""
-    if not is_rdb(storage) and Path(storage).name == "journal.log":
-        return Path(storage).parent
+    """Folder of a study's files (learned parameters): beside its journal when that is the
+    study's own (`.../<name>/journal.log`, as `runs/<name>/journal.log` is), else
+    `runs/<name>/storage-<tag>`, the tag a digest of the storage (its URL without password, or
+    the journal's absolute path): studies of one name in two storages, or of two names in one
+    journal, never share, and overwrite, each other's files."""
+    journal = Path(storage)
+    if not is_rdb(storage) and journal.name == "journal.log" and journal.parent.name == study_name:
+        return journal.parent
     where = redact(storage) if is_rdb(storage) else str(Path(storage).resolve())
     return RUNS_DIR / study_name / f"storage-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 

@@ -234,3 +234,14 @@ def test_repair_of_a_damaged_record_in_the_middle_keeps_a_consistent_prefix(tmp_
     assert main(["run", "middle.toml", "--trials", "1", "--quiet"]) == 0
     after = trials(tmp_path, "middle")
     assert len(after) == 3 and not [t for t in after if t.state == TrialState.RUNNING]
+
+
+def test_two_studies_in_one_journal_file_keep_their_own_networks(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shared = str(tmp_path / "shared" / "journal.log")
+    for name in ("first", "second"):
+        write_study(tmp_path, name, trials=2, iterations=20)
+        assert main(["run", f"{name}.toml", "--storage", shared, "--quiet"]) == 0
+    first, second = (best_config(name, shared) for name in ("first", "second"))
+    assert Path(first.params_path).parent != Path(second.params_path).parent
+    first.load_network(final=False), second.load_network(final=False)  # neither overwritten
