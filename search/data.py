@@ -56,7 +56,11 @@ def _check_labels(y: np.ndarray) -> None:
             raise ValueError("y holds non-integer numbers: a classification target needs classes")
     if y.dtype.kind == "O" and any(label is None for label in y):
         raise ValueError("y holds a missing label (None)")
-    if len(np.unique(y)) < 2:
+    try:
+        classes = np.unique(y)
+    except TypeError:  # labels that cannot be ordered: numbers mixed with text, NaN in objects
+        raise ValueError("y mixes labels of different types (numbers and text?)") from None
+    if len(classes) < 2:
         raise ValueError("y has a single class; need at least 2 classes")
 
 
@@ -79,6 +83,7 @@ def split_dataset(
         return stratified_split(data.X, data.y, validation_fraction, test_fraction, seed)
     x, y = check_data(data.X, data.y)
     x_test, y_test = _check_test(data.X_test, data.y_test, x.shape[1])
+    _check_test_labels(y_test, np.unique(y))
     split = stratified_split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
     return split._replace(X_test=x_test, y_test=y_test)
 
@@ -95,6 +100,19 @@ def _check_test(x: np.ndarray, y: np.ndarray, n_x: int) -> tuple[np.ndarray, np.
     if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
         raise ValueError("the test set must hold finite real numbers")
     return x.astype(np.float64), y
+
+
+def _check_test_labels(y_test: np.ndarray, classes: np.ndarray) -> None:
+    """Every test label must be a class the network can predict: one of the training data's
+    (a label of another type, `'1'` for `1`, or an unseen class would score silently wrong)."""
+    known = np.isin(y_test, classes)
+    if not known.all():
+        row = int(np.argmin(known))
+        label = y_test[row].item() if hasattr(y_test[row], "item") else y_test[row]
+        raise ValueError(
+            f"test label {label!r} (row {row}) is not a class of the training data "
+            f"({', '.join(map(repr, classes[:10].tolist()))})"
+        )
 
 
 def stratified_split(

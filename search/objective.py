@@ -175,9 +175,7 @@ class Objective:
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
-            others = [
-                dnn.DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in self.folds[1:]
-            ]
+            others = [self._fold(hp, fold, record) for fold in self.folds[1:]]
         except optuna.TrialPruned:
             record.pruned_at = curve.iteration[-1]
             raise
@@ -193,6 +191,17 @@ class Objective:
             record.params_path = save_network(net, path)
             record.params_sha256 = file_sha256(record.params_path)
         return (value, float(n_parameters)) if self.spec.pareto else value
+
+    def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> DeepNetwork:
+        """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
+        net = dnn.DeepNetwork(**hp, cost_every=self.spec.report_every)
+        net.callback = lambda iteration, cost: self._stop_at_deadline(record)
+        return net.fit(fold.X_train, fold.y_train)
+
+    def _stop_at_deadline(self, record: TrialRecord) -> None:
+        if self.deadline is not None and time.time() >= self.deadline:
+            record.pruned_reason = TIME_BUDGET
+            raise optuna.TrialPruned()
 
     def _best_so_far(self, trial: optuna.Trial, value: float) -> bool:
         """True when no complete trial beats `value`: only such trials' parameters are saved.
@@ -225,9 +234,7 @@ class Objective:
         def callback(iteration: int, cost: float) -> None:
             value = self._metric(net, s.X_val, s.y_val)
             curve.add(iteration, cost, value)
-            if self.deadline is not None and time.time() >= self.deadline:
-                record.pruned_reason = TIME_BUDGET
-                raise optuna.TrialPruned()
+            self._stop_at_deadline(record)
             if report and iteration > 0:
                 trial.report(value, iteration)
                 if trial.should_prune():

@@ -41,6 +41,7 @@ class SpecError(ValueError):
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
 MAX_GRID = 1_000_000  # points of a grid search; Optuna lists every one of them
+MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
 FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
 N_HIDDEN = "n_hidden"
 HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidden layers
@@ -496,6 +497,8 @@ class StudySpec:
         _check_int("n_trials", self.n_trials, 1)
         _check_int("report_every", self.report_every, 1)
         _check_int("seed", self.seed, 0)
+        if self.seed > MAX_SEED:
+            raise SpecError(f"seed: must be at most {MAX_SEED}, got {self.seed}")
         _check_int("n_jobs", self.n_jobs, 1)
         if self.max_parameters is not None:
             _check_int("max_parameters", self.max_parameters, 1)

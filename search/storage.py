@@ -50,6 +50,7 @@ SCHEMA_ATTEMPTS = 6
 # Concurrent CREATE TABLE / CREATE TYPE on an empty database: the losers see these.
 SCHEMA_RACE = (IntegrityError, ProgrammingError)
 SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
+_USERINFO_NO_SCHEME = re.compile(r"^[^/\s@]+:[^\s]*@[^\s]+$")
 _PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]+:)[^\s]*@")
 
 
@@ -115,6 +116,11 @@ def normalize_url(url: str) -> str:
         StorageError: a URL of a scheme that is not a database dnnsearch can use (it would
             otherwise be taken for a file path, and its password for a folder name).
     """
+    if "://" not in url and _USERINFO_NO_SCHEME.match(url):
+        raise StorageError(
+            "the storage looks like a database address without its scheme (user:password@host); "
+            "write postgresql://user:password@host:port/db, or give a journal file path"
+        )
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme.split("+")[0] == "postgres":
         return "postgresql" + url[len("postgres") :]

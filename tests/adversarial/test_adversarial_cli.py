@@ -329,6 +329,13 @@ SPEC_CASES = [
             "learning_rate = { low = 0.0, high = 1.0, step = 1e-9 }\n",
         ),
     ),
+    Case(
+        "secret-no-scheme",
+        ("run", "planar", "--trials", "1", "--storage", f"alice:{PASSWORD}@db.example:5432/optuna"),
+        words=("without its scheme",),
+        secrets=(PASSWORD,),
+    ),
+    Case("cli-seed-too-large", ("run", "planar", "--seed", str(2**32)), words=("seed",)),
     Case("cli-bad-trials", ("run", "planar", "--trials", "-3"), words=("--trials",)),
     Case("cli-bad-timeout", ("run", "planar", "--timeout", "nan"), words=("--timeout",)),
     Case("cli-unknown-study", ("run", "planarr"), words=("unknown study", "did you mean 'planar'")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -20,6 +22,7 @@ X = np.arange(12.0).reshape(6, 2)
         (X, np.array([None, "a", "b", "a", "b", "a"], dtype=object), "missing label"),
         (X, [1] * 6, "single class"),
         (np.where(X > 5, np.inf, X), [0, 1] * 3, "NaN or infinite"),
+        (X, np.array([0, "a", 1, "b", np.nan, 1], dtype=object), "mixes labels"),
     ],
 )
 def test_bad_arrays_are_refused_by_name(x, y, words):
@@ -30,3 +33,15 @@ def test_bad_arrays_are_refused_by_name(x, y, words):
 def test_integer_floats_text_and_booleans_are_labels():
     for y in ([0.0, 1.0] * 3, ["a", "b"] * 3, [True, False] * 3):
         assert len(check_data(X, np.asarray(y))[1]) == 6
+
+
+@pytest.mark.parametrize(
+    ("y_test", "words"),
+    [(["0", "1", "0"], "test label '0' (row 0)"), ([0, 7, 1], "test label 7 (row 1)")],
+)
+def test_test_labels_must_be_classes_of_the_training_data(y_test, words):
+    from search.data import Dataset, split_dataset
+
+    data = Dataset(np.arange(40.0).reshape(20, 2), np.array([0, 1] * 10), X[:3], np.array(y_test))
+    with pytest.raises(ValueError, match=re.escape(words)):
+        split_dataset(data, 0.2, 0.2, 0)

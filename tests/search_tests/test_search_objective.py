@@ -276,3 +276,20 @@ def test_a_trial_records_its_blas_threads_and_is_retrained_under_them(tmp_path, 
     net = trained_network(record, splits)  # no .npz here: retrained from the record
     assert limits == [1]
     assert net.score(splits.X_val, splits.y_val) == trial.value
+
+
+def test_every_fold_stops_at_the_deadline(tmp_path):
+    """With cv_folds, folds 1..k-1 are trained without reporting; the time budget holds there
+    too (a trial cannot overrun --timeout by k - 1 whole fits)."""
+    import time
+
+    from search.objective import TIME_BUDGET
+    from search.record import TrialRecord
+
+    spec = StudySpec.from_dict({**make_spec().to_dict(), "cv_folds": 3})
+    objective = Objective(spec, moons_splits(), tmp_path, deadline=time.time() - 1)
+    record = TrialRecord()
+    hp = {"hidden_layers": [4], "num_iterations": 10**9, "learning_rate": 0.1, "seed": 0}
+    with pytest.raises(optuna.TrialPruned):
+        objective._fold(hp, objective.folds[1], record)
+    assert record.pruned_reason == TIME_BUDGET

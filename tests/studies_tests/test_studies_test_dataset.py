@@ -90,3 +90,11 @@ def test_a_missing_test_file_and_a_changed_one_are_refused(folder, capsys):
     (folder / "test.csv").write_text(table(30, 2))
     assert main(["run", "own.toml", "--quiet"]) == 2
     assert "data: study 'own'" in capsys.readouterr().err
+
+
+def test_test_labels_that_are_not_training_classes_are_refused(folder, capsys):
+    text = table(20, 1).replace(",0.0000\n", ",7.0000\n")  # class 0 is called 7 here
+    (folder / "test.csv").write_text(text)
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "test label 7" in capsys.readouterr().err  # 7 or 7.0: named either way
