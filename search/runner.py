@@ -410,7 +410,8 @@ def run_study(
             f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
         )
     try:
-        _run_workers(spec, study, deadline, printer, splits, fast_tpe)
+        stream = tally(study.get_trials(deepcopy=False)).live  # 0 for a study's first run
+        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream)
     finally:
         fail_dead_trials(study, Failure.INTERRUPTED)
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -426,8 +427,13 @@ def _run_workers(
     printer: Progress | None,
     splits: Splits,
     fast_tpe: bool = True,
+    stream: int = 0,
 ) -> None:
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
+
+    Worker w samples with seed `spec.seed + 1000 * stream + w`: a study's first run has
+    stream 0 (its seeds are the spec's), a later or concurrent run another stream, so that it
+    does not propose again the trials the first one proposed.
 
     This process has its modules imported and its data at hand, so it starts trials at once;
     a loky process takes seconds to start (it imports Optuna and numpy) and
@@ -437,11 +443,11 @@ def _run_workers(
     if spec.n_jobs == 1:
         if fast_tpe and spec.sampler == "tpe":
             _optuna.install_fast_tpe()
-        work(spec, splits, 0, deadline=deadline, progress=printer)
+        work(spec, splits, 1000 * stream, deadline=deadline, progress=printer)
         return
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
     for attempt in range(MAX_RESTARTS + 1):
-        first = attempt * spec.n_jobs
+        first = 1000 * stream + attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
         try:
             # The splits travel with the task: a loky process then never imports the data

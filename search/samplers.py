@@ -8,8 +8,8 @@ from search.spec import SpecError, StudySpec
 
 
 def make_sampler(spec: StudySpec, worker: int = 0) -> optuna.samplers.BaseSampler:
-    """The spec's sampler, seeded with `spec.seed + worker`."""
-    seed = spec.seed + worker
+    """The spec's sampler, seeded with `spec.seed + worker` (modulo 2**32)."""
+    seed = (spec.seed + worker) % 2**32
     name = spec.sampler
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)

@@ -271,3 +271,15 @@ def test_a_killed_worker_does_not_take_the_study_down(tmp_path):
     assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 14
     assert not [t for t in trials if t.state == TrialState.RUNNING]
     assert np.isfinite([t.value for t in trials if t.state == TrialState.COMPLETE]).all()
+
+
+def test_a_resumed_run_does_not_propose_the_first_runs_trials_again(tmp_path):
+    """Each run used to restart the sampler at the spec's seed: resuming a random-sampler
+    study repeated its first trials one for one."""
+    spec = tiny_spec(tmp_path, sampler="random", n_trials=3)
+    run_study(spec, load_moons, progress=None)
+    run_study(spec, load_moons, progress=None)
+    params = [t.params for t in trials_of(spec)]
+    assert len(params) == 6
+    assert params[3:] != params[:3]
+    assert all(later != params[i] for i, later in enumerate(params[3:]))
