@@ -61,18 +61,34 @@ def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, An
 
 
 def available_memory() -> int | None:
-    """Bytes of memory the system can give without swapping (None where it cannot tell)."""
+    """Bytes of memory this process can still get without swapping (None where unknown):
+    the machine's available memory, or less where a container's cgroup limit is lower."""
+    found = [m for m in (_system_available(), _cgroup_available()) if m is not None]
+    return min(found) if found else None
+
+
+def _system_available() -> int | None:
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _cgroup_available(root: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """A cgroup v2 limit less what the group uses (None without a limit)."""
+    try:
+        limit = (root / "memory.max").read_text().strip()
+        used = int((root / "memory.current").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return None if limit == "max" else max(int(limit) - used, 0)
 
 
 def blas_threads() -> int | None:

@@ -293,3 +293,14 @@ def test_every_fold_stops_at_the_deadline(tmp_path):
     with pytest.raises(optuna.TrialPruned):
         objective._fold(hp, objective.folds[1], record)
     assert record.pruned_reason == TIME_BUDGET
+
+
+def test_a_cgroup_limit_lowers_the_available_memory(tmp_path):
+    from search.objective import _cgroup_available
+
+    (tmp_path / "memory.max").write_text("1000000\n")
+    (tmp_path / "memory.current").write_text("400000\n")
+    assert _cgroup_available(tmp_path) == 600000
+    (tmp_path / "memory.max").write_text("max\n")
+    assert _cgroup_available(tmp_path) is None
+    assert _cgroup_available(tmp_path / "absent") is None
