@@ -7,7 +7,9 @@ the training loop can keep `A` only. All accept `out=` (which may be the input i
 loop runs in preallocated buffers; called without them they are pure and return new arrays.
 
 `softmax` is an output activation: `dnn.core.backward` uses the fused `dZ[L] = A[L] - Y`;
-its Jacobian product is here for completeness and for the gradient check.
+its Jacobian product is here for completeness and for the gradient check. That fused start
+holds for each output activation with its own loss (`OUTPUT_LOSS`): sigmoid and softmax with
+cross-entropy, linear (regression) with the squared error (1/2m) sum (A[L] - Y)^2.
 """
 
 from __future__ import annotations
@@ -137,7 +139,12 @@ ACTIVATION_BACKWARD: dict[str, Callable[..., Array]] = {
 }
 
 HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "linear")
+
+# The loss each output activation is paired with: the pairs for which dZ[L] = A[L] - Y, the
+# one start `dnn.core.backward` knows. A loss of None means cross-entropy (the classifier's).
+OUTPUT_LOSS = {"sigmoid": "cross_entropy", "softmax": "cross_entropy", "linear": "mse"}
+LOSSES = ("cross_entropy", "mse")
 
 
 def check_output_activation(name: object) -> str:
@@ -152,4 +159,28 @@ def check_output_activation(name: object) -> str:
     if name not in OUTPUT_ACTIVATIONS:
         choices = ", ".join(OUTPUT_ACTIVATIONS)
         raise ValueError(f"unknown output activation {name!r}; choose one of {choices}")
+    return str(name)
+
+
+def check_loss(loss: object, output_activation: str | None = None) -> str:
+    """Return the loss named by `loss` (None: `cross_entropy`), checked against the output.
+
+    Args:
+        loss: `cross_entropy`, `mse` or None. output_activation: the last layer's activation,
+            whose paired loss (`OUTPUT_LOSS`) `loss` must be; None checks the name only.
+
+    Raises:
+        ValueError: one line naming `loss`, for an unknown name or one that does not fit the
+            output activation (the fused dZ[L] = A[L] - Y would then be wrong).
+    """
+    name = "cross_entropy" if loss is None else loss
+    if name not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if output_activation is not None:
+        needed = OUTPUT_LOSS[check_output_activation(output_activation)]
+        if name != needed:
+            shown = "None (cross_entropy)" if loss is None else repr(loss)
+            raise ValueError(
+                f"loss must be {needed!r} for a {output_activation} output layer, got {shown}"
+            )
     return str(name)

@@ -1,9 +1,11 @@
 """The functional core of an L-layer network, step by step as in the course notes.
 
 Forward:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]),  A[0] = X of shape (n_x, m).
-Cost:     binary or categorical cross-entropy, plus (lambd / 2m) sum ||W[l]||^2.
-Backward: dZ[L] = A[L] - Y;  dW[l] = dZ[l] A[l-1].T / m;  db[l] = sum(dZ[l]) / m;
-          dA[l-1] = W[l].T dZ[l];  dZ[l] = dA[l] * g'[l](Z[l]).
+Cost:     binary or categorical cross-entropy (sigmoid or softmax output), or the squared
+          error (1/2m) sum (A[L] - Y)^2 (linear output, regression), plus
+          (lambd / 2m) sum ||W[l]||^2.
+Backward: dZ[L] = A[L] - Y (each output with its own loss);  dW[l] = dZ[l] A[l-1].T / m;
+          db[l] = sum(dZ[l]) / m;  dA[l-1] = W[l].T dZ[l];  dZ[l] = dA[l] * g'[l](Z[l]).
 Dropout:  `forward` and `backward` take the masks D[l] / keep_prob of `dnn.dropout`: layer
           l + 1 sees A[l] * mask[l], and dA[l] is multiplied by the same mask.
 
@@ -17,7 +19,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_output_activation
+from dnn.activations import (
+    ACTIVATION_BACKWARD,
+    ACTIVATIONS,
+    check_loss,
+    check_output_activation,
+)
 from dnn.hyperparameters import check_hyperparameter
 from dnn.initialization import INITIALIZATIONS
 from dnn.types import Array, Grads, LayerCache, LinearCache, Parameters, num_layers
@@ -154,7 +161,7 @@ def forward(
     Args:
         X: A[0] of shape (n_x, m).
         parameters: `W1..WL`, `b1..bL`.
-        activations: one name per layer 1..L; the last is `sigmoid` or `softmax`.
+        activations: one name per layer 1..L; the last is `sigmoid`, `softmax` or `linear`.
         masks: for training with dropout, the masks of A[0..L-1] (`dropout_masks`); layer l
             then computes Z[l] = W[l] (A[l-1] * mask[l-1]) + b[l].
 
@@ -186,28 +193,58 @@ def l2_cost(parameters: Parameters, lambd: float, m: int) -> float:
     return lambd / (2 * m) * squares
 
 
-def compute_cost(
-    AL: Array, Y: Array, parameters: Parameters | None = None, lambd: float = 0.0
-) -> float:
-    """Cross-entropy of AL against Y, averaged over the m examples, plus the L2 term.
+def cross_entropy_cost(AL: Array, Y: Array) -> Array:
+    """Cross-entropy of AL against Y, averaged over the m examples (a 0-d array).
 
     Binary cross-entropy when AL has one row, categorical cross-entropy (Y one-hot) otherwise.
     Probabilities are clipped to [eps, 1 - eps] of their dtype, so no `log(0)` ever happens.
-
-    Args:
-        AL: (n[L], m) output probabilities. Y: (n[L], m) labels.
-        parameters, lambd: when lambd > 0, add (lambd / 2m) sum ||W[l]||^2.
-
-    Returns:
-        The cost as a Python float.
     """
     m = AL.shape[1]
     eps = np.finfo(AL.dtype).eps
     P = np.clip(AL, eps, 1 - eps)
     if AL.shape[0] == 1:
-        cost = -(np.vdot(Y, np.log(P)) + np.vdot(1 - Y, np.log1p(-P))) / m
-    else:
-        cost = -np.vdot(Y, np.log(P)) / m
+        return -(np.vdot(Y, np.log(P)) + np.vdot(1 - Y, np.log1p(-P))) / m
+    return -np.vdot(Y, np.log(P)) / m
+
+
+def squared_error_cost(AL: Array, Y: Array) -> Array:
+    """(1/2m) sum (AL - Y)^2 over the n[L] targets and m examples (a 0-d array).
+
+    The 1/2 makes dJ/dAL = (AL - Y) / m, so a linear output layer starts `backward` from the
+    same dZ[L] = AL - Y as the classifiers.
+    """
+    m = AL.shape[1]
+    residual = AL - Y  # (n_L, m)
+    return np.vdot(residual, residual) / (2 * m)
+
+
+COSTS = {"cross_entropy": cross_entropy_cost, "mse": squared_error_cost}
+
+
+def compute_cost(
+    AL: Array,
+    Y: Array,
+    parameters: Parameters | None = None,
+    lambd: float = 0.0,
+    loss: str | None = None,
+) -> float:
+    """The cost of AL against Y, averaged over the m examples, plus the L2 term.
+
+    Args:
+        AL: (n[L], m) outputs. Y: (n[L], m) labels (0/1, one-hot when n[L] > 1) or targets.
+        parameters, lambd: when lambd > 0, add (lambd / 2m) sum ||W[l]||^2.
+        loss: `cross_entropy` (None, the default: binary or categorical) for a sigmoid or
+            softmax output, `mse` (the squared error (1/2m) sum (AL - Y)^2, summed over the
+            n[L] targets) for a linear output. Named, never guessed from the values.
+
+    Returns:
+        The cost as a Python float.
+
+    Raises:
+        ValueError: for a `loss` that is not a known name.
+    """
+    m = AL.shape[1]
+    cost = COSTS[check_loss(loss)](AL, Y)
     if lambd and parameters is not None:
         cost += l2_cost(parameters, lambd, m)
     return float(cost)
@@ -222,9 +259,9 @@ def backward(
 ) -> Grads:
     """Gradients of the cost with respect to every W[l], b[l] and A[l-1].
 
-    The output layer (sigmoid with binary, softmax with categorical cross-entropy) gives the
-    fused `dZ[L] = AL - Y`; the 1/m enters in dW and db only, as in the course. With the
-    dropout `masks` that `forward` used, dA[l] is multiplied by mask[l].
+    The output layer (sigmoid with binary, softmax with categorical cross-entropy, linear with
+    the squared error) gives the fused `dZ[L] = AL - Y`; the 1/m enters in dW and db only, as
+    in the course. With the dropout `masks` that `forward` used, dA[l] is multiplied by mask[l].
 
     Returns:
         `{"dW{l}", "db{l}", "dA{l-1}"}` for l = 1..L, each the shape of what it differentiates.

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dnn.activations import check_loss
 from dnn.core import backward, compute_cost, forward
 from dnn.types import Array, Parameters
 
@@ -23,6 +24,7 @@ def gradient_check(
     epsilon: float = 1e-7,
     lambd: float = 0.0,
     masks: Sequence[Array | None] | None = None,
+    loss: str | None = None,
 ) -> float:
     """Compare `backward` with central differences of `compute_cost` over every parameter.
 
@@ -30,17 +32,22 @@ def gradient_check(
         X: (n_x, m). Y: (n[L], m). parameters, activations: the network. epsilon: step.
         masks: fixed dropout masks, used by every forward pass (the cost with dropout is a
             different function for each draw, so the check holds one draw still).
+        loss: the cost differenced, as in `compute_cost` (None: cross-entropy); it must fit
+            the output activation (`mse` for a linear output), as `dnn.train` requires.
 
     Returns:
         The relative error ||g - g_approx|| / (||g|| + ||g_approx||); below 1e-7 in float64
         for a correct backward pass.
     """
+    loss = check_loss(loss, list(activations)[-1])
     AL, caches = forward(X, parameters, activations, masks)
     grads = backward(AL, Y, caches, lambd, masks)
     analytic, numeric = [], []
     for key in parameters:
         analytic.append(grads[f"d{key}"].ravel())
-        numeric.append(_numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd, masks))
+        numeric.append(
+            _numeric_gradient(X, Y, parameters, activations, key, epsilon, lambd, masks, loss)
+        )
     g, g_approx = np.concatenate(analytic), np.concatenate(numeric)
     denominator = np.linalg.norm(g) + np.linalg.norm(g_approx)
     if denominator == 0:
@@ -57,6 +64,7 @@ def _numeric_gradient(
     epsilon: float,
     lambd: float,
     masks: Sequence[Array | None] | None = None,
+    loss: str | None = None,
 ) -> Array:
     """Central differences (J(θ + ε) - J(θ - ε)) / 2ε for each entry of parameters[key].
 
@@ -72,6 +80,6 @@ def _numeric_gradient(
             shifted[i] += sign * epsilon
             trial = {**parameters, key: shifted.reshape(base.shape)}
             AL, _ = forward(X, trial, activations, masks)
-            costs.append(compute_cost(AL, Y, trial, lambd))
+            costs.append(compute_cost(AL, Y, trial, lambd, loss))
         approx[i] = (costs[0] - costs[1]) / (2 * epsilon)
     return approx

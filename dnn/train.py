@@ -14,6 +14,10 @@ an (n[l], m) or (n[l], n[l-1]) array:
 - dA[l] and dZ[l] live in two buffers used in turn: dZ[l] is dead once dW[l], db[l] and
   dA[l-1] are out, and its buffer is then the activation's scratch.
 
+Costs: cross-entropy for a sigmoid or softmax output, the squared error (1/2m) sum (AL - Y)^2
+for a linear output (`loss="mse"`, regression, one or several targets); both start the backward
+pass from dZ[L] = AL - Y, so only the recorded cost tells them apart.
+
 Optimizers: `gd`, `momentum` (beta1) and `adam` (beta1, beta2, epsilon), with the step size
 α / (1 + decay_rate i) in iteration i (learning-rate decay; gd's folded α follows it); L2 `lambd`;
 inverted dropout (`keep_prob` for the hidden layers, `input_keep_prob` for the features, a
@@ -31,7 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS
+from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_loss
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
@@ -163,7 +167,8 @@ def _backward_update_step(
 
     With `gd`, dZ[L] and so every gradient below it also carry the factor α. `l2` is λ / m
     for the m examples of the whole training set (not of the batch), so that every batch
-    descends the same cost J = cross-entropy + (λ / 2m) sum ||W[l]||^2.
+    descends the same cost J = loss + (λ / 2m) sum ||W[l]||^2 (cross-entropy or squared error,
+    whose dZ[L] are both AL - Y).
 
     Returns:
         True when the gradients are finite (checked on db[L] and db[1], which every NaN reaches).
@@ -243,6 +248,7 @@ def train(
     *,
     learning_rate: float,
     num_iterations: int,
+    loss: str | None = None,
     optimizer: str = "gd",
     beta1: float = 0.9,
     beta2: float = 0.999,
@@ -260,12 +266,16 @@ def train(
     """Learn W[l], b[l] by `num_iterations` passes of forward, backward and update.
 
     Args:
-        X: (n_x, m), in the parameters' dtype. Y: (n[L], m), 0/1 (one-hot when n[L] > 1).
+        X: (n_x, m), in the parameters' dtype. Y: (n[L], m), 0/1 (one-hot when n[L] > 1), or
+            real targets for regression.
         parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained) unless
             `inplace`.
-        activations: one name per layer 1..L; the last is sigmoid or softmax.
+        activations: one name per layer 1..L; the last is sigmoid or softmax (classification)
+            or linear (regression).
         learning_rate: α >= 0 (0 changes nothing).
         num_iterations: passes over the training set.
+        loss: `cross_entropy` (None, the default) for a sigmoid or softmax output, `mse` (the
+            squared error) for a linear output; any other pairing is refused.
         optimizer, beta1, beta2, epsilon: `gd`, `momentum` or `adam` and their constants.
         mini_batch_size: examples per step; None (or >= m) for full batch.
         lambd: L2 regularization strength λ >= 0.
@@ -285,7 +295,8 @@ def train(
 
     Raises:
         ValueError: for a hyperparameter its rule in `dnn.hyperparameters` refuses (naming
-            it), bad activations, or X and Y without the same m > 0 examples.
+            it), bad activations, a loss that does not fit the output activation, or X and Y
+            without the same m > 0 examples or Y without n[L] rows.
         TrainingDiverged: as soon as the cost or the gradients are NaN or infinite.
     """
     settings = _Settings.checked(
@@ -302,11 +313,15 @@ def train(
     )
     L = num_layers(parameters)
     activations = check_activations(activations, L)
+    loss = check_loss(loss, activations[-1])
     keeps = layer_keep_probs(L, keep_prob, input_keep_prob)
     if X.shape[1] == 0 or Y.shape[1] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} examples and Y {Y.shape[1]}: need the same m > 0")
+    n_L = parameters[f"W{L}"].shape[0]
+    if Y.shape[0] != n_L:
+        raise ValueError(f"Y must have n[L] = {n_L} rows (one per output unit), got {Y.shape[0]}")
     params = parameters if inplace else {key: value.copy() for key, value in parameters.items()}
-    return _Loop(X, Y, params, activations, keeps, settings).run(make_rng(rng), callback)
+    return _Loop(X, Y, params, activations, keeps, settings, loss).run(make_rng(rng), callback)
 
 
 # The keyword arguments of `train` that are hyperparameters (have a rule): the estimator passes
@@ -327,9 +342,10 @@ class _Loop:
         activations: list[str],
         keeps: list[float],
         settings: _Settings,
+        loss: str,
     ) -> None:
         self.X, self.Y, self.params, self.activations = X, Y, params, activations
-        self.keeps, self.settings = keeps, settings
+        self.keeps, self.settings, self.loss = keeps, settings, loss
         layer_dims = layer_dims_of(params)  # [n_x, n1, ..., nL]
         self.batches = _batches(X.shape[1], settings.mini_batch_size)
         first = self.batches[0][1] - self.batches[0][0]
@@ -367,7 +383,8 @@ class _Loop:
             views = self.views[mb]
             AL = _forward_step(Xb, self.params, self.activations, views, self.keeps, rng)
             if record:
-                cost += (compute_cost(AL, Yb) + l2_cost(self.params, lambd, m)) * mb / m
+                J = compute_cost(AL, Yb, loss=self.loss)
+                cost += (J + l2_cost(self.params, lambd, m)) * mb / m
             step = (self.params, self.activations, self.buf, views, self.optimizer)
             if not _backward_update_step(Xb, Yb, *step, learning_rate, lambd / m):
                 raise TrainingDiverged(i, float("nan"), "the gradients are not finite")
