@@ -21,6 +21,8 @@ are made and parsed here too.
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -289,6 +291,26 @@ def _scores(stored: Any) -> dict[str, float]:
 def target_trials(study: optuna.Study) -> int | None:
     """The study's total, read cheaply (workers read it before every trial)."""
     return _optuna.study_user_attr(study, StudyAttr.TARGET_TRIALS)
+
+
+RUN_PREFIX = "run:"  # a run's own key, `run:<host>:<pid>`: no two runs write the same one
+
+
+def mark_run(study: optuna.Study, active: bool) -> None:
+    """Say that this process's run of the study has started (True) or ended (False)."""
+    key = f"{RUN_PREFIX}{socket.gethostname()}:{os.getpid()}"
+    study.set_user_attr(key, {"active": active})
+
+
+def active_runs(study: optuna.Study) -> list[tuple[str, int]]:
+    """(host, pid) of every run that said it started and has not said it ended."""
+    found = []
+    for key, value in study.user_attrs.items():
+        if key.startswith(RUN_PREFIX) and isinstance(value, dict) and value.get("active"):
+            host, _, pid = key.removeprefix(RUN_PREFIX).rpartition(":")
+            if pid.isdigit():
+                found.append((host, int(pid)))
+    return found
 
 
 def set_target_trials(study: optuna.Study, total: int) -> None:

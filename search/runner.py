@@ -15,13 +15,15 @@ workers on other machines, and failed trials are re-queued.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import os
 import socket
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -45,8 +47,10 @@ from search.record import (
     StudyRecord,
     TestRecord,
     TrialRecord,
+    active_runs,
     fail_running_trial,
     is_surplus,
+    mark_run,
     set_best_test,
     set_data,
     set_heartbeat,
@@ -63,6 +67,7 @@ from search.storage import (
     default_storage,
     fail_stale_trials,
     file_sha256,
+    is_rdb,
     open_storage,
     redact,
     save_network,
@@ -221,14 +226,41 @@ def count_trials(study: optuna.Study) -> int:
     return tally(study.get_trials(deepcopy=False)).counted
 
 
-def _new_total(study: optuna.Study, n_trials: int) -> int:
+def _new_total(study: optuna.Study, n_trials: int, others: int) -> int:
     """The study's total once this run adds `n_trials`: counted trials + n, or, while another
-    run is at work on the study (trials of live processes are running), its total + n, so
-    that two runs at once add up instead of the later one cutting the earlier one short."""
+    run is at work on the study (it said so and its process lives, or trials of live
+    processes are running), its total + n, so that two runs at once add up instead of the
+    later one cutting the earlier one short."""
     now = tally(study.get_trials(deepcopy=False))
-    if now.live > now.counted:
+    if others or now.live > now.counted:
         return max(target_trials(study) or 0, now.live) + n_trials
     return now.counted + n_trials
+
+
+def _other_runs(study: optuna.Study) -> int:
+    """Runs of the study, other than this one, that are at work: on this machine, those whose
+    process lives; on another machine, every one that has not said it ended."""
+    me, host = os.getpid(), socket.gethostname()
+    return sum(
+        1 for h, pid in active_runs(study) if (h, pid) != (host, me) and (h != host or _alive(pid))
+    )
+
+
+@contextmanager
+def _starting(spec: StudySpec) -> Iterator[None]:
+    """Held while a run reads and sets the study's total: runs that start together on one
+    journal file take turns (a lock file beside it); a database has no such lock."""
+    url = storage_url(spec)
+    if is_rdb(url):
+        yield
+        return
+    lock = Path(url).with_name(Path(url).name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def data_fingerprint(splits: Splits) -> dict[str, Any]:
@@ -401,7 +433,10 @@ def run_study(
     check_same_data(spec, study, splits)
     fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)
-    set_target_trials(study, _new_total(study, spec.n_trials))
+    with _starting(spec):
+        others = _other_runs(study)
+        set_target_trials(study, _new_total(study, spec.n_trials, others))
+        mark_run(study, True)
     deadline = start + spec.timeout if spec.timeout else None
     printer = Progress(spec, done_before, start, progress) if progress is not None else None
     if printer is not None:
@@ -410,9 +445,11 @@ def run_study(
             f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
         )
     try:
-        stream = tally(study.get_trials(deepcopy=False)).live  # 0 for a study's first run
+        # 0 for a study's first run alone: its samplers then use the spec's seeds
+        stream = tally(study.get_trials(deepcopy=False)).live + others
         _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream)
     finally:
+        mark_run(study, False)
         fail_dead_trials(study, Failure.INTERRUPTED)
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             if TrialRecord.from_trial(trial).pid == os.getpid():

@@ -245,3 +245,18 @@ def test_two_studies_in_one_journal_file_keep_their_own_networks(tmp_path, monke
     first, second = (best_config(name, shared) for name in ("first", "second"))
     assert Path(first.params_path).parent != Path(second.params_path).parent
     first.load_network(final=False), second.load_network(final=False)  # neither overwritten
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_runs_started_at_the_same_moment_add_their_totals(tmp_path, attempt):
+    """Both used to read the study before either wrote its total, and the study then ended
+    with one run's trials; on a journal file they now take turns to set it."""
+    write_study(tmp_path, "twins", trials=3, iterations=20)
+    runs = [start(tmp_path, "run", "twins.toml", "--quiet") for _ in range(2)]
+    for process in runs:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    study = open_existing_study("twins", str(tmp_path / "runs/twins/journal.log"))
+    assert count_trials(study) == 6
+    params = [tuple(sorted(t.params.items())) for t in study.get_trials()]
+    assert len(set(params)) == len(params)  # the second run did not re-propose the first's

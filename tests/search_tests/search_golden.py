@@ -118,7 +118,7 @@ def study_fingerprint(folder: Path) -> dict:
         files = sorted(
             str(p.relative_to(folder / name))
             for p in (folder / name).rglob("*")
-            if p.is_file() and p.name != "journal.log"
+            if p.is_file() and p.name not in ("journal.log", "journal.log.lock")  # storage
         )
         networks = {f: _network_summary(folder / name / f) for f in files if f.endswith(".npz")}
         result[name] = {
