@@ -83,8 +83,12 @@ class Failure(StrEnum):
     @classmethod
     def of(cls, reason: object) -> Failure | None:
         """The kind a stored `fail_reason` names (None for none, or for an unknown text)."""
-        head = reason.split(":", 1)[0] if isinstance(reason, str) else None
-        return next((kind for kind in cls if kind.value == head), None)
+        if not isinstance(reason, str):
+            return None
+        try:
+            return cls(reason.split(":", 1)[0])
+        except ValueError:
+            return None
 
 
 SURPLUS_DETAIL = "the study reached its number of trials"
@@ -169,9 +173,15 @@ class TrialRecord:
                 trial.set_user_attr(key, value)
 
 
+def failure_of(trial: FrozenTrial) -> Failure | None:
+    """The kind of a trial's failure, read from its one attribute (workers ask this of every
+    failed trial before each trial: no whole record is built)."""
+    return Failure.of(trial.user_attrs.get(Attr.FAIL_REASON))
+
+
 def is_surplus(trial: FrozenTrial) -> bool:
     """A trial failed as surplus: asked for after the study reached its total."""
-    return TrialRecord.from_trial(trial).failure == Failure.SURPLUS
+    return failure_of(trial) == Failure.SURPLUS
 
 
 def counts_toward_total(trial: FrozenTrial) -> bool:
@@ -182,7 +192,7 @@ def counts_toward_total(trial: FrozenTrial) -> bool:
 
 
 def is_diverged(trial: FrozenTrial) -> bool:
-    return TrialRecord.from_trial(trial).failure == Failure.DIVERGED
+    return failure_of(trial) == Failure.DIVERGED
 
 
 def fail_running_trial(study: optuna.Study, trial: FrozenTrial, kind: Failure) -> None:
