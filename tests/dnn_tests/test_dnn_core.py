@@ -143,8 +143,10 @@ def numeric_gradient(
     activations: list[str],
     lambd: float = 0.0,
     masks: list[np.ndarray | None] | None = None,
+    loss: str | None = None,
 ) -> dict[str, np.ndarray]:
-    """(J(theta + eps) - J(theta - eps)) / 2 eps for every entry of every W[l], b[l]."""
+    """(J(theta + eps) - J(theta - eps)) / 2 eps for every entry of every W[l], b[l]; written
+    apart from dnn.gradient_check, so that a test holds the two against each other."""
     numeric = {}
     for key, value in parameters.items():
         approx = np.zeros(value.size)
@@ -155,7 +157,7 @@ def numeric_gradient(
                 shifted[i] += sign * GRAD_EPSILON
                 trial = {**parameters, key: shifted.reshape(value.shape)}
                 AL, _ = forward(X, trial, activations, masks)
-                costs.append(compute_cost(AL, Y, trial, lambd))
+                costs.append(compute_cost(AL, Y, trial, lambd, loss=loss))
             approx[i] = (costs[0] - costs[1]) / (2 * GRAD_EPSILON)
         numeric[f"d{key}"] = approx.reshape(value.shape)
     return numeric

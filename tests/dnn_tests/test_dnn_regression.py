@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_dnn_core import numeric_gradient  # the central differences, written once
 
 import dnn.gradcheck
 from dnn import (
@@ -135,7 +136,6 @@ def test_hand_regression_backward_and_one_gradient_step() -> None:
 
 # -- central-difference gradient checks --------------------------------------------------------
 
-GRAD_EPSILON = 1e-7
 KINK_MARGIN = 1e-3  # no hidden Z this close to 0, where relu and leaky_relu have a kink
 
 
@@ -148,26 +148,6 @@ def regression_problem(n_L: int, seed: int = 5) -> tuple[np.ndarray, np.ndarray,
     for l in (1, 2, 3):
         parameters[f"b{l}"] = rng.standard_normal(parameters[f"b{l}"].shape) * 0.5
     return X, Y, parameters
-
-
-def numeric_gradient(
-    X: np.ndarray, Y: np.ndarray, parameters: Arrays, activations: list[str], lambd: float
-) -> Arrays:
-    """(J(theta + eps) - J(theta - eps)) / 2 eps of the squared-error cost, every entry."""
-    numeric = {}
-    for key, value in parameters.items():
-        approx = np.zeros(value.size)
-        for i in range(value.size):
-            costs = []
-            for sign in (1.0, -1.0):
-                shifted = value.copy().ravel()
-                shifted[i] += sign * GRAD_EPSILON
-                trial = {**parameters, key: shifted.reshape(value.shape)}
-                AL, _ = forward(X, trial, activations)
-                costs.append(compute_cost(AL, Y, trial, lambd, loss="mse"))
-            approx[i] = (costs[0] - costs[1]) / (2 * GRAD_EPSILON)
-        numeric[f"d{key}"] = approx.reshape(value.shape)
-    return numeric
 
 
 @pytest.mark.parametrize("lambd", [0.0, 0.7])
@@ -184,7 +164,7 @@ def test_linear_output_gradient_matches_central_differences(
         assert np.abs(cache.Z).min() > KINK_MARGIN, "move the data off the relu kink"
     assert any((cache.Z < 0).any() for cache in caches[:-1])  # both sides of the kink
     grads = backward(AL, Y, caches, lambd)
-    numeric = numeric_gradient(X, Y, parameters, activations, lambd)
+    numeric = numeric_gradient(X, Y, parameters, activations, lambd, loss="mse")
     g = np.concatenate([grads[key].ravel() for key in numeric])
     g_approx = np.concatenate([value.ravel() for value in numeric.values()])
     assert np.linalg.norm(g) > 1e-3  # a vanishing gradient would pass vacuously
@@ -216,7 +196,7 @@ def test_gradient_check_catches_a_missing_l2_term_with_a_linear_output() -> None
     assert gradient_check(X, Y, parameters, activations, lambd=0.7, loss="mse") < 1e-7
     # backward without L2 against a cost with it: the check must see the difference
     without = backward(AL, Y, caches, 0.0)
-    numeric = numeric_gradient(X, Y, parameters, activations, 0.7)
+    numeric = numeric_gradient(X, Y, parameters, activations, 0.7, loss="mse")
     g = np.concatenate([without[key].ravel() for key in numeric])
     g_approx = np.concatenate([value.ravel() for value in numeric.values()])
     assert np.linalg.norm(g - g_approx) / (np.linalg.norm(g) + np.linalg.norm(g_approx)) > 1e-3
