@@ -210,11 +210,22 @@ def open_storage(
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
 
+# Journal files this process found whole, by (device, inode, size, mtime): a run opens its
+# journal more than once as it starts (to create the study, then in its worker), and the check
+# reads every line; an unchanged file need not be read again.
+_CHECKED_JOURNALS: set[tuple[int, int, int, int]] = set()
+
+
 def _check_journal_file(path: Path) -> None:
     if not path.is_file():
         raise StorageError(f"{path} is not a journal file (a folder, device or broken link)")
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key in _CHECKED_JOURNALS:
+        return
     try:
         check_journal(str(path))
+        _CHECKED_JOURNALS.add(key)
     except JournalDamagedError as error:
         raise StorageError(str(error)) from None
     except OSError as error:

@@ -311,7 +311,9 @@ def _load_test(spec: StudySpec, n_x: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _feature_columns(path: Path, target: str) -> list[str]:
-    return [str(name) for name in _read_csv(path).columns if name != target]
+    """The training CSV's feature columns, from its header alone (the file was read and
+    checked as the data set just before)."""
+    return [str(name) for name in pd.read_csv(path, nrows=0).columns if name != target]
 
 
 def _load_examples(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
