@@ -8,6 +8,11 @@ Reports read the storage only and never train.
 >>> info, trials, curves = load_study_data("digits")  # doctest: +SKIP
 >>> summary_table(trials, info)                       # doctest: +SKIP
 >>> write_report("digits")                            # doctest: +SKIP  (runs/digits/report)
+>>> study_report("digits")                            # doctest: +SKIP  (inline in Jupyter)
+
+`study_report(name)` and `compare(names)` return the report as an object: `.tables`
+(DataFrames), `.figures` (matplotlib Figures), shown inline in a notebook, and `.save(dir)`
+writing the same files as `write_report` and `write_comparison`.
 
 The figures are in `reports.figures`, each as a pair: `*_data` (what to draw, from the tables)
 and `plot_*` (a matplotlib Figure), for example
@@ -15,8 +20,15 @@ and `plot_*` (a matplotlib Figure), for example
 """
 
 from reports import figures
-from reports.build import write_comparison, write_report
 from reports.load import StudyData, StudyInfo, load_study_data, read_study
+from reports.report import (
+    ComparisonReport,
+    StudyReport,
+    compare,
+    study_report,
+    write_comparison,
+    write_report,
+)
 from reports.tables import (
     comparison_table,
     hyperparameter_table,
@@ -26,14 +38,18 @@ from reports.tables import (
 )
 
 __all__ = [
+    "ComparisonReport",
     "StudyData",
     "StudyInfo",
+    "StudyReport",
+    "compare",
     "comparison_table",
     "figures",
     "hyperparameter_table",
     "learned_parameters_table",
     "load_study_data",
     "read_study",
+    "study_report",
     "summary_table",
     "trials_table",
     "write_comparison",

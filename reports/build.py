@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 import string
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from reports import figures as fig
 from reports import tables as tab
 from reports.escape import csv_cell, html_text, markdown_code, markdown_text, one_line
-from reports.load import StudyData, StudyInfo, load_study_data
+from reports.load import StudyData, StudyInfo
 
 RUNS_DIR = Path("runs")
 DPI = 100
@@ -236,8 +236,8 @@ def html_figure(block: Block) -> str:
     )
 
 
-def render_html(title: str, blocks: Iterable[Block]) -> str:
-    """The report as one self-contained HTML page; everything from the storage escaped."""
+def html_body(title: str, blocks: Iterable[Block]) -> str:
+    """The report's HTML without the page around it (what a notebook shows inline)."""
     parts = [f"<h1>{html_text(title)}</h1>"]
     for block in blocks:
         if block.kind == "heading":
@@ -248,17 +248,23 @@ def render_html(title: str, blocks: Iterable[Block]) -> str:
             parts.append(html_table(block.frame) if not block.frame.empty else "<p>(no rows)</p>")
         elif block.kind == "figure":
             parts.append(html_figure(block))
-    body = "\n".join(parts)
+    return "\n".join(parts)
+
+
+def render_html(title: str, blocks: Iterable[Block]) -> str:
+    """The report as one self-contained HTML page; everything from the storage escaped."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html_text(one_line(title))}</title>\n<style>{STYLE}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+        f"<body>\n{html_body(title, blocks)}\n</body>\n</html>\n"
     )
 
 
 def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG, drawn without TeX (ticks are made when drawn: see `draw_figures`)."""
     buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    with matplotlib.rc_context({"text.usetex": False}):
+        figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -267,22 +273,30 @@ def png_bytes(figure: Figure) -> bytes:
 FigureRecipe = tuple[str, Callable[[], Any], Callable[[Any], Figure]]
 
 
-def figure_blocks(recipes: Sequence[FigureRecipe]) -> list[Block]:
-    """A figure block per recipe whose plot data is not empty, else a line saying why not.
+def draw_figures(recipes: Sequence[FigureRecipe]) -> dict[str, Figure]:
+    """name -> Figure for each recipe whose plot data is not empty, in the recipes' order.
 
     Drawn without TeX whatever the user's matplotlibrc says: stored text in a label must not
-    reach LaTeX (the figures escape it for mathtext only).
+    reach LaTeX (the figures escape it for mathtext only). A Text reads `text.usetex` when it
+    is made, so the figures are drawn, not only saved, with it off.
     """
-    blocks = []
-    for name, compute, draw in recipes:
-        data = compute()
-        if data.empty:
-            blocks.append(paragraph(f"{name.replace('_', ' ')}: no data yet, figure omitted."))
-        else:
-            with matplotlib.rc_context({"text.usetex": False}):
-                image = png_bytes(draw(data))
-            blocks.append(Block("figure", name, image=image))
-    return blocks
+    found = {}
+    with matplotlib.rc_context({"text.usetex": False}):
+        for name, compute, draw in recipes:
+            data = compute()
+            if not data.empty:
+                found[name] = draw(data)
+    return found
+
+
+def figure_blocks(names: Sequence[str], images: Mapping[str, bytes]) -> list[Block]:
+    """A figure block per name that has an image (PNG bytes), else a line saying why not."""
+    return [
+        Block("figure", name, image=images[name])
+        if name in images
+        else paragraph(f"{name.replace('_', ' ')}: no data yet, figure omitted.")
+        for name in names
+    ]
 
 
 def study_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[FigureRecipe]:
@@ -309,7 +323,9 @@ def study_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[Figure
 # Writing --------------------------------------------------------------------------------------
 
 
-def write_files(out: Path, title: str, blocks: list[Block], csvs: dict[str, pd.DataFrame]) -> Path:
+def write_files(
+    out: Path, title: str, blocks: Sequence[Block], csvs: Mapping[str, pd.DataFrame]
+) -> Path:
     """Write the CSVs, the PNGs, report.md and report.html into `out`; return `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in csvs.items():
@@ -371,8 +387,11 @@ def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
     }
 
 
-def study_blocks(data: StudyData, tables: dict[str, pd.DataFrame]) -> list[Block]:
-    """The blocks of one study's report: overview, the two kinds of numbers, tables, figures."""
+def study_blocks(
+    data: StudyData, tables: Mapping[str, pd.DataFrame], figures: Sequence[Block]
+) -> list[Block]:
+    """The blocks of one study's report: overview, the two kinds of numbers, tables, figures
+    (`figures`: the blocks of `figure_blocks`)."""
     learned = tables["learned_parameters"]
     return [
         Block("heading", "Parameters and hyperparameters"),
@@ -386,67 +405,39 @@ def study_blocks(data: StudyData, tables: dict[str, pd.DataFrame]) -> list[Block
         paragraph(learned_text(learned)),
         Block("table", frame=learned),
         Block("heading", "Figures"),
-        *figure_blocks(study_recipes(data, tables["hyperparameters"])),
+        *figures,
         Block("heading", "Trials"),
         Block("table", frame=tab.trials_table(data.trials)),
     ]
 
 
-def write_report(name: str, storage: str | None = None, out_dir: str | Path | None = None) -> Path:
-    """Write the report of study `name` into `out_dir` (default `runs/<name>/report`).
-
-    Files: report.md, report.html (self-contained), summary.csv, hyperparameters.csv,
-    learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data.
-
-    Raises:
-        search.StorageError: there is no such study.
-    """
-    data = load_study_data(name, storage)
-    out = Path(out_dir) if out_dir is not None else RUNS_DIR / name / "report"
-    tables = study_tables(data)
-    return write_files(out, f"Study {name}", study_blocks(data, tables), tables)
-
-
-def compare_blocks(studies: Sequence[StudyData]) -> tuple[list[Block], dict[str, pd.DataFrame]]:
-    """The blocks of a comparison and the tables written as CSV."""
+def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
+    """The tables of a comparison, by CSV name."""
     comparison = tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies])
     best = tab.best_values_table(
         {s.info.name: tab.hyperparameter_table(s.trials, s.info) for s in studies}
     )
+    return {"comparison": comparison, "best_hyperparameters": best}
+
+
+def compare_recipes(studies: Sequence[StudyData]) -> list[FigureRecipe]:
     trials = {s.info.name: s.trials for s in studies}
     directions = {s.info.name: s.info.direction for s in studies}
     metrics = {s.info.name: s.info.metric for s in studies}
-    recipe = (
-        "best_so_far",
-        lambda: fig.compare_data(trials, directions, metrics),
-        fig.plot_compare,
-    )
-    blocks = [
+    return [
+        ("best_so_far", lambda: fig.compare_data(trials, directions, metrics), fig.plot_compare)
+    ]
+
+
+def compare_blocks(tables: Mapping[str, pd.DataFrame], figures: Sequence[Block]) -> list[Block]:
+    """The blocks of a comparison (`figures`: the blocks of `figure_blocks`)."""
+    return [
         Block("heading", "Parameters and hyperparameters"),
         paragraph(INTRO),
         Block("heading", "Studies side by side"),
-        Block("table", frame=comparison),
+        Block("table", frame=tables["comparison"]),
         Block("heading", "Best hyperparameters of each study"),
-        Block("table", frame=best),
+        Block("table", frame=tables["best_hyperparameters"]),
         Block("heading", "Figures"),
-        *figure_blocks([recipe]),
+        *figures,
     ]
-    return blocks, {"comparison": comparison, "best_hyperparameters": best}
-
-
-def write_comparison(
-    names: Sequence[str], storage: str | None = None, out_dir: str | Path | None = None
-) -> Path:
-    """Write a comparison of studies `names` into `out_dir` (default `runs/compare/<a>_vs_<b>`).
-
-    Files: report.md, report.html (self-contained), comparison.csv, best_hyperparameters.csv,
-    best_so_far.png. Without `storage`, each study is read from its own default journal file.
-
-    Raises:
-        search.StorageError: one of the studies does not exist.
-    """
-    unique = list(dict.fromkeys(names))
-    studies = [load_study_data(name, storage) for name in unique]
-    out = Path(out_dir) if out_dir is not None else RUNS_DIR / "compare" / "_vs_".join(unique)
-    blocks, csvs = compare_blocks(studies)
-    return write_files(out, f"Comparison: {', '.join(unique)}", blocks, csvs)
