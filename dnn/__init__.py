@@ -11,14 +11,19 @@ Functional core (X is (n_x, m), columns are examples):
 >>> grads = backward(AL, Y, caches)
 >>> parameters = update_parameters(parameters, grads, learning_rate=0.5)
 
-Estimator (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7, 5)).fit(X, y)`.
+Estimators (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7, 5)).fit(X, y)`,
+`DeepNetworkRegressor` for numeric targets, and `dnn.load(path)` for either kind of saved file;
+`NetworkClassifier` and `NetworkRegressor` are the same networks without scikit-learn (quicker
+to import: a study's worker processes use them).
 
 Modules, one concern each: `activations` (g[l] and g'[l], by name), `initialization` (the scale
 of W[l], by name), `core` (initialize_parameters, the linear and activation steps, forward,
 compute_cost, backward, update_parameters), `dropout`, `gradcheck`, `optimizers` (momentum,
 Adam, learning-rate decay), `hyperparameters` (one rule for each), `train` (the fast loop),
-`labels` (the prediction rule), `estimator` (`DeepNetwork`, the only module that imports
-scikit-learn; it is loaded on first use of `dnn.DeepNetwork`), `types`.
+`labels` (the prediction rule), `network` (the estimators without scikit-learn),
+`persistence` (their `.npz` files), `estimator` (their scikit-learn faces `DeepNetwork`,
+`DeepNetworkRegressor` and `load`, the only module that imports scikit-learn; it is loaded on
+first use of one of those names), `types`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dnn.dropout import dropout_masks
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import predict_labels
+from dnn.network import NetworkClassifier, NetworkRegressor
 from dnn.optimizers import (
     initialize_adam,
     initialize_velocity,
@@ -42,12 +48,15 @@ from dnn.train import TrainingDiverged, TrainResult, train
 from dnn.types import count_parameters
 
 if TYPE_CHECKING:
-    from dnn.estimator import DeepNetwork
+    from dnn.estimator import DeepNetwork, DeepNetworkRegressor, load
 
 __all__ = [
     "ACTIVATIONS",
     "HYPERPARAMETERS",
     "DeepNetwork",
+    "DeepNetworkRegressor",
+    "NetworkClassifier",
+    "NetworkRegressor",
     "TrainResult",
     "TrainingDiverged",
     "backward",
@@ -60,6 +69,7 @@ __all__ = [
     "initialize_adam",
     "initialize_parameters",
     "initialize_velocity",
+    "load",
     "predict_labels",
     "train",
     "update_lr",
@@ -69,11 +79,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """`dnn.DeepNetwork` on first use, so that `import dnn` does not import scikit-learn."""
-    if name == "DeepNetwork":
-        from dnn.estimator import DeepNetwork
+LAZY = ("DeepNetwork", "DeepNetworkRegressor", "load")  # the names of `dnn.estimator`
 
-        globals()["DeepNetwork"] = DeepNetwork
-        return DeepNetwork
+
+def __getattr__(name: str) -> Any:
+    """`dnn.DeepNetwork`, `dnn.DeepNetworkRegressor` and `dnn.load` on first use, so that
+    `import dnn` does not import scikit-learn."""
+    if name in LAZY:
+        from dnn import estimator
+
+        value = getattr(estimator, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'dnn' has no attribute {name!r}")

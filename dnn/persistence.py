@@ -1,13 +1,17 @@
 """Saving and reading back a trained network as `.npz`, with every array and field checked.
 
-`DeepNetwork.save` writes one `.npz` (a zip of `.npy` arrays, never pickle): `meta` (a JSON
-string: this format's version, then the estimator's fields: hyperparameters, activations,
-fitted sizes), `classes`, `costs`, `cost_iterations`, the learned `W1..WL`, `b1..bL`, and
-`x_mean`, `x_scale` with `normalize`. This module owns the archive, the version and the
-arrays; the estimator owns the fields of its `meta` (`DeepNetwork._read_meta`). A file may come
-from anywhere (a study folder, a colleague), so `read_network` trusts none of it: each problem
-is a ValueError of one line naming the file and what is wrong, and strings in the file
-(labels, feature names) stay plain data.
+`Network.save` (`dnn.network`, and so `DeepNetwork.save`) writes one `.npz` (a zip of `.npy`
+arrays, never pickle): `meta` (a JSON string: this format's version and the network's task,
+then the estimator's fields: hyperparameters, activations, fitted sizes), `costs`,
+`cost_iterations`, the learned `W1..WL`, `b1..bL`, `x_mean`, `x_scale` with `normalize`, and
+the task's arrays: `classes` for a classifier, `y_mean` and `y_scale` (the targets' scaling)
+for a regressor. This module owns the archive, the version, the task and the arrays; the
+estimator owns the fields of its `meta` (`Network._read_meta`). A file may come from anywhere
+(a study folder, a colleague), so `read_network` trusts none of it: each problem is a
+ValueError of one line naming the file and what is wrong, and strings in the file (labels,
+feature names) stay plain data.
+
+Versions: 1 (before regression) has no task and is a classifier's; 2 names its task.
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ from dnn.core import check_activations
 from dnn.hyperparameters import DTYPES
 from dnn.types import Parameters
 
-FORMAT_VERSION = 1  # the newest format this code reads and the one `save` writes
+FORMAT_VERSION = 2  # the newest format this code reads and the one `save` writes
+CLASSIFICATION, REGRESSION = "classification", "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first bytes (an empty zip: the second)
 NPY_MAGIC = b"\x93NUMPY"
 LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
-REQUIRED_ARRAYS = ("meta", "classes", "costs", "cost_iterations")
-ARRAYS = (*REQUIRED_ARRAYS, "x_mean", "x_scale")
+REQUIRED_ARRAYS = ("meta", "costs", "cost_iterations")
+TASK_ARRAYS = {CLASSIFICATION: ("classes",), REGRESSION: ("y_mean", "y_scale")}
+OPTIONAL_ARRAYS = ("x_mean", "x_scale")
 
 
 class SavedMeta(NamedTuple):
@@ -48,18 +55,22 @@ class SavedMeta(NamedTuple):
 class SavedNetwork(NamedTuple):
     """What a saved file holds, checked: enough to predict (and to fit again)."""
 
+    task: str  # one of TASKS
     meta: SavedMeta
     parameters: Parameters  # W1..WL (n[l], n[l-1]), b1..bL (n[l], 1), finite floats
-    classes: NDArray[Any]  # (C,), distinct, C >= 2
+    classes: NDArray[Any] | None  # classification: (C,), distinct, C >= 2
+    y_mean: NDArray[Any] | None  # regression: () for a 1-d target, (k,) for k targets
+    y_scale: NDArray[Any] | None  # regression: the same shape, positive
     costs: NDArray[Any]  # (k,)
     cost_iterations: NDArray[Any]  # (k,)
     x_mean: NDArray[Any] | None  # (n_x,), or None without normalization
     x_scale: NDArray[Any] | None  # (n_x,), positive
 
 
-def meta_json(fields: dict[str, Any]) -> str:
-    """The `meta` string: this format's version, then the estimator's fields."""
-    return json.dumps({"format_version": FORMAT_VERSION, **fields}, default=_json_scalar)
+def meta_json(task: str, fields: dict[str, Any]) -> str:
+    """The `meta` string: this format's version, the task, then the estimator's fields."""
+    meta = {"format_version": FORMAT_VERSION, "task": task, **fields}
+    return json.dumps(meta, default=_json_scalar)
 
 
 def _json_scalar(value: object) -> object:
@@ -69,15 +80,17 @@ def _json_scalar(value: object) -> object:
     raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
 
 
-def read_network(
-    path: str | Path, read_meta: Callable[[dict[str, Any]], SavedMeta]
-) -> SavedNetwork:
-    """Read and check a file written by `DeepNetwork.save`.
+ReadMeta = Callable[[str, dict[str, Any]], SavedMeta]
+
+
+def read_network(path: str | Path, read_meta: ReadMeta) -> SavedNetwork:
+    """Read and check a file written by `Network.save`.
 
     Args:
         path: the `.npz` file.
-        read_meta: the estimator's reading of its fields of `meta` (the JSON object without
-            `format_version`); raises ValueError for a missing, unknown or refused field.
+        read_meta: the estimator's reading of its fields of `meta`, given the file's task and
+            the JSON object without `format_version` and `task`; raises ValueError for a task
+            it does not load, or a missing, unknown or refused field.
 
     Raises:
         ValueError: `<path>: <what is wrong>`, one line. A missing file is FileNotFoundError.
@@ -88,16 +101,25 @@ def read_network(
         raise ValueError(f"{path}: {_one_line(error)}") from None
 
 
-def _read(path: Path, read_meta: Callable[[dict[str, Any]], SavedMeta]) -> SavedNetwork:
+def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
     arrays = _read_arrays(path)
-    meta = read_meta(_meta_fields(arrays))
-    _check_names(arrays)
+    task, fields = _meta_fields(arrays)
+    meta = read_meta(task, fields)
+    _check_names(arrays, task)
     parameters = _layers(arrays)
-    classes = _check_sizes(meta.n_features_in, parameters, arrays["classes"])
-    _check_activations(meta.activations, parameters, len(classes))
+    _check_inputs(meta.n_features_in, parameters)
+    n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
+    classes, y_mean, y_scale, output = None, None, None, OUTPUT_ACTIVATIONS[2]
+    if task == CLASSIFICATION:
+        classes, output = _check_classes(arrays["classes"], n_L)
+    else:
+        y_mean, y_scale = _target_scaling(arrays, n_L)
+    _check_activations(meta.activations, parameters, output, task)
     x_mean, x_scale = _normalization(arrays, meta.n_features_in)
     costs, cost_iterations = _costs(arrays)
-    return SavedNetwork(meta, parameters, classes, costs, cost_iterations, x_mean, x_scale)
+    return SavedNetwork(
+        task, meta, parameters, classes, y_mean, y_scale, costs, cost_iterations, x_mean, x_scale
+    )
 
 
 # -- the archive ---------------------------------------------------------------------------
@@ -147,9 +169,9 @@ def _one_line(error: BaseException) -> str:
 # -- meta ----------------------------------------------------------------------------------
 
 
-def _meta_fields(arrays: dict[str, NDArray[Any]]) -> dict[str, Any]:
-    """The JSON object of `meta` without its format version, checked first (a newer file may
-    differ in all else)."""
+def _meta_fields(arrays: dict[str, NDArray[Any]]) -> tuple[str, dict[str, Any]]:
+    """The task and the JSON object of `meta` without its format version and task, the
+    version checked first (a newer file may differ in all else)."""
     if "meta" not in arrays:
         raise ValueError("no 'meta' array (not a file written by DeepNetwork.save)")
     meta_array = arrays["meta"]
@@ -169,17 +191,24 @@ def _meta_fields(arrays: dict[str, NDArray[Any]]) -> dict[str, Any]:
             f"format_version {version} is newer than this code reads ({FORMAT_VERSION}); "
             "upgrade dnnsearch to load it"
         )
-    return meta
+    if version == 1:  # written before regression: a classifier, and no task field
+        return CLASSIFICATION, meta
+    task = meta.pop("task", None)
+    if task not in TASKS:
+        raise ValueError(f"meta task must be one of {', '.join(TASKS)}, got {task!r}")
+    return task, meta
 
 
-def _check_names(arrays: dict[str, NDArray[Any]]) -> None:
-    """The arrays `save` writes are there, and no other (W1.., b1.. are the layers')."""
-    for name in REQUIRED_ARRAYS:
+def _check_names(arrays: dict[str, NDArray[Any]], task: str) -> None:
+    """The arrays `save` writes for the task are there, and no other (W1.., b1.. are the
+    layers')."""
+    required = (*REQUIRED_ARRAYS, *TASK_ARRAYS[task])
+    for name in required:
         if name not in arrays:
             raise ValueError(f"missing array {name!r}")
     for name in arrays:
-        if name not in ARRAYS and not LAYER_KEY.fullmatch(name):
-            raise ValueError(f"unexpected array {name!r}")
+        if name not in (*required, *OPTIONAL_ARRAYS) and not LAYER_KEY.fullmatch(name):
+            raise ValueError(f"unexpected array {name!r} in a {task} network")
 
 
 def _describe(array: NDArray[Any]) -> str:
@@ -224,23 +253,27 @@ def _check_shapes(parameters: Parameters, L: int) -> None:
         n_prev = W.shape[0]
 
 
-def _check_sizes(n_features_in: int, parameters: Parameters, classes: NDArray[Any]) -> NDArray[Any]:
-    """n_features_in is n[0] (the columns of W1); the classes fix the units n[L] of the output.
-
-    Returns:
-        The classes (C,): 1 output unit for C = 2, C units for C > 2.
-    """
+def _check_inputs(n_features_in: int, parameters: Parameters) -> None:
+    """n_features_in is n[0], the columns of W1."""
     n_x = parameters["W1"].shape[1]
     if n_features_in != n_x:
         raise ValueError(f"n_features_in is {n_features_in} but W1 has {n_x} columns (n[0])")
+
+
+def _check_classes(classes: NDArray[Any], n_L: int) -> tuple[NDArray[Any], str]:
+    """The classes fix the units n[L] of the output and its activation.
+
+    Returns:
+        The classes (C,) and the output activation: 1 sigmoid unit for C = 2, C softmax
+        units for C > 2.
+    """
     classes = _classes(classes)
-    n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
     needed = 1 if len(classes) == 2 else len(classes)
     if n_L != needed:
         raise ValueError(
             f"the output layer has n[L] = {n_L} units but {len(classes)} classes need {needed}"
         )
-    return classes
+    return classes, OUTPUT_ACTIVATIONS[0] if len(classes) == 2 else OUTPUT_ACTIVATIONS[1]
 
 
 def _classes(classes: NDArray[Any]) -> NDArray[Any]:
@@ -256,17 +289,38 @@ def _classes(classes: NDArray[Any]) -> NDArray[Any]:
     return classes
 
 
-def _check_activations(names: list[str], parameters: Parameters, n_classes: int) -> None:
-    """One name per layer, hidden ones by their rule; the output's fixed by the classes."""
+def _check_activations(names: list[str], parameters: Parameters, output: str, task: str) -> None:
+    """One name per layer, hidden ones by their rule; the output's fixed by the task (and for
+    a classifier the number of classes)."""
     try:
         checked = check_activations(names, len(parameters) // 2)
     except ValueError as error:
         raise ValueError(f"meta activations: {_one_line(error)}") from None
-    output = OUTPUT_ACTIVATIONS[0] if n_classes == 2 else OUTPUT_ACTIVATIONS[1]
     if checked[-1] != output:
-        raise ValueError(
-            f"the output activation is {checked[-1]!r} but {n_classes} classes need {output!r}"
+        n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
+        needs = (
+            f"{max(n_L, 2)} classes need" if task == CLASSIFICATION else f"a {task} network needs"
         )
+        raise ValueError(f"the output activation is {checked[-1]!r} but {needs} {output!r}")
+
+
+def _target_scaling(arrays: dict[str, NDArray[Any]], n_L: int) -> tuple[NDArray[Any], NDArray[Any]]:
+    """y_mean and y_scale: floats of one shape, () for one target or (k,) for k = n[L]
+    targets, finite, y_scale positive."""
+    y_mean, y_scale = arrays["y_mean"], arrays["y_scale"]
+    for key, value in (("y_mean", y_mean), ("y_scale", y_scale)):
+        if value.ndim > 1 or value.dtype.kind != "f":
+            raise ValueError(f"{key} must be a float scalar or 1-d array, got {_describe(value)}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{key} holds NaN or infinite values")
+    if y_scale.shape != y_mean.shape:
+        raise ValueError(f"y_scale has shape {y_scale.shape} but y_mean {y_mean.shape}")
+    k = 1 if y_mean.ndim == 0 else len(y_mean)
+    if n_L != k:
+        raise ValueError(f"the output layer has n[L] = {n_L} units but y_mean has {k} targets")
+    if not (y_scale > 0).all():
+        raise ValueError("y_scale must be positive")
+    return y_mean, y_scale
 
 
 # -- the rest ------------------------------------------------------------------------------
