@@ -299,8 +299,10 @@ def figure_blocks(names: Sequence[str], images: Mapping[str, bytes]) -> list[Blo
     ]
 
 
-def study_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[FigureRecipe]:
+def study_recipes(data: StudyData, tables: Mapping[str, pd.DataFrame]) -> list[FigureRecipe]:
+    """The figures of one study's report (`tables`: those of `study_tables`)."""
     info, trials, curves = data
+    hyperparameters = tables["hyperparameters"]
     direction, metric = info.direction, info.metric
     return [
         (

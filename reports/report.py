@@ -106,7 +106,7 @@ class StudyReport(Report):
         return build.study_tables(self.data)
 
     def _recipes(self) -> list[FigureRecipe]:
-        return build.study_recipes(self.data, self.tables["hyperparameters"])
+        return build.study_recipes(self.data, self.tables)
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         return build.study_blocks(self.data, self.tables, figures)
