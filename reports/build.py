@@ -163,6 +163,13 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV text, safe (`csv_frame`), with RFC 4180's CRLF between rows: Python's
+    writer quotes a cell holding a character of the line terminator only, so with "\n" alone a
+    stored "\r" would go unquoted and split its row when read back."""
+    return csv_frame(frame).to_csv(index=False, lineterminator="\r\n")
+
+
 # Rendering ------------------------------------------------------------------------------------
 
 
@@ -331,7 +338,7 @@ def write_files(
     """Write the CSVs, the PNGs, report.md and report.html into `out`; return `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in csvs.items():
-        csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
+        (out / f"{name}.csv").write_bytes(csv_text(frame).encode("utf-8"))
     for block in blocks:
         if block.kind == "figure":
             (out / f"{block.text}.png").write_bytes(block.image)

@@ -22,7 +22,7 @@ import pytest
 from matplotlib.cbook import is_math_text
 
 from reports import figures, learned_parameters_table, write_comparison, write_report
-from reports.build import markdown_table
+from reports.build import markdown_table, write_files
 from reports.escape import csv_cell, figure_label, markdown_code, markdown_text
 from reports.tables import best_values_table
 
@@ -343,3 +343,11 @@ def test_learned_parameters_ignore_stored_layer_dims_that_are_not_sizes(hand_mad
     for dims in (["<script>", 4, 1], [4, 2.5, 1], [4, True, 1], [4, -1, 1], "4,1"):
         hostile = trials.assign(layer_dims=[dims] * len(trials))
         assert learned_parameters_table(hostile, info).empty
+
+
+def test_csv_quotes_a_cell_with_a_carriage_return(tmp_path):
+    frame = pd.DataFrame({"a": ["\r=1+1", "x\ry"], "b": [1.5, 2.0]})  # no \n, quote or comma
+    out = write_files(tmp_path, "t", [], {"t": frame})
+    with (out / "t.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["a", "b"], ["'\r=1+1", "1.5"], ["x\ry", "2.0"]]

@@ -22,7 +22,7 @@ from reports import (
     write_comparison,
     write_report,
 )
-from reports.build import csv_frame, png_bytes
+from reports.build import csv_text, png_bytes
 from studies.cli import main
 
 
@@ -32,7 +32,7 @@ def files(root: Path) -> dict[str, bytes]:
 
 def as_written(frame: pd.DataFrame) -> pd.DataFrame:
     """A table as it reads back from its CSV file."""
-    return pd.read_csv(io.StringIO(csv_frame(frame).to_csv(index=False)))
+    return pd.read_csv(io.StringIO(csv_text(frame), newline=""))
 
 
 def body(path: Path) -> str:
