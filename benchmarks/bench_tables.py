@@ -151,7 +151,7 @@ def measure(name: str, folder: Path, timeout: float) -> dict:
         f'name = "{name}"\ndataset = "train.csv"\ntest_dataset = "test.csv"\n'
         f'target = "{table.target}"\n'
     )
-    ours = run_dnnsearch(study, name, timeout, JOBS)
+    ours = run_dnnsearch(study, name, timeout, JOBS, metrics=("accuracy",))
     split = read_split(paths, table.target)
     budget = timeout if ours.error else ours.seconds
     return {

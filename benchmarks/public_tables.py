@@ -135,10 +135,13 @@ class Outcome:
     error: str | None = None
 
 
-def run_dnnsearch(study_file: Path, name: str, timeout: float, jobs: int) -> Outcome:
+def run_dnnsearch(
+    study_file: Path, name: str, timeout: float, jobs: int, metrics: tuple[str, ...]
+) -> Outcome:
     """`dnnsearch run STUDY --timeout T --jobs K` as a user runs it (a fresh process, in the
     study file's folder, on this checkout's code), timed from start to exit; then the test
-    scores of `dnnsearch best NAME --format json`. A failing command is an error outcome."""
+    scores of `dnnsearch best NAME --format json`. A failing command, or test scores without
+    one of `metrics`, is an error outcome."""
     folder = study_file.parent
     start = time.perf_counter()
     run = _cli(
@@ -153,8 +156,13 @@ def run_dnnsearch(study_file: Path, name: str, timeout: float, jobs: int) -> Out
     best = _cli(["best", name, "--format", "json"], folder, limit=300)
     if best.returncode != 0:
         return Outcome({}, seconds, error=_last_line(best))
-    scores = json.loads(best.stdout)["test_scores"]
-    return Outcome(scores, seconds, int(trials.group(1)) if trials else None)
+    count = int(trials.group(1)) if trials else None
+    scores = json.loads(best.stdout).get("test_scores") or {}
+    missing = [metric for metric in metrics if not isinstance(scores.get(metric), float)]
+    if missing:
+        error = f"best --format json: no test score {missing[0]!r} (has {sorted(scores)})"
+        return Outcome({}, seconds, count, error)
+    return Outcome(scores, seconds, count)
 
 
 def _cli(args: list[str], folder: Path, limit: float) -> subprocess.CompletedProcess[str]:
