@@ -6,6 +6,10 @@ and to one-hot columns (softmax) for more; a regressor standardizes its targets 
 (m, k) with their mean and standard deviation, learns them with k linear output units and
 the squared error, and undoes the scaling in `predict`.
 
+Both take a raw table too: fitted on a pandas DataFrame, a network learns a
+`dnn.tables.TableEncoder` from it (kept as `encoder_`, saved with the network) and trains on
+its output; `predict` then encodes any DataFrame with the same columns, by name.
+
 This module imports neither scikit-learn, scipy nor pandas: a study's worker process builds,
 fits, scores and saves a network for every trial, and importing scikit-learn would cost it
 more than many of those trials. Its input checks are its own and light (a finite 2-d float
@@ -17,9 +21,10 @@ scikit-learn's validation, `score`, `clone` and estimator checks.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +43,11 @@ from dnn.persistence import (
 )
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
 from dnn.types import Array, Parameters, count_parameters, layer_dims_of
+
+if TYPE_CHECKING:
+    from dnn.tables import TableEncoder
+
+# `dnn.tables` is imported where a table is handled, not here: `import dnn` leaves it out.
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -74,11 +84,16 @@ class Network:
             training X (learned in `fit`, kept in `x_mean_`, `x_scale_`, saved with the net).
         decay_rate: learning-rate decay: iteration i (an epoch with mini-batches) steps with
             α / (1 + decay_rate i); 0 (the default) keeps α constant.
+        categorical: columns of a table X to encode as categories whatever their dtype.
+        drop: columns of a table X to leave out. Both only for a table (see `TableEncoder`).
 
     Attributes:
         parameters_: the learned `W1..WL`, `b1..bL`. costs_: the recorded costs (with a
         regressor, of the standardized targets); cost_iterations_: their iterations.
         n_features_in_, layer_dims_, activations_, n_iter_ (iterations run), n_parameters_.
+        encoder_: the `TableEncoder` learned from a table X (absent for an array X);
+        `n_features_in_` and `feature_names_in_` are then the table's columns, and
+        `layer_dims_[0]` the number of columns it encodes them into.
     """
 
     _task: ClassVar[str]  # what `save` writes as the file's task
@@ -88,7 +103,8 @@ class Network:
     parameters_: Parameters
     x_mean_: NDArray[Any] | None
     x_scale_: NDArray[Any] | None
-    feature_names_in_: NDArray[Any]  # only when fitted on a table (or a named DataFrame)
+    feature_names_in_: NDArray[Any]  # only when fitted on a table
+    encoder_: TableEncoder  # only when fitted on a table
 
     def __init__(
         self,
@@ -112,6 +128,8 @@ class Network:
         verbose: bool = False,
         normalize: bool = False,
         decay_rate: float = 0.0,
+        categorical: Sequence[str] = (),
+        drop: Sequence[str] = (),
     ) -> None:
         self.hidden_layers = hidden_layers
         self.activation = activation
@@ -133,6 +151,8 @@ class Network:
         self.verbose = verbose
         self.normalize = normalize
         self.decay_rate = decay_rate
+        self.categorical = categorical
+        self.drop = drop
 
     # -- the hyperparameters --------------------------------------------------------------
 
@@ -201,6 +221,54 @@ class Network:
             if name in HYPERPARAMETERS and name != "activation"
         }
 
+    # -- tables -------------------------------------------------------------------------------
+
+    def _table_encoder(self) -> TableEncoder:
+        """An unfitted encoder with `categorical` and `drop` (TableError, a ValueError, names
+        a bad one)."""
+        from dnn.tables import TableEncoder
+
+        return TableEncoder(self.categorical, self.drop)
+
+    def _training_features(self, X: Any, y: Any) -> tuple[Array, NDArray[Any]]:
+        """X as the network's input (m, n[0]) and y checked; a table X is encoded by a
+        `TableEncoder` learned from it (kept as `encoder_`)."""
+        from dnn.tables import is_table
+
+        if not is_table(X):
+            if len(self.categorical) or len(self.drop):
+                raise ValueError(
+                    "categorical and drop name columns of a table (a pandas DataFrame), "
+                    f"but X is a {type(X).__name__}"
+                )
+            for name in ("encoder_", "feature_names_in_"):  # left by a fit on a table
+                self.__dict__.pop(name, None)
+            return self._validate_training_data(X, y)
+        encoder = self._table_encoder()
+        X_encoded, y = self._validate_training_data(encoder.fit_transform(X), y)
+        self.encoder_ = encoder
+        self.n_features_in_ = len(encoder.columns_)
+        self.feature_names_in_ = np.asarray(encoder.columns_, dtype=object)
+        return X_encoded, y
+
+    def _prediction_features(self, X: Any, check_input: bool) -> Array:
+        """X as the network's input (m, n[0]): a table through `encoder_`, an array checked
+        (unless `check_input` is False)."""
+        encoder = getattr(self, "encoder_", None)
+        if encoder is None:
+            return self._validate_features(X) if check_input else X
+        from dnn.tables import is_table
+
+        if is_table(X):
+            return encoder.transform(X)
+        if check_input:
+            raise ValueError(
+                f"this {type(self).__name__} was fitted on a table: give it a DataFrame with "
+                f"the columns {', '.join(map(repr, encoder.columns_))}, not a "
+                f"{type(X).__name__}"
+            )
+        return X  # check_input=False: as encoder_.transform made it
+
     # -- input checks (scikit-learn's faces replace these three) ---------------------------
 
     def _validate_training_data(self, X: Any, y: Any) -> tuple[Array, NDArray[Any]]:
@@ -256,18 +324,19 @@ class Network:
     # -- training -------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any) -> Self:
-        """Learn W and b on X (m, n_x) with targets y.
+        """Learn W and b on X (m, n_x), or on a table X (a DataFrame, encoded by the
+        `TableEncoder` it learns), with targets y.
 
         Raises:
             ValueError: one line, for bad data (NaN or inf, mismatched lengths, a 1-d or empty
-                X, targets the task cannot learn), an unknown activation, optimizer or init,
-                or an invalid hyperparameter.
+                X, targets the task cannot learn, a table `TableEncoder` refuses), an unknown
+                activation, optimizer or init, or an invalid hyperparameter.
             TrainingDiverged: the cost or the gradients became NaN or infinite (the network
                 is then left unfitted).
         """
         units, hidden_names = self._hidden_layers()
         checked = self._check_hyperparameters()
-        X, y = self._validate_training_data(X, y)
+        X, y = self._training_features(X, y)
         Y = self._fit_targets(y)  # (n_L, m)
         self.layer_dims_ = [X.shape[1], *units, Y.shape[0]]
         self.activations_ = [*hidden_names, self._output_activation(Y.shape[0])]
@@ -333,8 +402,7 @@ class Network:
     def _output(self, X: Any, check_input: bool) -> Array:
         """A[L].T, (m, n[L]), for the features X (m, n_x)."""
         self._check_fitted()
-        if check_input:
-            X = self._validate_features(X)
+        X = self._prediction_features(X, check_input)
         AL, _ = forward(self._columns(X), self.parameters_, self.activations_)
         return AL.T
 
@@ -363,10 +431,17 @@ class Network:
             cost_iterations=self.cost_iterations_,
             **self._target_arrays(),
             **self._normalization_arrays(),
+            **self._encoder_arrays(),
             **self.parameters_,
             allow_pickle=False,  # an object array fails here rather than in `load`
         )
         return path
+
+    def _encoder_arrays(self) -> dict[str, NDArray[Any]]:
+        encoder = getattr(self, "encoder_", None)
+        if encoder is None:
+            return {}
+        return {"encoder": np.array(json.dumps(encoder.to_state()))}
 
     def _config(self) -> dict[str, Any]:
         params = self.get_params()
@@ -374,6 +449,8 @@ class Network:
         params["hidden_layers"] = [int(n) for n in params["hidden_layers"]]
         if not isinstance(params["activation"], str):
             params["activation"] = list(params["activation"])
+        for name in TABLE_ARGUMENTS:
+            params[name] = [str(column) for column in params[name]]
         return params
 
     def _meta(self) -> dict[str, Any]:
@@ -425,6 +502,8 @@ class Network:
         net.n_features_in_ = meta.n_features_in
         if meta.feature_names_in is not None:
             net.feature_names_in_ = np.asarray(meta.feature_names_in, dtype=object)
+        if saved.encoder is not None:
+            net.encoder_ = saved.encoder
         return net
 
     @classmethod
@@ -468,11 +547,12 @@ class Network:
         if unknown:
             raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(known)})")
         _check_json_types("", config, CONFIG_TYPES)
-        if "hidden_layers" in config:
-            config = {**config, "hidden_layers": tuple(config["hidden_layers"])}
+        sequences = [name for name in ("hidden_layers", *TABLE_ARGUMENTS) if name in config]
+        config = {**config, **{name: tuple(config[name]) for name in sequences}}  # as defaults
         net = cls(**config)
         net._hidden_layers()
         net._check_hyperparameters()
+        net._table_encoder()
         return config
 
 
@@ -512,8 +592,9 @@ class NetworkClassifier(Network):
             X: features (m, n_x).
             check_input: False skips the input validation, whose cost adds up when a
                 callback scores a validation set every few iterations; X must then be a
-                finite float ndarray with `n_features_in_` columns, as in
-                `DecisionTreeClassifier.predict_proba(X, check_input=False)`.
+                finite float ndarray with `layer_dims_[0]` columns, as in
+                `DecisionTreeClassifier.predict_proba(X, check_input=False)` (for a network
+                fitted on a table: a DataFrame, or the array `encoder_.transform` made).
 
         Returns:
             (m, n_classes); for two classes, the columns are 1 - AL and AL.
@@ -733,7 +814,10 @@ CONFIG_TYPES: JsonTypes = {
     "seed": (lambda value: value is None or _is_count(value, 0), "null or an integer >= 0"),
     "verbose": (lambda value: isinstance(value, bool), "true or false"),
     "normalize": (lambda value: isinstance(value, bool), "true or false"),
+    "categorical": (_are_names, "a list of column names"),
+    "drop": (_are_names, "a list of column names"),
 }
+TABLE_ARGUMENTS = ("categorical", "drop")  # the arguments of the TableEncoder a table makes
 
 
 def _check_json_types(what: str, values: dict[str, Any], types: JsonTypes) -> None:

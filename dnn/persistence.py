@@ -5,7 +5,8 @@ arrays, never pickle): `meta` (a JSON string: this format's version and the netw
 then the estimator's fields: hyperparameters, activations, fitted sizes), `costs`,
 `cost_iterations`, the learned `W1..WL`, `b1..bL`, `x_mean`, `x_scale` with `normalize`, and
 the task's arrays: `classes` for a classifier, `y_mean` and `y_scale` (the targets' scaling)
-for a regressor. This module owns the archive, the version, the task and the arrays; the
+for a regressor; and `encoder` (a JSON string: `TableEncoder.to_state()`) for a network fitted
+on a table. This module owns the archive, the version, the task and the arrays; the
 estimator owns the fields of its `meta` (`Network._read_meta`). A file may come from anywhere
 (a study folder, a colleague), so `read_network` trusts none of it: each problem is a
 ValueError of one line naming the file and what is wrong, and strings in the file (labels,
@@ -20,7 +21,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,9 @@ from dnn.activations import OUTPUT_ACTIVATIONS
 from dnn.core import check_activations
 from dnn.hyperparameters import DTYPES
 from dnn.types import Parameters
+
+if TYPE_CHECKING:
+    from dnn.tables import TableEncoder  # imported by `_encoder`: `import dnn` leaves it out
 
 FORMAT_VERSION = 2  # the newest format this code reads and the one `save` writes
 CLASSIFICATION, REGRESSION = "classification", "regression"
@@ -39,7 +43,7 @@ NPY_MAGIC = b"\x93NUMPY"
 LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
 REQUIRED_ARRAYS = ("meta", "costs", "cost_iterations")
 TASK_ARRAYS = {CLASSIFICATION: ("classes",), REGRESSION: ("y_mean", "y_scale")}
-OPTIONAL_ARRAYS = ("x_mean", "x_scale")
+OPTIONAL_ARRAYS = ("x_mean", "x_scale", "encoder")
 
 
 class SavedMeta(NamedTuple):
@@ -63,8 +67,9 @@ class SavedNetwork(NamedTuple):
     y_scale: NDArray[Any] | None  # regression: the same shape, positive
     costs: NDArray[Any]  # (k,)
     cost_iterations: NDArray[Any]  # (k,)
-    x_mean: NDArray[Any] | None  # (n_x,), or None without normalization
-    x_scale: NDArray[Any] | None  # (n_x,), positive
+    x_mean: NDArray[Any] | None  # (n[0],), or None without normalization
+    x_scale: NDArray[Any] | None  # (n[0],), positive
+    encoder: TableEncoder | None  # fitted on a table: its n_features_in columns -> n[0]
 
 
 def meta_json(task: str, fields: dict[str, Any]) -> str:
@@ -107,7 +112,7 @@ def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
     meta = read_meta(task, fields)
     _check_names(arrays, task)
     parameters = _layers(arrays)
-    _check_inputs(meta.n_features_in, parameters)
+    _check_inputs(meta, parameters, arrays)
     n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
     classes, y_mean, y_scale, output = None, None, None, OUTPUT_ACTIVATIONS[2]
     if task == CLASSIFICATION:
@@ -115,10 +120,21 @@ def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
     else:
         y_mean, y_scale = _target_scaling(arrays, n_L)
     _check_activations(meta.activations, parameters, output, task)
-    x_mean, x_scale = _normalization(arrays, meta.n_features_in)
+    x_mean, x_scale = _normalization(arrays, parameters["W1"].shape[1])
     costs, cost_iterations = _costs(arrays)
+    encoder = _encoder(arrays, meta, parameters["W1"].shape[1])
     return SavedNetwork(
-        task, meta, parameters, classes, y_mean, y_scale, costs, cost_iterations, x_mean, x_scale
+        task,
+        meta,
+        parameters,
+        classes,
+        y_mean,
+        y_scale,
+        costs,
+        cost_iterations,
+        x_mean,
+        x_scale,
+        encoder,
     )
 
 
@@ -174,15 +190,7 @@ def _meta_fields(arrays: dict[str, NDArray[Any]]) -> tuple[str, dict[str, Any]]:
     version checked first (a newer file may differ in all else)."""
     if "meta" not in arrays:
         raise ValueError("no 'meta' array (not a file written by DeepNetwork.save)")
-    meta_array = arrays["meta"]
-    if meta_array.shape != () or meta_array.dtype.kind != "U":
-        raise ValueError(f"'meta' must be one JSON string, got {_describe(meta_array)}")
-    try:
-        meta = json.loads(meta_array.item())
-    except (ValueError, RecursionError) as error:
-        raise ValueError(f"'meta' is not valid JSON ({_one_line(error)})") from None
-    if not isinstance(meta, dict):
-        raise ValueError(f"'meta' must be a JSON object, got {type(meta).__name__}")
+    meta = _json_object(arrays, "meta")
     version = meta.pop("format_version", None)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"format_version must be an integer >= 1, got {version!r}")
@@ -197,6 +205,20 @@ def _meta_fields(arrays: dict[str, NDArray[Any]]) -> tuple[str, dict[str, Any]]:
     if task not in TASKS:
         raise ValueError(f"meta task must be one of {', '.join(TASKS)}, got {task!r}")
     return task, meta
+
+
+def _json_object(arrays: dict[str, NDArray[Any]], key: str) -> dict[str, Any]:
+    """The JSON object held by the string array `key`."""
+    array = arrays[key]
+    if array.shape != () or array.dtype.kind != "U":
+        raise ValueError(f"{key!r} must be one JSON string, got {_describe(array)}")
+    try:
+        value = json.loads(array.item())
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"{key!r} is not valid JSON ({_one_line(error)})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{key!r} must be a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _check_names(arrays: dict[str, NDArray[Any]], task: str) -> None:
@@ -253,11 +275,12 @@ def _check_shapes(parameters: Parameters, L: int) -> None:
         n_prev = W.shape[0]
 
 
-def _check_inputs(n_features_in: int, parameters: Parameters) -> None:
-    """n_features_in is n[0], the columns of W1."""
+def _check_inputs(meta: SavedMeta, parameters: Parameters, arrays: dict[str, NDArray[Any]]) -> None:
+    """Without an encoder, n_features_in is n[0], the columns of W1 (with one, `_encoder`
+    checks it)."""
     n_x = parameters["W1"].shape[1]
-    if n_features_in != n_x:
-        raise ValueError(f"n_features_in is {n_features_in} but W1 has {n_x} columns (n[0])")
+    if "encoder" not in arrays and meta.n_features_in != n_x:
+        raise ValueError(f"n_features_in is {meta.n_features_in} but W1 has {n_x} columns (n[0])")
 
 
 def _check_classes(classes: NDArray[Any], n_L: int) -> tuple[NDArray[Any], str]:
@@ -327,9 +350,9 @@ def _target_scaling(arrays: dict[str, NDArray[Any]], n_L: int) -> tuple[NDArray[
 
 
 def _normalization(
-    arrays: dict[str, NDArray[Any]], n_features_in: int
+    arrays: dict[str, NDArray[Any]], n_x: int
 ) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
-    """x_mean and x_scale, both (n_x,) floats (x_scale positive), or neither."""
+    """x_mean and x_scale, both (n[0],) floats (x_scale positive), or neither."""
     present = [key for key in ("x_mean", "x_scale") if key in arrays]
     if not present:
         return None, None
@@ -338,10 +361,9 @@ def _normalization(
         raise ValueError(f"array {present[0]!r} without {other!r}")
     for key in present:
         value = arrays[key]
-        if value.shape != (n_features_in,) or value.dtype.kind != "f":
+        if value.shape != (n_x,) or value.dtype.kind != "f":
             raise ValueError(
-                f"{key} must be a float array of shape ({n_features_in},) (n_features_in), "
-                f"got {_describe(value)}"
+                f"{key} must be a float array of shape ({n_x},) (n[0]), got {_describe(value)}"
             )
         if not np.isfinite(value).all():
             raise ValueError(f"{key} holds NaN or infinite values")
@@ -361,3 +383,20 @@ def _costs(arrays: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]]
             f"got {_describe(iterations)}"
         )
     return costs, iterations
+
+
+def _encoder(arrays: dict[str, NDArray[Any]], meta: SavedMeta, n_x: int) -> TableEncoder | None:
+    """The table encoder of a network fitted on a table, read by `TableEncoder.from_state`:
+    its columns are the network's `feature_names_in` and it makes the n[0] inputs of W1."""
+    if "encoder" not in arrays:
+        return None
+    from dnn.tables import TableEncoder
+
+    encoder = TableEncoder.from_state(_json_object(arrays, "encoder"))
+    if meta.feature_names_in != encoder.columns_:
+        raise ValueError("the encoder's columns are not the meta's feature_names_in")
+    if len(encoder.feature_names_) != n_x:
+        raise ValueError(
+            f"the encoder makes {len(encoder.feature_names_)} columns but W1 has {n_x} (n[0])"
+        )
+    return encoder

@@ -305,8 +305,8 @@ def test_save_load_keeps_dataframe_feature_names(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "X has feature names, but ... fitted without" is a bug
         np.testing.assert_array_equal(loaded.predict(frame), net.predict(frame))
-    with pytest.raises(ValueError, match="feature names"):
-        loaded.predict(frame.rename(columns={"width": "depth"}))
+    with pytest.raises(ValueError, match="no column 'width', which the training data has"):
+        loaded.predict(frame.rename(columns={"width": "depth"}))  # a table: read by name
 
 
 # -- bad input to fit --------------------------------------------------------------------------
