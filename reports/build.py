@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from reports import data as dat
 from reports import figures as fig
 from reports import tables as tab
+from reports.data import DataSummary, DataSummaryError
 from reports.escape import csv_cell, html_text, markdown_code, markdown_text, one_line
 from reports.load import StudyData, StudyInfo
 
@@ -50,7 +52,18 @@ and its validation score guides the next proposals, while the pruner stops unpro
 early. Each trial is one turn of the loop idea, code, experiment.
 
 Trials are compared on the validation set; the test set scores the best trial once, at the
-end, so that its accuracy is not flattered by the search."""
+end, so that its {score} is not flattered by the search."""
+
+
+def intro(tasks: Iterable[str]) -> str:
+    """The introduction, saying "accuracy" only when every study is a classification."""
+    return INTRO.format(score="accuracy" if set(tasks) <= {"classification"} else "score")
+
+
+COLUMNS_TEXT = (
+    "Each column as read: its inferred kind, its missing cells, the categories kept (rare ones "
+    "pooled into one), and the number of inputs n_x it is encoded as."
+)
 
 CAPTIONS = {
     "optimization_history": "Each complete trial's value and the best value so far.",
@@ -63,6 +76,12 @@ CAPTIONS = {
     "learning_rate": "The learning rate α against the value (log axis).",
     "accuracy_vs_parameters": "Validation accuracy against the number of learned parameters, "
     "colored by depth: deep and narrow against shallow and wide.",
+    "value_vs_parameters": "Each trial's value against the number of learned parameters, "
+    "colored by depth: deep and narrow against shallow and wide.",
+    "predictions": "The best network's predictions on the test data against the true values; "
+    "on the red line y = x they would be exact.",
+    "residuals": "Residuals (actual - predicted) of the best network on the test data against "
+    "its predictions: a slope or a funnel is a pattern the network missed.",
     "best_so_far": "Best value so far of each study against wall time since its first trial.",
 }
 
@@ -306,12 +325,17 @@ def figure_blocks(names: Sequence[str], images: Mapping[str, bytes]) -> list[Blo
     ]
 
 
-def study_recipes(data: StudyData, tables: Mapping[str, pd.DataFrame]) -> list[FigureRecipe]:
-    """The figures of one study's report (`tables`: those of `study_tables`)."""
+def study_recipes(
+    data: StudyData,
+    tables: Mapping[str, pd.DataFrame],
+    predictions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[FigureRecipe]:
+    """The figures of one study's report (`tables`: those of `study_tables`; `predictions`:
+    a regression's `(y_true, y_pred)` on the test data, from `search.test_predictions`)."""
     info, trials, curves = data
     hyperparameters = tables["hyperparameters"]
     direction, metric = info.direction, info.metric
-    return [
+    common: list[FigureRecipe] = [
         (
             "optimization_history",
             lambda: fig.history_data(trials, direction, metric),
@@ -325,7 +349,20 @@ def study_recipes(data: StudyData, tables: Mapping[str, pd.DataFrame]) -> list[F
         ("importance", lambda: fig.importance_data(hyperparameters), fig.plot_importance),
         ("parallel_coordinates", lambda: fig.parallel_data(trials, metric), fig.plot_parallel),
         ("learning_rate", lambda: fig.learning_rate_data(trials, metric), fig.plot_learning_rate),
-        ("accuracy_vs_parameters", lambda: fig.parameters_data(trials), fig.plot_parameters),
+    ]
+    if info.task != "regression":
+        return [
+            *common,
+            ("accuracy_vs_parameters", lambda: fig.parameters_data(trials), fig.plot_parameters),
+        ]
+    y_true, y_pred = predictions if predictions is not None else (np.empty(0), np.empty(0))
+    summary = data_summary(info)
+    target = summary.target if isinstance(summary, DataSummary) else None
+    return [
+        *common,
+        ("value_vs_parameters", lambda: fig.parameters_data(trials, metric), fig.plot_parameters),
+        ("predictions", lambda: fig.predictions_data(y_true, y_pred, target), fig.plot_predictions),
+        ("residuals", lambda: fig.residuals_data(y_true, y_pred, target), fig.plot_residuals),
     ]
 
 
@@ -357,10 +394,11 @@ def overview(info: StudyInfo) -> Block:
         return Stored(str(spec.get(key, "?")), code)
 
     return fill(
-        "Data set {dataset}, {direction} the validation {metric}{pareto}; sampler {sampler}, "
+        "Data set {dataset}{task}, {direction} the validation {metric}{pareto}; sampler {sampler}, "
         "pruner {pruner}, {n_trials} trials per run. Tuned: {tuned}. Held fixed: {fixed}. "
         "Storage: {storage}.",
         dataset=stored("dataset"),
+        task=" (a regression)" if info.task == "regression" else "",
         direction=info.direction,
         metric=Stored(info.metric),
         pareto=" (and the number of parameters: Pareto)" if info.pareto else "",
@@ -384,16 +422,72 @@ def learned_text(learned: pd.DataFrame) -> str:
     )
 
 
+def data_summary(info: StudyInfo) -> DataSummary | DataSummaryError | None:
+    """The study's data summary, checked; the error when it is not readable; None if none."""
+    try:
+        return dat.read_data_summary(info.data_summary)
+    except DataSummaryError as error:
+        return error
+
+
+def data_overview(summary: DataSummary) -> Block:
+    return fill(
+        "A {task}: {examples} examples for training and validation, scored by {validation}, "
+        "and {test_examples} test examples, scored once at the end. The inputs are encoded "
+        "as n_x = {n_x} numbers per example (n[0]).",
+        task=Stored(summary.task),
+        examples=str(summary.examples),
+        validation=Stored(summary.validation),
+        test_examples=str(summary.test_examples),
+        n_x=str(summary.n_x),
+    )
+
+
+def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Block]:
+    """The data section: what the examples are, their columns and their target (or a line
+    saying why the section is left out)."""
+    heading = Block("heading", "Data")
+    summary = data_summary(info)
+    if summary is None:
+        return [heading, paragraph("No summary of the data is stored with this study.")]
+    if isinstance(summary, DataSummaryError):
+        reason = Stored(str(summary))
+        return [heading, paragraph("The stored data summary is not readable (", reason, ").")]
+    columns = (
+        [paragraph(COLUMNS_TEXT), Block("table", frame=tables["data"])]
+        if summary.columns
+        else [paragraph("Numeric arrays without column names: each input is one feature.")]
+    )
+    what = "its classes" if summary.classes is not None else "its mean, spread and range"
+    target = fill(
+        "The target{name}: {what}, over the examples for training and validation.",
+        name=Stored(summary.target, code=True) if summary.target else "",
+        what=what,
+    )
+    return [
+        heading,
+        data_overview(summary),
+        *columns,
+        target,
+        Block("table", frame=tables["target"]),
+    ]
+
+
 def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
-    """The tables of one study's report, by CSV name."""
+    """The tables of one study's report, by CSV name (`data` and `target` with a readable
+    data summary)."""
     info, trials, curves = data
-    return {
+    tables = {
         "summary": tab.summary_table(trials, info),
         "hyperparameters": tab.hyperparameter_table(trials, info),
         "learned_parameters": tab.learned_parameters_table(trials, info),
         "trials": trials,
         "learning_curves": curves,
     }
+    summary = data_summary(info)
+    if isinstance(summary, DataSummary):
+        tables.update(data=dat.data_table(summary), target=dat.target_table(summary))
+    return tables
 
 
 def study_blocks(
@@ -404,10 +498,11 @@ def study_blocks(
     learned = tables["learned_parameters"]
     return [
         Block("heading", "Parameters and hyperparameters"),
-        paragraph(INTRO),
+        paragraph(intro([data.info.task])),
         Block("heading", "The study"),
         overview(data.info),
         Block("table", frame=tables["summary"]),
+        *data_blocks(data.info, tables),
         Block("heading", "Hyperparameters: chosen by the search"),
         Block("table", frame=tables["hyperparameters"]),
         Block("heading", "Parameters: what the best network learned"),
@@ -416,7 +511,7 @@ def study_blocks(
         Block("heading", "Figures"),
         *figures,
         Block("heading", "Trials"),
-        Block("table", frame=tab.trials_table(data.trials)),
+        Block("table", frame=tab.trials_table(data.trials, data.info.task)),
     ]
 
 
@@ -426,7 +521,13 @@ def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
     best = tab.best_values_table(
         {s.info.name: tab.hyperparameter_table(s.trials, s.info) for s in studies}
     )
-    return {"comparison": comparison, "best_hyperparameters": best}
+    rows = []
+    for s in studies:
+        summary = data_summary(s.info)
+        known = summary if isinstance(summary, DataSummary) else None
+        rows.append(dat.studies_row(s.info.name, s.info.task, known))
+    data = pd.DataFrame(rows, columns=dat.STUDIES_COLUMNS)
+    return {"comparison": comparison, "best_hyperparameters": best, "data": data}
 
 
 def compare_recipes(studies: Sequence[StudyData]) -> list[FigureRecipe]:
@@ -442,11 +543,13 @@ def compare_blocks(tables: Mapping[str, pd.DataFrame], figures: Sequence[Block])
     """The blocks of a comparison (`figures`: the blocks of `figure_blocks`)."""
     return [
         Block("heading", "Parameters and hyperparameters"),
-        paragraph(INTRO),
+        paragraph(intro(tables["data"]["task"])),
         Block("heading", "Studies side by side"),
         Block("table", frame=tables["comparison"]),
         Block("heading", "Best hyperparameters of each study"),
         Block("table", frame=tables["best_hyperparameters"]),
+        Block("heading", "Data of each study"),
+        Block("table", frame=tables["data"]),
         Block("heading", "Figures"),
         *figures,
     ]

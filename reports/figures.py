@@ -43,6 +43,10 @@ def new_figure(width: float = 6.4, height: float = 4.0) -> Figure:
     return figure
 
 
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def say_empty(ax: Axes, text: str = EMPTY_TEXT) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="gray")
 
@@ -341,18 +345,20 @@ def plot_learning_rate(data: ScatterData) -> Figure:
     return figure
 
 
-def parameters_data(trials: pd.DataFrame) -> ScatterData:
-    """Validation accuracy against the number of learned parameters, colored by depth (L - 1)."""
+def parameters_data(trials: pd.DataFrame, metric: str | None = None) -> ScatterData:
+    """Validation accuracy (or, given a `metric`, each trial's value by it: a regression has
+    no accuracy) against the number of learned parameters, colored by depth (L - 1)."""
     complete = complete_trials(trials)
+    column = VAL_ACCURACY if metric is None else "value"
     size = np.asarray(numbers(complete, N_PARAMETERS))
-    accuracy = np.asarray(numbers(complete, VAL_ACCURACY))
-    rows = complete[np.isfinite(size) & np.isfinite(accuracy)]
+    score = np.asarray(numbers(complete, column))
+    rows = complete[np.isfinite(size) & np.isfinite(score)]
     return ScatterData(
         numbers(rows, N_PARAMETERS),
-        numbers(rows, VAL_ACCURACY),
+        numbers(rows, column),
         numbers(rows, "params_n_hidden"),
         "learned parameters (log scale)",
-        "validation accuracy",
+        "validation accuracy" if metric is None else metric_label(metric),
         "hidden layers L - 1",
     )
 
@@ -370,7 +376,8 @@ def plot_parameters(data: ScatterData) -> Figure:
         ax.scatter(x[unknown], y[unknown], s=28, color="gray", label="?")
     ax.set_xscale("log")
     ax.set(
-        title="Accuracy against learned parameters",
+        title=f"{upper_first(figure_label(data.ylabel).removeprefix('validation '))} against "
+        "learned parameters",
         xlabel=figure_label(data.xlabel),
         ylabel=figure_label(data.ylabel),
     )
@@ -378,6 +385,117 @@ def plot_parameters(data: ScatterData) -> Figure:
         say_empty(ax)
     else:
         ax.legend(title=figure_label(data.color_label), loc="best", fontsize="small")
+    return figure
+
+
+# A regression's predictions on the test data ------------------------------------------------
+
+
+class PredictionsData(NamedTuple):
+    """The best network's predictions on the test data against the true values, one column per
+    target (rows where a value is not finite left out)."""
+
+    actual: np.ndarray  # (m, k)
+    predicted: np.ndarray  # (m, k)
+    labels: list[str]  # one per target
+
+    @property
+    def empty(self) -> bool:
+        return not self.actual.size
+
+
+class ResidualsData(NamedTuple):
+    """Residuals (actual - predicted) against the predictions, one column per target."""
+
+    predicted: np.ndarray  # (m, k)
+    residuals: np.ndarray  # (m, k)
+    labels: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.predicted.size
+
+
+def target_columns(
+    y_true: np.ndarray, y_pred: np.ndarray, target: str | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """y_true and y_pred as (m, k) float arrays of their finite rows, and a label per target.
+
+    Raises:
+        ValueError: the two arrays differ in shape or are not (m,) or (m, k).
+    """
+    actual, predicted = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    if actual.shape != predicted.shape or actual.ndim not in (1, 2):
+        raise ValueError(
+            f"y_true {actual.shape} and y_pred {predicted.shape}: need one shape, (m,) or (m, k)"
+        )
+    if actual.ndim == 1:
+        actual, predicted = actual[:, np.newaxis], predicted[:, np.newaxis]  # (m, 1)
+    finite = np.isfinite(actual).all(axis=1) & np.isfinite(predicted).all(axis=1)
+    k = actual.shape[1]
+    labels = [target or "target"] if k == 1 else [f"target {j}" for j in range(1, k + 1)]
+    return actual[finite], predicted[finite], labels
+
+
+def predictions_data(
+    y_true: np.ndarray, y_pred: np.ndarray, target: str | None = None
+) -> PredictionsData:
+    """Plot data of the predicted against the actual values (`search.test_predictions`)."""
+    return PredictionsData(*target_columns(y_true, y_pred, target))
+
+
+def residuals_data(
+    y_true: np.ndarray, y_pred: np.ndarray, target: str | None = None
+) -> ResidualsData:
+    """Plot data of the residuals, actual - predicted, against the predicted values."""
+    actual, predicted, labels = target_columns(y_true, y_pred, target)
+    return ResidualsData(predicted, actual - predicted, labels)
+
+
+def scatter_targets(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str]) -> None:
+    """A scatter per target column (the caller adds a legend when there are several)."""
+    for j, label in enumerate(labels):
+        ax.scatter(x[:, j], y[:, j], s=14, alpha=0.6, label=figure_label(label))
+
+
+def plot_predictions(data: PredictionsData) -> Figure:
+    """Predicted against actual values, and the line y = x where every point would lie."""
+    figure = new_figure(5.5, 5.0)
+    ax = figure.add_subplot()
+    scatter_targets(ax, data.actual, data.predicted, data.labels)
+    if not data.empty:
+        both = np.concatenate([data.actual.ravel(), data.predicted.ravel()])
+        low, high = float(both.min()), float(both.max())
+        ax.plot([low, high], [low, high], color="tab:red", lw=1, label="y = x")
+    name = figure_label(data.labels[0]) if len(data.labels) == 1 else "value"
+    ax.set(
+        title="Predicted against actual (test data)",
+        xlabel=f"actual {name}",
+        ylabel=f"predicted {name}",
+    )
+    if data.empty:
+        say_empty(ax, "no predictions on test data")
+    elif len(data.labels) > 1:
+        ax.legend(loc="best", fontsize="small")
+    return figure
+
+
+def plot_residuals(data: ResidualsData) -> Figure:
+    """Residuals against predictions: a pattern (a slope, a funnel) is what the network missed."""
+    figure = new_figure()
+    ax = figure.add_subplot()
+    scatter_targets(ax, data.predicted, data.residuals, data.labels)
+    ax.axhline(0.0, color="tab:red", lw=1)
+    name = figure_label(data.labels[0]) if len(data.labels) == 1 else "value"
+    ax.set(
+        title="Residuals against predictions (test data)",
+        xlabel=f"predicted {name}",
+        ylabel="residual (actual - predicted)",
+    )
+    if data.empty:
+        say_empty(ax, "no predictions on test data")
+    elif len(data.labels) > 1:
+        ax.legend(loc="best", fontsize="small")
     return figure
 
 

@@ -66,13 +66,23 @@ class StudyInfo:
     directions: tuple[str, ...] = ("maximize",)
     target_trials: int | None = None
     storage: str = ""
+    data_summary: Any = None  # as stored (None before studies stored one): see reports.data
+
+    @property
+    def task(self) -> str:
+        """`regression` when the stored spec says so, else `classification` (the default, and
+        what a spec stored before there were tasks means)."""
+        return "regression" if self.spec.get("task") == "regression" else "classification"
 
     @property
     def metric(self) -> str:
-        """The study's metric (from the spec; without one, guessed from the direction:
-        `accuracy` or `log_loss`)."""
-        default = "accuracy" if self.directions[0] == "maximize" else "log_loss"
-        return str(self.spec.get("metric", default))
+        """The study's metric (from the spec; without one, guessed from the task and the
+        direction: `accuracy` or `log_loss`, `r2` or `rmse`)."""
+        guesses = {"classification": ("accuracy", "log_loss"), "regression": ("r2", "rmse")}
+        maximized, minimized = guesses[self.task]
+        return str(
+            self.spec.get("metric", maximized if self.direction == "maximize" else minimized)
+        )
 
     @property
     def direction(self) -> str:
@@ -196,6 +206,7 @@ def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
         directions=tuple(d.name.lower() for d in study.directions),
         target_trials=stored.target_trials,
         storage=redact(storage),
+        data_summary=stored.data_summary,
     )
 
 

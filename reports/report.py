@@ -19,13 +19,17 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+import optuna
 import pandas as pd
 from matplotlib.figure import Figure
 
+import search
 from reports import build
 from reports import tables as tab
 from reports.build import RUNS_DIR, Block, FigureRecipe
-from reports.load import StudyData, load_study_data
+from reports.load import StudyData, load_study_data, read_study
+from search import default_storage, open_existing_study
 
 
 class Report:
@@ -85,8 +89,11 @@ class StudyReport(Report):
     """The report of one study (`study_report`): summary, hyperparameters, learned
     parameters, figures and trials."""
 
-    def __init__(self, data: StudyData) -> None:
+    def __init__(
+        self, data: StudyData, predictions: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
         self.data = data
+        self.predictions = predictions  # a regression's (y_true, y_pred) on the test data
         self.title = f"Study {data.info.name}"
 
     @property
@@ -106,7 +113,7 @@ class StudyReport(Report):
         return build.study_tables(self.data)
 
     def _recipes(self) -> list[FigureRecipe]:
-        return build.study_recipes(self.data, self.tables)
+        return build.study_recipes(self.data, self.tables, self.predictions)
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         return build.study_blocks(self.data, self.tables, figures)
@@ -140,10 +147,25 @@ class ComparisonReport(Report):
 def study_report(name: str, storage: str | None = None) -> StudyReport:
     """The report of study `name` (default storage: `runs/<name>/journal.log`), read now.
 
+    A regression's report also draws its best network's predictions on the test data, when
+    the study has them (`search.test_predictions`).
+
     Raises:
         search.StorageError: there is no such study.
     """
-    return StudyReport(load_study_data(name, storage))
+    url = storage or default_storage(name)
+    study = open_existing_study(name, url)
+    data = read_study(study, url)
+    return StudyReport(data, test_predictions(study) if data.info.task == "regression" else None)
+
+
+def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
+    """`search.test_predictions`, or None while search has none (it is being added)."""
+    found = getattr(search, "test_predictions", None)
+    return found(study) if found is not None else None
+
+
+test_predictions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def compare(names: Sequence[str], storage: str | None = None) -> ComparisonReport:

@@ -26,7 +26,7 @@ from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
 from reports.load import StudyInfo
 from search.best import best_number
-from search.metrics import METRICS
+from search.metrics import METRICS, metrics_of
 from search.record import Attr, Failure, TestRecord, split_param
 from search.spec import Choice, Entry, Fixed, Range
 
@@ -64,6 +64,17 @@ TRIAL_COLUMNS = [
     Attr.PRUNED_AT.value,
     Attr.FAIL_REASON.value,
 ]
+# A regression has no accuracy: its trials show their costs (squared error) instead
+SCORE_COLUMNS = {
+    "classification": [Attr.TRAIN_ACCURACY.value, Attr.VAL_ACCURACY.value],
+    "regression": [Attr.TRAIN_COST.value, Attr.VAL_COST.value],
+}
+OUTPUT_ACTIVATION = {"regression": "linear"}  # else sigmoid (one output unit) or softmax
+
+
+def test_columns(task: str) -> list[str]:
+    """`test_<metric>` for each metric of the task, in the table's order."""
+    return [f"test_{name}" for name in metrics_of(task)]
 
 
 def params_columns(trials: pd.DataFrame) -> list[str]:
@@ -92,10 +103,18 @@ def best_row(trials: pd.DataFrame, direction: str) -> pd.Series | None:
     return complete[complete["number"] == number].iloc[0]
 
 
-def trials_table(trials: pd.DataFrame) -> pd.DataFrame:
-    """Every trial: number, state, value, hyperparameters, scores, size, time, pruning, failure."""
+def trials_table(trials: pd.DataFrame, task: str = "classification") -> pd.DataFrame:
+    """Every trial: number, state, value, hyperparameters, scores (accuracies, or the costs of
+    a regression), size, time, pruning, failure."""
     extra = [c for c in trials.columns if c.startswith("values_")]
-    order = [*TRIAL_COLUMNS[:3], *extra, *params_columns(trials), *TRIAL_COLUMNS[3:]]
+    scores = SCORE_COLUMNS.get(task, SCORE_COLUMNS["classification"])
+    order = [
+        *TRIAL_COLUMNS[:3],
+        *extra,
+        *params_columns(trials),
+        *scores,
+        *TRIAL_COLUMNS[5:],
+    ]
     table = trials.reindex(columns=order)
     return table.sort_values("number", kind="stable").reset_index(drop=True)
 
@@ -217,8 +236,11 @@ def param_importances(trials: pd.DataFrame, info: StudyInfo) -> dict[str, float]
         optuna.logging.set_verbosity(verbosity)
 
 
-def layer_activations(best: pd.Series, layer_dims: Sequence[int]) -> list[str]:
-    """g[1..L] of the best trial: its `activations`, else from its hyperparameters."""
+def layer_activations(
+    best: pd.Series, layer_dims: Sequence[int], task: str = "classification"
+) -> list[str]:
+    """g[1..L] of the best trial: its `activations`, else from its hyperparameters (and the
+    task's output activation)."""
     stored = best.get(Attr.ACTIVATIONS.value)
     if isinstance(stored, list | tuple) and len(stored) == len(layer_dims) - 1:
         return list(stored)
@@ -226,7 +248,8 @@ def layer_activations(best: pd.Series, layer_dims: Sequence[int]) -> list[str]:
     hidden = [
         best.get(f"params_activation_{layer}", shared) for layer in range(1, len(layer_dims) - 1)
     ]
-    return [*map(str, hidden), "sigmoid" if layer_dims[-1] == 1 else "softmax"]
+    output = OUTPUT_ACTIVATION.get(task, "sigmoid" if layer_dims[-1] == 1 else "softmax")
+    return [*map(str, hidden), output]
 
 
 def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str, Any]]:
@@ -265,7 +288,7 @@ def learned_parameters_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFr
     dims = stored_layer_dims(best.get(Attr.LAYER_DIMS.value) if best is not None else None)
     if best is None or dims is None:
         return pd.DataFrame(columns=LEARNED_COLUMNS)
-    rows = layer_rows(dims, layer_activations(best, dims))
+    rows = layer_rows(dims, layer_activations(best, dims, info.task))
     total = {
         "layer": "total",
         "units": sum(dims[1:]),
@@ -305,11 +328,13 @@ def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def test_fields(test: TestRecord | None) -> dict[str, float]:
-    """`test_<metric>` for every metric of the table: the final model's stored test scores,
-    NaN where none is stored (a record stored before test scores has its test accuracy only)."""
-    scores = {**test.test_scores, "accuracy": test.test_accuracy} if test is not None else {}
-    return {f"test_{name}": float(scores.get(name, math.nan)) for name in METRICS}
+def test_fields(test: TestRecord | None, task: str = "classification") -> dict[str, float]:
+    """`test_<metric>` for every metric of the task: the final model's stored test scores, NaN
+    where none is stored (a record stored before test scores has its test accuracy only)."""
+    scores = dict(test.test_scores) if test is not None else {}
+    if test is not None and test.test_accuracy is not None and task == "classification":
+        scores["accuracy"] = test.test_accuracy
+    return {f"test_{name}": float(scores.get(name, math.nan)) for name in metrics_of(task)}
 
 
 def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
@@ -317,14 +342,15 @@ def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
     best = best_row(trials, info.direction)
     if best is None:
         return dict.fromkeys(
-            ("best_value", *TEST_COLUMNS, "best_n_parameters", "time_to_best_s"), math.nan
+            ("best_value", *test_columns(info.task), "best_n_parameters", "time_to_best_s"),
+            math.nan,
         ) | {"best_trial": None}
     stored = info.best_test
     test = stored if stored is not None and stored.trial == best["number"] else None
     return {
         "best_trial": int(best["number"]),
         "best_value": float(best["value"]),
-        **test_fields(test),
+        **test_fields(test, info.task),
         "best_n_parameters": best.get(N_PARAMETERS, math.nan),
         "time_to_best_s": float(elapsed_seconds(trials)[best.name]),
     }
@@ -334,9 +360,9 @@ def summary_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
     """One row: best value and trial, test scores, trial counts, wall time, sampler, pruner.
 
     Times are in seconds from the start of the study's first trial; the test scores
-    (`test_<metric>`, one column per metric of `search.metrics.METRICS`) are the ones stored
-    for the best trial (NaN if the best trial was not scored on the test set, or for a study
-    stored before test scores, whose test accuracy alone is known).
+    (`test_<metric>`, one column per metric of the study's task in `search.metrics`) are the
+    ones stored for the best trial (NaN if the best trial was not scored on the test set, or
+    for a study stored before test scores, whose test accuracy alone is known).
     """
     elapsed = elapsed_seconds(trials)
     row = {
@@ -350,17 +376,22 @@ def summary_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
         "sampler": info.spec.get("sampler", ""),
         "pruner": info.spec.get("pruner", ""),
     }
-    return pd.DataFrame([row], columns=SUMMARY_COLUMNS)
+    tests = test_columns(info.task)
+    columns = [c for c in SUMMARY_COLUMNS if c in tests or c not in TEST_COLUMNS]
+    return pd.DataFrame([row], columns=columns)
 
 
 def comparison_table(
     summaries: Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame],
 ) -> pd.DataFrame:
-    """Several studies side by side: one row per study, the summary columns."""
+    """Several studies side by side: one row per study, the summary columns (the test scores
+    of the studies' tasks)."""
     frames = list(summaries.values()) if isinstance(summaries, Mapping) else list(summaries)
     if not frames:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    return pd.concat(frames, ignore_index=True).reindex(columns=SUMMARY_COLUMNS)
+    shown = {c for frame in frames for c in frame.columns}
+    columns = [c for c in SUMMARY_COLUMNS if c in shown]
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns)
 
 
 def best_values_table(hyperparameters: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

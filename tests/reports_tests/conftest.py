@@ -124,7 +124,60 @@ def trial_of(
     return trial
 
 
-def build_study(storage: str, name: str, rows: list[tuple], **overrides: Any) -> optuna.Study:
+CATEGORIES = [f"c{k:02d}" for k in range(25)]
+
+
+def data_summary(task: str = "classification") -> dict[str, Any]:
+    """A data summary as a run stores it: a table of four columns (numeric with missing cells,
+    categorical with 25 kept categories, categorical, dropped) and its target."""
+    columns = [
+        {"name": "age", "kind": "numeric", "missing": 3, "categories": [], "pooled": 0,
+         "width": 1, "reason": None},
+        {"name": "city", "kind": "categorical", "missing": 0, "categories": CATEGORIES,
+         "pooled": 4, "width": 26, "reason": None},
+        {"name": "sex", "kind": "categorical", "missing": 1, "categories": ["f", "m"],
+         "pooled": 0, "width": 2, "reason": None},
+        {"name": "id", "kind": "dropped", "missing": 0, "categories": [], "pooled": 0,
+         "width": 0, "reason": "an identifier: every value differs"},
+    ]  # fmt: skip
+    target: dict[str, Any] = (
+        {"name": "price", "mean": 2.5, "std": 0.5, "min": 1.0, "max": 4.0}
+        if task == "regression"
+        else {"name": "label", "classes": {"no": 30, "yes": 10}}
+    )
+    return {
+        "task": task,
+        "examples": 40,
+        "test_examples": 10,
+        "n_x": 29,
+        "validation": "one 20% validation split",
+        "columns": columns,
+        "target": target,
+    }
+
+
+def hostile_summary() -> dict[str, Any]:
+    """A data summary whose every string is hostile (valid otherwise)."""
+    columns = [
+        {"name": text, "kind": kind, "missing": 0, "categories": list(HOSTILE), "pooled": 1,
+         "width": len(HOSTILE) + 1, "reason": text}
+        for text, kind in zip(HOSTILE, ["categorical", "dropped"] * len(HOSTILE), strict=False)
+    ]  # fmt: skip
+    return {
+        **data_summary(),
+        "validation": HOSTILE[0],
+        "columns": columns,
+        "target": {"name": HOSTILE[3], "classes": {text: 1 for text in HOSTILE}},
+    }
+
+
+def build_study(
+    storage: str,
+    name: str,
+    rows: list[tuple],
+    summary: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> optuna.Study:
     backend = search.open_storage(storage)
     spec = spec_dict(name, **overrides)
     study = optuna.create_study(
@@ -132,6 +185,8 @@ def build_study(storage: str, name: str, rows: list[tuple], **overrides: Any) ->
     )
     study.set_user_attr("spec", spec)
     study.set_user_attr("target_trials", len(rows))
+    if summary is not None:
+        study.set_user_attr("data_summary", summary)
     for k, row in enumerate(rows):
         study.add_trial(trial_of(*row, when=START + dt.timedelta(seconds=3 * k)))
     best = search.best_trial(study)
@@ -214,6 +269,7 @@ def build_hostile_study(storage: str, name: str, valid_spec: bool = True) -> opt
         storage=search.open_storage(storage), study_name=name, direction="maximize"
     )
     study.set_user_attr("spec", spec)
+    study.set_user_attr("data_summary", hostile_summary())
     for trial in hostile_trials():
         study.add_trial(trial)
     study.set_user_attr("best_test", {"trial": 0, "test_accuracy": -1.0})
@@ -239,6 +295,12 @@ def hostile() -> Hostile:
 
 
 @pytest.fixture
+def make_summary() -> Callable[[str], dict[str, Any]]:
+    """make_summary(task="classification"): a fresh data summary as a run stores it."""
+    return data_summary
+
+
+@pytest.fixture
 def make_hostile_study(journal: str) -> Callable[..., optuna.Study]:
     """make_hostile_study(name, valid_spec=True): a hostile study in the test's journal file."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -254,8 +316,13 @@ def make_study(journal: str) -> Callable[..., optuna.Study]:
     """make_study(name, rows=TRIALS, **spec overrides): a study in the test's journal file."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-    def make(name: str = "toy", rows: list[tuple] | None = None, **overrides: Any) -> optuna.Study:
-        return build_study(journal, name, TRIALS if rows is None else rows, **overrides)
+    def make(
+        name: str = "toy",
+        rows: list[tuple] | None = None,
+        summary: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> optuna.Study:
+        return build_study(journal, name, TRIALS if rows is None else rows, summary, **overrides)
 
     return make
 
@@ -312,13 +379,14 @@ def hand_made() -> tuple[pd.DataFrame, StudyInfo]:
 
 @pytest.fixture(scope="session")
 def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials),
-    that of a study without complete trials, a comparison of three studies, and the reports of
-    hostile studies (valid spec, invalid spec) and their comparison with `toy`."""
+    """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials,
+    and a data summary), that of a study without complete trials (nor data summary), a
+    comparison of three studies, and the reports of hostile studies (valid spec, invalid spec;
+    hostile data summaries) and their comparison with `toy`."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     root = tmp_path_factory.mktemp("reports")
     journal = str(root / "journal.log")
-    build_study(journal, "toy", TRIALS)
+    build_study(journal, "toy", TRIALS, data_summary())
     build_study(journal, "toy_random", TRIALS[:4], sampler="random")
     build_study(journal, "none_complete", [row for row in TRIALS if row[0] != TrialState.COMPLETE])
     first, second, third = HOSTILE_NAMES
