@@ -10,7 +10,7 @@ change. What a trial stores is `TrialRecord` (`search.record`); Optuna's private
 only in `search._optuna`.
 """
 
-from search.best import BestConfig, best_config, best_trial, open_existing_study
+from search.best import BestConfig, best_config, best_trial, open_existing_study, test_predictions
 from search.record import StudyRecord, TrialRecord
 from search.runner import RunResult, StudyMismatchError, join_study, run_study
 from search.spec import SearchSpace, SpecError, StudySpec
@@ -35,4 +35,5 @@ __all__ = [
     "redact",
     "repair_storage",
     "run_study",
+    "test_predictions",
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import optuna
 from optuna.trial import TrialState
 
@@ -86,7 +87,30 @@ def load_verified(path: str | None, sha256: str | None, what: str) -> DeepNetwor
             f"{path} is not the network saved for {what} (its contents differ from the ones "
             "recorded: another study's file, or changed since); refusing to load it"
         )
-    return dnn.DeepNetwork.load(path)
+    return dnn.load(path)
+
+
+def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
+    """A regression study's test targets and its final model's predictions, `(y_true,
+    y_pred)`, for its report's figures; None when it has none (a classification, a study not
+    yet scored, or a file that is gone or not the one recorded)."""
+    test = StudyRecord.of(study).best_test
+    if test is None or test.predictions_path is None:
+        return None
+    path = Path(test.predictions_path)
+    try:
+        if not path.is_file() or file_sha256(path) != test.predictions_sha256:
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            y_true, y_pred = data["y_true"], data["y_pred"]
+    except (OSError, KeyError, ValueError):
+        return None
+    if y_true.shape != y_pred.shape or y_true.dtype.kind != "f" or y_pred.dtype.kind != "f":
+        return None
+    return y_true, y_pred
+
+
+test_predictions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,7 @@ class BestConfig:
     params_sha256: str | None = None
     final_params_sha256: str | None = None
     scored_on: str = "validation"  # or "5-fold CV": what `value` was measured on
+    task: str = "classification"  # or "regression": `build` makes a `DeepNetworkRegressor`
 
     @property
     def hidden_layers(self) -> list[int]:
@@ -136,8 +161,13 @@ class BestConfig:
         }
 
     def build(self, **overrides: Any) -> DeepNetwork:
-        """An untrained `DeepNetwork` with these hyperparameters (overrides win)."""
-        return dnn.DeepNetwork(**{**self.hyperparameters, **overrides})
+        """An untrained `DeepNetwork` (a `DeepNetworkRegressor` for a regression) with these
+        hyperparameters (overrides win). A study of a table also sets its `categorical` and
+        `drop` columns: the network takes the raw table in `fit` and `predict`."""
+        return self.estimator_class()(**{**self.hyperparameters, **overrides})
+
+    def estimator_class(self) -> Any:
+        return dnn.DeepNetworkRegressor if self.task == "regression" else dnn.DeepNetwork
 
     def load_network(self, final: bool = True) -> DeepNetwork:
         """A trained network, without retraining: the final model (the best configuration
@@ -158,7 +188,7 @@ class BestConfig:
         Raises:
             StorageError: the trial stores an argument `DeepNetwork` does not have.
         """
-        known = _network_arguments()
+        known = _network_arguments(self.estimator_class())
         for key in self.hyperparameters:
             if key not in known:
                 raise StorageError(
@@ -172,8 +202,8 @@ class BestConfig:
         )
         return (
             f"# {_one_line(header)}\n"
-            "from dnn import DeepNetwork\n\n"
-            f"net = DeepNetwork(\n    {args},\n)\n"
+            f"from dnn import {self.estimator_class().__name__}\n\n"
+            f"net = {self.estimator_class().__name__}(\n    {args},\n)\n"
             "# net.fit(X_train, y_train); net.predict(X)\n"
         )
 
@@ -194,9 +224,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _network_arguments() -> set[str]:
-    """The keyword arguments of `DeepNetwork` (identifiers by construction)."""
-    return set(inspect.signature(dnn.DeepNetwork.__init__).parameters) - {"self"}
+def _network_arguments(estimator: Any) -> set[str]:
+    """The keyword arguments of the estimator (identifiers by construction)."""
+    return set(inspect.signature(estimator.__init__).parameters) - {"self"}
 
 
 def _one_line(text: str) -> str:
@@ -245,4 +275,5 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         params_sha256=record.params_sha256,
         final_params_sha256=test.params_sha256 if test else None,
         scored_on=spec.scored_on,
+        task=spec.task,
     )

@@ -1,48 +1,117 @@
-"""Train / validation / test splits of one data set, stratified and seeded.
+"""Train / validation / test splits of one data set, seeded (stratified for classes).
 
 The test split stays outside the search: trials train on `train` and are scored on
 `validation`; only the best trial is scored on `test`, for the report. With k-fold
 cross-validation, training and validation together are cut into k folds instead
 (`cross_validation_splits`), and a trial is scored on all of them.
+
+X is a float array (m, n_x), or a pandas DataFrame of raw columns (a table: strings and
+missing cells allowed), which each trial's network encodes from its own training part
+(`dnn.tables`). Rows of a DataFrame are taken by position. pandas is imported only for a
+DataFrame: a study on arrays never loads it.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 
 class Splits(NamedTuple):
-    """Arrays of the three splits; X is (m, n_x) and y is (m,), scikit-learn style."""
+    """The three splits; X is (m, n_x) (an array or a DataFrame) and y is (m,) (or (m, k)
+    for a regression with k targets), scikit-learn style."""
 
-    X_train: np.ndarray
+    X_train: Any
     y_train: np.ndarray
-    X_val: np.ndarray
+    X_val: Any
     y_val: np.ndarray
-    X_test: np.ndarray
+    X_test: Any
     y_test: np.ndarray
 
 
-def check_data(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return X as a 2-d float array and y as 1-d, or raise ValueError naming the problem."""
-    x = np.asarray(x)
+def is_frame(x: object) -> bool:
+    """A pandas DataFrame, told without importing pandas."""
+    return type(x).__name__ == "DataFrame" and type(x).__module__.startswith("pandas")
+
+
+def take(x: Any, rows: np.ndarray) -> Any:
+    """Rows of X by position: an array's, or a DataFrame's (renumbered 0..k-1)."""
+    if is_frame(x):
+        return x.iloc[rows].reset_index(drop=True)
+    return x[rows]
+
+
+def stack(parts: list[Any]) -> Any:
+    """Rows of several parts of X one after the other."""
+    if is_frame(parts[0]):
+        import pandas as pd
+
+        return pd.concat(parts, ignore_index=True)
+    return np.concatenate(parts)
+
+
+def n_features(x: Any) -> int:
+    """Columns of X: features of an array, raw columns of a DataFrame."""
+    return int(x.shape[1])
+
+
+def check_data(
+    x: Any, y: np.ndarray, task: str = "classification"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return X as a 2-d float array (a DataFrame as it is) and y checked for the task, or
+    raise ValueError naming the problem."""
     y = np.asarray(y)
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(
-            f"X must be a non-empty 2-d array (examples by features), got shape {x.shape}"
-        )
+    if is_frame(x):
+        if x.shape[0] == 0 or x.shape[1] == 0:
+            raise ValueError(f"the table must have rows and feature columns, got {x.shape}")
+    else:
+        x = _check_array(np.asarray(x))
+    if task == "regression":
+        if y.ndim not in (1, 2) or len(y) != len(x) or y.size == 0:
+            raise ValueError(
+                f"y must have one target (or row of targets) per row of X ({len(x)}), "
+                f"got shape {y.shape}"
+            )
+        return x, check_targets(y)
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(
             f"y must be 1-d with one label per row of x ({len(x)}), got shape {y.shape}"
+        )
+    _check_labels(y)
+    return x, y
+
+
+def _check_array(x: np.ndarray) -> np.ndarray:
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(
+            f"X must be a non-empty 2-d array (examples by features), got shape {x.shape}"
         )
     if x.dtype.kind not in "biuf":  # complex numbers would lose their imaginary part
         raise ValueError(f"X must hold real numbers, got dtype {x.dtype}")
     x = x.astype(np.float64)
     if not np.isfinite(x).all():
         raise ValueError("X contains NaN or infinite values")
-    _check_labels(y)
-    return x, y
+    return x
+
+
+def check_targets(y: np.ndarray) -> np.ndarray:
+    """Regression targets: real numbers, none missing or infinite, not all the same."""
+    if y.dtype.kind not in "biuf":
+        sample = y.ravel()[0].item() if y.dtype.kind != "O" else y.ravel()[0]
+        raise ValueError(
+            f"the target must be numeric for a regression, got {sample!r} (dtype {y.dtype})"
+        )
+    y = y.astype(np.float64)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        row = int(np.flatnonzero(bad.reshape(len(y), -1).any(axis=1))[0])
+        raise ValueError(f"target row {row} is {y.reshape(len(y), -1)[row][0]} (NaN or inf)")
+    if (np.ptp(y, axis=0) == 0).all():
+        raise ValueError(
+            f"the target is constant ({y.ravel()[0]:g} in every row): nothing to learn"
+        )
+    return y
 
 
 def _check_labels(y: np.ndarray) -> None:
@@ -65,41 +134,66 @@ def _check_labels(y: np.ndarray) -> None:
 
 
 class Dataset(NamedTuple):
-    """What a data loader hands a study: the examples (X (m, n_x), y (m,)), and the user's own
-    test set when there is one (then no test split is cut from X)."""
+    """What a data loader hands a study: the examples (X (m, n_x) or a DataFrame of raw
+    columns, y (m,)), and the user's own test set when there is one (then no test split is
+    cut from X)."""
 
-    X: np.ndarray
+    X: Any
     y: np.ndarray
-    X_test: np.ndarray | None = None
+    X_test: Any = None
     y_test: np.ndarray | None = None
 
 
 def split_dataset(
-    data: Dataset, validation_fraction: float, test_fraction: float, seed: int
+    data: Dataset,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    task: str = "classification",
 ) -> Splits:
     """Train, validation and test splits: the test split is the data set's own test set when
-    it has one, else `test_fraction` of the examples (stratified, seeded)."""
+    it has one, else `test_fraction` of the examples (stratified by class, seeded)."""
+    split = shuffled_split if task == "regression" else stratified_split
     if data.X_test is None or data.y_test is None:
-        return stratified_split(data.X, data.y, validation_fraction, test_fraction, seed)
-    x, y = check_data(data.X, data.y)
-    x_test, y_test = _check_test(data.X_test, data.y_test, x.shape[1])
-    _check_test_labels(y_test, np.unique(y))
-    split = stratified_split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
-    return split._replace(X_test=x_test, y_test=y_test)
+        return split(data.X, data.y, validation_fraction, test_fraction, seed)
+    x, y = check_data(data.X, data.y, task)
+    x_test, y_test = _check_test(data.X_test, data.y_test, x, task)
+    if task != "regression":
+        _check_test_labels(y_test, np.unique(y))
+    splits = split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
+    return splits._replace(X_test=x_test, y_test=y_test)
 
 
-def _check_test(x: np.ndarray, y: np.ndarray, n_x: int) -> tuple[np.ndarray, np.ndarray]:
-    """A test set: real finite features, as many as training has; labels, one class or more."""
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != n_x:
-        raise ValueError(
-            f"the test set must have {n_x} features like the training set, got {x.shape}"
-        )
+def _check_test(x: Any, y: np.ndarray, train: Any, task: str) -> tuple[Any, np.ndarray]:
+    """A test set: as many features as training has (a table: its columns, by name); labels,
+    one class or more, or real targets."""
+    y = np.asarray(y)
+    if is_frame(train):
+        if not is_frame(x) or x.shape[0] == 0:
+            raise ValueError("the test set must be a table with rows, like the training set")
+        missing = [name for name in train.columns if name not in x.columns]
+        if missing:
+            raise ValueError(f"the test set has no column {str(missing[0])!r}")
+        x = x[list(train.columns)]
+    else:
+        x = np.asarray(x)
+        n_x = train.shape[1]
+        if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != n_x:
+            raise ValueError(
+                f"the test set must have {n_x} features like the training set, got {x.shape}"
+            )
+        if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
+            raise ValueError("the test set must hold finite real numbers")
+        x = x.astype(np.float64)
+    if task == "regression":
+        if y.ndim not in (1, 2) or len(y) != len(x):
+            raise ValueError(f"the test targets must be one per row ({len(x)}), got {y.shape}")
+        if y.dtype.kind not in "biuf" or not np.isfinite(y.astype(np.float64)).all():
+            raise ValueError("the test targets must be finite numbers")
+        return x, y.astype(np.float64)
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"the test labels must be 1-d, one per row ({len(x)}), got {y.shape}")
-    if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
-        raise ValueError("the test set must hold finite real numbers")
-    return x.astype(np.float64), y
+    return x, y
 
 
 def _check_test_labels(y_test: np.ndarray, classes: np.ndarray) -> None:
@@ -141,19 +235,58 @@ def stratified_split(
         parts[1].append(index[n_test : n_test + n_val])
         parts[0].append(index[n_test + n_val :])
     train, val, test = (rng.permutation(np.concatenate(p)) for p in parts)
+    return _splits(x, y, train, val, test, allow_empty_test)
+
+
+def shuffled_split(
+    x: Any,
+    y: np.ndarray,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    *,
+    allow_empty_test: bool = False,
+) -> Splits:
+    """Train, validation and test parts of a seeded shuffle (a regression has no classes to
+    stratify)."""
+    x, y = check_data(x, y, "regression")
+    order = np.random.default_rng(seed).permutation(len(y))
+    n_test = int(round(len(y) * test_fraction))
+    n_val = min(int(round(len(y) * validation_fraction)), max(len(y) - n_test - 1, 0))
+    test, val, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+    return _splits(x, y, train, val, test, allow_empty_test)
+
+
+def _splits(
+    x: Any,
+    y: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    test: np.ndarray,
+    allow_empty_test: bool,
+) -> Splits:
     if len(val) == 0 or (len(test) == 0 and not allow_empty_test):
         raise ValueError(f"data set too small to split: {len(y)} examples")
-    return Splits(x[train], y[train], x[val], y[val], x[test], y[test])
+    return Splits(take(x, train), y[train], take(x, val), y[val], take(x, test), y[test])
 
 
-def cross_validation_splits(splits: Splits, k: int, seed: int) -> list[Splits]:
-    """k splits of training + validation, each validating on one stratified fold (test kept).
+def cross_validation_splits(
+    splits: Splits, k: int, seed: int, task: str = "classification"
+) -> list[Splits]:
+    """k splits of training + validation, each validating on one fold (test kept).
 
     Every example of training + validation is in exactly one fold's validation part; each
-    class is dealt round-robin over the folds after a seeded shuffle.
+    class is dealt round-robin over the folds after a seeded shuffle (a regression's examples
+    all together).
     """
-    x = np.concatenate([splits.X_train, splits.X_val])
+    x = stack([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
+    if task == "regression":
+        if len(y) < 2 * k:
+            raise ValueError(f"too few examples ({len(y)}) for {k} cross-validation folds")
+        fold = np.empty(len(y), dtype=int)
+        fold[np.random.default_rng([seed, k]).permutation(len(y))] = np.arange(len(y)) % k
+        return [_fold(splits, x, y, fold == f) for f in range(k)]
     labels, counts = np.unique(y, return_counts=True)
     if counts.min() < k:
         rare = labels[np.argmin(counts)].item()  # a Python value: 2, not np.int64(2)
@@ -168,7 +301,9 @@ def cross_validation_splits(splits: Splits, k: int, seed: int) -> list[Splits]:
         fold[index] = (np.arange(len(index)) + rng.integers(k)) % k
     if np.bincount(fold, minlength=k).min() == 0:
         raise ValueError(f"too few examples ({len(y)}) for {k} cross-validation folds")
-    return [
-        Splits(x[fold != f], y[fold != f], x[fold == f], y[fold == f], splits.X_test, splits.y_test)
-        for f in range(k)
-    ]
+    return [_fold(splits, x, y, fold == f) for f in range(k)]
+
+
+def _fold(splits: Splits, x: Any, y: np.ndarray, validation: np.ndarray) -> Splits:
+    train, val = np.flatnonzero(~validation), np.flatnonzero(validation)
+    return Splits(take(x, train), y[train], take(x, val), y[val], splits.X_test, splits.y_test)

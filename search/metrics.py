@@ -1,5 +1,10 @@
 """The metrics of a study, by name: the one table that the objective and the test scores use.
 
+Each metric belongs to a task. Classification metrics take what
+`DeepNetwork.predict_proba` returns; regression metrics (`rmse`, `mae`, `r2`) take what
+`DeepNetworkRegressor.predict` returns, `prediction` (m,) or (m, k), with `y` of the same
+shape and `classes` unused (None).
+
 A study's `metric` (its objective, with the metric's direction), the value reported for pruning
 and recorded in each learning curve, and the final model's test scores (every metric of the
 table) all come from `METRICS`. Each metric takes what `DeepNetwork.predict_proba` returns:
@@ -22,26 +27,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from dnn import predict_labels
 
 Direction = Literal["maximize", "minimize"]
-MetricFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+Task = Literal["classification", "regression"]
+TASKS: tuple[Task, ...] = ("classification", "regression")
+MetricFunction = Callable[[np.ndarray, np.ndarray, Any], float]
 PROBA_FLOOR = 1e-15  # log_loss clips probabilities to [PROBA_FLOOR, 1]: no log(0)
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric of `(proba (m, C), y (m,), classes (C,)) -> float`, its direction, one line."""
+    """A metric of `(proba (m, C), y (m,), classes (C,)) -> float` (classification) or
+    `(prediction, y, None) -> float` (regression), its direction, one line, its task."""
 
     function: MetricFunction
     direction: Direction
     description: str
+    task: Task = "classification"
 
-    def __call__(self, proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    def __call__(self, proba: np.ndarray, y: np.ndarray, classes: np.ndarray | None) -> float:
         return self.function(proba, y, classes)
 
 
@@ -124,6 +133,41 @@ def log_loss(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
     return float(-np.mean(np.log(np.clip(p, PROBA_FLOOR, 1.0))))
 
 
+def _errors(prediction: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """prediction - y, both as float arrays of y's shape ((m,) or (m, k))."""
+    return np.asarray(prediction, dtype=np.float64).reshape(np.shape(y)) - np.asarray(
+        y, dtype=np.float64
+    )
+
+
+def rmse(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None) -> float:
+    """Root of the mean squared error; with several targets, the mean of their RMSEs (as
+    scikit-learn's `root_mean_squared_error` with uniform weights)."""
+    errors = _errors(prediction, y)
+    return float(np.mean(np.sqrt(np.mean(errors**2, axis=0))))
+
+
+def mae(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None) -> float:
+    """Mean absolute error (averaged over the targets with several)."""
+    return float(np.mean(np.abs(_errors(prediction, y))))
+
+
+def r2(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None) -> float:
+    """Coefficient of determination 1 - SS_res / SS_tot, averaged over the targets with
+    several; as scikit-learn's `r2_score`, a constant y scores 1 when predicted exactly and 0
+    otherwise, and fewer than two rows give NaN."""
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) < 2:
+        return math.nan
+    errors = _errors(prediction, y)
+    residual = np.sum(errors**2, axis=0)
+    total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), 0.0)
+    scores = np.where((total == 0) & (residual == 0), 1.0, scores)
+    return float(np.mean(scores))
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": Metric(accuracy, "maximize", "share of examples whose class is predicted right"),
     "balanced_accuracy": Metric(
@@ -134,9 +178,22 @@ METRICS: dict[str, Metric] = {
         roc_auc, "maximize", "area under the ROC curve (binary), or one-vs-rest macro mean"
     ),
     "log_loss": Metric(log_loss, "minimize", "mean cross-entropy of the true class's probability"),
+    "rmse": Metric(rmse, "minimize", "root mean squared error", "regression"),
+    "mae": Metric(mae, "minimize", "mean absolute error", "regression"),
+    "r2": Metric(r2, "maximize", "coefficient of determination R^2", "regression"),
 }
 
+DEFAULT_METRIC: dict[Task, str] = {"classification": "accuracy", "regression": "r2"}
 
-def score_all(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> dict[str, float]:
-    """Every metric of the table on one set of predictions: name -> value."""
-    return {name: metric(proba, y, classes) for name, metric in METRICS.items()}
+
+def metrics_of(task: str) -> dict[str, Metric]:
+    """The metrics of one task, in the table's order."""
+    return {name: metric for name, metric in METRICS.items() if metric.task == task}
+
+
+def score_all(
+    output: np.ndarray, y: np.ndarray, classes: np.ndarray | None, task: str = "classification"
+) -> dict[str, float]:
+    """Every metric of a task on one set of predictions (probabilities for classification,
+    predicted values for regression): name -> value."""
+    return {name: metric(output, y, classes) for name, metric in metrics_of(task).items()}

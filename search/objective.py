@@ -27,8 +27,8 @@ from threadpoolctl import ThreadpoolController
 import dnn
 from dnn import TrainingDiverged, count_parameters
 from dnn.train import training_memory
-from search.data import Splits, cross_validation_splits
-from search.metrics import METRICS, accuracy, log_loss
+from search.data import Splits, cross_validation_splits, is_frame
+from search.metrics import METRICS, accuracy, log_loss, rmse
 from search.record import (
     SURPLUS_DETAIL,
     Failure,
@@ -52,12 +52,47 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
 
 
 def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, Any]:
-    """The `DeepNetwork` arguments of one trial: the space's sample, its seed, normalization."""
+    """The network's arguments for one trial: the space's sample, its seed, normalization, the
+    study's dtype, and a table's `categorical` and `drop` columns when the study lists any."""
     return {
         **spec.space.sample(trial),
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,
+        **fixed_arguments(spec),
     }
+
+
+def fixed_arguments(spec: StudySpec) -> dict[str, Any]:
+    """The network arguments a study sets for every trial (only those that differ from the
+    estimator's defaults, so that a study of arrays records what it always did)."""
+    fixed: dict[str, Any] = {}
+    if spec.dtype != "float64":
+        fixed["dtype"] = spec.dtype
+    if spec.categorical:
+        fixed["categorical"] = list(spec.categorical)
+    if spec.drop:
+        fixed["drop"] = list(spec.drop)
+    return fixed
+
+
+def network_class(task: str) -> Any:
+    """The estimator class a study of this task trains."""
+    return dnn.DeepNetworkRegressor if task == "regression" else dnn.DeepNetwork
+
+
+def n_outputs(task: str, y: np.ndarray) -> int:
+    """n[L]: 1 (sigmoid) for two classes, C (softmax) for more; the targets of a regression."""
+    if task == "regression":
+        return 1 if y.ndim == 1 else int(y.shape[1])
+    classes = len(np.unique(y))
+    return 1 if classes == 2 else classes
+
+
+def outputs(net: Any, x: Any, task: str) -> np.ndarray:
+    """What the metrics take: class probabilities, or a regression's predicted values."""
+    if task == "regression":
+        return net.predict(x)
+    return net.predict_proba(x, check_input=False)
 
 
 def available_memory() -> int | None:
@@ -115,11 +150,15 @@ class Objective:
         # With cross-validation a trial trains on fold 0 first (reporting, so it can be pruned),
         # then on the other folds; its network, the one saved, is fold 0's.
         self.folds = (
-            cross_validation_splits(splits, spec.cv_folds, spec.seed) if spec.cv_folds else [splits]
+            cross_validation_splits(splits, spec.cv_folds, spec.seed, spec.task)
+            if spec.cv_folds
+            else [splits]
         )
         self.splits = self.folds[0]
         self.artifacts = Path(artifacts)
-        self.classes = np.unique(splits.y_train)
+        self.task = spec.task
+        self.n_out = n_outputs(spec.task, splits.y_train)
+        self.n_x = input_width(spec, self.splits.X_train)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
 
@@ -137,8 +176,7 @@ class Objective:
             record.fail_reason = Failure.SURPLUS.reason(SURPLUS_DETAIL)
             return self._failed()
         hp = sample_hyperparameters(trial, self.spec)
-        n_out = 1 if len(self.classes) == 2 else len(self.classes)
-        layer_dims = [self.splits.X_train.shape[1], *hp["hidden_layers"], n_out]
+        layer_dims = [self.n_x, *hp["hidden_layers"], self.n_out]
         n_parameters = count_parameters(layer_dims)
         # Written before training, so that a running (or killed) trial shows what it trains.
         TrialRecord(
@@ -186,7 +224,7 @@ class Objective:
     ) -> Any:
         s = self.splits
         curve = record.learning_curve = LearningCurve()  # filled as training goes, kept always
-        net = dnn.DeepNetwork(**hp, cost_every=self.spec.report_every)
+        net = network_class(self.task)(**hp, cost_every=self.spec.report_every)
         net.callback = self._reporter(trial, net, record)
         start = time.perf_counter()
         try:
@@ -210,7 +248,7 @@ class Objective:
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> DeepNetwork:
         """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
-        net = dnn.DeepNetwork(**hp, cost_every=self.spec.report_every)
+        net = network_class(self.task)(**hp, cost_every=self.spec.report_every)
         net.callback = lambda iteration, cost: self._stop_at_deadline(record)
         return net.fit(fold.X_train, fold.y_train)
 
@@ -236,8 +274,8 @@ class Objective:
 
     def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
         """The study's metric (`search.metrics.METRICS`) of a network on (x, y)."""
-        proba = net.predict_proba(x, check_input=False)
-        return METRICS[self.spec.metric](proba, y, net.classes_)
+        classes = getattr(net, "classes_", None)
+        return METRICS[self.spec.metric](outputs(net, x, self.task), y, classes)
 
     def _reporter(
         self, trial: optuna.Trial, net: DeepNetwork, record: TrialRecord
@@ -266,22 +304,44 @@ class Objective:
             accuracy and log_loss, the score of all the folds' examples together).
         """
         s = self.splits
-        proba = nets[0].predict_proba(s.X_train, check_input=False)
-        record.train_accuracy = accuracy(proba, s.y_train, nets[0].classes_)
-        record.train_cost = log_loss(proba, s.y_train, nets[0].classes_)
-        sizes, accuracies, costs, values = [], [], [], []
         metric = METRICS[self.spec.metric]
+        classes: Any = getattr(nets[0], "classes_", None)
+        output = outputs(nets[0], s.X_train, self.task)
+        record.train_score = metric(output, s.y_train, classes)
+        record.train_cost = self._cost(output, s.y_train, classes)
+        if self.task != "regression":
+            record.train_accuracy = accuracy(output, s.y_train, classes)
+        sizes, accuracies, costs, values = [], [], [], []
         for net, fold in zip(nets, self.folds, strict=True):
-            proba = net.predict_proba(fold.X_val, check_input=False)
+            output = outputs(net, fold.X_val, self.task)
             sizes.append(len(fold.y_val))
-            accuracies.append(accuracy(proba, fold.y_val, net.classes_))
-            costs.append(log_loss(proba, fold.y_val, net.classes_))
-            values.append(metric(proba, fold.y_val, net.classes_))
-        record.val_accuracy = float(np.average(accuracies, weights=sizes))
+            costs.append(self._cost(output, fold.y_val, classes))
+            values.append(metric(output, fold.y_val, classes))
+            if self.task != "regression":
+                accuracies.append(accuracy(output, fold.y_val, classes))
         record.val_cost = float(np.average(costs, weights=sizes))
-        if len(nets) > 1:
-            record.fold_val_accuracy = accuracies
+        if accuracies:
+            record.val_accuracy = float(np.average(accuracies, weights=sizes))
+            if len(nets) > 1:
+                record.fold_val_accuracy = accuracies
         return float(np.average(values, weights=sizes))
+
+    def _cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        """Cross-entropy of the true class, or a regression's mean squared error."""
+        if self.task == "regression":
+            return rmse(output, y) ** 2
+        return log_loss(output, y, classes)
+
+
+def input_width(spec: StudySpec, x: Any) -> int:
+    """n[0]: the features of an array, or the encoded width of a table's training part (the
+    encoder each trial fits there gives the same width)."""
+    if not is_frame(x):
+        return int(x.shape[1])
+    from dnn.tables import TableEncoder
+
+    encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
+    return len(encoder.feature_names_)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ three batches and read back by everything else (`best_config`, the runner, repor
 - who runs it, first and on its own: `pid`, `host` (so a dead process's trial can be failed);
 - what it trains, before training: `hyperparameters` (the `DeepNetwork` keyword arguments, seed
   included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`;
-- how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_cost`,
-  `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation), `params_path`,
-  `pruned_at`, `pruned_reason`, `fail_reason`.
+- how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_score`,
+  `train_cost`, `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation),
+  `params_path`, `pruned_at`, `pruned_reason`, `fail_reason`.
 
 A study's user attributes (`StudyRecord`): its `spec`, `target_trials` (the total its workers
 run up to), `best_test` (the final model's test accuracy and its score by every metric of
-`search.metrics`) and, on PostgreSQL, its `heartbeat`.
+its task in `search.metrics`), `data` (the fingerprint of its data), `data_summary` (what its
+data are, for reports) and, on PostgreSQL, its `heartbeat`.
 
 The names of the trial parameters that exist once per hidden layer (`n_1`, `activation_2`)
 are made and parsed here too.
@@ -56,6 +57,7 @@ class Attr(StrEnum):
     FAIL_REASON = "fail_reason"
     PARAMS_PATH = "params_path"
     PARAMS_SHA256 = "params_sha256"
+    TRAIN_SCORE = "train_score"
 
 
 class StudyAttr(StrEnum):
@@ -66,6 +68,7 @@ class StudyAttr(StrEnum):
     BEST_TEST = "best_test"
     HEARTBEAT = "heartbeat"
     DATA = "data"  # the data set's fingerprint: a resume on other data is refused
+    DATA_SUMMARY = "data_summary"  # what the data are: columns, their kinds, the target
 
 
 class Failure(StrEnum):
@@ -132,6 +135,7 @@ class TrialRecord:
     fail_reason: str | None = None
     params_path: str | None = None
     params_sha256: str | None = None  # of the file at params_path, checked when it is loaded
+    train_score: float | None = None  # the study's metric on the training part (fold 0's)
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""
@@ -237,12 +241,17 @@ class TestRecord:
 
     trial: int
     refit: bool
-    test_accuracy: float
+    test_accuracy: float | None  # None for a regression
     params_path: str | None = None  # the refit network (`best.npz`), when there is one
     params_sha256: str | None = None
-    # metric name -> value on the test data, for every metric of `search.metrics.METRICS`;
-    # empty in a record stored before there were test scores (it has test_accuracy alone)
+    # metric name -> value on the test data, for every metric of the study's task in
+    # `search.metrics.METRICS`; empty in a record stored before there were test scores (it
+    # has test_accuracy alone)
     test_scores: dict[str, float] = field(default_factory=dict)
+    # the test data's targets and the final model's predictions (`y_true`, `y_pred` in an
+    # .npz beside the networks), for the figures of a regression
+    predictions_path: str | None = None
+    predictions_sha256: str | None = None
 
     def to_attr(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -258,6 +267,7 @@ class StudyRecord:
     best_test: TestRecord | None = None
     heartbeat: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
+    data_summary: dict[str, Any] | None = None  # see `search.summary`; None before it existed
 
     @classmethod
     def of(cls, study: optuna.Study) -> StudyRecord:
@@ -270,20 +280,34 @@ class StudyRecord:
             best_test=_test_record(test),
             heartbeat=attrs.get(StudyAttr.HEARTBEAT),
             data=attrs.get(StudyAttr.DATA),
+            data_summary=_dict_or_none(attrs.get(StudyAttr.DATA_SUMMARY)),
         )
 
 
+def _dict_or_none(stored: Any) -> dict[str, Any] | None:
+    return stored if isinstance(stored, dict) else None
+
+
 def _test_record(stored: Any) -> TestRecord | None:
-    if not isinstance(stored, dict) or "trial" not in stored or "test_accuracy" not in stored:
+    if not isinstance(stored, dict) or not isinstance(stored.get("trial"), int):
+        return None
+    accuracy, scores = stored.get("test_accuracy"), _scores(stored.get("test_scores"))
+    if not scores and not isinstance(accuracy, int | float):
         return None
     return TestRecord(
-        trial=int(stored["trial"]),
+        trial=stored["trial"],
         refit=bool(stored.get("refit", False)),
-        test_accuracy=float(stored["test_accuracy"]),
-        params_path=stored.get("params_path"),
-        params_sha256=stored.get("params_sha256"),
-        test_scores=_scores(stored.get("test_scores")),
+        test_accuracy=float(accuracy) if isinstance(accuracy, int | float) else None,
+        params_path=_str_or_none(stored.get("params_path")),
+        params_sha256=_str_or_none(stored.get("params_sha256")),
+        test_scores=scores,
+        predictions_path=_str_or_none(stored.get("predictions_path")),
+        predictions_sha256=_str_or_none(stored.get("predictions_sha256")),
     )
+
+
+def _str_or_none(stored: Any) -> str | None:
+    return stored if isinstance(stored, str) else None
 
 
 def _scores(stored: Any) -> dict[str, float]:
@@ -337,6 +361,10 @@ def set_best_test(study: optuna.Study, record: TestRecord) -> None:
 
 def set_data(study: optuna.Study, fingerprint: dict[str, Any]) -> None:
     study.set_user_attr(StudyAttr.DATA, fingerprint)
+
+
+def set_data_summary(study: optuna.Study, summary: dict[str, Any]) -> None:
+    study.set_user_attr(StudyAttr.DATA_SUMMARY, summary)
 
 
 def set_heartbeat(study: optuna.Study, heartbeat: dict[str, Any]) -> None:

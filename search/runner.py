@@ -36,12 +36,11 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
 
-import dnn
 from search import _optuna
 from search.best import best_trial, load_trained, load_verified, open_existing_study
-from search.data import Dataset, Splits, cross_validation_splits, split_dataset
-from search.metrics import METRICS, score_all
-from search.objective import Objective, tally
+from search.data import Dataset, Splits, cross_validation_splits, split_dataset, stack
+from search.metrics import metrics_of, score_all
+from search.objective import Objective, network_class, outputs, tally
 from search.record import (
     Failure,
     StudyRecord,
@@ -53,6 +52,7 @@ from search.record import (
     mark_run,
     set_best_test,
     set_data,
+    set_data_summary,
     set_heartbeat,
     set_spec,
     set_target_trials,
@@ -63,6 +63,7 @@ from search.spec import SearchSpace, SpecError, StudySpec
 from search.storage import (
     DEFAULT_HEARTBEAT,
     Heartbeat,
+    StorageError,
     artifacts_dir,
     default_storage,
     fail_stale_trials,
@@ -70,9 +71,11 @@ from search.storage import (
     is_rdb,
     open_storage,
     redact,
+    save_arrays,
     save_network,
     study_has_heartbeat,
 )
+from search.summary import data_summary, first_lines
 
 if TYPE_CHECKING:
     from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
@@ -83,6 +86,10 @@ COMPARED_KEYS = (
     "dataset",
     "test_dataset",
     "target",
+    "task",
+    "drop",
+    "categorical",
+    "dtype",
     "space",
     "per_layer_activation",
     "metric",
@@ -94,6 +101,16 @@ COMPARED_KEYS = (
     "max_parameters",
     "cv_folds",
 )
+
+
+# Study-file keys added after studies were first stored, and what a study without them did.
+SINCE_DEFAULTS = {
+    "task": "classification",
+    "drop": [],
+    "categorical": [],
+    "dtype": "float64",
+    "cv_folds": 0,
+}
 
 
 class StudyMismatchError(SpecError):
@@ -181,7 +198,8 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     if stored is None:
         return
     current = spec.to_dict()
-    stored = {**stored, "space": _space_with_defaults(stored.get("space"))}
+    # keys added since a study was stored hold what it did then
+    stored = {**SINCE_DEFAULTS, **stored, "space": _space_with_defaults(stored.get("space"))}
     for key in COMPARED_KEYS:
         if stored.get(key) == current.get(key):
             continue
@@ -310,7 +328,21 @@ def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
     """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`)."""
     data = load_data(spec)
     dataset = data if isinstance(data, Dataset) else Dataset(*data)
-    return split_dataset(dataset, spec.validation_fraction, spec.test_fraction, spec.seed)
+    return split_dataset(
+        dataset, spec.validation_fraction, spec.test_fraction, spec.seed, spec.task
+    )
+
+
+def decide_folds(spec: StudySpec, splits: Splits) -> StudySpec:
+    """The spec with `cv_folds` decided (`StudySpec.with_folds`): a study that exists keeps
+    what it stored; a new one without the key gets k-fold on small data."""
+    if spec.cv_folds is not None:
+        return spec
+    try:
+        stored = StudyRecord.of(open_existing_study(spec.name, spec.storage)).spec
+    except StorageError:
+        stored = None
+    return spec.with_folds(len(splits.y_train) + len(splits.y_val), stored)
 
 
 def work(
@@ -427,10 +459,14 @@ def run_study(
     """
     start = time.time()
     splits = prepare_splits(spec, load_data)  # bad data fails here, before anything is stored
+    chosen = spec.cv_folds is None
+    spec = decide_folds(spec, splits)
     if spec.cv_folds:
-        cross_validation_splits(splits, spec.cv_folds, spec.seed)
+        cross_validation_splits(splits, spec.cv_folds, spec.seed, spec.task)
+    summary, warnings = data_summary(spec, splits)  # a bad table fails here too
     study = create_study(spec)
     check_same_data(spec, study, splits)
+    set_data_summary(study, summary)
     fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)
     with _starting(spec):
@@ -440,10 +476,14 @@ def run_study(
     deadline = start + spec.timeout if spec.timeout else None
     printer = Progress(spec, done_before, start, progress) if progress is not None else None
     if printer is not None:
+        problem, data = first_lines(spec, summary, chosen)
+        printer.say(problem)
         printer.say(
-            f"study {spec.name!r} on {spec.dataset}: {spec.n_trials} trials, {spec.n_jobs} jobs, "
-            f"sampler {spec.sampler}, pruner {spec.pruner}; storage {redact(storage_url(spec))}"
+            f"{data}; {spec.n_trials} trials, {spec.n_jobs} jobs, sampler {spec.sampler}, "
+            f"pruner {spec.pruner}, metric {spec.metric}; storage {redact(storage_url(spec))}"
         )
+        for line in warnings:
+            printer.say(line)
     try:
         # 0 for a study's first run alone: its samplers then use the spec's seeds
         stream = tally(study.get_trials(deepcopy=False)).live + others
@@ -575,7 +615,7 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
         stored = StudyRecord.of(study).best_test
         if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
             test = _score_on_test(spec, study, trial, splits)
-        elif set(METRICS) - set(stored.test_scores):
+        elif set(metrics_of(spec.task)) - set(stored.test_scores):
             test = _add_test_scores(spec, study, trial, splits, stored)
         else:
             test = stored
@@ -591,9 +631,20 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
     )
 
 
-def scores_on_test(net: DeepNetwork, splits: Splits) -> dict[str, float]:
-    """Every metric of `search.metrics.METRICS` of a network on the test split."""
-    return score_all(net.predict_proba(splits.X_test), splits.y_test, net.classes_)
+def scores_on_test(
+    net: DeepNetwork, splits: Splits, task: str = "classification"
+) -> dict[str, float]:
+    """Every metric of the task in `search.metrics.METRICS` of a network on the test split."""
+    output = outputs(net, splits.X_test, task)
+    return score_all(output, splits.y_test, getattr(net, "classes_", None), task)
+
+
+def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, str]:
+    """A regression's test targets and predictions (`y_true`, `y_pred`), for its report's
+    figures, beside the networks; returns the path and its SHA-256."""
+    path = artifacts_dir(storage_url(spec), spec.name) / "test_predictions.npz"
+    written = save_arrays(path, y_true=splits.y_test, y_pred=np.asarray(net.predict(splits.X_test)))
+    return written, file_sha256(written)
 
 
 def _score_on_test(
@@ -601,24 +652,26 @@ def _score_on_test(
 ) -> TestRecord:
     params_path = sha256 = None
     if spec.refits:
-        net = dnn.DeepNetwork(**_hyperparameters(trial))
+        net = network_class(spec.task)(**_hyperparameters(trial))
         net.fit(
-            np.vstack([splits.X_train, splits.X_val]),
-            np.concatenate([splits.y_train, splits.y_val]),
+            stack([splits.X_train, splits.X_val]), np.concatenate([splits.y_train, splits.y_val])
         )
         path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
         params_path = save_network(net, path)
         sha256 = file_sha256(params_path)
     else:
-        net = trained_network(trial, splits)
-    scores = scores_on_test(net, splits)
+        net = trained_network(trial, splits, spec.task)
+    scores = scores_on_test(net, splits, spec.task)
+    predictions = save_predictions(spec, net, splits) if spec.is_regression else (None, None)
     record = TestRecord(
         trial=trial.number,
         refit=spec.refits,
-        test_accuracy=scores["accuracy"],
+        test_accuracy=scores.get("accuracy"),
         params_path=params_path,
         params_sha256=sha256,
         test_scores=scores,
+        predictions_path=predictions[0],
+        predictions_sha256=predictions[1],
     )
     set_best_test(study, record)
     return record
@@ -636,13 +689,13 @@ def _add_test_scores(
     trained again, and its test accuracy is kept. A refit network whose file is gone is
     retrained and scored anew."""
     if not stored.refit:
-        net = trained_network(trial, splits)
+        net = trained_network(trial, splits, spec.task)
     elif stored.params_path is not None and Path(stored.params_path).is_file():
         what = f"the final model of study {spec.name!r}"
         net = load_verified(stored.params_path, stored.params_sha256, what)
     else:
         return _score_on_test(spec, study, trial, splits)
-    record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits))
+    record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits, spec.task))
     set_best_test(study, record)
     return record
 
@@ -654,7 +707,9 @@ def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     return hp
 
 
-def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetwork:
+def trained_network(
+    trial: optuna.trial.FrozenTrial, splits: Splits, task: str = "classification"
+) -> DeepNetwork:
     """A complete trial's network: its saved `.npz`, or, when that file is on another
     machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
     number of BLAS threads)."""
@@ -662,7 +717,8 @@ def trained_network(trial: optuna.trial.FrozenTrial, splits: Splits) -> DeepNetw
     if record.params_path is not None and Path(record.params_path).exists():
         return load_trained(trial)
     with threadpool_limits(limits=record.blas_threads):
-        return dnn.DeepNetwork(**_hyperparameters(trial)).fit(splits.X_train, splits.y_train)
+        net = network_class(task)(**_hyperparameters(trial))
+        return net.fit(splits.X_train, splits.y_train)
 
 
 class Progress:

@@ -30,7 +30,7 @@ from optuna.distributions import (
 )
 
 from dnn.hyperparameters import HYPERPARAMETERS, TUNABLE, Rule
-from search.metrics import METRICS, Direction
+from search.metrics import DEFAULT_METRIC, METRICS, TASKS, Direction, metrics_of
 from search.record import ACTIVATION, UNITS, layer_param, split_param
 
 
@@ -50,9 +50,22 @@ HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidd
 STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 
 
+SMALL_DATA = 2_000  # fewer examples (training + validation) than this: k-fold by default
+DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
+DTYPES = ("float64", "float32")
+
+
 def scored_on(cv_folds: int | None) -> str:
     """What a trial's value is measured on, for messages: `validation` or `5-fold CV`."""
     return f"{cv_folds}-fold CV" if cv_folds else "validation"
+
+
+def default_folds(n_examples: int) -> int:
+    """`cv_folds` for a study file that does not set it: k-fold cross-validation below
+    `SMALL_DATA` examples, where one validation split is too small to trust (a 20% split of
+    1,000 examples is 200, whose accuracy varies by about 3 points from luck alone), else 0
+    (one validation split, `validation_fraction`)."""
+    return DEFAULT_FOLDS if n_examples < SMALL_DATA else 0
 
 
 def suggest_key(key: str, valid: list[str] | tuple[str, ...] | Mapping[str, Any]) -> str:
@@ -391,8 +404,12 @@ class StudySpec:
     space: SearchSpace = field(default_factory=SearchSpace.from_dict)
     target: str = "target"
     test_dataset: str | None = None  # the user's own test file: no test split is cut
+    task: str = "classification"
+    drop: tuple[str, ...] = ()  # columns of a table left out
+    categorical: tuple[str, ...] = ()  # columns of a table taken as categories
+    dtype: str = "float64"  # every trial trains in this precision
     per_layer_activation: bool = False
-    metric: str = "accuracy"
+    metric: str = ""  # "": the task's default (accuracy, r2)
     pareto: bool = False
     validation_fraction: float = 0.2
     test_fraction: float = 0.2
@@ -403,7 +420,7 @@ class StudySpec:
     report_every: int = 50
     max_parameters: int | None = None
     refit: bool = False
-    cv_folds: int | None = None
+    cv_folds: int | None = None  # None: by the data's size (`default_folds`); 0: one split
     seed: int = 0
     storage: str | None = None
     n_jobs: int = 1
@@ -414,6 +431,11 @@ class StudySpec:
         if isinstance(self.space, SearchSpace) and isinstance(self.per_layer_activation, bool):
             space = dataclasses.replace(self.space, per_layer_activation=self.per_layer_activation)
             object.__setattr__(self, "space", space)
+        for key in ("drop", "categorical"):  # TOML and JSON give lists
+            if isinstance(getattr(self, key), list):
+                object.__setattr__(self, key, tuple(getattr(self, key)))
+        if self.metric == "" and self.task in TASKS:
+            object.__setattr__(self, "metric", DEFAULT_METRIC[self.task])
 
     @property
     def direction(self) -> Direction:
@@ -423,7 +445,22 @@ class StudySpec:
     def refits(self) -> bool:
         """The final model is the best configuration retrained on training + validation: with
         `refit`, and always with `cv_folds` (no single trial's network saw all that data)."""
-        return self.refit or self.cv_folds is not None
+        return self.refit or bool(self.cv_folds)
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
+
+    def with_folds(self, n_examples: int, stored: Mapping[str, Any] | None = None) -> StudySpec:
+        """The spec with `cv_folds` decided: the file's value; else, for a study that exists,
+        its stored value (a study stored before the default existed used one split); else
+        `default_folds(n_examples)`."""
+        if self.cv_folds is not None:
+            return self
+        if stored is not None:
+            folds = stored.get("cv_folds")
+            return self.replace(cv_folds=folds if isinstance(folds, int) else 0)
+        return self.replace(cv_folds=default_folds(n_examples))
 
     @property
     def scored_on(self) -> str:
@@ -476,6 +513,7 @@ class StudySpec:
         """The spec as plain data (TOML- and JSON-ready; None fields left out)."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["space"] = self.space.to_dict()
+        data["drop"], data["categorical"] = list(self.drop), list(self.categorical)
         return {key: value for key, value in data.items() if value is not None}
 
     def replace(self, **changes: Any) -> StudySpec:
@@ -491,7 +529,12 @@ class StudySpec:
         _check_type("description", self.description, str)
         for key in ("per_layer_activation", "pareto", "refit"):
             _check_type(key, getattr(self, key), bool)
-        _check_choice("metric", self.metric, tuple(METRICS))
+        _check_type("task", self.task, str)
+        _check_choice("task", self.task, TASKS)
+        _check_type("metric", self.metric, str)
+        _check_metric(self.task, self.metric)
+        _check_choice("dtype", self.dtype, DTYPES)
+        _check_columns(self.target, self.drop, self.categorical)
         _check_choice("sampler", self.sampler, SAMPLERS)
         _check_choice("pruner", self.pruner, PRUNERS)
         _check_int("n_trials", self.n_trials, 1)
@@ -503,7 +546,11 @@ class StudySpec:
         if self.max_parameters is not None:
             _check_int("max_parameters", self.max_parameters, 1)
         if self.cv_folds is not None:
-            _check_int("cv_folds", self.cv_folds, 2)
+            _check_int("cv_folds", self.cv_folds, 0)
+            if self.cv_folds == 1:
+                raise SpecError(
+                    "cv_folds: must be 0 (one validation split) or at least 2 folds, got 1"
+                )
         if self.timeout is not None and (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)
@@ -556,6 +603,36 @@ def check_study_name(name: str) -> str:
             "the ends, not . or .., at most 200 characters)"
         )
     return name
+
+
+def _check_metric(task: str, metric: str) -> None:
+    """The metric must be one of the task's: accuracy is no score of a regression."""
+    if metric in METRICS and metric not in metrics_of(task):
+        raise SpecError(
+            f"metric: {metric!r} is a {METRICS[metric].task} metric; a {task} study uses "
+            f"{', '.join(metrics_of(task))}"
+        )
+    _check_choice("metric", metric, tuple(metrics_of(task)))
+
+
+MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
+
+
+def _check_columns(target: str, drop: Any, categorical: Any) -> None:
+    """`drop` and `categorical`: lists of distinct column names, not the target, not both."""
+    seen: dict[str, str] = {}
+    for key, names in (("drop", drop), ("categorical", categorical)):
+        if not isinstance(names, tuple | list):
+            raise SpecError(f"{key}: expected a list of column names, got {names!r}")
+        for name in names:
+            if not isinstance(name, str) or not name or len(name) > MAX_COLUMN_NAME:
+                raise SpecError(f"{key}: {name!r} is not a column name")
+            if name == target:
+                raise SpecError(f"{key}: {name!r} is the target column")
+            if name in seen:
+                where = "twice" if seen[name] == key else "in both drop and categorical"
+                raise SpecError(f"{key}: column {name!r} is listed {where}")
+            seen[name] = key
 
 
 def _check_type(key: str, value: Any, kind: type) -> None:

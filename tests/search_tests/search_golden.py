@@ -28,7 +28,7 @@ SPACE = {
     "activation": ["relu", "tanh"],
 }
 STUDIES = {
-    "plain": {"n_trials": 10, "max_parameters": 120, "space": SPACE},
+    "plain": {"n_trials": 10, "max_parameters": 120, "cv_folds": 0, "space": SPACE},
     "cv": {
         "n_trials": 6,
         "cv_folds": 3,

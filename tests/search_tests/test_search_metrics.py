@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from search.metrics import METRICS, average_ranks, binary_roc_auc
+from search.metrics import METRICS, average_ranks, binary_roc_auc, metrics_of, score_all
+
+CLASSIFICATION = metrics_of("classification")
 
 CLASS_SETS = {
     "binary ints": np.array([3, 7]),
@@ -68,22 +70,26 @@ SKLEARN: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
 }
 
 
-def test_the_table_holds_the_five_metrics_with_their_directions():
-    assert list(METRICS) == ["accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"]
+def test_the_table_holds_the_eight_metrics_with_their_directions_and_tasks():
+    assert list(CLASSIFICATION) == ["accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"]
+    assert list(metrics_of("regression")) == ["rmse", "mae", "r2"]
     assert {name: m.direction for name, m in METRICS.items()} == {
         "accuracy": "maximize",
         "balanced_accuracy": "maximize",
         "f1": "maximize",
         "roc_auc": "maximize",
         "log_loss": "minimize",
+        "rmse": "minimize",
+        "mae": "minimize",
+        "r2": "maximize",
     }
     assert all(m.description and "\n" not in m.description for m in METRICS.values())
-    assert set(SKLEARN) == set(METRICS)  # every metric is compared below
+    assert set(SKLEARN) == set(CLASSIFICATION)  # every metric is compared below
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("kind", list(CLASS_SETS))
-@pytest.mark.parametrize("name", list(METRICS))
+@pytest.mark.parametrize("name", list(CLASSIFICATION))
 def test_each_metric_equals_scikit_learns(name: str, kind: str, seed: int):
     classes = CLASS_SETS[kind]
     proba, y = predictions(classes, seed)
@@ -101,7 +107,7 @@ def test_the_scores_tell_good_predictions_from_bad():
     proba, y = predictions(classes, 0)
     confident = np.full_like(proba, 0.02)
     confident[np.arange(len(y)), np.searchsorted(classes, y)] = 0.94
-    for name, metric in METRICS.items():
+    for name, metric in CLASSIFICATION.items():
         good, bad = metric(confident, y, classes), metric(proba, y, classes)
         assert good != bad
         assert (good > bad) == (metric.direction == "maximize"), name
@@ -166,3 +172,34 @@ def test_log_loss_is_clipped_away_from_zero():
     proba = np.array([[1.0, 0.0], [0.0, 1.0]])
     loss = METRICS["log_loss"](proba, np.array([7, 7]), classes)
     assert loss == pytest.approx(-np.log(1e-15) / 2, rel=1e-12)
+
+
+REGRESSION_SKLEARN: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "rmse": skm.root_mean_squared_error,
+    "mae": skm.mean_absolute_error,
+    "r2": skm.r2_score,
+}
+
+
+@pytest.mark.parametrize("shape", [(40,), (40, 3), (2,)])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("name", ["rmse", "mae", "r2"])
+def test_each_regression_metric_equals_scikit_learns(name: str, seed: int, shape: tuple):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(3.0, 2.0, size=shape)
+    prediction = y + rng.normal(0.0, 1.0, size=shape)
+    found = METRICS[name](prediction, y, None)
+    assert isinstance(found, float)
+    assert found == pytest.approx(REGRESSION_SKLEARN[name](y, prediction), rel=1e-12, abs=1e-12)
+
+
+def test_r2_of_a_constant_target_follows_scikit_learn():
+    y = np.full(6, 2.5)
+    assert METRICS["r2"](y.copy(), y, None) == skm.r2_score(y, y) == 1.0
+    assert METRICS["r2"](y + 1, y, None) == skm.r2_score(y, y + 1) == 0.0
+
+
+def test_score_all_scores_one_task_only():
+    y = np.array([1.0, 2.0, 4.0])
+    assert set(score_all(y + 0.5, y, None, "regression")) == {"rmse", "mae", "r2"}
+    assert score_all(y + 0.5, y, None, "regression")["mae"] == 0.5

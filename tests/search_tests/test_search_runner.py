@@ -39,6 +39,7 @@ def tiny_spec(tmp_path, name="tiny", space=None, **overrides):
         "dataset": "moons",
         "n_trials": 4,
         "report_every": 10,
+        "cv_folds": 0,
         "storage": str(tmp_path / name / "journal.log"),
         "space": {
             "learning_rate": {"low": 0.01, "high": 0.5, "log": True},
@@ -69,8 +70,13 @@ def test_seeded_study_is_reproducible_with_one_job(tmp_path):
 def test_run_reports_progress_and_scores_the_best_on_test(tmp_path):
     stream = io.StringIO()
     result = run_study(tiny_spec(tmp_path), load_moons, progress=stream)
-    header, *lines = stream.getvalue().splitlines()
-    assert header.startswith("study 'tiny' on moons: 4 trials, 1 jobs") and "storage" in header
+    header, data, *lines = stream.getvalue().splitlines()
+    assert header == (
+        "study 'tiny' on moons: binary classification, 2 classes (0: 120, 1: 120); "
+        "one 20% validation split"
+    )
+    assert data.startswith("240 examples, 60 for test; n_x = 2; 4 trials, 1 jobs")
+    assert "storage" in data
     assert (
         len(lines) == 4
         and lines[-1].startswith("[4/4]")

@@ -15,7 +15,9 @@ from sklearn.datasets import make_moons
 from reports import load_study_data
 from reports.tables import summary_table
 from search import StudyRecord, StudySpec, best_config, open_existing_study
-from search.metrics import METRICS
+from search.metrics import metrics_of
+
+METRICS = metrics_of("classification")
 from search.runner import finish, prepare_splits
 from studies.cli import main
 
