@@ -32,8 +32,9 @@ The rules, decided once here:
 - Dropped with a line in `warnings_` (checked on every column not listed in `drop`, forced
   categorical or not): a constant column (one distinct value and no missing cell); an
   identifier: with at least 20 rows, a categorical column with a different value in every
-  row, or a numeric column of integers that is a permutation of a contiguous range (each of
-  min..max once). A float column with a different value in every row is not an identifier.
+  row, or a numeric column of distinct integers that fill at least half of their range
+  min..max (numbered rows; a sample of them, such as a training part, still fills half). A
+  float column with a different value in every row is not an identifier.
 - Errors at fit (`TableError`, one line naming the column): no rows, duplicate column names
   (compared as strings), a name in `categorical` or `drop` that is not a column (with the
   closest name) or that is in both, a column with every cell missing, a categorical column
@@ -66,6 +67,7 @@ STATE_VERSION = 1
 OTHER = "<other>"
 MISSING = "<missing>"
 ID_MIN_ROWS = 20  # fewer rows than this never make an identifier
+ID_SPAN = 2  # distinct integers spread over at most this many times their count: row numbers
 LISTED = "listed in drop"
 DROP_REASONS = ("constant", "identifier", LISTED)
 STATE_KEYS = (
@@ -269,15 +271,15 @@ def _fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[_Spec, str | N
         if low == high:
             warning = f"the same value {low:g} in every row (constant)"
             return _Dropped(name, 0, "constant"), warning
-        if _is_permutation(present, low, high):
-            text = f"each integer from {low:.0f} to {high:.0f} once"
+        if _is_row_number(present, low, high):
+            text = f"a different integer from {low:.0f} to {high:.0f} in every row"
             return _Dropped(name, 0, "identifier"), f"{text} (an identifier)"
     return _Numeric(name, missing, float(np.median(present))), None
 
 
-def _is_permutation(values: NDArray[np.float64], low: float, high: float) -> bool:
+def _is_row_number(values: NDArray[np.float64], low: float, high: float) -> bool:
     m = len(values)
-    if m < ID_MIN_ROWS or high - low + 1 != m or not np.all(values == np.round(values)):
+    if m < ID_MIN_ROWS or high - low + 1 > ID_SPAN * m or not np.all(values == np.round(values)):
         return False
     return len(np.unique(values)) == m
 

@@ -76,8 +76,10 @@ def fixed_arguments(spec: StudySpec) -> dict[str, Any]:
 
 
 def network_class(task: str) -> Any:
-    """The estimator class a study of this task trains."""
-    return dnn.DeepNetworkRegressor if task == "regression" else dnn.DeepNetwork
+    """The network class a study of this task trains: `dnn`'s estimators without their
+    scikit-learn face (a worker then never imports scikit-learn; the files they save load
+    as `DeepNetwork` or `DeepNetworkRegressor`)."""
+    return dnn.NetworkRegressor if task == "regression" else dnn.NetworkClassifier
 
 
 def n_outputs(task: str, y: np.ndarray) -> int:
@@ -89,10 +91,18 @@ def n_outputs(task: str, y: np.ndarray) -> int:
 
 
 def outputs(net: Any, x: Any, task: str) -> np.ndarray:
-    """What the metrics take: class probabilities, or a regression's predicted values."""
+    """What the metrics take: class probabilities, or a regression's predicted values (x: a
+    table, or an array as the network's encoder makes it)."""
     if task == "regression":
-        return net.predict(x)
+        return net.predict(x, check_input=False)
     return net.predict_proba(x, check_input=False)
+
+
+def encoded(net: Any, x: Any) -> Any:
+    """x as the network's input: a table through the encoder it learned, once (a trial
+    scores its validation part at every report)."""
+    encoder = getattr(net, "encoder_", None)
+    return encoder.transform(x) if encoder is not None and is_frame(x) else x
 
 
 def available_memory() -> int | None:
@@ -284,9 +294,12 @@ class Objective:
         report = not self.spec.pareto  # Optuna prunes single-objective studies only
         curve = record.learning_curve
         assert curve is not None
+        x_val: list[Any] = []  # the validation part, encoded at the first report
 
         def callback(iteration: int, cost: float) -> None:
-            value = self._metric(net, s.X_val, s.y_val)
+            if not x_val:
+                x_val.append(encoded(net, s.X_val))
+            value = self._metric(net, x_val[0], s.y_val)
             curve.add(iteration, cost, value)
             self._stop_at_deadline(record)
             if report and iteration > 0:

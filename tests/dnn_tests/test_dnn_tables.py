@@ -88,7 +88,7 @@ def test_each_kind_of_column_is_inferred_encoded_or_dropped():
     ]  # fmt: skip
     assert enc.warnings_ == [
         "column 'customer_id' dropped: a different value in every row (an identifier)",
-        "column 'row' dropped: each integer from 100 to 123 once (an identifier)",
+        "column 'row' dropped: a different integer from 100 to 123 in every row (an identifier)",
         "column 'species' dropped: the same value 'Adelie' in every row (constant)",
     ]
 
@@ -396,3 +396,14 @@ def test_neither_import_dnn_nor_is_table_imports_pandas():
         "assert 'pandas' not in sys.modules, 'pandas imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_sample_of_row_numbers_is_an_identifier_but_spread_integers_are_not():
+    """A training part holds a sample of the row numbers (here 60 of 100): still an id. Distinct
+    integers spread far wider than their count (incomes in dollars) are measurements."""
+    rng = np.random.default_rng(0)
+    ids = np.sort(rng.choice(np.arange(1000, 1100), size=60, replace=False))
+    incomes = rng.choice(np.arange(20_000, 200_000), size=60, replace=False)
+    encoder = TableEncoder().fit(pd.DataFrame({"id": ids, "income": incomes}))
+    kinds = {column["name"]: (column["kind"], column["reason"]) for column in encoder.describe()}
+    assert kinds == {"id": ("dropped", "identifier"), "income": ("numeric", None)}

@@ -1,0 +1,293 @@
+"""Studies of raw tables and of regressions, end to end through `run_study` (no CLI).
+
+A table's encoder and feature scaling must be learned from each trial's training part only:
+the leak tests plant values in the validation and test rows that would move a median, a
+category list or a mean if those rows were looked at.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dnn
+from dnn.tables import TableEncoder
+from search import StudySpec, best_config, open_existing_study, run_study, test_predictions
+from search.data import Dataset, cross_validation_splits, shuffled_split, split_dataset
+from search.objective import Objective
+from search.record import StudyRecord, TrialRecord
+from search.runner import decide_folds, prepare_splits
+from search.spec import SMALL_DATA, SpecError, default_folds
+from search.summary import data_summary
+
+SPACE = {
+    "learning_rate": {"low": 0.01, "high": 0.3, "log": True},
+    "num_iterations": {"low": 20, "high": 40, "step": 20},
+    "n_hidden": {"low": 1, "high": 1},
+    "n_units": {"low": 4, "high": 8},
+    "optimizer": "adam",
+}
+
+
+def table(m: int = 300, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A raw table: a numeric column with empty cells, a text category with empty cells and a
+    rare level, a boolean, an id; the label depends on the category and the number."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(1000, 1000 + m),
+            "age": rng.normal(40, 10, m).round(1),
+            "plan": rng.choice(["basic", "plus", "pro"], m),
+            "paperless": rng.choice([True, False], m),
+        }
+    )
+    frame.loc[rng.random(m) < 0.1, "age"] = np.nan
+    frame.loc[rng.random(m) < 0.05, "plan"] = None
+    frame.loc[3, "plan"] = "legacy"  # a level seen once: pooled
+    churn = (frame["plan"] == "basic") | (frame["age"].fillna(40) > 48)
+    return frame, np.where(churn, "yes", "no")
+
+
+def spec_of(tmp_path, name: str = "churn", **overrides) -> StudySpec:
+    raw = {
+        "name": name,
+        "dataset": "churn.csv",
+        "target": "churn",
+        "n_trials": 3,
+        "report_every": 10,
+        "storage": str(tmp_path / "journal.log"),
+        "space": SPACE,
+        **overrides,
+    }
+    return StudySpec.from_dict(raw)
+
+
+def test_a_table_study_runs_and_its_best_network_predicts_raw_rows(tmp_path):
+    frame, y = table()
+    stream = io.StringIO()
+    result = run_study(spec_of(tmp_path), lambda spec: Dataset(frame, y), progress=stream)
+    first, second, *rest = stream.getvalue().splitlines()
+    assert first.startswith("study 'churn' on churn.csv: binary classification of 'churn', ")
+    assert first.endswith(
+        "5-fold cross-validation (fewer than 2,000 examples; cv_folds = 0 for one split)"
+    )
+    assert "encoded from 4 columns (1 numeric, 2 categorical, 1 dropped)" in second
+    assert any("customer_id" in line and "identifier" in line for line in rest)
+    assert result.test_accuracy is not None and result.test_accuracy > 0.6
+    net = best_config("churn", spec_of(tmp_path).storage).load_network()
+    rows = frame.iloc[:20].copy()
+    shuffled = rows[["paperless", "plan", "customer_id", "age"]]  # another column order
+    assert (net.predict(shuffled) == net.predict(rows)).all()
+    odd = rows.assign(plan=["martian"] * 10 + [None] * 10, age=np.nan)  # unseen and missing
+    assert set(net.predict(odd)) <= {"no", "yes"}
+
+
+def test_best_config_builds_an_estimator_that_takes_the_raw_table(tmp_path):
+    frame, y = table()
+    spec = spec_of(tmp_path, categorical=["paperless"], drop=["customer_id"])
+    run_study(spec, lambda spec: Dataset(frame, y), progress=None)
+    config = best_config(spec.name, spec.storage)
+    assert config.hyperparameters["categorical"] == ["paperless"]
+    assert config.hyperparameters["drop"] == ["customer_id"]
+    net = config.build().fit(frame, y)
+    assert isinstance(net, dnn.DeepNetwork)
+    assert net.score(frame, y) > 0.6
+
+
+def test_no_statistic_comes_from_validation_or_test_rows(tmp_path):
+    """Validation and test rows get ages of 10,000 and a category of their own: a median, a
+    mean or a category list learned from them would show it."""
+    frame, y = table(m=400)
+    spec = spec_of(tmp_path, cv_folds=0)
+    splits = split_dataset(Dataset(frame, y), spec.validation_fraction, spec.test_fraction, 0)
+    train_ids = set(splits.X_train["customer_id"])
+    poisoned = frame.copy()
+    outside = ~poisoned["customer_id"].isin(train_ids)
+    poisoned.loc[outside, "age"] = 10_000.0
+    poisoned.loc[outside, "plan"] = "leaked"
+    run_study(spec, lambda spec: Dataset(poisoned, y), progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    trained = [t for t in study.trials if TrialRecord.from_trial(t).params_path]
+    assert trained
+    train_part = poisoned[poisoned["customer_id"].isin(train_ids)]
+    for trial in trained:
+        net = dnn.load(TrialRecord.from_trial(trial).params_path)
+        state = net.encoder_.to_state()
+        age = next(c for c in state["columns"] if c["name"] == "age")
+        plan = next(c for c in state["columns"] if c["name"] == "plan")
+        assert age["median"] == train_part["age"].median()
+        assert "leaked" not in plan["categories"]
+        age_column = net.encoder_.feature_names_.index("age")
+        assert net.x_mean_[age_column] < 100  # the scaling saw training ages only
+
+
+def test_each_fold_fits_its_own_encoder(tmp_path):
+    frame, y = table(m=200)
+    spec = spec_of(tmp_path, cv_folds=3)
+    splits = prepare_splits(spec, lambda spec: Dataset(frame, y))
+    folds = cross_validation_splits(splits, 3, spec.seed)
+    medians = {float(fold.X_train["age"].median()) for fold in folds}
+    assert len(medians) > 1  # the folds' training parts differ, so would their encoders
+    objective = Objective(spec, splits, tmp_path / "artifacts")
+    fold_zero = TableEncoder().fit(objective.splits.X_train)  # what trial networks learn there
+    assert objective.n_x == len(fold_zero.feature_names_) > 4
+    assert all(isinstance(f.X_train, pd.DataFrame) for f in objective.folds)
+
+
+def test_the_data_summary_describes_columns_and_classes(tmp_path):
+    frame, y = table()
+    spec = spec_of(tmp_path).replace(cv_folds=0)
+    splits = prepare_splits(spec, lambda spec: Dataset(frame, y))
+    summary, warnings = data_summary(spec, splits)
+    json.dumps(summary, allow_nan=False)  # stored as JSON
+    kinds = {c["name"]: c["kind"] for c in summary["columns"]}
+    assert kinds == {
+        "customer_id": "dropped",
+        "age": "numeric",
+        "plan": "categorical",
+        "paperless": "categorical",
+    }
+    assert summary["target"] == {
+        "name": "churn",
+        "classes": {
+            k: int(v)
+            for k, v in zip(
+                *np.unique(splits.y_train.tolist() + splits.y_val.tolist(), return_counts=True),
+                strict=True,
+            )
+        },
+    }
+    assert summary["examples"] == len(splits.y_train) + len(splits.y_val)
+    assert summary["validation"] == "one 20% validation split"
+    assert len(warnings) == 1 and "customer_id" in warnings[0]
+
+
+def test_the_summary_is_stored_with_the_study(tmp_path):
+    frame, y = table()
+    spec = spec_of(tmp_path, cv_folds=0)
+    run_study(spec, lambda spec: Dataset(frame, y), progress=None)
+    stored = StudyRecord.of(open_existing_study(spec.name, spec.storage)).data_summary
+    assert stored is not None and stored["n_x"] > 4 and stored["task"] == "classification"
+
+
+def test_a_test_table_that_the_networks_cannot_read_fails_before_anything_is_stored(tmp_path):
+    frame, y = table()
+    test = frame.iloc[:30].astype({"age": object})
+    test.loc[5, "age"] = "forty"
+    spec = spec_of(tmp_path)
+    with pytest.raises(ValueError, match="age"):
+        run_study(spec, lambda spec: Dataset(frame, y, test, y[:30]), progress=None)
+    assert not (tmp_path / "journal.log").exists()
+
+
+# -- cross-validation by the data's size --------------------------------------------------
+
+
+def test_folds_are_decided_by_size_unless_the_file_says():
+    assert default_folds(SMALL_DATA - 1) == 5 and default_folds(SMALL_DATA) == 0
+    spec = StudySpec.from_dict({"name": "a", "dataset": "digits"})
+    assert spec.cv_folds is None
+    assert spec.with_folds(100).cv_folds == 5
+    assert spec.with_folds(100, stored={"name": "a"}).cv_folds == 0  # an old study: one split
+    assert spec.with_folds(100, stored={"cv_folds": 3}).cv_folds == 3
+    assert spec.replace(cv_folds=0).with_folds(100).cv_folds == 0
+    with pytest.raises(SpecError, match="cv_folds"):
+        spec.replace(cv_folds=1)
+
+
+def test_a_resumed_study_keeps_its_validation(tmp_path):
+    frame, y = table()
+    spec = spec_of(tmp_path, cv_folds=0)
+    run_study(spec, lambda spec: Dataset(frame, y), progress=None)
+    again = spec_of(tmp_path)  # the same file without the key: the study's own choice holds
+    assert decide_folds(again, prepare_splits(again, lambda s: Dataset(frame, y))).cv_folds == 0
+    run_study(again, lambda spec: Dataset(frame, y), progress=None)
+
+
+# -- regression ---------------------------------------------------------------------------
+
+
+def regression_data(m: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(m, 3))
+    return x, 3 * x[:, 0] - 2 * x[:, 1] ** 2 + 0.1 * rng.normal(size=m) + 50
+
+
+def test_a_regression_study_tunes_scores_and_hands_back_a_regressor(tmp_path):
+    x, y = regression_data()
+    spec = spec_of(tmp_path, name="reg", dataset="reg", task="regression", n_trials=4, cv_folds=0)
+    assert spec.metric == "r2" and spec.direction == "maximize"
+    result = run_study(spec, lambda spec: (x, y), progress=None)
+    assert set(result.test_scores) == {"rmse", "mae", "r2"} and result.test_accuracy is None
+    config = best_config("reg", spec.storage)
+    assert config.task == "regression" and "DeepNetworkRegressor(" in config.to_python()
+    net = config.load_network()
+    assert isinstance(net, dnn.DeepNetworkRegressor)
+    y_true, y_pred = test_predictions(open_existing_study("reg", spec.storage))
+    splits = prepare_splits(spec, lambda spec: (x, y))
+    np.testing.assert_array_equal(y_true, splits.y_test)
+    np.testing.assert_allclose(y_pred, net.predict(splits.X_test))
+    r2 = 1 - np.sum((y_pred - y_true) ** 2) / np.sum((y_true - y_true.mean()) ** 2)
+    assert result.test_scores["r2"] == pytest.approx(r2)
+    assert isinstance(config.build(), dnn.DeepNetworkRegressor)
+
+
+@pytest.mark.parametrize("metric", ["rmse", "mae"])
+def test_a_regression_can_minimize_an_error(tmp_path, metric):
+    x, y = regression_data()
+    spec = spec_of(tmp_path, name=metric, dataset="reg", task="regression", metric=metric)
+    assert spec.direction == "minimize"
+    result = run_study(spec.replace(cv_folds=3), lambda spec: (x, y), progress=None)
+    study = open_existing_study(metric, spec.storage)
+    assert study.direction.name == "MINIMIZE"
+    assert result.best_value == min(t.value for t in study.trials if t.value is not None)
+
+
+def test_regression_splits_are_a_seeded_shuffle_and_folds_cover_every_row():
+    x, y = regression_data(m=101)
+    a = shuffled_split(x, y, 0.2, 0.2, seed=4)
+    b = shuffled_split(x, y, 0.2, 0.2, seed=4)
+    np.testing.assert_array_equal(a.y_val, b.y_val)
+    assert (len(a.y_train), len(a.y_val), len(a.y_test)) == (61, 20, 20)
+    folds = cross_validation_splits(a, 4, seed=1, task="regression")
+    validated = np.sort(np.concatenate([f.y_val for f in folds]))
+    np.testing.assert_array_equal(validated, np.sort(np.concatenate([a.y_train, a.y_val])))
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.array(["1.5", "x"] * 50, dtype=object), "numeric"),
+        (np.full(100, 2.0), "constant"),
+        (np.r_[np.arange(99.0), np.nan], "row 99"),
+    ],
+)
+def test_bad_regression_targets_are_one_line_each(tmp_path, y, message):
+    x = np.random.default_rng(0).normal(size=(100, 2))
+    spec = spec_of(tmp_path, name="bad", dataset="reg", task="regression")
+    with pytest.raises(ValueError, match=message) as error:
+        run_study(spec, lambda spec: (x, y), progress=None)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "journal.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"task": "regression", "metric": "accuracy"}, "classification metric"),
+        ({"metric": "r2"}, "regression metric"),
+        ({"task": "ranking"}, "task"),
+        ({"drop": ["churn"]}, "target column"),
+        ({"drop": ["a"], "categorical": ["a"]}, "both"),
+        ({"drop": "a"}, "list"),
+        ({"dtype": "float16"}, "dtype"),
+    ],
+)
+def test_bad_task_keys_name_the_key(tmp_path, overrides, message):
+    with pytest.raises(SpecError, match=message) as error:
+        spec_of(tmp_path, **overrides)
+    assert "\n" not in str(error.value)
