@@ -20,16 +20,14 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import optuna
 import pandas as pd
 from matplotlib.figure import Figure
 
-import search
 from reports import build
 from reports import tables as tab
 from reports.build import RUNS_DIR, Block, FigureRecipe
 from reports.load import StudyData, load_study_data, read_study
-from search import default_storage, open_existing_study
+from search import default_storage, open_existing_study, test_predictions
 
 
 class Report:
@@ -157,15 +155,6 @@ def study_report(name: str, storage: str | None = None) -> StudyReport:
     study = open_existing_study(name, url)
     data = read_study(study, url)
     return StudyReport(data, test_predictions(study) if data.info.task == "regression" else None)
-
-
-def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
-    """`search.test_predictions`, or None while search has none (it is being added)."""
-    found = getattr(search, "test_predictions", None)
-    return found(study) if found is not None else None
-
-
-test_predictions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def compare(names: Sequence[str], storage: str | None = None) -> ComparisonReport:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-import search
+import reports.report
 from reports import learned_parameters_table, study_report, summary_table, trials_table
 from reports.figures import plot_predictions, plot_residuals, predictions_data, residuals_data
 from search.record import TestRecord
@@ -111,7 +111,7 @@ def regression_study(journal, make_study, make_summary, monkeypatch):
         seen.append(study.study_name)
         return Y_TRUE, Y_PRED
 
-    monkeypatch.setattr(search, "test_predictions", predictions, raising=False)
+    monkeypatch.setattr(reports.report, "test_predictions", predictions)
     return seen
 
 
@@ -136,7 +136,7 @@ def test_report_of_a_regression(journal, regression_study, tmp_path):
 def test_a_regression_without_predictions_omits_their_figures(
     journal, regression_study, monkeypatch
 ):
-    monkeypatch.setattr(search, "test_predictions", lambda study: None, raising=False)
+    monkeypatch.setattr(reports.report, "test_predictions", lambda study: None)
     report = study_report("prices", journal)
     assert "predictions" not in report.figures
     assert "predictions: no data yet, figure omitted." in report.markdown()
@@ -144,9 +144,7 @@ def test_a_regression_without_predictions_omits_their_figures(
 
 def test_a_classification_never_asks_for_predictions(journal, make_study, monkeypatch):
     make_study("toy")
-    monkeypatch.setattr(
-        search, "test_predictions", lambda study: pytest.fail("asked"), raising=False
-    )
+    monkeypatch.setattr(reports.report, "test_predictions", lambda study: pytest.fail("asked"))
     report = study_report("toy", journal)
     assert "accuracy_vs_parameters" in report.figures and not math.isnan(
         report.tables["summary"].iloc[0]["test_accuracy"]
