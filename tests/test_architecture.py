@@ -22,6 +22,10 @@ FORBIDDEN_THIRD_PARTY = {
     "studies": set(),
 }
 SKLEARN_ALLOWED = {ROOT / "dnn" / "estimator.py"}
+# A study of a raw table hands search a DataFrame; search/data.py stacks its parts with pandas,
+# imported there when the data are a DataFrame (a study of arrays never loads pandas: tested
+# below).
+PANDAS_ALLOWED = {ROOT / "search" / "data.py"}
 
 
 def imported_top_modules(path: Path) -> set[str]:
@@ -51,6 +55,8 @@ def test_imports_point_one_way(package, path):
     forbidden = imported & FORBIDDEN_THIRD_PARTY[package]
     if path in SKLEARN_ALLOWED:
         forbidden -= {"sklearn"}
+    if path in PANDAS_ALLOWED:
+        forbidden -= {"pandas"}
     assert not forbidden, f"{path.name} imports {forbidden}"
 
 
@@ -79,9 +85,14 @@ def string_literals(path: Path) -> set[str]:
 
 
 # Trial-record keys that also name something else: `hyperparameters` is a report table (and
-# its CSV file), `activations` a field of a saved network's metadata; `seed` is a StudySpec
+# its CSV file), `activations` a field of a saved network's metadata, `data` the report's
+# table of the data's columns; `seed` is a StudySpec
 # field and a DeepNetwork argument in many places, and is left out of the check.
-OTHER_MEANINGS = {"hyperparameters": "reports/build.py", "activations": "dnn/estimator.py"}
+OTHER_MEANINGS = {
+    "hyperparameters": {"reports/build.py"},
+    "activations": {"dnn/estimator.py", "dnn/network.py"},
+    "data": {"reports/build.py"},  # the report's data table (data.csv)
+}
 
 
 def test_each_trial_record_key_is_written_in_one_place():
@@ -94,7 +105,7 @@ def test_each_trial_record_key_is_written_in_one_place():
         if key == Attr.SEED:
             continue
         files = {str(p.relative_to(ROOT)) for p, found in literals.items() if key in found}
-        allowed = {"search/record.py", OTHER_MEANINGS.get(key.value, "search/record.py")}
+        allowed = {"search/record.py", *OTHER_MEANINGS.get(key.value, set())}
         assert "search/record.py" in files and files <= allowed, f"{key.value}: {sorted(files)}"
 
 
@@ -138,6 +149,29 @@ def test_importing_loads_no_scikit_learn(statement):
 
     code = (
         f"{statement}; import sys; print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import dnn",
+        "import search",
+        "from search.objective import Objective; from search.runner import work",
+        "from dnn import NetworkClassifier, NetworkRegressor",
+    ],
+)
+def test_the_trial_path_loads_no_pandas_scipy_stats_or_scikit_learn(statement):
+    """A worker process runs trials of arrays with these modules: each second of imports is
+    paid by every worker before its first trial."""
+    import subprocess
+    import sys
+
+    heavy = ("sklearn", "pandas", "scipy.stats")
+    code = (
+        f"{statement}; import sys; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
