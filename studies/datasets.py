@@ -1,12 +1,24 @@
 """The data sets a study can name: built-in ones (shipped or generated), or a file.
 
-Every loader returns `(X, y)` with X of shape (m, n_x), float64, and y of shape (m,). They run
-in every worker process (from the spec stored with the study), so they never download.
+Every loader returns `(X, y)` with y of shape (m,). X is a float64 array (m, n_x) for the
+built-in arrays and `.npz` files; for a table (a CSV file, or the built-in `penguins`) it is a
+pandas DataFrame of the raw feature columns as read, text and empty cells included, which each
+trial's network encodes from its own training part (`dnn.tables.TableEncoder`). They run in
+every worker process (from the spec stored with the study), so they never download.
+
+What the encoder would refuse only later, and by its position in a shuffled split, is refused
+here first, by the file's own row (row 2 is the line after the header): a feature column with
+every cell empty, an infinite number or a complex one, a test file's text in a column that
+holds numbers in the training file; and the target: an empty label, or for a regression a
+cell that is not a finite number.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +27,10 @@ import pandas as pd
 from sklearn import datasets as sk
 
 from search import StudySpec
-from search.data import Dataset, check_data
+from search.data import Dataset, check_data, is_frame
 from studies.errors import DataError
+
+CLASSIFICATION, REGRESSION = "classification", "regression"
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -63,61 +77,135 @@ def parity(n_bits: int = 10) -> tuple[np.ndarray, np.ndarray]:
     return x, x.sum(axis=1).astype(int) % 2
 
 
-BUILTIN: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
+def diabetes() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's diabetes set, a regression: 442 patients, 10 features (age, sex, body
+    mass index, blood pressure, six blood serum measurements; each centred and scaled), and
+    a measure of the disease's progression a year later (25 to 346)."""
+    x, y = sk.load_diabetes(return_X_y=True)
+    return x, y.astype(np.float64)
+
+
+def friedman1() -> tuple[np.ndarray, np.ndarray]:
+    """Friedman's first regression problem: 2,000 points of 10 uniform features on [0, 1], of
+    which five matter, y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (std 1)."""
+    return sk.make_friedman1(n_samples=2000, n_features=10, noise=1.0, random_state=0)
+
+
+# Built-in tables: CSV files shipped in the package (studies/data/, see its README.md), read
+# like a user's CSV file; the study file names the target column.
+BUILTIN_TABLES = {"penguins": "data/penguins.csv"}
+
+
+def penguins(
+    target: str = "species", task: str = CLASSIFICATION
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """palmerpenguins' table (CC0): 344 penguins of three species (Adelie 152, Gentoo 124,
+    Chinstrap 68), with their island and sex (text), bill length and depth, flipper length,
+    body mass and year; 19 cells are empty (NA), 11 of them in `sex`."""
+    return builtin_table("penguins", target, task)
+
+
+def builtin_table(name: str, target: str, task: str = CLASSIFICATION) -> tuple[Any, np.ndarray]:
+    """A table shipped with the package (`BUILTIN_TABLES`), its `target` column as y."""
+    data = (resources.files("studies") / BUILTIN_TABLES[name]).read_bytes()
+    return Csv(name, data).examples(target, task=task)
+
+
+BUILTIN: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
     "digits": digits,
     "breast_cancer": breast_cancer,
     "planar": planar,
     "moons": moons,
     "circles": circles,
     "parity": parity,
+    "penguins": penguins,
+    "diabetes": diabetes,
+    "friedman1": friedman1,
 }
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's (an .npz's) first bytes; an empty zip
 NPY_MAGIC = b"\x93NUMPY"
 MAX_NAMED_COLUMNS = 20  # a message names at most this many of the columns found
+NEEDS_NUMBERS = "a regression needs a number in every row"
 
 
 def load_csv(
-    path: Path, target: str, columns: list[str] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric feature columns and the `target` column of a CSV file (UTF-8 text).
+    path: Path, target: str, columns: list[str] | None = None, *, task: str = CLASSIFICATION
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The feature columns of a CSV file (UTF-8 text) as a DataFrame, as read, and its
+    `target` column as y: labels, none empty; or for a regression, finite numbers.
 
     With `columns` (a training file's feature columns, for its test file), those columns are
     taken by name, in that order; others are ignored, and a missing one is refused by name.
     """
-    frame = _read_csv(path)
-    if target not in frame.columns:
-        raise DataError(f"{path}: no target column {target!r} (columns: {_names(frame.columns)})")
-    features = frame.drop(columns=[target])
-    if columns is not None:
-        missing = [name for name in columns if name not in features.columns]
-        if missing:
+    return Csv(str(path), _read_text(path)).examples(target, columns, task)
+
+
+@dataclass(frozen=True)
+class Csv:
+    """The bytes of a CSV table and the name its messages give it (a path, a built-in's name).
+
+    The bytes are kept to quote a target cell as it was written when pandas read it as
+    missing (`NA`, `n/a`, an empty cell).
+    """
+
+    name: str
+    data: bytes
+
+    def frame(self) -> pd.DataFrame:
+        try:
+            return pd.read_csv(io.BytesIO(self.data))
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{self.name}: the CSV file is empty (no header row)") from None
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+            raise DataError(f"{self.name}: cannot read CSV ({_one_line(error)})") from None
+
+    def examples(
+        self, target: str, columns: list[str] | None = None, task: str = CLASSIFICATION
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """The feature columns (all but `target`, or `columns` by name) and the target."""
+        frame = self.frame()
+        if target not in frame.columns:
             raise DataError(
-                f"{path}: no column {missing[0]!r}, which the training file has "
-                f"({len(missing)} missing in all)"
+                f"{self.name}: no target column {target!r} (columns: {_names(frame.columns)})"
             )
-        features = features[columns]
-    if features.shape[1] == 0 or len(frame) == 0:
-        raise DataError(f"{path}: needs at least one feature column and one row")
-    x = _numeric_features(path, features)
-    y = frame[target].to_numpy()
-    _check_no_empty_labels(path, y, lambda row: f"target column {target!r} row {row + 2}")
-    return x, y
+        features = frame.drop(columns=[target])
+        if columns is not None:
+            missing = [name for name in columns if name not in features.columns]
+            if missing:
+                raise DataError(
+                    f"{self.name}: no column {missing[0]!r}, which the training file has "
+                    f"({len(missing)} missing in all)"
+                )
+            features = features[columns]
+        if features.shape[1] == 0 or len(frame) == 0:
+            raise DataError(f"{self.name}: needs at least one feature column and one row")
+        y = frame[target].to_numpy()
+        where = f"target column {target!r} row"
+        if task == REGRESSION:
+            _check_real_targets(self.name, y, lambda i: f"{where} {i + 2}", self._written(target))
+        else:
+            _check_no_empty_labels(self.name, y, lambda i: f"{where} {i + 2}")
+        return features, y
+
+    def _written(self, column: str) -> Callable[[int], str]:
+        """A cell of `column` as the file writes it (read again, on the way to an error)."""
+
+        def cell(row: int) -> str:
+            try:
+                text = pd.read_csv(
+                    io.BytesIO(self.data), usecols=[column], dtype=str, keep_default_na=False
+                )
+                return str(text.iloc[row, 0])
+            except (ValueError, IndexError, pd.errors.ParserError):
+                return ""
+
+        return cell
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    _check_text(path)
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the CSV file is empty (no header row)") from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot read CSV ({_one_line(error)})") from None
-
-
-def _check_text(path: Path) -> None:
-    """A CSV must be UTF-8 text: name the first byte that is not, by line."""
+def _read_text(path: Path) -> bytes:
+    """A CSV file's bytes, which must be UTF-8 text: name the first byte that is not, by line."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -132,6 +220,7 @@ def _check_text(path: Path) -> None:
             f"{path}: not UTF-8 text: byte 0x{data[error.start]:02x} on line {line} "
             "(save the file as UTF-8)"
         ) from None
+    return data
 
 
 def _names(columns: pd.Index) -> str:
@@ -140,40 +229,222 @@ def _names(columns: pd.Index) -> str:
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-def _numeric_features(path: Path, features: pd.DataFrame) -> np.ndarray:
-    """Every feature column as float64, naming the first cell that is not a real number."""
-    columns = {}
-    for column in features.columns:
-        raw = features[column]
-        numeric = pd.to_numeric(raw, errors="coerce")
-        bad = numeric.isna() & raw.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            value = raw.iloc[row]
-            what = (
-                "is a complex number (features must be real)"
-                if _complex(value)
-                else "is not numeric"
-            )
-            raise DataError(f"{path}: column {column!r} row {row + 2} {what}: {value!r}")
-        for problem, where in (("is empty", numeric.isna()), ("is infinite", np.isinf(numeric))):
-            if where.any():
-                row = int(np.flatnonzero(where.to_numpy())[0])
-                raise DataError(f"{path}: column {column!r} row {row + 2} {problem}")
-        columns[column] = numeric.to_numpy(dtype=np.float64)
-    return np.column_stack(list(columns.values()))
+# -- the cells of a table ----------------------------------------------------------------------
 
 
-def _complex(value: object) -> bool:
-    """Whether a cell is a complex number numpy would read (`1+2j`), not a plain number."""
+def _number(value: object) -> float | None:
+    """A cell as the table encoder reads it: a float (NaN: missing), or None for text.
+
+    Blank text is missing; a boolean is never a number (the encoder makes it a category).
+    """
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return np.nan
     try:
-        return complex(str(value).strip()).imag != 0
-    except ValueError:
-        return False
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
-def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle."""
+def _numbers(column: pd.Series) -> np.ndarray | None:
+    """The column's cells as float64 (NaN where missing) when every cell is a number or
+    missing, as the encoder's numeric columns are; None when some cell is text (categories).
+    Only the column's distinct values are parsed."""
+    if column.dtype.kind in "iuf":
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    codes, uniques = pd.factorize(column)
+    parsed = [_number(value) for value in uniques]
+    if any(value is None for value in parsed):
+        return None
+    return np.array([*parsed, np.nan], dtype=np.float64)[codes]  # code -1: a missing cell
+
+
+def _first_text(column: pd.Series) -> tuple[int, object]:
+    """The first row of a column holding a cell that is not a number, and that cell."""
+    codes, uniques = pd.factorize(column)
+    text = [i for i, value in enumerate(uniques) if _number(value) is None]
+    row = int(np.flatnonzero(np.isin(codes, text))[0])
+    return row, column.iloc[row]
+
+
+def _complex_row(column: pd.Series) -> int | None:
+    """The first row of a complex number (`1+2j`), in a column whose every cell is a number,
+    real or complex, or missing: a column of measurements, not of categories."""
+    codes, uniques = pd.factorize(column)
+    found = []
+    for i, value in enumerate(uniques):
+        if _number(value) is not None:
+            continue
+        try:
+            number = complex(str(value).strip())
+        except ValueError:
+            return None  # text: a column of categories
+        if number.imag != 0:
+            found.append(i)
+    return int(np.flatnonzero(np.isin(codes, found))[0]) if found else None
+
+
+def _is_empty(column: pd.Series) -> bool:
+    """Every cell missing (NaN, NA) or blank."""
+    if column.dtype.kind in "iuf":
+        return bool(column.isna().all())
+    _, uniques = pd.factorize(column)
+    return all(isinstance(value, str) and not value.strip() for value in uniques)
+
+
+def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> None:
+    """A training table's feature columns, by the file's rows: none empty in every row; no
+    infinite or complex number in a column of numbers (a column the study drops or lists as
+    categorical holds what it likes).
+
+    Raises:
+        DataError: one line naming the table, the column and the row.
+    """
+    for position, column in enumerate(features.columns):
+        cells = features.iloc[:, position]
+        if str(column) in spec.drop:
+            continue
+        if _is_empty(cells):
+            raise DataError(f"{name}: column {column!r} is empty in every row")
+        if str(column) in spec.categorical:
+            continue
+        numbers = _numbers(cells)
+        if numbers is None:
+            row = _complex_row(cells)
+            if row is not None:
+                raise DataError(
+                    f"{name}: column {column!r} row {row + 2} is a complex number (features "
+                    f"must be real): {cells.iloc[row]!r}"
+                )
+            continue
+        _check_finite(name, column, numbers)
+
+
+def _check_finite(name: str, column: object, numbers: np.ndarray) -> None:
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        raise DataError(f"{name}: column {column!r} row {int(np.argmax(infinite)) + 2} is infinite")
+
+
+def check_test_table(name: str, test: pd.DataFrame, train: pd.DataFrame, spec: StudySpec) -> None:
+    """A test table's columns hold what the training table's do: numbers where it has
+    numbers (its networks could not read text there), none infinite.
+
+    Raises:
+        DataError: one line naming the test file, the column, the row and the cell.
+    """
+    for column in train.columns:
+        if str(column) in spec.drop or str(column) in spec.categorical:
+            continue
+        if _numbers(train[column]) is None:
+            continue  # categories: a value unseen in training encodes as none of them
+        numbers = _numbers(test[column])
+        if numbers is None:
+            row, value = _first_text(test[column])
+            raise DataError(
+                f"{name}: column {column!r} row {row + 2} is {value!r}, not a number "
+                f"(column {column!r} of {spec.dataset} holds numbers)"
+            )
+        _check_finite(name, column, numbers)
+
+
+# -- targets ---------------------------------------------------------------------------------------
+
+
+def _check_no_empty_labels(name: str, y: np.ndarray, where: Callable[[int], str]) -> None:
+    """NaN, None or blank text is no label: name the first."""
+    empty = np.asarray(pd.isna(y), dtype=bool)
+    if y.dtype.kind in "OUS":
+        empty |= np.fromiter(
+            (isinstance(v, str | bytes) and not v.strip() for v in y.tolist()), bool, len(y)
+        )
+    if empty.any():
+        raise DataError(f"{name}: {where(int(np.flatnonzero(empty)[0]))} is an empty label")
+
+
+def _check_real_targets(
+    name: str,
+    y: np.ndarray,
+    where: Callable[[int], str],
+    written: Callable[[int], str] | None = None,
+) -> None:
+    """A regression's targets, row by row: a number (text is named), not missing (named as
+    the file writes it, `written`), not infinite. A constant target is left to
+    `search.data.check_targets`, which refuses it for the whole data set."""
+    rows = y.reshape(len(y), -1)  # (m, k): several targets per row in an .npz
+    if y.dtype.kind not in "biuf":
+        numbers = [_number(value) for value in rows.ravel().tolist()]
+        text = np.array([value is None for value in numbers]).reshape(rows.shape)
+        if text.any():
+            i = int(np.flatnonzero(text.any(axis=1))[0])
+            value = rows[i][np.argmax(text[i])]
+            raise DataError(
+                f"{name}: {where(i)} is {_plain(value)!r}, not a number ({NEEDS_NUMBERS})"
+            )
+        if y.dtype.kind != "O":
+            return  # numbers written as text (an .npz of strings): check_targets names the dtype
+        rows = np.array(numbers, dtype=np.float64).reshape(rows.shape)
+    values = rows.astype(np.float64)
+    bad = ~np.isfinite(values).all(axis=1)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    value = values[i][np.argmin(np.isfinite(values[i]))]
+    if np.isinf(value):
+        raise DataError(f"{name}: {where(i)} is {value}, not a finite number ({NEEDS_NUMBERS})")
+    if written is None:
+        raise DataError(f"{name}: {where(i)} is NaN ({NEEDS_NUMBERS})")
+    cell = written(i).strip()  # pandas reads NA, n/a, null... as missing: quote the file
+    what = f"{cell!r}, not a number" if cell else "empty"
+    raise DataError(f"{name}: {where(i)} is {what} ({NEEDS_NUMBERS})")
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (repr 'x', not np.str_('x'))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_classes(name: str, y: np.ndarray, target: str, where: Callable[[int], str]) -> None:
+    """A classification target holds classes: not a measurement, not an identifier.
+
+    Refused: non-integer (or infinite) float labels; more distinct float labels than half the
+    rows; a different label in every row (no class could be split into train and test).
+    """
+    if y.dtype.kind == "f":
+        fractional = ~np.isfinite(y) | (y != np.round(y))
+        if fractional.any():
+            i = int(np.flatnonzero(fractional)[0])
+            raise DataError(
+                f"{name}: {where(i)} is {y[i].item()!r}, not a class (a classification target "
+                "needs integer or text labels; this one looks continuous)"
+            )
+    n_classes, m = len(np.unique(y)), len(y)
+    if m > 1 and n_classes == m:
+        raise DataError(
+            f"{name}: {target} has a different value in each of its {m} rows "
+            "(an identifier, not classes?)"
+        )
+    if y.dtype.kind == "f" and n_classes > m / 2:
+        raise DataError(
+            f"{name}: {target} has {n_classes} distinct values in {m} rows: looks continuous, "
+            "not classes"
+        )
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+# -- .npz files ------------------------------------------------------------------------------------
+
+
+def load_npz(path: Path, task: str = CLASSIFICATION) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle; y holds
+    labels, none empty, or for a regression finite numbers ((m, k) for k targets)."""
     x, y = _read_npz(path)
     if x.dtype.kind == "c":
         raise DataError(f"{path}: X holds complex numbers (dtype {x.dtype}); features must be real")
@@ -184,8 +455,10 @@ def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim == 2 and x.dtype.kind == "f" and not np.isfinite(x).all():
         i, j = (int(k[0]) for k in np.nonzero(~np.isfinite(x)))
         raise DataError(f"{path}: X[{i}, {j}] is {x[i, j]} (features must be finite)")
-    if y.ndim == 1:
-        _check_no_empty_labels(path, y, lambda i: f"y[{i}]")
+    if task == REGRESSION and y.ndim in (1, 2) and len(y):
+        _check_real_targets(str(path), y, lambda i: f"y[{i}]")
+    elif y.ndim == 1:
+        _check_no_empty_labels(str(path), y, lambda i: f"y[{i}]")
     return x, y
 
 
@@ -241,47 +514,7 @@ def _npz_array(path: Path, data: Any, key: str) -> np.ndarray:
     return value
 
 
-def _check_no_empty_labels(path: Path, y: np.ndarray, where: Callable[[int], str]) -> None:
-    """NaN, None or blank text is no label: name the first."""
-    empty = np.asarray(pd.isna(y), dtype=bool)
-    if y.dtype.kind in "OUS":
-        empty |= np.fromiter(
-            (isinstance(v, str | bytes) and not v.strip() for v in y.tolist()), bool, len(y)
-        )
-    if empty.any():
-        raise DataError(f"{path}: {where(int(np.flatnonzero(empty)[0]))} is an empty label")
-
-
-def _check_classes(path: Path, y: np.ndarray, name: str, where: Callable[[int], str]) -> None:
-    """A classification target holds classes: not a measurement, not an identifier.
-
-    Refused: non-integer (or infinite) float labels; more distinct float labels than half the
-    rows; a different label in every row (no class could be split into train and test).
-    """
-    if y.dtype.kind == "f":
-        fractional = ~np.isfinite(y) | (y != np.round(y))
-        if fractional.any():
-            i = int(np.flatnonzero(fractional)[0])
-            raise DataError(
-                f"{path}: {where(i)} is {y[i].item()!r}, not a class (a classification target "
-                "needs integer or text labels; this one looks continuous)"
-            )
-    n_classes, m = len(np.unique(y)), len(y)
-    if m > 1 and n_classes == m:
-        raise DataError(
-            f"{path}: {name} has a different value in each of its {m} rows "
-            "(an identifier, not classes?)"
-        )
-    if y.dtype.kind == "f" and n_classes > m / 2:
-        raise DataError(
-            f"{path}: {name} has {n_classes} distinct values in {m} rows: looks continuous, "
-            "not classes"
-        )
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).splitlines()
-    return lines[0] if lines else type(error).__name__
+# -- a study's data ----------------------------------------------------------------------------
 
 
 def load_dataset(spec: StudySpec) -> Dataset:
@@ -290,36 +523,32 @@ def load_dataset(spec: StudySpec) -> Dataset:
     x, y = _load_examples(spec)
     if spec.test_dataset is None:
         return Dataset(x, y)
-    return Dataset(x, y, *_load_test(spec, x.shape[1]))
+    return Dataset(x, y, *_load_test(spec, x))
 
 
-def _load_test(spec: StudySpec, n_x: int) -> tuple[np.ndarray, np.ndarray]:
-    """The test file: a CSV's columns matched by name to the training CSV's, an npz's by
-    position; labels checked as labels (a test file may hold one class only)."""
-    path = Path(str(spec.test_dataset))
-    if path.suffix.lower() not in (".csv", ".npz") or not path.is_file():
-        raise DataError(f"test_dataset: no such .csv or .npz file {str(path)!r}")
-    if path.suffix.lower() == ".csv":
-        if Path(spec.dataset).suffix.lower() != ".csv":
-            raise DataError("test_dataset: a CSV test file needs a CSV dataset (columns by name)")
-        x, y = load_csv(path, spec.target, _feature_columns(Path(spec.dataset), spec.target))
-    else:
-        x, y = load_npz(path)
-    if x.shape[1] != n_x:
-        raise DataError(f"test_dataset {path}: {x.shape[1]} features, the dataset has {n_x}")
-    return x, y
-
-
-def _feature_columns(path: Path, target: str) -> list[str]:
-    """The training CSV's feature columns, from its header alone (the file was read and
-    checked as the data set just before)."""
-    return [str(name) for name in pd.read_csv(path, nrows=0).columns if name != target]
-
-
-def _load_examples(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
+def _load_examples(spec: StudySpec) -> tuple[Any, np.ndarray]:
     name = spec.dataset
-    if name in BUILTIN:
-        return BUILTIN[name]()
+    if name in BUILTIN_TABLES:
+        x, y = builtin_table(name, spec.target, spec.task)
+        check_table(name, x, spec)
+        _check_target_classes(spec, name, y)
+    elif name in BUILTIN:
+        x, y = BUILTIN[name]()
+    else:
+        path = _data_file(name)
+        if path.suffix.lower() == ".csv":
+            x, y = load_csv(path, spec.target, task=spec.task)
+            check_table(name, x, spec)
+        else:
+            x, y = load_npz(path, spec.task)
+        _check_target_classes(spec, name, y)
+    try:
+        return check_data(x, y, spec.task)
+    except ValueError as error:
+        raise DataError(f"dataset {name}: {error}") from None
+
+
+def _data_file(name: str) -> Path:
     path = Path(name)
     if path.suffix.lower() not in (".csv", ".npz"):
         raise DataError(
@@ -328,15 +557,41 @@ def _load_examples(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
         )
     if not path.is_file():
         raise DataError(f"dataset: no such file {name!r}")
-    if path.suffix.lower() == ".csv":
-        x, y = load_csv(path, spec.target)
-        column = f"target column {spec.target!r}"
-        _check_classes(path, y, column, lambda i: f"{column} row {i + 2}")
+    return path
+
+
+def _check_target_classes(spec: StudySpec, name: str, y: np.ndarray) -> None:
+    """`_check_classes` for a classification's table or file (a regression has no classes)."""
+    if spec.task == REGRESSION or y.ndim != 1:
+        return
+    if name.lower().endswith(".npz"):
+        _check_classes(name, y, "y", lambda i: f"y[{i}]")
     else:
-        x, y = load_npz(path)
-        if y.ndim == 1:
-            _check_classes(path, y, "y", lambda i: f"y[{i}]")
-    try:
-        return check_data(x, y)
-    except ValueError as error:
-        raise DataError(f"dataset {name}: {error}") from None
+        column = f"target column {spec.target!r}"
+        _check_classes(name, y, column, lambda i: f"{column} row {i + 2}")
+
+
+def _load_test(spec: StudySpec, train: Any) -> tuple[Any, np.ndarray]:
+    """The test file: a CSV's columns matched by name to the training table's (their kinds
+    checked against it), an npz's by position; labels checked as labels (a test file may
+    hold one class only), or a regression's targets as numbers."""
+    path = Path(str(spec.test_dataset))
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".npz") or not path.is_file():
+        raise DataError(f"test_dataset: no such .csv or .npz file {str(path)!r}")
+    if (suffix == ".csv") != is_frame(train):
+        raise DataError(
+            "test_dataset: a CSV test file goes with a table dataset (a CSV file, columns by "
+            "name), an .npz one with an array dataset"
+        )
+    if suffix == ".csv":
+        x, y = load_csv(path, spec.target, [str(c) for c in train.columns], task=spec.task)
+        check_test_table(str(path), x, train, spec)
+        return x, y
+    x, y = load_npz(path, spec.task)
+    if x.ndim != 2 or x.shape[1] != train.shape[1]:
+        raise DataError(
+            f"test_dataset {path}: {x.shape[1] if x.ndim == 2 else x.shape} features, "
+            f"the dataset has {train.shape[1]}"
+        )
+    return x, y

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import subprocess
 import sys
+import tomllib
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from search import open_existing_study
 from studies import builtin_studies, load_dataset
 from studies.cli import main
-from studies.datasets import BUILTIN, parity, planar
+from studies.datasets import (
+    BUILTIN,
+    BUILTIN_TABLES,
+    DataError,
+    diabetes,
+    friedman1,
+    parity,
+    penguins,
+    planar,
+)
 from studies.loader import load_study_spec
 
 TINY = """
@@ -56,20 +69,97 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_studies_lists_every_builtin(in_tmp, capsys):
+TASKS = {
+    "digits": "classification",
+    "breast_cancer": "classification",
+    "planar": "classification",
+    "moons": "classification",
+    "circles": "classification",
+    "parity": "classification",
+    "penguins": "classification",
+    "diabetes": "regression",
+    "friedman1": "regression",
+}
+
+
+def test_studies_lists_every_builtin_with_its_task(in_tmp, capsys):
     assert main(["studies"]) == 0
-    out = capsys.readouterr().out
-    for name in ("digits", "breast_cancer", "planar", "moons", "circles", "parity"):
-        assert name in out
+    lines = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()}
+    assert lines == TASKS
+    assert set(builtin_studies()) == set(BUILTIN) == set(TASKS)  # one study per data set
 
 
 def test_every_builtin_study_file_is_valid_and_names_a_loadable_data_set():
+    classes = {"digits": 10, "penguins": 3}
     for name in builtin_studies():
         spec = load_study_spec(name)
+        assert spec.task == TASKS[name] and spec.dataset == name
         x, y, x_test, _ = load_dataset(spec)
-        assert x_test is None
-        assert x.ndim == 2 and len(x) == len(y) and np.isfinite(x).all()
-        assert len(np.unique(y)) == (10 if name == "digits" else 2)
+        assert x_test is None and x.ndim == 2 and len(x) == len(y)
+        if name == "penguins":  # a table: its empty cells are the encoder's
+            assert isinstance(x, pd.DataFrame) and x.isna().sum().sum() == 19
+            continue
+        assert np.isfinite(x).all()
+        if spec.task == "regression":
+            assert spec.metric == "r2" and y.dtype == np.float64 and len(np.unique(y)) > 100
+        else:
+            assert len(np.unique(y)) == classes.get(name, 2)
+
+
+def test_the_regression_data_sets_are_the_documented_ones():
+    x, y = diabetes()
+    assert x.shape == (442, 10) and y.min() == 25 and y.max() == 346
+    x1, y1 = friedman1()
+    x2, y2 = friedman1()
+    np.testing.assert_array_equal(y1, y2)
+    assert x1.shape == (2000, 10) and 0 <= x1.min() and x1.max() <= 1
+    noiseless = (
+        10 * np.sin(np.pi * x1[:, 0] * x1[:, 1])
+        + 20 * (x1[:, 2] - 0.5) ** 2
+        + 10 * x1[:, 3]
+        + 5 * x1[:, 4]
+    )
+    assert 0.9 < np.std(y1 - noiseless) < 1.1  # noise 1.0
+
+
+def test_penguins_is_the_shipped_table_read_without_palmerpenguins(monkeypatch):
+    monkeypatch.setitem(sys.modules, "palmerpenguins", None)  # importing it would fail
+    x, y = penguins()
+    assert x.shape == (344, 7) and list(x.columns) == [
+        "island",
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        "sex",
+        "year",
+    ]
+    assert dict(zip(*np.unique(y, return_counts=True), strict=True)) == {
+        "Adelie": 152,
+        "Chinstrap": 68,
+        "Gentoo": 124,
+    }
+    assert x["sex"].isna().sum() == 11 and set(x["island"]) == {"Biscoe", "Dream", "Torgersen"}
+    x, y = penguins("year")  # the study file names the target: any column
+    assert "species" in x.columns and set(y) == {2007, 2008, 2009}
+    with pytest.raises(DataError, match="^penguins: target column 'body_mass_g' row 5 is 'NA'"):
+        penguins("body_mass_g", "regression")
+    with pytest.raises(
+        DataError, match=r"^penguins: no target column 'target' \(columns: 'species'"
+    ):
+        load_dataset(load_study_spec("penguins").replace(target="target"))
+
+
+def test_package_data_ships_every_builtin_study_and_table():
+    """pyproject's package-data globs match every file the loaders read from the package."""
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    globs = config["tool"]["setuptools"]["package-data"]["studies"]
+    folder = resources.files("studies")
+    shipped = [f"builtin/{name}.toml" for name in builtin_studies()]
+    shipped += [*BUILTIN_TABLES.values(), "data/README.md"]
+    for name in shipped:
+        assert (folder / name).is_file(), name
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in globs), name
 
 
 def test_generated_data_sets_are_seeded_and_right():
@@ -172,9 +262,17 @@ def error_of(capsys) -> str:
             "dataset: unknown data set 'iris'",
         ),
         (
-            {"c.csv": "a,target\n1,0\nx,1\n", "c.toml": "name='x'\ndataset='c.csv'"},
+            {"c.csv": "a,b,target\n1,,0\nx,,1\n", "c.toml": "name='x'\ndataset='c.csv'"},
             ["run", "c.toml"],
-            "column 'a' row 3 is not numeric: 'x'",
+            "c.csv: column 'b' is empty in every row",
+        ),
+        (
+            {
+                "r.csv": "a,target\n1,2\n2,-\n3,4\n",
+                "r.toml": "name='x'\ndataset='r.csv'\ntask='regression'",
+            },
+            ["run", "r.toml"],
+            "r.csv: target column 'target' row 3 is '-', not a number",
         ),
         (
             {"t.csv": "a,b\n1,0\n2,1\n", "t.toml": "name='x'\ndataset='t.csv'"},
@@ -238,7 +336,8 @@ def test_failing_commands_leave_the_stored_study_untouched(in_tmp, capsys):
 def test_each_builtin_study_runs_end_to_end_as_a_subprocess(tmp_path, name):
     done = run_cli("run", name, "--trials", "2", "--jobs", "1", "--seed", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "best trial" in done.stdout and "test accuracy" in done.stdout
+    metric = load_study_spec(name).metric
+    assert "best trial" in done.stdout and f"test {metric}" in done.stdout
     assert "[2/2]" in done.stderr
     best = run_cli("best", name, "--format", "python", cwd=tmp_path)
     assert best.returncode == 0, best.stderr

@@ -6,16 +6,18 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from search import StudySpec
 from studies.datasets import DataError, load_csv, load_dataset, load_npz
 
 
-def load(path: Path, target: str = "target") -> tuple[np.ndarray, np.ndarray]:
-    data = load_dataset(StudySpec(name="data", dataset=str(path), target=target))
+def load(path: Path, target: str = "target", **keys: Any) -> tuple[Any, np.ndarray]:
+    data = load_dataset(StudySpec(name="data", dataset=str(path), target=target, **keys))
     assert data.X_test is None  # no test file of its own
     return data.X, data.y
 
@@ -55,7 +57,8 @@ GOOD_Y = np.array([0, 1] * 4)
 
 def test_good_files_load(tmp_path: Path) -> None:
     x, y = load(csv(tmp_path, rows(["cat", "dog"] * 3)))
-    assert x.shape == (6, 2) and x.dtype == np.float64 and list(y[:2]) == ["cat", "dog"]
+    assert isinstance(x, pd.DataFrame) and list(x.columns) == ["a", "b"]
+    assert x.shape == (6, 2) and list(x["a"]) == [1.5] * 6 and list(y[:2]) == ["cat", "dog"]
     x, y = load(npz(tmp_path, X=GOOD_X, y=GOOD_Y))
     np.testing.assert_array_equal(x, GOOD_X)
     x, y = load(npz(tmp_path, "floats.npz", X=GOOD_X, y=GOOD_Y.astype(float)))  # 0.0 / 1.0
@@ -231,5 +234,76 @@ def test_many_or_hostile_column_names_stay_on_one_line(tmp_path: Path) -> None:
     assert_refused(path, "'c17' and 12 more)")
 
 
-def test_a_non_numeric_feature_keeps_its_message(tmp_path: Path) -> None:
-    assert_refused(csv(tmp_path, "a,target\n1,0\nx,1\n"), "column 'a' row 3 is not numeric: 'x'")
+# -- raw tables: text and empty cells are the encoder's ------------------------------------
+
+
+def test_text_and_empty_cells_are_kept_as_read(tmp_path: Path) -> None:
+    x, y = load(csv(tmp_path, "a,colour,b,target\n1,red,,0\nx,,2.5,1\n3, blue ,NA,0\n"))
+    assert list(x.columns) == ["a", "colour", "b"] and list(y) == [0, 1, 0]
+    assert list(x["a"]) == ["1", "x", "3"]  # not coerced: a column of categories
+    assert x["colour"][0] == "red" and pd.isna(x["colour"][1]) and x["colour"][2] == " blue "
+    assert x["b"].isna().tolist() == [True, False, True]
+
+
+def test_a_column_empty_in_every_row_is_refused_by_name(tmp_path: Path) -> None:
+    text = "a,notes,target\n1,,0\n2,  ,1\n3,NA,0\n"
+    assert_refused(csv(tmp_path, text), "column 'notes' is empty in every row")
+    spec = StudySpec(name="d", dataset=str(tmp_path / "data.csv"), drop=["notes"])
+    assert list(load_dataset(spec).X.columns) == ["a", "notes"]  # dropped: the encoder's to leave
+
+
+def test_a_complex_number_among_text_is_a_category(tmp_path: Path) -> None:
+    x, _ = load(csv(tmp_path, "a,b,target\n1,dog,0\n3,1+2j,1\n2,dog,1\n"))
+    assert list(x["b"]) == ["dog", "1+2j", "dog"]
+    x, _ = load(csv(tmp_path, "a,b,target\n1,2,0\n3,1+2j,1\n2,2,1\n"), categorical=["b"])
+    assert list(x["b"]) == ["2", "1+2j", "2"]  # listed as categorical: its cells are labels
+
+
+# -- regression targets ----------------------------------------------------------------------
+
+
+def regress(path: Path, target: str = "target") -> tuple[pd.DataFrame, np.ndarray]:
+    data = load_dataset(StudySpec(name="r", dataset=str(path), target=target, task="regression"))
+    return data.X, data.y
+
+
+def assert_regression_refused(path: Path, expected: str, target: str = "target") -> None:
+    with pytest.raises(DataError) as error:
+        regress(path, target)
+    message = str(error.value)
+    assert str(path) in message and "\n" not in message and expected in message, message
+
+
+def test_a_regression_target_is_any_real_number(tmp_path: Path) -> None:
+    _, y = regress(csv(tmp_path, rows([0.37, 1.5, -2, 1e3])))  # refused as classes
+    assert y.dtype == np.float64 and list(y) == [0.37, 1.5, -2.0, 1000.0]
+    x, y = regress(npz(tmp_path, X=GOOD_X, y=np.c_[GOOD_Y, GOOD_Y * 2.5]))  # two targets
+    assert y.shape == (8, 2)
+
+
+def test_a_text_regression_target_is_named_by_row_and_value(tmp_path: Path) -> None:
+    path = csv(tmp_path, "size,price\n1,10\n2,12.5\n3,cheap\n4,9\n")
+    expected = "target column 'price' row 4 is 'cheap', not a number (a regression needs"
+    assert_regression_refused(path, expected, target="price")
+    text = np.array(["1.5", "2", "x", "3"] * 2)
+    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=text), "y[2] is 'x', not a number")
+
+
+def test_an_empty_regression_target_is_quoted_as_the_file_writes_it(tmp_path: Path) -> None:
+    path = csv(tmp_path, "size,price\n1,10\n2,n/a\n3,9\n", "na.csv")
+    assert_regression_refused(path, "target column 'price' row 3 is 'n/a', not a number", "price")
+    path = csv(tmp_path, "size,price\n1,10\n2,11\n3,\n", "blank.csv")
+    expected = "target column 'price' row 4 is empty (a regression needs a number in every row)"
+    assert_regression_refused(path, expected, "price")
+    path = csv(tmp_path, "size,price\n1,10\n2,-inf\n3,9\n", "inf.csv")
+    assert_regression_refused(
+        path, "target column 'price' row 3 is -inf, not a finite number", "price"
+    )
+    y = GOOD_Y.astype(float)
+    y[5] = np.nan
+    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=y), "y[5] is NaN")
+
+
+def test_a_constant_regression_target_is_refused(tmp_path: Path) -> None:
+    path = csv(tmp_path, rows([4.5] * 5))
+    assert_regression_refused(path, "the target is constant (4.5 in every row)")

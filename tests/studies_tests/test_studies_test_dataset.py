@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from search import best_config
@@ -46,8 +47,8 @@ def test_the_test_score_comes_from_the_test_file_whatever_its_column_order(folde
     (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
     assert main(["run", "own.toml", "--quiet"]) == 0
     config = best_config("own")
-    rows = np.genfromtxt(folder / "test.csv", delimiter=",", names=True)
-    x, y = np.column_stack([rows["a"], rows["b"]]), rows["target"].astype(int)
+    test = pd.read_csv(folder / "test.csv")  # the network reads a table's columns by name
+    x, y = test.drop(columns=["target"]), test["target"].to_numpy().astype(int)
     expected = float(np.mean(config.load_network().predict(x) == y))
     assert config.test_accuracy == pytest.approx(expected)
     capsys.readouterr()
@@ -98,3 +99,43 @@ def test_test_labels_that_are_not_training_classes_are_refused(folder, capsys):
     (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
     assert main(["run", "own.toml", "--quiet"]) == 2
     assert "test label 7" in capsys.readouterr().err  # 7 or 7.0: named either way
+
+
+def test_text_in_a_test_files_category_column_is_an_unseen_level(folder, capsys):
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "blue"], 120)
+    lines = ["a,b,target"] + [
+        f"{c},{v:.3f},{int(c == 'red')}" for c, v in zip(colour, rng.normal(size=120), strict=True)
+    ]
+    (folder / "train.csv").write_text("\n".join(lines) + "\n")
+    (folder / "test.csv").write_text("a,b,target\nred,0.5,1\npurple,0.1,0\nblue,,0\n")
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 0  # purple: none of the training levels
+    assert best_config("own").test_scores["accuracy"] >= 0
+    capsys.readouterr()
+
+
+def test_an_infinite_number_in_a_test_file_is_refused_by_cell(folder, capsys):
+    header, first, *rest = table(10, 1).splitlines()
+    (folder / "test.csv").write_text("\n".join([header, first, "1,inf,0", *rest]) + "\n")
+    (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "test.csv: column 'b' row 3 is infinite" in capsys.readouterr().err
+    assert not (folder / "runs").exists()
+
+
+def test_a_regressions_test_file_needs_numbers_in_its_target(folder, capsys):
+    (folder / "test.csv").write_text("a,b,target\n0.1,0.2,1.5\n0.3,0.4,?\n")
+    study = STUDY.format(test="test.csv").replace("n_trials", 'task = "regression"\nn_trials')
+    (folder / "own.toml").write_text(study)
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "test.csv: target column 'target' row 3 is '?', not a number" in capsys.readouterr().err
+    assert not (folder / "runs").exists()
+
+
+def test_a_test_file_of_the_other_kind_is_refused(folder, capsys):
+    np.savez(folder / "test.npz", X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
+    (folder / "own.toml").write_text(STUDY.format(test="test.npz"))
+    assert main(["run", "own.toml", "--quiet"]) == 2
+    assert "a CSV test file goes with a table dataset" in capsys.readouterr().err
+    assert not (folder / "runs").exists()

@@ -16,10 +16,10 @@ from reports import load_study_data
 from reports.tables import summary_table
 from search import StudyRecord, StudySpec, best_config, open_existing_study
 from search.metrics import metrics_of
-
-METRICS = metrics_of("classification")
 from search.runner import finish, prepare_splits
 from studies.cli import main
+
+METRICS = metrics_of("classification")
 
 FIVE = ["accuracy", "balanced_accuracy", "f1", "roc_auc", "log_loss"]
 STORED = Path(__file__).with_name("previous_version") / "runs"
