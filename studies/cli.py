@@ -186,7 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_summary(spec: StudySpec, result: RunResult) -> str:
     from search import best_config, redact
-    from search.metrics import METRICS
+    from search.metrics import metrics_of
 
     where = redact(result.storage)
     if result.best_trial is None:
@@ -196,12 +196,13 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
         )
     config = best_config(spec.name, spec.storage)
     hp = config.hyperparameters
-    test = f"{result.test_accuracy:.4f}" if result.test_accuracy is not None else "n/a"
-    if result.test_accuracy is not None and spec.refits:
+    score = result.test_scores.get(spec.metric)
+    test = f"{score:.4f}" if score is not None else "n/a"
+    if score is not None and spec.refits:
         test += " (the best configuration retrained on train + validation)"
     lines = [
         f"best trial {result.best_trial}: {spec.scored_on} {spec.metric} {result.best_value:.4f}, "
-        f"test accuracy {test}",
+        f"test {spec.metric} {test}",
         f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
         f"activation {config.activation}",
         f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
@@ -212,7 +213,9 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
         f"dnnsearch best {shlex.quote(spec.name)}{_storage_flag(spec.storage)} --format python",
     ]
     scores = ", ".join(
-        f"{name} {result.test_scores[name]:.4f}" for name in METRICS if name in result.test_scores
+        f"{name} {result.test_scores[name]:.4f}"
+        for name in metrics_of(spec.task)
+        if name in result.test_scores
     )
     if scores:
         lines.insert(1, f"  test scores: {scores}")
@@ -274,7 +277,10 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
     for name, text in builtin_studies().items():
         spec = parse_study(text, name)
-        print(f"{name:<15} {spec.description}  [{spec.n_trials} trials, dataset {spec.dataset}]")
+        print(
+            f"{name:<15} {spec.task:<14} {spec.description}  "
+            f"[{spec.n_trials} trials, dataset {spec.dataset}]"
+        )
     return 0
 
 
