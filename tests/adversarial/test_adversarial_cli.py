@@ -341,7 +341,104 @@ SPEC_CASES = [
     Case("cli-unknown-study", ("run", "planarr"), words=("unknown study", "did you mean 'planar'")),
 ]
 
-CASES = [*SECRET_CASES, *OWNED_CASES, *DAMAGED_CASES, *NAME_CASES, *SPEC_CASES]
+# -- tables and targets -------------------------------------------------------------------------
+
+TABLE_STUDY = """
+name = "t"
+dataset = "t.csv"
+n_trials = 2
+{extra}
+[space]
+num_iterations = 10
+n_hidden = 1
+n_units = 2
+"""
+
+
+def table_case(
+    id: str, csv: str, words: tuple[str, ...] = (), extra: str = "", test_csv: str | None = None
+) -> Case:
+    """`run t.toml` on the table `t.csv` (and its test file `test.csv`); `extra` lines in the
+    study file. Without words, the run is expected to succeed."""
+    written = {"t.toml": TABLE_STUDY.format(extra=extra), "t.csv": csv}
+    if test_csv is not None:
+        written["test.csv"] = test_csv
+    return Case(
+        id,
+        ("run", "t.toml", "--trials", "2", "--quiet"),
+        code=0 if not words else 2,
+        words=words,
+        writes=not words,
+        files={name: text.encode() for name, text in written.items()},
+    )
+
+
+def csv_rows(header: str, row: str, n: int = 60) -> str:
+    """A CSV of n rows made from the format `row` (with {i}, {c} a colour, {t} a 0/1 label)."""
+    colours = ("red", "green", "")  # an empty cell every third row
+    return (
+        header + "\n" + "".join(row.format(i=i, c=colours[i % 3], t=i % 2) + "\n" for i in range(n))
+    )
+
+
+LEVELS = 5_000  # levels of one category column, each in 10 rows: most are kept (seen 5 times)
+TABLE_CASES = [
+    # once refused ("not numeric", "is empty"): a raw table's text and empty cells are encoded
+    table_case("table-text-and-empty-cells-run", csv_rows("colour,size,target", "{c},{i}.5,{t}")),
+    table_case(
+        "table-empty-column",
+        csv_rows("a,notes,target", "{i},,{t}"),
+        ("t.csv: column 'notes' is empty in every row",),
+    ),
+    table_case(
+        "table-empty-label",
+        "a,target\n1,0\n2,\n3,1\n4,0\n",
+        ("t.csv: target column 'target' row 3 is an empty label",),
+    ),
+    table_case(
+        "table-infinite-cell",
+        csv_rows("a,target", "{i},{t}").replace("\n7,", "\n-inf,"),
+        ("t.csv: column 'a' row 9 is infinite",),
+    ),
+    table_case(
+        "table-5000-levels",
+        "level,target\n" + "".join(f"L{i % LEVELS},{i % 2}\n" for i in range(10 * LEVELS)),
+        ("column 'level' has", "categories (more than 200)"),
+    ),
+    table_case(
+        "table-unknown-categorical-column",
+        csv_rows("colour,size,target", "{c},{i},{t}"),
+        ("categorical names 'color', which is not a column", "did you mean 'colour'"),
+        extra='categorical = ["color"]',
+    ),
+    table_case(
+        "table-test-file-text-in-numeric-column",
+        csv_rows("a,target", "{i},{t}"),
+        ("test.csv: column 'a' row 3 is 'tall', not a number",),
+        extra='test_dataset = "test.csv"',
+        test_csv="a,target\n1,0\ntall,1\n3,0\n",
+    ),
+    table_case(
+        "regression-text-target",
+        csv_rows("size,price", "{i},{i}.5").replace("\n1,1.5", "\n1,n/a"),
+        ("t.csv: target column 'price' row 3 is 'n/a', not a number",),
+        extra='task = "regression"\ntarget = "price"',
+    ),
+    table_case(
+        "regression-constant-target",
+        csv_rows("size,price", "{i},3"),
+        ("the target is constant (3 in every row)",),
+        extra='task = "regression"\ntarget = "price"',
+    ),
+    table_case(
+        "regression-nan-target",
+        csv_rows("size,price", "{i},{i}").replace("\n4,4\n", "\n4,\n"),
+        ("t.csv: target column 'price' row 6 is empty",),
+        extra='task = "regression"\ntarget = "price"',
+    ),
+]
+
+CASES = [*SECRET_CASES, *OWNED_CASES, *DAMAGED_CASES, *NAME_CASES, *SPEC_CASES, *TABLE_CASES]
 
 
 # -- the harness ----------------------------------------------------------------------------
@@ -419,4 +516,5 @@ def test_the_corpus_covers_every_class() -> None:
     assert len(CASES) >= 80
     prefixes = {case.id.split("-")[0] for case in CASES}
     assert {"secret", "not", "dev", "memory", "damaged", "name", "spec", "cli"} <= prefixes
+    assert {"table", "regression"} <= prefixes
     assert len({case.id for case in CASES}) == len(CASES)
