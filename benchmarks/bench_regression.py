@@ -27,7 +27,6 @@ The goal (issue 14): dnnsearch's test R^2 at least the pipeline's on both data s
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,9 +37,11 @@ from public_tables import (
     SEED,
     Outcome,
     budgeted_search,
+    check_keep,
     machine,
     read_split,
     run_dnnsearch,
+    workspace,
     write_split,
 )
 from scipy.stats import loguniform
@@ -188,18 +189,28 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=TIMEOUT, help="dnnsearch's --timeout in seconds"
     )
     parser.add_argument("--quick", action="store_true", help=f"a {QUICK_TIMEOUT:g} s budget")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="write each split and study under DIR/NAME and keep them (dnnsearch report NAME "
+        "there); default: a temporary folder",
+    )
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.data.split(",") if name.strip()]
     for name in names:
         if name not in DATASETS:
             parser.error(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+    problem = check_keep(args.keep, names)
+    if problem:
+        parser.error(problem)
     timeout = QUICK_TIMEOUT if args.quick else args.timeout
     print(machine())
     print(f"dnnsearch --timeout {timeout:g} --jobs {JOBS}; split seed {SEED}")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with workspace(args.keep) as where:
         for name in names:
-            row = measure(name, Path(tmp) / name, timeout)
+            row = measure(name, where / name, timeout)
             rows.append(row)
             ours = row["ours"]
             state = f"error ({ours.error})" if ours.error else f"R^2 {ours.scores['r2']:.4f}"

@@ -33,7 +33,6 @@ point is 1 to 7 test rows, so read a single table's difference with care.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,9 +43,11 @@ from public_tables import (
     TABLES,
     Outcome,
     budgeted_search,
+    check_keep,
     machine,
     read_split,
     run_dnnsearch,
+    workspace,
     write_split,
 )
 from scipy.stats import loguniform
@@ -229,18 +230,28 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=TIMEOUT, help="dnnsearch's --timeout in seconds"
     )
     parser.add_argument("--quick", action="store_true", help=f"a {QUICK_TIMEOUT:g} s budget")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="write each split and study under DIR/NAME and keep them (dnnsearch report NAME "
+        "there); default: a temporary folder",
+    )
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.tables.split(",") if name.strip()]
     for name in names:
         if name not in TABLES:
             parser.error(f"unknown table {name!r}; choose from {', '.join(TABLES)}")
+    problem = check_keep(args.keep, names)
+    if problem:
+        parser.error(problem)
     timeout = QUICK_TIMEOUT if args.quick else args.timeout
     print(machine())
     print(f"dnnsearch --timeout {timeout:g} --jobs {JOBS}; split seed {SEED}")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with workspace(args.keep) as where:
         for name in names:
-            rows.append(measure(name, Path(tmp) / name, timeout))
+            rows.append(measure(name, where / name, timeout))
             row = rows[-1]
             ours = row["ours"]
             state = f"error ({ours.error})" if ours.error else f"{ours.scores['accuracy']:.4f}"

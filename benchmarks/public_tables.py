@@ -31,9 +31,11 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,24 @@ TABLES = {
         Table("vietnam", _r_table("VietNamH"), "farm", drop=("commune",)),
     )
 }
+
+
+@contextmanager
+def workspace(keep: Path | None) -> Iterator[Path]:
+    """The folder for each data set's split and study: `keep`, left for `dnnsearch report`
+    (run it there), or a temporary folder removed at the end."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp)
+
+
+def check_keep(keep: Path | None, names: list[str]) -> str | None:
+    """Why `keep` cannot hold these data sets' folders (one would resume an old study)."""
+    taken = [name for name in names if keep is not None and (keep / name).exists()]
+    return f"--keep: {keep / taken[0]} exists (its study would resume)" if taken else None
 
 
 def write_split(
