@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 import numpy as np
 import optuna
@@ -38,9 +38,17 @@ from threadpoolctl import threadpool_limits
 
 from search import _optuna
 from search.best import best_trial, load_trained, load_verified, open_existing_study
-from search.data import Dataset, Splits, cross_validation_splits, split_dataset, stack
+from search.data import (
+    Dataset,
+    Splits,
+    cross_validation_splits,
+    shuffled_split,
+    split_dataset,
+    stack,
+    stratified_split,
+)
 from search.metrics import metrics_of, score_all
-from search.objective import Objective, network_class, outputs, tally
+from search.objective import Ledger, Objective, network_class, outputs, tally
 from search.record import (
     Failure,
     StudyRecord,
@@ -81,6 +89,7 @@ if TYPE_CHECKING:
     from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
 
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
+Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]  # an Optuna study callback
 MAX_RESTARTS = 3
 COMPARED_KEYS = (
     "dataset",
@@ -100,6 +109,7 @@ COMPARED_KEYS = (
     "report_every",
     "max_parameters",
     "cv_folds",
+    "enqueue",
 )
 
 
@@ -110,11 +120,29 @@ SINCE_DEFAULTS = {
     "categorical": [],
     "dtype": "float64",
     "cv_folds": 0,
+    "enqueue": [],
 }
 
 
 class StudyMismatchError(SpecError):
     """A study of that name exists with a different definition."""
+
+
+@runtime_checkable
+class Watcher(Protocol):
+    """A display of a run that lives in this process only (a progress bar), which
+    `run_study(progress=...)` takes in place of a stream of progress lines.
+
+    `begin` is called once the study holds its total, `__call__` after each trial this
+    process runs (with `n_jobs > 1` the others' trials are in the study's count), and `end`
+    when the workers have stopped, whatever stopped them.
+    """
+
+    def begin(self, spec: StudySpec, done_before: int) -> None: ...
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None: ...
+
+    def end(self, study: optuna.Study) -> None: ...
 
 
 @dataclass
@@ -197,7 +225,7 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
     stored = StudyRecord.of(study).spec
     if stored is None:
         return
-    current = spec.to_dict()
+    current = {**SINCE_DEFAULTS, **spec.to_dict()}  # to_dict leaves out an empty enqueue
     # keys added since a study was stored hold what it did then
     stored = {**SINCE_DEFAULTS, **stored, "space": _space_with_defaults(stored.get("space"))}
     for key in COMPARED_KEYS:
@@ -242,6 +270,15 @@ def load_study(
 def count_trials(study: optuna.Study) -> int:
     """Trials that count toward the total: complete, pruned, diverged."""
     return tally(study.get_trials(deepcopy=False)).counted
+
+
+def _enqueue_once(spec: StudySpec, study: optuna.Study) -> None:
+    """Enqueue the spec's configurations in a study without trials, after its total is set:
+    they are the first of its `n_trials`, and a resumed study does not try them again."""
+    if study.get_trials(deepcopy=False):
+        return
+    for params in spec.enqueued_params():
+        study.enqueue_trial(params)
 
 
 def _new_total(study: optuna.Study, n_trials: int, others: int) -> int:
@@ -325,9 +362,19 @@ def check_same_data(spec: StudySpec, study: optuna.Study, splits: Splits) -> Non
 
 
 def prepare_splits(spec: StudySpec, load_data: DataLoader) -> Splits:
-    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`)."""
+    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`).
+
+    A `Dataset` whose test set is empty holds nothing out: its examples are cut into training
+    and validation only, and the study has no test scores (`DeepNetworkSearch`, whose caller
+    keeps its own test data, as with scikit-learn's searches).
+    """
     data = load_data(spec)
     dataset = data if isinstance(data, Dataset) else Dataset(*data)
+    if dataset.y_test is not None and len(dataset.y_test) == 0:
+        split = shuffled_split if spec.is_regression else stratified_split
+        return split(
+            dataset.X, dataset.y, spec.validation_fraction, 0.0, spec.seed, allow_empty_test=True
+        )
     return split_dataset(
         dataset, spec.validation_fraction, spec.test_fraction, spec.seed, spec.task
     )
@@ -352,7 +399,7 @@ def work(
     *,
     max_trials: int | None = None,
     deadline: float | None = None,
-    progress: Progress | None = None,
+    progress: Callback | None = None,
 ) -> int:
     """Run trials of an existing study until it holds its total; returns how many ran here.
 
@@ -371,7 +418,7 @@ def work(
     while max_trials is None or ran < max_trials:
         if deadline is not None and time.time() >= deadline:
             break
-        step = _next_step(study)
+        step = _next_step(study, objective.ledger_of(study))
         if step == "stop":
             break
         if step == "wait":
@@ -382,13 +429,13 @@ def work(
     return ran
 
 
-def _next_step(study: optuna.Study) -> str:
+def _next_step(study: optuna.Study, ledger: Ledger) -> str:
     """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
     fail_stale_trials(study)
     target = target_trials(study)
     if target is None:
         return "run"
-    now = tally(study.get_trials(deepcopy=False))
+    now = ledger.tally()
     if now.waiting:
         return "run"
     if now.counted >= target:
@@ -403,7 +450,7 @@ def _worker_process(
     worker: int,
     threads: int,
     deadline: float | None,
-    progress: Progress | None,
+    progress: Callback | None,
     splits: Splits,
     fast_tpe: bool = True,
 ) -> int:
@@ -448,10 +495,13 @@ def run_study(
     spec: StudySpec,
     load_data: DataLoader,
     *,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | Watcher | None = sys.stderr,
     fast_tpe: bool = True,
 ) -> RunResult:
     """Run `spec.n_trials` more counted trials with `spec.n_jobs` workers; report the best.
+
+    `progress` is where the progress lines go (a stream; None: nowhere), or a `Watcher`
+    shown by this process in their place.
 
     Ctrl-C stops every worker; no trial is left RUNNING. `fast_tpe` gives Optuna's TPE
     scipy's vectorized log Phi in this process and the workers (the same samples, faster;
@@ -472,9 +522,15 @@ def run_study(
     with _starting(spec):
         others = _other_runs(study)
         set_target_trials(study, _new_total(study, spec.n_trials, others))
+        # 0 for a study's first run alone: its samplers then use the spec's seeds
+        stream = tally(study.get_trials(deepcopy=False)).live + others
+        _enqueue_once(spec, study)
         mark_run(study, True)
     deadline = start + spec.timeout if spec.timeout else None
-    printer = Progress(spec, done_before, start, progress) if progress is not None else None
+    watcher = progress if isinstance(progress, Watcher) else None
+    printer = None
+    if progress is not None and not isinstance(progress, Watcher):
+        printer = Progress(spec, done_before, start, progress)
     if printer is not None:
         problem, data = first_lines(spec, summary, chosen)
         printer.say(problem)
@@ -485,10 +541,12 @@ def run_study(
         for line in warnings:
             printer.say(line)
     try:
-        # 0 for a study's first run alone: its samplers then use the spec's seeds
-        stream = tally(study.get_trials(deepcopy=False)).live + others
-        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream)
+        if watcher is not None:
+            watcher.begin(spec, done_before)
+        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream, watcher)
     finally:
+        if watcher is not None:
+            watcher.end(study)
         mark_run(study, False)
         fail_dead_trials(study, Failure.INTERRUPTED)
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -505,6 +563,7 @@ def _run_workers(
     splits: Splits,
     fast_tpe: bool = True,
     stream: int = 0,
+    watcher: Watcher | None = None,
 ) -> None:
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
 
@@ -516,11 +575,15 @@ def _run_workers(
     a loky process takes seconds to start (it imports Optuna and numpy) and
     joins in when ready. A dead loky process raises `TerminatedWorkerError`: its trials are
     failed and the workers started again, up to `MAX_RESTARTS` times.
+
+    The progress lines are printed by every worker; a `watcher` is called back by this
+    process's worker only.
     """
+    here = watcher if watcher is not None else printer
     if spec.n_jobs == 1:
         if fast_tpe and spec.sampler == "tpe":
             _optuna.install_fast_tpe()
-        work(spec, splits, 1000 * stream, deadline=deadline, progress=printer)
+        work(spec, splits, 1000 * stream, deadline=deadline, progress=here)
         return
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
     for attempt in range(MAX_RESTARTS + 1):
@@ -542,7 +605,7 @@ def _run_workers(
                 )
                 for w in range(1, spec.n_jobs)
             ]
-            _worker_process(spec, first, threads, deadline, printer, splits, fast_tpe)
+            _worker_process(spec, first, threads, deadline, here, splits, fast_tpe)
             for future in futures:
                 future.result()
         except TerminatedWorkerError:
@@ -611,7 +674,7 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
     """
     trial = best_trial(study)
     test = None
-    if trial is not None:
+    if trial is not None and len(splits.y_test):  # no test set: nothing to score
         stored = StudyRecord.of(study).best_test
         if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
             test = _score_on_test(spec, study, trial, splits)
@@ -729,11 +792,14 @@ class Progress:
         self.done_before = done_before
         self.start = start
         self.stream = stream
+        self.ledger: Ledger | None = None  # of the study whose trials it counts, in this process
 
     def __getstate__(self) -> dict:
-        # Worker processes print to their own stdout/stderr, inherited from this process.
+        # Worker processes print to their own stdout/stderr, inherited from this process,
+        # and keep their own ledger.
         state = dict(self.__dict__)
         state["stream"] = "stdout" if self.stream is sys.stdout else "stderr"
+        state["ledger"] = None
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -743,15 +809,16 @@ class Progress:
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if is_surplus(trial):
             return
-        trials = study.get_trials(deepcopy=False)
-        done = tally(trials).counted - self.done_before
+        if self.ledger is None or self.ledger.study is not study:
+            self.ledger = Ledger(study)
+        done = self.ledger.tally().counted - self.done_before
         elapsed = time.time() - self.start
         left = max(self.spec.n_trials - done, 0)
         eta = elapsed / done * left if done > 0 else float("nan")
         if self.spec.timeout is not None:  # no trial starts after the deadline
             eta = min(eta, max(self.spec.timeout - elapsed, 0.0)) if done > 0 else eta
         value = f"{trial.values[0]:.4f}" if trial.values else "-"
-        best = _best_text(study, trials)
+        best = _best_text(self.ledger.best)
         self.say(
             f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] "
             f"trial {trial.number:<4} {trial.state.name:<8} {value:<7} best {best}  "
@@ -762,8 +829,7 @@ class Progress:
         print(text, file=self.stream, flush=True)
 
 
-def _best_text(study: optuna.Study, trials: list[optuna.trial.FrozenTrial]) -> str:
-    trial = best_trial(study, trials)
+def _best_text(trial: optuna.trial.FrozenTrial | None) -> str:
     return "-" if trial is None else f"{trial.values[0]:.4f} (trial {trial.number})"
 
 

@@ -425,13 +425,15 @@ class StudySpec:
     storage: str | None = None
     n_jobs: int = 1
     description: str = ""
+    # configurations tried first, before the sampler proposes its own (`enqueued_params`)
+    enqueue: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         # per_layer_activation is a study-file key that shapes the space's trial parameters
         if isinstance(self.space, SearchSpace) and isinstance(self.per_layer_activation, bool):
             space = dataclasses.replace(self.space, per_layer_activation=self.per_layer_activation)
             object.__setattr__(self, "space", space)
-        for key in ("drop", "categorical"):  # TOML and JSON give lists
+        for key in ("drop", "categorical", "enqueue"):  # TOML and JSON give lists
             if isinstance(getattr(self, key), list):
                 object.__setattr__(self, key, tuple(getattr(self, key)))
         if self.metric == "" and self.task in TASKS:
@@ -514,6 +516,8 @@ class StudySpec:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["space"] = self.space.to_dict()
         data["drop"], data["categorical"] = list(self.drop), list(self.categorical)
+        # left out when empty: the stored spec of a study without it is as it was before the key
+        data["enqueue"] = [dict(config) for config in self.enqueue] or None
         return {key: value for key, value in data.items() if value is not None}
 
     def replace(self, **changes: Any) -> StudySpec:
@@ -568,7 +572,24 @@ class StudySpec:
             _check_type("test_dataset", self.test_dataset, str)
         if self.sampler == "grid":
             self._check_grid()
+        self.enqueued_params()
         return self
+
+    def enqueued_params(self) -> list[dict[str, Any]]:
+        """The `enqueue` configurations as the trial parameters Optuna enqueues, checked.
+
+        Each configuration names hyperparameters of the space, as trial parameters (`n_hidden`,
+        `n_1`, ..., `learning_rate`) or with `DeepNetwork`'s `hidden_layers = [20, 7, 5]`; each
+        value must be one the space allows. A hyperparameter the space holds fixed may be given
+        its value (and is then left out: it is no trial parameter); the sampler proposes the
+        ones a configuration leaves out.
+
+        Raises:
+            SpecError: naming the configuration and the key, `enqueue[0].n_1: ...`.
+        """
+        if not isinstance(self.enqueue, tuple):
+            raise SpecError(f"enqueue: expected a list of tables, got {self.enqueue!r}")
+        return [_enqueued(self.space, i, config) for i, config in enumerate(self.enqueue)]
 
     def _check_grid(self) -> None:
         points = 1
@@ -586,6 +607,68 @@ class StudySpec:
                     f"space: the grid has more than {MAX_GRID:,} points (at {name}); "
                     "use fewer values or another sampler"
                 )
+
+
+def _enqueued(space: SearchSpace, index: int, config: Any) -> dict[str, Any]:
+    """One `enqueue` configuration as trial parameters (tuned ones only), else SpecError."""
+    where = f"enqueue[{index}]"
+    if not isinstance(config, Mapping) or not config:
+        raise SpecError(f"{where}: expected a table of hyperparameters, got {config!r}")
+    given = _with_layers(where, dict(config))
+    names = space.param_names()
+    n_hidden = given.get(N_HIDDEN)
+    params: dict[str, Any] = {}
+    for name, value in given.items():
+        if name not in names:
+            raise SpecError(
+                f"{where}.{name}: not a hyperparameter of the space{suggest_key(name, names)}"
+            )
+        problem = _not_allowed(space.entry_of(name), split_param(name)[0], value)
+        if problem is None and isinstance(n_hidden, int) and not space.applies(name, n_hidden):
+            problem = f"does not exist in a network with {n_hidden} hidden layers"
+        if problem is not None:
+            raise SpecError(f"{where}.{name}: {problem}")
+        if not isinstance(space.entry_of(name), Fixed):
+            params[name] = value
+    return params
+
+
+def _with_layers(where: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A configuration with `DeepNetwork`'s `hidden_layers = [n_1, ...]` as `n_hidden` and
+    `n_1 ...` (and a list of activations as `activation_1 ...`)."""
+    if "hidden_layers" not in config:
+        return config
+    layers = config.pop("hidden_layers")
+    if not isinstance(layers, list | tuple):
+        raise SpecError(f"{where}.hidden_layers: expected a list of units, got {layers!r}")
+    params = {N_HIDDEN: len(layers), **{layer_param(UNITS, i): n for i, n in enumerate(layers, 1)}}
+    activation = config.pop(ACTIVATION, None)
+    if isinstance(activation, list | tuple):
+        params.update({layer_param(ACTIVATION, i): g for i, g in enumerate(activation, 1)})
+    elif activation is not None:
+        params[ACTIVATION] = activation
+    return {**params, **config}
+
+
+def _not_allowed(entry: Entry, key: str, value: Any) -> str | None:
+    """Why `value` is not one the entry of hyperparameter `key` can take, or None."""
+    if key == "mini_batch_size" and value == FULL_BATCH:
+        problem = None
+    else:
+        problem = HYPERPARAMETERS[key].problem(value) if value is not None else "is missing"
+    if problem is not None:
+        return problem
+    if isinstance(entry, Fixed):
+        return None if value == entry.value else f"the space holds it at {entry.value!r}"
+    if isinstance(entry, Choice):
+        return None if value in entry.choices else f"{value!r} is not one of {list(entry.choices)}"
+    if not entry.low <= value <= entry.high:
+        return f"{value!r} is outside [{entry.low:g}, {entry.high:g}]"
+    if entry.step is not None and not math.isclose(
+        round((value - entry.low) / entry.step) * entry.step + entry.low, value
+    ):
+        return f"{value!r} is not on the range's steps of {entry.step:g} from {entry.low:g}"
+    return None
 
 
 def check_study_name(name: str) -> str:
