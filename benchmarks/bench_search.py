@@ -114,11 +114,15 @@ def _overhead_rows(folder: Path, n_trials: int, key: str, label: str) -> None:
     ends = np.array([t.datetime_complete.timestamp() for t in trials])
     train = np.array([t.user_attrs["wall_time"] for t in trials])
     per_trial = np.diff(np.concatenate([[starts[0]], ends]))  # time between consecutive trial ends
+    windows = []
     for lo in range(0, n_trials, n_trials // 5):
         hi = lo + n_trials // 5
         total = per_trial[lo:hi].mean() * 1e3
         trained = train[lo:hi].mean() * 1e3
+        windows.append(total - trained)
         print(f"| {label} | {lo + 1}-{hi} | {total:.2f} | {trained:.2f} | {total - trained:.2f} |")
+    # the goal (issue 16): flat, the last window within 20% of the first
+    print(f"| {label} | last / first window | | | {windows[-1] / windows[0]:.2f}x |")
 
 
 def realistic(folder: Path, n_trials: int = 200) -> None:

@@ -8,6 +8,9 @@ says which (a test calls it), and only this file needs changing.
   deep copy of them all (the stored spec among them) before every trial; fail a trial of
   another, dead process.
 - `Trial._trial_id`, `FrozenTrial._trial_id`: write or fail a trial through the storage.
+- `JournalStorage._replay_result._study_id_to_trial_ids`, `._trials`: read a few trials by
+  number (the new ones, and those still running) without listing every trial: a worker looks
+  before every trial, and a listing costs O(all trials) each time.
 - `Trial._cached_frozen_trial`: keep a running trial's cached attributes in step after a
   batched write, as `Trial.set_user_attr` does.
 - `JournalStorage._thread_lock`, `._sync_with_backend`, `._replay_result`, `._backend`, and
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,28 @@ def storage_of(study: optuna.Study) -> optuna.storages.BaseStorage:
 def study_user_attr(study: optuna.Study, key: str, default: Any = None) -> Any:
     """One user attribute of a study, without `Study.user_attrs`' deep copy of every one."""
     return study._storage.get_study_user_attrs(study._study_id).get(key, default)
+
+
+def trials_numbered(
+    study: optuna.Study, numbers: Sequence[int], start: int, stop: int | None = None
+) -> list[FrozenTrial]:
+    """The trials numbered `numbers`, then those numbered from `start` up to `stop` (to the
+    last when None), as stored now; not copies, so not to be changed.
+
+    On a journal storage this reads only those trials, after one read of the new records;
+    on others it lists every trial and picks them.
+    """
+    storage = study._storage
+    if isinstance(storage, JournalStorage):
+        with storage._thread_lock:
+            storage._sync_with_backend()
+            replay = storage._replay_result
+            ids = replay._study_id_to_trial_ids[study._study_id]
+            return [replay._trials[ids[n]] for n in numbers] + [
+                replay._trials[i] for i in ids[start:stop]
+            ]
+    trials = study.get_trials(deepcopy=False)  # in the order of their numbers
+    return [trials[n] for n in numbers] + trials[start:stop]
 
 
 def set_running_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> bool:
@@ -172,8 +197,10 @@ def missing_private_names() -> list[str]:
         for name in ("_thread_lock", "_sync_with_backend", "_replay_result", "_backend"):
             if not hasattr(journal, name):
                 missing.append(f"optuna JournalStorage.{name}")
-        if not hasattr(getattr(journal, "_replay_result", None), "worker_id"):
-            missing.append("optuna JournalStorage._replay_result.worker_id")
+        replay = getattr(journal, "_replay_result", None)
+        for name in ("worker_id", "_study_id_to_trial_ids", "_trials"):
+            if not hasattr(replay, name):
+                missing.append(f"optuna JournalStorage._replay_result.{name}")
         list(backend.read_logs(0))
         if not isinstance(getattr(backend, "_log_number_offset", None), dict):
             missing.append("optuna JournalFileBackend._log_number_offset")

@@ -27,6 +27,8 @@ from threadpoolctl import ThreadpoolController
 import dnn
 from dnn import TrainingDiverged, count_parameters
 from dnn.train import training_memory
+from search import _optuna
+from search.best import best_number
 from search.data import Splits, cross_validation_splits, is_frame
 from search.metrics import METRICS, accuracy, log_loss, rmse
 from search.record import (
@@ -171,6 +173,7 @@ class Objective:
         self.n_x = input_width(spec, self.splits.X_train)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
+        self.ledger: Ledger | None = None
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
         # pid and host first and on their own: they tell `fail_dead_trials` whose trial it is.
@@ -182,7 +185,7 @@ class Objective:
             record.write(trial)  # one write for the results, however the trial ends
 
     def _run(self, trial: optuna.Trial, record: TrialRecord) -> Any:
-        if surplus(trial):
+        if surplus(trial, self.ledger_of(trial.study)):
             record.fail_reason = Failure.SURPLUS.reason(SURPLUS_DETAIL)
             return self._failed()
         hp = sample_hyperparameters(trial, self.spec)
@@ -274,13 +277,13 @@ class Objective:
         so it always has its `.npz` (so do trials that tie with it); the thousands of trials
         of a long study that were worse when they ended keep no file.
         """
-        complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        values = [v for v in map(attrgetter("values"), complete) if v]  # [value] lists
-        if not values:
-            return True
-        if trial.study.direction == optuna.study.StudyDirection.MAXIMIZE:
-            return value >= max(values)[0]
-        return value <= min(values)[0]
+        return self.ledger_of(trial.study).best_so_far(value)
+
+    def ledger_of(self, study: optuna.Study) -> Ledger:
+        """This objective's `Ledger` of the study (made at the first look, kept after)."""
+        if self.ledger is None or self.ledger.study is not study:
+            self.ledger = Ledger(study)
+        return self.ledger
 
     def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
         """The study's metric (`search.metrics.METRICS`) of a network on (x, y)."""
@@ -368,7 +371,7 @@ class Tally:
 
 
 def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
-    """One pass over the trials, by state (a worker does this before every trial)."""
+    """One pass over the trials, by state."""
     states = Counter(map(attrgetter("state"), trials))  # map: no Python frame per trial
     diverged = 0
     if states[TrialState.FAIL]:
@@ -378,7 +381,58 @@ def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
     return Tally(counted, counted + states[TrialState.RUNNING] + waiting, waiting)
 
 
-def surplus(trial: optuna.Trial) -> bool:
+class Ledger:
+    """A worker's running account of a study's trials: their `Tally`, the best complete trial
+    and the best first value, brought up to date at each look from the trials that are new
+    or were unfinished at the last one.
+
+    A worker looks several times per trial; listing every trial each time made its time per
+    trial grow with the study. A finished trial never changes, so it is read once.
+    """
+
+    def __init__(self, study: optuna.Study) -> None:
+        self.study = study
+        self.seen = 0  # trials numbered below this have been read
+        self.settled = 0  # finished trials among them that count toward the total
+        self.unfinished: list[int] = []  # numbers of those running or waiting at the last look
+        self.best: optuna.trial.FrozenTrial | None = None  # see `search.best.best_number`
+        self.top: float | None = None  # the best first value of a complete trial
+        self._directions = [d.name.lower() for d in study.directions]
+
+    def tally(self, stop: int | None = None) -> Tally:
+        """How the trials numbered below `stop` (all when None) stand now."""
+        if stop is not None and stop < self.seen:  # looked past it already: count afresh
+            return tally(_optuna.trials_numbered(self.study, (), 0, stop))
+        trials = _optuna.trials_numbered(self.study, self.unfinished, self.seen, stop)
+        self.seen += len(trials) - len(self.unfinished)
+        finished = [t for t in trials if t.state.is_finished()]
+        self.unfinished = [t.number for t in trials if not t.state.is_finished()]
+        self.settled += tally(finished).counted
+        self._add_complete([t for t in finished if t.state == TrialState.COMPLETE and t.values])
+        now = tally([t for t in trials if not t.state.is_finished()])
+        return Tally(self.settled, self.settled + now.live, now.waiting)
+
+    def _add_complete(self, complete: list[optuna.trial.FrozenTrial]) -> None:
+        if not complete:
+            return
+        firsts = [t.values[0] for t in complete]
+        top = max if self._directions[0] == "maximize" else min
+        self.top = top(firsts) if self.top is None else top(self.top, *firsts)
+        candidates = {t.number: t for t in complete}
+        if self.best is not None:
+            candidates[self.best.number] = self.best
+        number = best_number(((n, t.values) for n, t in candidates.items()), self._directions)
+        self.best = None if number is None else candidates[number]
+
+    def best_so_far(self, value: float) -> bool:
+        """True when no complete trial beats `value` (a single-objective study)."""
+        self.tally()
+        if self.top is None:
+            return True
+        return value >= self.top if self._directions[0] == "maximize" else value <= self.top
+
+
+def surplus(trial: optuna.Trial, ledger: Ledger | None = None) -> bool:
     """True when trials numbered before this one already make up the study's total.
 
     Workers check before asking for a trial, but two may ask at once; the trial numbers, which
@@ -387,5 +441,5 @@ def surplus(trial: optuna.Trial) -> bool:
     target = target_trials(trial.study)
     if target is None:
         return False
-    trials = trial.study.get_trials(deepcopy=False)  # in the order of their numbers
-    return tally(trials[: trial.number]).live >= target
+    ledger = ledger if ledger is not None else Ledger(trial.study)
+    return ledger.tally(stop=trial.number).live >= target
