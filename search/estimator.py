@@ -26,7 +26,7 @@ import numpy as np
 import optuna
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from search.best import best_config, best_trial, open_existing_study
 from search.data import Dataset, is_frame, take
@@ -129,8 +129,15 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
                 with other data or settings (`StudyMismatchError`).
             ValueError: bad data (naming the problem). RuntimeError: no trial completed.
         """
-        x = x if is_frame(x) else np.asarray(x)
-        y = _as_targets(y)
+        if is_frame(x):  # raw columns, encoded by each trial's network
+            y = _as_targets(y)
+            self.feature_names_in_ = np.asarray(x.columns, dtype=object)
+        else:  # scikit-learn's checks and messages (sparse, complex, empty, 1-d X)
+            x, y = validate_data(
+                self, x, y, dtype=np.float64, multi_output=True, ensure_min_samples=2
+            )
+            y = _as_targets(y)
+        self.n_features_in_ = int(x.shape[1])
         name = self.study_name or fresh_name()
         spec = self._spec(name, _stored_spec(name, self.storage), y)
         if spec.test_dataset is not None:
@@ -146,9 +153,6 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         self._set_results(spec, result)
         if self.refit:
             self.best_estimator_ = best_config(name, result.storage).build().fit(x, y)
-        self.n_features_in_ = int(x.shape[1])
-        if is_frame(x):
-            self.feature_names_in_ = np.asarray(x.columns, dtype=object)
         return self
 
     def _spec(self, name: str, stored: StudySpec | None, y: np.ndarray) -> StudySpec:
@@ -188,7 +192,6 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
 
     def _set_results(self, spec: StudySpec, result: RunResult) -> None:
         self.study_name_, self.storage_ = spec.name, result.storage
-        self.study_ = open_existing_study(spec.name, result.storage)
         self.trials_ = trials_frame(self.study_, result.storage)
         trial = best_trial(self.study_)
         if trial is None:
@@ -199,6 +202,13 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         self.best_trial_ = trial
         self.best_params_ = dict(config.hyperparameters)
         self.best_score_ = float(config.value)
+
+    @property
+    def study_(self) -> optuna.Study:
+        """The Optuna study, opened from its storage on each use (so that a fitted search
+        holds no open storage, and pickles)."""
+        check_is_fitted(self, "study_name_")
+        return open_existing_study(self.study_name_, self.storage_)
 
     def _fitted(self) -> Any:
         check_is_fitted(self, "best_trial_")
@@ -235,7 +245,6 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # a DataFrame's missing cells are encoded
         tags.non_deterministic = False
         return tags
 
