@@ -91,6 +91,12 @@ if TYPE_CHECKING:
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]  # an Optuna study callback
 MAX_RESTARTS = 3
+# What a run with a time budget may take past its deadline: workers still busy (starting, or
+# in a trial between two reports) are stopped after WORKER_GRACE; the final scoring must end
+# within FINISH_GRACE, or is not done.
+WORKER_GRACE = 1.0
+FINISH_GRACE = 1.5
+NOT_SCORED = "final scoring not done (time budget)"
 COMPARED_KEYS = (
     "dataset",
     "test_dataset",
@@ -157,6 +163,7 @@ class RunResult:
     test_accuracy: float | None
     wall_time: float
     test_scores: dict[str, float] = field(default_factory=dict)  # metric name -> test value
+    not_scored: str | None = None  # why the best trial has no test scores (`NOT_SCORED`)
 
 
 def storage_url(spec: StudySpec) -> str:
@@ -552,7 +559,8 @@ def run_study(
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             if TrialRecord.from_trial(trial).pid == os.getpid():
                 fail_running_trial(study, trial, Failure.INTERRUPTED)
-    return finish(spec, study, splits, time.time() - start)
+    cutoff = deadline + FINISH_GRACE if deadline is not None else None
+    return finish(spec, study, splits, time.time() - start, cutoff)
 
 
 def _run_workers(
@@ -606,8 +614,9 @@ def _run_workers(
                 for w in range(1, spec.n_jobs)
             ]
             _worker_process(spec, first, threads, deadline, here, splits, fast_tpe)
-            for future in futures:
-                future.result()
+            if not _finished_in_time(futures, deadline):
+                # past the budget: a running trial is failed as interrupted (run_study)
+                executor.shutdown(wait=True, kill_workers=True)
         except TerminatedWorkerError:
             # loky fails the futures before it has killed and reaped the other workers: wait
             # for that, or their trials look alive and stay RUNNING.
@@ -624,6 +633,19 @@ def _run_workers(
         if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
             return
         fail_dead_trials(study)
+
+
+def _finished_in_time(futures: list, deadline: float | None) -> bool:
+    """Wait for the loky workers, until `WORKER_GRACE` s past the deadline at most (one still
+    starting, or in a trial between two reports, would hold the run past its budget); False
+    when some had not finished by then. A worker's error is raised here."""
+    for future in futures:
+        wait = None if deadline is None else max(deadline + WORKER_GRACE - time.time(), 0.0)
+        try:
+            future.result(timeout=wait)
+        except TimeoutError:
+            return False
+    return True
 
 
 def join_study(
@@ -661,9 +683,19 @@ def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> P
     return Progress(spec.replace(n_trials=left), done, time.time(), stream)
 
 
-def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: float) -> RunResult:
+def finish(
+    spec: StudySpec,
+    study: optuna.Study,
+    splits: Splits,
+    wall_time: float,
+    cutoff: float | None = None,
+) -> RunResult:
     """Score the best trial on the test split, once per best trial, with every metric of
     `search.metrics.METRICS`, and store the scores with the study (`TestRecord`).
+
+    A network that must be trained for it (a refit, or a trial's network saved on another
+    machine) is trained only if its trial's time says it can end before `cutoff` (a
+    `time.time()`), and stops if it has not by then: the result is then `NOT_SCORED`.
 
     The best trial's own network is scored: the one that the validation split vouches for.
     With `spec.refit` (and always with `spec.cv_folds`) the best configuration is instead
@@ -673,15 +705,18 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
     trained and scored the configuration on k different parts of that data.
     """
     trial = best_trial(study)
-    test = None
+    test, not_scored = None, None
     if trial is not None and len(splits.y_test):  # no test set: nothing to score
         stored = StudyRecord.of(study).best_test
-        if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
-            test = _score_on_test(spec, study, trial, splits)
-        elif set(metrics_of(spec.task)) - set(stored.test_scores):
-            test = _add_test_scores(spec, study, trial, splits, stored)
-        else:
-            test = stored
+        try:
+            if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
+                test = _score_on_test(spec, study, trial, splits, cutoff)
+            elif set(metrics_of(spec.task)) - set(stored.test_scores):
+                test = _add_test_scores(spec, study, trial, splits, stored, cutoff)
+            else:
+                test = stored
+        except OutOfTimeError:
+            not_scored = NOT_SCORED
     return RunResult(
         study_name=spec.name,
         storage=storage_url(spec),
@@ -691,7 +726,43 @@ def finish(spec: StudySpec, study: optuna.Study, splits: Splits, wall_time: floa
         test_accuracy=test.test_accuracy if test is not None else None,
         wall_time=wall_time,
         test_scores=dict(test.test_scores) if test is not None else {},
+        not_scored=not_scored,
     )
+
+
+class OutOfTimeError(Exception):
+    """A network trained for the final scoring cannot end before the run's cutoff."""
+
+
+def _fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | None) -> Any:
+    """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
+    to take, do not fit before it; stopped at its first recorded cost past it.
+
+    Raises:
+        OutOfTimeError: it could not end in time (the network is left unfitted).
+    """
+    if cutoff is not None:
+        if time.time() + seconds > cutoff:
+            raise OutOfTimeError()
+
+        def stop_at_cutoff(iteration: int, cost: float) -> None:
+            if time.time() > cutoff:
+                raise OutOfTimeError()
+
+        net.callback = stop_at_cutoff
+    return net.fit(x, y)
+
+
+def _fit_seconds(spec: StudySpec, trial: optuna.trial.FrozenTrial, m: int, splits: Splits) -> float:
+    """About the time a network of the trial's configuration takes to train on m examples:
+    the trial's time per example it trained on (with k folds, k networks each on (k - 1) / k
+    of training + validation), times m."""
+    wall_time = TrialRecord.from_trial(trial).wall_time
+    if wall_time is None:
+        return 0.0
+    k, m_all = spec.cv_folds, len(splits.y_train) + len(splits.y_val)
+    trained = (k - 1) * m_all if k else len(splits.y_train)
+    return wall_time * m / max(trained, 1)
 
 
 def scores_on_test(
@@ -711,19 +782,23 @@ def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, st
 
 
 def _score_on_test(
-    spec: StudySpec, study: optuna.Study, trial: optuna.trial.FrozenTrial, splits: Splits
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    cutoff: float | None = None,
 ) -> TestRecord:
     params_path = sha256 = None
     if spec.refits:
         net = network_class(spec.task)(**_hyperparameters(trial))
-        net.fit(
-            stack([splits.X_train, splits.X_val]), np.concatenate([splits.y_train, splits.y_val])
-        )
+        y = np.concatenate([splits.y_train, splits.y_val])
+        seconds = _fit_seconds(spec, trial, len(y), splits)
+        _fit_by(net, stack([splits.X_train, splits.X_val]), y, seconds, cutoff)
         path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
         params_path = save_network(net, path)
         sha256 = file_sha256(params_path)
     else:
-        net = trained_network(trial, splits, spec.task)
+        net = trained_network(trial, splits, spec.task, cutoff)
     scores = scores_on_test(net, splits, spec.task)
     predictions = save_predictions(spec, net, splits) if spec.is_regression else (None, None)
     record = TestRecord(
@@ -746,18 +821,19 @@ def _add_test_scores(
     trial: optuna.trial.FrozenTrial,
     splits: Splits,
     stored: TestRecord,
+    cutoff: float | None = None,
 ) -> TestRecord:
     """A stored test record with every metric's score added (a record stored before there
     were test scores, or before a metric was added): the network it scored is loaded, not
     trained again, and its test accuracy is kept. A refit network whose file is gone is
     retrained and scored anew."""
     if not stored.refit:
-        net = trained_network(trial, splits, spec.task)
+        net = trained_network(trial, splits, spec.task, cutoff)
     elif stored.params_path is not None and Path(stored.params_path).is_file():
         what = f"the final model of study {spec.name!r}"
         net = load_verified(stored.params_path, stored.params_sha256, what)
     else:
-        return _score_on_test(spec, study, trial, splits)
+        return _score_on_test(spec, study, trial, splits, cutoff)
     record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits, spec.task))
     set_best_test(study, record)
     return record
@@ -771,17 +847,20 @@ def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
 
 
 def trained_network(
-    trial: optuna.trial.FrozenTrial, splits: Splits, task: str = "classification"
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    task: str = "classification",
+    cutoff: float | None = None,
 ) -> DeepNetwork:
     """A complete trial's network: its saved `.npz`, or, when that file is on another
     machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
-    number of BLAS threads)."""
+    number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`)."""
     record = TrialRecord.from_trial(trial)
     if record.params_path is not None and Path(record.params_path).exists():
         return load_trained(trial)
     with threadpool_limits(limits=record.blas_threads):
         net = network_class(task)(**_hyperparameters(trial))
-        return net.fit(splits.X_train, splits.y_train)
+        return _fit_by(net, splits.X_train, splits.y_train, record.wall_time or 0.0, cutoff)
 
 
 class Progress:

@@ -1,0 +1,105 @@
+"""A run with a time budget (`timeout`) ends within it, plus a little: trials, workers, scoring."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import optuna
+import pytest
+
+import dnn
+import search.runner
+from search import StudySpec, open_existing_study, run_study
+from search.objective import TIME_BUDGET
+from search.record import StudyRecord, TrialRecord
+from search.runner import NOT_SCORED, WORKER_GRACE, _finished_in_time, finish, prepare_splits
+
+TIMEOUT = 2
+SLACK = 5  # loose on purpose: the machine may be busy; what is caught is a run of minutes
+
+
+def load_blobs(spec):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 2))
+    return x, (x[:, 0] + x[:, 1] > 0).astype(int)
+
+
+def budget_spec(tmp_path, num_iterations: int, **fields) -> StudySpec:
+    return StudySpec.from_dict(
+        {
+            "name": "budget",
+            "dataset": "blobs",
+            "storage": str(tmp_path / "budget" / "journal.log"),
+            "n_trials": 100_000,
+            "timeout": TIMEOUT,
+            "cv_folds": 0,
+            "sampler": "random",
+            "pruner": "none",
+            "report_every": 10,
+            "space": {"num_iterations": num_iterations, "n_hidden": 1, "n_units": 4},
+            **fields,
+        }
+    )
+
+
+class SlowRefit(dnn.NetworkClassifier):
+    """A network whose training takes minutes, reporting its cost every 50 ms."""
+
+    fits = 0
+
+    def fit(self, x, y, **kwargs):
+        SlowRefit.fits += 1
+        for i in range(2000):
+            time.sleep(0.05)
+            if self.callback is not None:
+                self.callback(i, 1.0)
+        return super().fit(x, y, **kwargs)
+
+
+def test_trials_that_would_train_for_minutes_stop_at_the_deadline(tmp_path):
+    spec = budget_spec(tmp_path, num_iterations=10_000_000)
+    start = time.time()
+    result = run_study(spec, load_blobs, progress=None)
+    assert time.time() - start < TIMEOUT + SLACK
+    trials = open_existing_study(spec.name, spec.storage).get_trials()
+    assert trials and result.best_trial is None
+    assert {TrialRecord.from_trial(t).pruned_reason for t in trials} == {TIME_BUDGET}
+
+
+def test_a_refit_that_cannot_end_in_time_is_stopped_and_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(search.runner, "network_class", lambda task: SlowRefit)
+    monkeypatch.setattr(SlowRefit, "fits", 0)
+    spec = budget_spec(tmp_path, num_iterations=20, refit=True)
+    start = time.time()
+    result = run_study(spec, load_blobs, progress=None)
+    assert time.time() - start < TIMEOUT + SLACK
+    assert result.best_trial is not None and SlowRefit.fits == 1  # started, then stopped
+    assert result.not_scored == NOT_SCORED and result.test_scores == {}
+    study = open_existing_study(spec.name, spec.storage)
+    assert StudyRecord.of(study).best_test is None  # the next run scores it
+    # with no time left it is not even started
+    splits = prepare_splits(spec, load_blobs)
+    again = finish(spec, study, splits, 0.0, cutoff=time.time() - 1)
+    assert again.not_scored == NOT_SCORED and SlowRefit.fits == 1
+
+
+def test_workers_still_busy_past_the_deadline_are_not_waited_for():
+    release = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        done, busy = pool.submit(lambda: 1), pool.submit(release.wait, 30)
+        done.result()
+        start = time.time()
+        assert not _finished_in_time([done, busy], deadline=start)
+        assert time.time() - start < WORKER_GRACE + 0.5
+        assert _finished_in_time([done], deadline=start - 10)
+        release.set()
+        assert _finished_in_time([done, busy], deadline=None)  # no budget: wait for all
+        failing = pool.submit(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):  # a worker's error still reaches the run
+            _finished_in_time([failing], deadline=time.time() + 5)
+
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
