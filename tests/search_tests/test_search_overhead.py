@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import optuna
 import pytest
 from optuna.trial import TrialState
@@ -12,8 +14,10 @@ from search.objective import Ledger, tally
 from search.record import Failure, TrialRecord
 from search.storage import open_storage
 
+Direction = Literal["maximize", "minimize"]
 
-def journal_study(tmp_path, direction: str = "maximize") -> optuna.Study:
+
+def journal_study(tmp_path, direction: Direction = "maximize") -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     storage = open_storage(str(tmp_path / "journal.log"))
     return optuna.create_study(storage=storage, study_name="s", direction=direction)
