@@ -299,7 +299,7 @@ def _fit_categorical(
     if len(kept) > max_levels:
         raise TableError(
             f"column {name!r} has {len(kept):,} categories (more than {max_levels}): "
-            "list it in drop (an identifier?) or raise max_levels"
+            "list it in drop (an identifier?)"
         )
     pooled = sorted(set(labels).difference(kept))
     return _Categorical(name, missing, tuple(kept), tuple(pooled)), None

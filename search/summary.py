@@ -43,12 +43,16 @@ def data_summary(spec: StudySpec, splits: Splits) -> tuple[dict[str, Any], list[
     if is_frame(x):
         from dnn.tables import TableEncoder
 
-        encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
-        encoder.transform(splits.X_test)  # a test table the networks could not read fails now
+        try:
+            encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
+            encoder.transform(splits.X_test)  # a test table the networks cannot read fails now
+        except ValueError as error:
+            raise ValueError(f"dataset {spec.dataset}: {error}") from None
         columns, warnings = encoder.describe(), list(encoder.warnings_)
         n_x = len(encoder.feature_names_)
     else:
         n_x = int(x.shape[1])
+    name = spec.target if columns else None  # a table's target column has a name
     summary = {
         "task": spec.task,
         "examples": len(y),
@@ -56,13 +60,12 @@ def data_summary(spec: StudySpec, splits: Splits) -> tuple[dict[str, Any], list[
         "n_x": n_x,
         "validation": validation_text(spec),
         "columns": columns,
-        "target": _target(spec, y),
+        "target": _target(spec, y, name),
     }
     return summary, warnings
 
 
-def _target(spec: StudySpec, y: np.ndarray) -> dict[str, Any]:
-    name = spec.target if spec.dataset.lower().endswith(".csv") else None
+def _target(spec: StudySpec, y: np.ndarray, name: str | None) -> dict[str, Any]:
     if spec.task == "regression":
         values = y.astype(np.float64)
         return {

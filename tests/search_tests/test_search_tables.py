@@ -291,3 +291,14 @@ def test_bad_task_keys_name_the_key(tmp_path, overrides, message):
     with pytest.raises(SpecError, match=message) as error:
         spec_of(tmp_path, **overrides)
     assert "\n" not in str(error.value)
+
+
+def test_a_table_the_encoder_refuses_is_one_line_naming_the_data_set(tmp_path):
+    frame, y = table(m=2400)
+    frame["code"] = [f"k{i % 240}" for i in range(2400)]  # 240 levels seen 10 times each
+    with pytest.raises(
+        ValueError, match=r"^dataset churn.csv: column 'code' has 240 categories"
+    ) as error:
+        run_study(spec_of(tmp_path), lambda spec: Dataset(frame, y), progress=None)
+    assert "\n" not in str(error.value) and "max_levels" not in str(error.value)
+    assert not (tmp_path / "journal.log").exists()
