@@ -30,7 +30,7 @@ from search import (
     open_existing_study,
     redact,
 )
-from search.record import Attr, TestRecord
+from search.record import Attr, TestRecord, is_enqueued
 from search.spec import N_HIDDEN
 
 NAN = math.nan
@@ -147,6 +147,7 @@ def trial_row(trial: FrozenTrial, space: SearchSpace | None, n_objectives: int) 
     row["datetime_start"] = pd.Timestamp(start) if start else pd.NaT
     row["datetime_complete"] = pd.Timestamp(complete) if complete else pd.NaT
     row["duration"] = (complete - start).total_seconds() if start and complete else NAN
+    row["enqueued"] = is_enqueued(trial)
     return row
 
 

@@ -63,6 +63,7 @@ TRIAL_COLUMNS = [
     Attr.WALL_TIME.value,
     Attr.PRUNED_AT.value,
     Attr.FAIL_REASON.value,
+    "enqueued",  # a configuration given in the study's `enqueue`, tried before the sampler's
 ]
 # A regression has no accuracy: its trials show their costs (squared error) instead
 SCORE_COLUMNS = {

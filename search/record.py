@@ -195,6 +195,12 @@ def counts_toward_total(trial: FrozenTrial) -> bool:
     return trial.state == TrialState.FAIL and is_diverged(trial)
 
 
+def is_enqueued(trial: FrozenTrial) -> bool:
+    """Whether the trial tried a configuration given before the study ran (`enqueue`), not
+    one its sampler proposed (Optuna stores those parameters as the trial's `fixed_params`)."""
+    return bool(trial.system_attrs.get("fixed_params"))
+
+
 def is_diverged(trial: FrozenTrial) -> bool:
     return failure_of(trial) == Failure.DIVERGED
 

@@ -150,3 +150,16 @@ def test_pareto_ties_go_to_the_smaller_network(hand_made):
     trials = trials.assign(value=[0.95, 0.95, math.nan, math.nan, 0.7])
     trials["values_1"] = trials["n_parameters"]  # trial 0 (37) is smaller than trial 1 (54)
     assert best_row(trials, "maximize")["number"] == 0
+
+
+def test_an_enqueued_trial_is_shown_as_such():
+    import optuna
+
+    from reports.load import trials_frame
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize")
+    study.enqueue_trial({"learning_rate": 0.0075})  # the course's own α, tried first
+    study.optimize(lambda t: t.suggest_float("learning_rate", 1e-3, 1.0, log=True), n_trials=3)
+    frame = trials_frame(study.trials, {"name": "enqueued", "dataset": "digits"})
+    assert trials_table(frame)["enqueued"].tolist() == [True, False, False]
