@@ -198,6 +198,8 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
     hp = config.hyperparameters
     score = result.test_scores.get(spec.metric)
     test = f"{score:.4f}" if score is not None else "n/a"
+    if score is None and result.not_scored:
+        test += f" ({result.not_scored}; the next run scores it)"
     if score is not None and spec.refits:
         test += " (the best configuration retrained on train + validation)"
     lines = [

@@ -84,6 +84,10 @@ def test_a_refit_that_cannot_end_in_time_is_stopped_and_reported(tmp_path, monke
     splits = prepare_splits(spec, load_blobs)
     again = finish(spec, study, splits, 0.0, cutoff=time.time() - 1)
     assert again.not_scored == NOT_SCORED and SlowRefit.fits == 1
+    from studies.cli import _run_summary  # the run's closing line says why, not just "n/a"
+
+    first = _run_summary(spec, again).splitlines()[0]
+    assert first.endswith("n/a (final scoring not done (time budget); the next run scores it)")
 
 
 def test_workers_still_busy_past_the_deadline_are_not_waited_for():

@@ -117,7 +117,9 @@ def test_the_final_model_is_scored_on_test_with_every_metric(tmp_path, dataset: 
     spec = metric_spec(tmp_path, "f1", dataset, refit=refit)
     result = run_study(spec, load_data, progress=None)
     config = best_config(spec.name, spec.storage)
-    assert list(config.test_scores) == list(metrics_of("classification")) == list(result.test_scores)
+    assert (
+        list(config.test_scores) == list(metrics_of("classification")) == list(result.test_scores)
+    )
     assert config.test_scores == result.test_scores
     assert config.test_scores["accuracy"] == config.test_accuracy == result.test_accuracy
     net = config.load_network()  # the network scored: best.npz with refit, else the trial's
