@@ -1,10 +1,14 @@
 """The L-layer network as an estimator, numpy only: `NetworkClassifier` and `NetworkRegressor`.
 
-X is (m, n_x) here, as in scikit-learn; it is transposed once, to the course's (n_x, m),
-before training. A classifier encodes its labels to 0/1 (one sigmoid unit) for two classes
-and to one-hot columns (softmax) for more; a regressor standardizes its targets y (m,) or
-(m, k) with their mean and standard deviation, learns them with k linear output units and
-the squared error, and undoes the scaling in `predict`.
+X is (m, n_x) here, as in scikit-learn; training and prediction see it as the course's
+(n_x, m), standardized and transposed where it is used: once for full-batch training, a
+mini-batch at a time otherwise, in chunks of rows for prediction (`dnn.train.Rows`), so that
+a large X (a memory-mapped file, say) is never copied whole but by full-batch training.
+
+A classifier encodes its labels to 0/1 (one sigmoid unit) for two classes and to one-hot
+columns (softmax) for more; a regressor standardizes its targets y (m,) or (m, k) with their
+mean and standard deviation, learns them with k linear output units and the squared error,
+and undoes the scaling in `predict`.
 
 Both take a raw table too: fitted on a pandas DataFrame, a network learns a
 `dnn.tables.TableEncoder` from it (kept as `encoder_`, saved with the network) and trains on
@@ -41,13 +45,17 @@ from dnn.persistence import (
     meta_json,
     read_network,
 )
-from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
+from dnn.train import CHUNK_ELEMENTS, TRAIN_HYPERPARAMETERS, Rows, TrainResult, train
 from dnn.types import Array, Parameters, count_parameters, layer_dims_of
 
 if TYPE_CHECKING:
     from dnn.tables import TableEncoder
 
 # `dnn.tables` is imported where a table is handled, not here: `import dnn` leaves it out.
+
+# values of X a prediction standardizes and runs through the layers at once (a larger X goes
+# by chunks of rows: no copy of it whole, no activations of it whole)
+PREDICTION_ELEMENTS = 2**21
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -343,12 +351,11 @@ class Network:
         rng = make_rng(self.seed)
         parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
         self._fit_normalization(X)
-        X_T = self._columns(X)  # (n_x, m): the only transpose
         # parameters_ is live during training, so a callback can call predict or score; a fit
         # that raises (divergence, an exception from the callback) leaves the net unfitted.
         self.parameters_ = parameters
         try:
-            result = self._train(X_T, Y, rng, checked)
+            result = self._train(self._rows(X), Y, rng, checked)
         except BaseException:
             del self.parameters_
             raise
@@ -358,10 +365,10 @@ class Network:
         return self
 
     def _train(
-        self, X_T: Array, Y: Array, rng: np.random.Generator, checked: dict[str, Any]
+        self, X: Rows, Y: Array, rng: np.random.Generator, checked: dict[str, Any]
     ) -> TrainResult:
         return train(
-            X_T,
+            X,
             Y,
             self.parameters_,
             self.activations_,
@@ -376,16 +383,14 @@ class Network:
         if not self.normalize:
             self.x_mean_, self.x_scale_ = None, None
             return
-        self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        self.x_mean_, scale = column_stats(X)
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
 
-    def _columns(self, X: Array) -> Array:
-        """X (m, n_x) -> (n_x, m) in the network's dtype, standardized if `normalize`."""
+    def _rows(self, X: Array) -> Rows:
+        """X (m, n_x) as the network sees it: standardized if `normalize`, in its dtype,
+        transposed to (n_x, m) where it is read (`dnn.train.Rows`)."""
         x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
-        if x_mean is not None and x_scale is not None:
-            X = (X - x_mean) / x_scale
-        return np.ascontiguousarray(X.T, dtype=self.dtype)
+        return Rows(X, x_mean, x_scale, self.dtype)
 
     def _callback(self) -> Callable[[int, float], object] | None:
         if not self.verbose:
@@ -402,9 +407,21 @@ class Network:
     def _output(self, X: Any, check_input: bool) -> Array:
         """A[L].T, (m, n[L]), for the features X (m, n_x)."""
         self._check_fitted()
-        X = self._prediction_features(X, check_input)
-        AL, _ = forward(self._columns(X), self.parameters_, self.activations_)
-        return AL.T
+        rows = self._rows(self._prediction_features(X, check_input))
+        n_x, m = rows.shape
+        step = max(1, PREDICTION_ELEMENTS // n_x)
+        if m <= step:
+            AL, _ = forward(rows.columns(), self.parameters_, self.activations_)
+            return AL.T
+        out: Array | None = None
+        for start in range(0, m, step):
+            stop = min(start + step, m)
+            AL, _ = forward(rows.columns(start, stop), self.parameters_, self.activations_)
+            if out is None:
+                out = np.empty((m, AL.shape[0]), AL.dtype)
+            out[start:stop] = AL.T
+        assert out is not None
+        return out
 
     @property
     def n_parameters_(self) -> int:
@@ -670,6 +687,31 @@ class NetworkRegressor(Network):
     def _set_targets(self, saved: SavedNetwork) -> None:
         assert saved.y_mean is not None and saved.y_scale is not None  # a regression file's
         self.y_mean_, self.y_scale_ = saved.y_mean, saved.y_scale
+
+
+def column_stats(X: Array) -> tuple[Array, Array]:
+    """The mean and standard deviation of each column of X (m, n_x), bit for bit those of
+    `X.mean(axis=0)` and `X.std(axis=0)`, without their temporaries of X's size.
+
+    numpy sums the rows of a C-ordered X one after the other (axis 0 is not its contiguous
+    axis, so there is no pairwise summation): chunks of rows, each summed on top of the rows
+    before it, add in that same order. Any other layout (a single column, Fortran order, a
+    small X) is left to numpy.
+    """
+    m, n_x = X.shape
+    step = max(1, CHUNK_ELEMENTS // n_x)
+    if m <= step or n_x < 2 or not X.flags.c_contiguous:
+        return X.mean(axis=0), X.std(axis=0)
+    total = np.zeros((1, n_x), X.dtype)
+    for start in range(0, m, step):
+        total = np.add.reduce(np.concatenate([total, X[start : start + step]]), axis=0)[None]
+    mean = total[0] / m
+    squares = np.zeros((1, n_x), X.dtype)
+    for start in range(0, m, step):
+        deviation = X[start : start + step] - mean
+        np.multiply(deviation, deviation, out=deviation)
+        squares = np.add.reduce(np.concatenate([squares, deviation]), axis=0)[None]
+    return mean, np.sqrt(squares[0] / m)
 
 
 # -- light input checks --------------------------------------------------------------------

@@ -24,6 +24,12 @@ inverted dropout (`keep_prob` for the hidden layers, `input_keep_prob` for the f
 fresh mask per step, drawn as `dnn.dropout.dropout_masks` draws it); mini-batches of
 `mini_batch_size` examples, reshuffled every epoch (with mini-batches one iteration is one
 epoch, i.e. one pass over the training set).
+
+The training set is X (n_x, m), or `Rows`: the examples as the caller holds them, rows
+(m, n_x) (a memory-mapped file, say), with the standardization to apply. Mini-batches are then
+gathered, standardized and transposed one batch at a time into a buffer, and the whole set is
+never copied; with a single batch it is transposed once (in chunks of rows), because the
+matrix products of every iteration want the (n_x, m) layout.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_loss
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
@@ -61,6 +68,80 @@ class TrainResult(NamedTuple):
     costs: list[tuple[int, float]]  # (iteration, cost) every `cost_every` iterations and last
     iterations: int  # how many iterations ran
     stopped_early: bool  # the callback asked to stop
+
+
+CHUNK_ELEMENTS = 2**18  # values standardized at once where a whole set is transposed
+
+
+class Rows:
+    """Examples as rows X (m, n_x), standardized `(X - mean) / scale` (when `mean` and
+    `scale` are given) and transposed to the network's (n_x, m) and `dtype` only where asked:
+    one batch (`gather`) or a range of rows (`columns`). Each value is what
+    `np.ascontiguousarray(((X - mean) / scale).T, dtype)` holds, bit for bit.
+
+    X is not copied: a memory-mapped array stays on disk but for the rows read.
+    """
+
+    def __init__(
+        self,
+        X: Array,
+        mean: Array | None = None,
+        scale: Array | None = None,
+        dtype: str | np.dtype = "float64",
+    ) -> None:
+        if X.ndim != 2:
+            raise ValueError(f"Rows takes X (m, n_x), got shape {X.shape}")
+        self.X = X
+        self.affine = None if mean is None or scale is None else (mean, scale)
+        self.dtype = np.dtype(dtype)
+        self._rows: dict[int, Array] = {}  # the gathered rows of a batch of k, by k
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_x, m), the shape of the transposed set."""
+        return self.X.shape[1], self.X.shape[0]
+
+    def standardized(self, rows: Array) -> Array:
+        """Rows (k, n_x) of X standardized, in the arithmetic's dtype (may be `rows` itself)."""
+        if self.affine is None:
+            return rows
+        mean, scale = self.affine
+        centred = rows - mean
+        if np.result_type(centred.dtype, scale.dtype) != centred.dtype:
+            return centred / scale
+        return np.divide(centred, scale, out=centred)  # the same values, one temporary
+
+    def gather(self, index: NDArray[np.intp], out: Array) -> Array:
+        """Write the examples `index` (k,), standardized and transposed, into `out` (n_x, k)."""
+        if self.affine is None or not self._in_place():
+            np.copyto(out, self.standardized(self.X[index]).T, casting="unsafe")
+            return out
+        rows = self._rows.get(len(index))
+        if rows is None:
+            rows = self._rows[len(index)] = np.empty((len(index), self.X.shape[1]), self.X.dtype)
+        np.take(self.X, index, axis=0, out=rows)
+        mean, scale = self.affine
+        np.subtract(rows, mean, out=rows)
+        np.divide(rows, scale, out=rows)
+        np.copyto(out, rows.T, casting="unsafe")
+        return out
+
+    def _in_place(self) -> bool:
+        """True when (X - mean) / scale is computed in X's own dtype (so in a buffer of it)."""
+        assert self.affine is not None
+        return np.result_type(self.X.dtype, *self.affine) == self.X.dtype
+
+    def columns(self, start: int = 0, stop: int | None = None) -> Array:
+        """Rows start..stop standardized and transposed: a new (n_x, stop - start) array,
+        filled `CHUNK_ELEMENTS` values at a time (no temporary of the whole set)."""
+        stop = self.X.shape[0] if stop is None else stop
+        out = np.empty((self.X.shape[1], stop - start), self.dtype)
+        step = max(1, CHUNK_ELEMENTS // max(self.X.shape[1], 1))
+        for first in range(start, stop, step):
+            last = min(first + step, stop)
+            rows = self.standardized(self.X[first:last])
+            np.copyto(out[:, first - start : last - start], rows.T, casting="unsafe")
+        return out
 
 
 class _Views(NamedTuple):
@@ -241,7 +322,7 @@ class _Settings(NamedTuple):
 
 
 def train(
-    X: Array,
+    X: Array | Rows,
     Y: Array,
     parameters: Parameters,
     activations: Sequence[str],
@@ -266,8 +347,9 @@ def train(
     """Learn W[l], b[l] by `num_iterations` passes of forward, backward and update.
 
     Args:
-        X: (n_x, m), in the parameters' dtype. Y: (n[L], m), 0/1 (one-hot when n[L] > 1), or
-            real targets for regression.
+        X: (n_x, m), in the parameters' dtype, or `Rows` (m, n_x) in that dtype, which are
+            standardized and transposed a batch at a time. Y: (n[L], m), 0/1 (one-hot when
+            n[L] > 1), or real targets for regression.
         parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained) unless
             `inplace`.
         activations: one name per layer 1..L; the last is sigmoid or softmax (classification)
@@ -336,7 +418,7 @@ class _Loop:
 
     def __init__(
         self,
-        X: Array,
+        X: Array | Rows,
         Y: Array,
         params: Parameters,
         activations: list[str],
@@ -344,16 +426,29 @@ class _Loop:
         settings: _Settings,
         loss: str,
     ) -> None:
+        self.m = X.shape[1]
+        self.batches = _batches(self.m, settings.mini_batch_size)
+        if isinstance(X, Rows) and len(self.batches) == 1:
+            X = X.columns()  # full batch: every product wants (n_x, m), so it is made once
         self.X, self.Y, self.params, self.activations = X, Y, params, activations
         self.keeps, self.settings, self.loss = keeps, settings, loss
         layer_dims = layer_dims_of(params)  # [n_x, n1, ..., nL]
-        self.batches = _batches(X.shape[1], settings.mini_batch_size)
         first = self.batches[0][1] - self.batches[0][0]
-        self.buf = _Buffers(layer_dims, first, params["W1"].dtype, keeps)
+        dtype = params["W1"].dtype
+        self.buf = _Buffers(layer_dims, first, dtype, keeps)
         self.views = {stop - start: self.buf.views(stop - start) for start, stop in self.batches}
         optimizer = OPTIMIZERS[settings.optimizer]
         self.optimizer = optimizer(params, settings.beta1, settings.beta2, settings.epsilon)
-        self.shuffled = (np.empty_like(X), np.empty_like(Y)) if len(self.batches) > 1 else (X, Y)
+        self.shuffled = (X, Y)
+        self.batch_X: dict[int, Array] = {}  # a batch of k rows, transposed: (n_x, k), by k
+        if len(self.batches) > 1:
+            if isinstance(X, Rows):
+                space = np.empty(layer_dims[0] * first, dtype)
+                for k in self.views:
+                    self.batch_X[k] = space[: layer_dims[0] * k].reshape(layer_dims[0], k)
+                self.shuffled = (X, np.empty_like(Y))
+            else:
+                self.shuffled = (np.empty_like(X), np.empty_like(Y))
 
     def run(self, rng: np.random.Generator, callback: Callback | None) -> TrainResult:
         """The epochs i = 0..num_iterations-1, recording the cost every `cost_every`."""
@@ -374,12 +469,17 @@ class _Loop:
     def epoch(self, i: int, rng: np.random.Generator, record: bool) -> float:
         """One pass over the training set; returns J when `record` (each batch's share of
         it, at the parameters that batch saw), else 0."""
-        X, m, lambd = self.X, self.X.shape[1], self.settings.lambd
+        m, lambd = self.m, self.settings.lambd
         learning_rate = update_lr(self.settings.learning_rate, i, self.settings.decay_rate)
-        Xs, Ys = _epoch_data(X, self.Y, self.shuffled, rng, len(self.batches) > 1)
+        Xs, Ys, order = _epoch_data(self.X, self.Y, self.shuffled, rng, len(self.batches) > 1)
         cost = 0.0
         for start, stop in self.batches:
-            Xb, Yb, mb = Xs[:, start:stop], Ys[:, start:stop], stop - start
+            Yb, mb = Ys[:, start:stop], stop - start
+            if isinstance(Xs, Rows):
+                assert order is not None  # rows are read in a shuffled order
+                Xb = Xs.gather(order[start:stop], self.batch_X[mb])
+            else:
+                Xb = Xs[:, start:stop]
             views = self.views[mb]
             AL = _forward_step(Xb, self.params, self.activations, views, self.keeps, rng)
             if record:
@@ -397,15 +497,22 @@ def _asks_to_stop(answer: object) -> bool:
 
 
 def _epoch_data(
-    X: Array, Y: Array, shuffled: tuple[Array, Array], rng: np.random.Generator, shuffle: bool
-) -> tuple[Array, Array]:
-    """The training set in this epoch's order: shuffled into reused buffers for mini-batches."""
+    X: Array | Rows,
+    Y: Array,
+    shuffled: tuple[Array | Rows, Array],
+    rng: np.random.Generator,
+    shuffle: bool,
+) -> tuple[Array | Rows, Array, NDArray[np.intp] | None]:
+    """The training set in this epoch's order, and the order: shuffled into reused buffers
+    for mini-batches (`Rows` stay where they are; each batch gathers its own)."""
     if not shuffle:
-        return X, Y
+        return X, Y, None
     permutation = rng.permutation(X.shape[1])
-    np.take(X, permutation, axis=1, out=shuffled[0])
+    if not isinstance(X, Rows):
+        assert not isinstance(shuffled[0], Rows)
+        np.take(X, permutation, axis=1, out=shuffled[0])
     np.take(Y, permutation, axis=1, out=shuffled[1])
-    return shuffled
+    return shuffled[0], shuffled[1], permutation
 
 
 def training_memory(
@@ -421,7 +528,9 @@ def training_memory(
 
     What `train` and `DeepNetwork.fit` hold at once: the parameters, their gradients and the
     optimizer's state; the buffers of one batch (A[l], two dA/dZ buffers, dropout masks); the
-    training set transposed, standardized and, with mini-batches, shuffled; Y. Computed before
+    training set standardized and transposed for full-batch training, or one batch of it
+    gathered and transposed with mini-batches, and a chunk of rows being standardized
+    (`Rows`); Y, and its shuffled copy. X itself, the caller's, is not counted. Computed before
     anything is allocated, so that a study can refuse a network that does not fit.
     """
     dims = [int(n) for n in layer_dims]
@@ -431,6 +540,11 @@ def training_memory(
     state = n_parameters * (2 + OPTIMIZERS[optimizer].copies)  # W, b; dW, db; optimizer
     buffers = (sum(dims[1:]) + 2 * max(dims[1:])) * batch
     masks = 2 * sum(dims[:-1]) * batch if dropout else 0
-    copies = 3 if batch < m else 2  # X transposed, standardized, and shuffled
-    data = (copies * dims[0] + 2 * dims[-1]) * m
-    return (state + buffers + masks + data) * itemsize
+    transposed = 2 * dims[0] * batch if batch < m else dims[0] * m  # gathered rows, batch
+    training = state + buffers + masks + transposed + 2 * dims[-1] * m
+    # before: W, b, Y and a chunk of rows being standardized (or the normalization's
+    # temporaries), and with full batch the transposed set it is written into
+    chunk = min(dims[0] * m, CHUNK_ELEMENTS)
+    full = dims[0] * m if batch == m else 0
+    standardizing = n_parameters + dims[-1] * m + full + chunk
+    return max(training, standardizing) * itemsize
