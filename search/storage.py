@@ -28,10 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import optuna
-import sqlalchemy
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from search._optuna import storage_of
 from search.journal import (
@@ -43,14 +40,14 @@ from search.journal import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
     from dnn import DeepNetwork
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 MAX_RETRY = 3
 SCHEMA_ATTEMPTS = 6
-# Concurrent CREATE TABLE / CREATE TYPE on an empty database: the losers see these.
-SCHEMA_RACE = (IntegrityError, ProgrammingError)
 SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
 _USERINFO_NO_SCHEME = re.compile(r"^[^/\s@]+:[^\s]*@[^\s]+$")
 _PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]+:)[^\s]*@")
@@ -88,6 +85,8 @@ DEFAULT_HEARTBEAT = Heartbeat()
 def redact(url: str) -> str:
     """The URL with its password replaced by `***`, wherever it stands (user:password@host or
     `?password=...`); a text that is not a URL is returned with anything like one redacted."""
+    if "://" not in url:  # a journal path: nothing to redact, and no SQLAlchemy to import
+        return url
     try:
         parsed = make_url(url)
     except Exception:  # not a URL (a journal path, say): redact what looks like credentials
@@ -100,6 +99,15 @@ def redact(url: str) -> str:
     safe = safe.replace("%2A%2A%2A", "***")  # a hidden query value, as the password is shown
     # An unencoded @ in a password makes the parse ambiguous (u:p@ss@host): hide up to the last @
     return _PASSWORD_IN_TEXT.sub(r"\1***@", safe)
+
+
+def make_url(url: str) -> URL:
+    """SQLAlchemy's reading of a database URL. SQLAlchemy is imported here, when a database
+    URL is read: a study in a journal file, its workers and commands, do without it (a tenth
+    of a second or more at every start)."""
+    from sqlalchemy.engine import make_url as read
+
+    return read(url)
 
 
 def default_storage(study_name: str, runs_dir: Path = RUNS_DIR) -> str:
@@ -258,6 +266,10 @@ def _check_database_url(url: str, create: bool) -> None:
 
 
 def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage:
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    # Concurrent CREATE TABLE / CREATE TYPE on an empty database: the losers see these.
+    schema_race = (IntegrityError, ProgrammingError)
     try:
         _check_database_url(url, create)
     except StorageError:
@@ -272,7 +284,7 @@ def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage
             if not create and not _has_studies_table(url):
                 raise StorageError(f"no dnnsearch studies in {redact(url)} (no Optuna tables)")
             return _rdb_storage(url, heartbeat, create)
-        except SCHEMA_RACE as error:
+        except schema_race as error:
             if attempt == SCHEMA_ATTEMPTS - 1:
                 raise _open_error(url, error) from None
             time.sleep(0.05 * 2**attempt * (1 + random.random()))
@@ -285,6 +297,8 @@ def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage
 
 def _has_studies_table(url: str) -> bool:
     """Whether the database holds Optuna's tables, asked without creating anything."""
+    import sqlalchemy
+
     engine = sqlalchemy.create_engine(url, **_engine_kwargs(url))
     try:
         return sqlalchemy.inspect(engine).has_table("studies")
