@@ -15,16 +15,16 @@ cell that is not a finite number.
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
+from importlib import resources, util
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn import datasets as sk
 
 from search import StudySpec
 from search.data import Dataset, check_data, is_frame
@@ -33,15 +33,40 @@ from studies.errors import DataError
 CLASSIFICATION, REGRESSION = "classification", "regression"
 
 
+# scikit-learn is imported by the loaders of its data sets only: it takes a second or more.
+
+
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 handwritten digits: 1,797 examples, 64 features, 10 classes."""
-    x, y = sk.load_digits(return_X_y=True)
-    return x.astype(np.float64), y
+    """scikit-learn's 8x8 handwritten digits: 1,797 examples, 64 features, 10 classes.
+
+    Read from the file scikit-learn ships, as its `load_digits` reads it, without importing
+    scikit-learn (the start of `dnnsearch run digits` would pay for it).
+    """
+    path = _sklearn_file("datasets/data/digits.csv.gz")
+    if path is None:  # another layout: scikit-learn's own loader
+        from sklearn.datasets import load_digits
+
+        x, y = load_digits(return_X_y=True)
+        return x.astype(np.float64), y
+    with gzip.open(path) as file:
+        data = np.loadtxt(file, delimiter=",")
+    return np.ascontiguousarray(data[:, :-1]), data[:, -1].astype(int)
+
+
+def _sklearn_file(name: str) -> Path | None:
+    """A file of the installed scikit-learn package, found without importing it."""
+    spec = util.find_spec("sklearn")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
 
 
 def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's Wisconsin breast cancer set: 569 examples, 30 features, 2 classes."""
-    x, y = sk.load_breast_cancer(return_X_y=True)
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
     return x, y
 
 
@@ -62,12 +87,16 @@ def planar(m: int = 400, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 
 def moons() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's two interleaving half circles, 1,000 points with noise 0.25."""
-    return sk.make_moons(n_samples=1000, noise=0.25, random_state=0)
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=1000, noise=0.25, random_state=0)
 
 
 def circles() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's two concentric circles, 1,000 points with noise 0.1."""
-    return sk.make_circles(n_samples=1000, noise=0.1, factor=0.5, random_state=0)
+    from sklearn.datasets import make_circles
+
+    return make_circles(n_samples=1000, noise=0.1, factor=0.5, random_state=0)
 
 
 def parity(n_bits: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -81,14 +110,18 @@ def diabetes() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's diabetes set, a regression: 442 patients, 10 features (age, sex, body
     mass index, blood pressure, six blood serum measurements; each centred and scaled), and
     a measure of the disease's progression a year later (25 to 346)."""
-    x, y = sk.load_diabetes(return_X_y=True)
+    from sklearn.datasets import load_diabetes
+
+    x, y = load_diabetes(return_X_y=True)
     return x, y.astype(np.float64)
 
 
 def friedman1() -> tuple[np.ndarray, np.ndarray]:
     """Friedman's first regression problem: 2,000 points of 10 uniform features on [0, 1], of
     which five matter, y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (std 1)."""
-    return sk.make_friedman1(n_samples=2000, n_features=10, noise=1.0, random_state=0)
+    from sklearn.datasets import make_friedman1
+
+    return make_friedman1(n_samples=2000, n_features=10, noise=1.0, random_state=0)
 
 
 # Built-in tables: CSV files shipped in the package (studies/data/, see its README.md), read

@@ -307,3 +307,27 @@ def test_an_empty_regression_target_is_quoted_as_the_file_writes_it(tmp_path: Pa
 def test_a_constant_regression_target_is_refused(tmp_path: Path) -> None:
     path = csv(tmp_path, rows([4.5] * 5))
     assert_regression_refused(path, "the target is constant (4.5 in every row)")
+
+
+def test_the_built_in_digits_are_scikit_learns_read_without_importing_it():
+    """`dnnsearch run digits` reads scikit-learn's shipped file itself: the same arrays as
+    `load_digits`, bit for bit (a stored study's data fingerprint), and no scikit-learn
+    import (a second at the start of every run)."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from studies.datasets import digits
+
+    code = (
+        "from studies.datasets import digits; import sys; digits(); print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    x, y = digits()
+    expected_x, expected_y = load_digits(return_X_y=True)
+    assert x.dtype == np.float64 and x.flags.c_contiguous
+    np.testing.assert_array_equal(x, expected_x)
+    np.testing.assert_array_equal(y, expected_y)
+    assert y.dtype == expected_y.dtype
