@@ -9,10 +9,15 @@ X is a float array (m, n_x), or a pandas DataFrame of raw columns (a table: stri
 missing cells allowed), which each trial's network encodes from its own training part
 (`dnn.tables`). Rows of a DataFrame are taken by position. pandas is imported only for a
 DataFrame: a study on arrays never loads it.
+
+A study with several worker processes writes the numeric arrays of its splits once to `.npy`
+files (`write_splits`), and each process maps them read-only (`open_splits`): the processes
+share one copy of the data, in the page cache, instead of each holding its own.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,6 +33,46 @@ class Splits(NamedTuple):
     y_val: np.ndarray
     X_test: Any
     y_test: np.ndarray
+
+
+class MappedSplits(NamedTuple):
+    """Splits written to files (`write_splits`): what travels to a worker process in their
+    place, a few file names, so that no process receives a copy of the arrays. `parts` holds,
+    for each field of `Splits`, an array's `.npy` file name in `folder`, or the part itself
+    when it is not a numeric array (a table, text labels)."""
+
+    folder: str
+    parts: tuple[Any, ...]
+
+
+class _File(NamedTuple):
+    name: str  # of an .npy file in MappedSplits.folder
+
+
+def write_splits(splits: Splits, folder: str | Path) -> MappedSplits:
+    """Write each numeric, non-empty array of the splits to `folder/<field>.npy` (no pickle)."""
+    parts: list[Any] = []
+    for name, part in zip(Splits._fields, splits, strict=True):
+        if isinstance(part, np.ndarray) and part.dtype.kind in "biuf" and part.size:
+            np.save(Path(folder) / f"{name}.npy", part, allow_pickle=False)
+            part = _File(f"{name}.npy")
+        parts.append(part)
+    return MappedSplits(str(folder), tuple(parts))
+
+
+def open_splits(data: Splits | MappedSplits) -> Splits:
+    """The splits to train on: those written by `write_splits` memory-mapped read-only
+    (every process that maps a file shares its pages), or the splits as they are."""
+    if isinstance(data, Splits):
+        return data
+    return Splits(
+        *(
+            np.load(Path(data.folder) / part.name, mmap_mode="r", allow_pickle=False)
+            if isinstance(part, _File)
+            else part
+            for part in data.parts
+        )
+    )
 
 
 def is_frame(x: object) -> bool:

@@ -18,8 +18,11 @@ import dataclasses
 import fcntl
 import hashlib
 import os
+import shutil
 import socket
 import sys
+import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -40,12 +43,15 @@ from search import _optuna
 from search.best import best_trial, load_trained, load_verified, open_existing_study
 from search.data import (
     Dataset,
+    MappedSplits,
     Splits,
     cross_validation_splits,
+    open_splits,
     shuffled_split,
     split_dataset,
     stack,
     stratified_split,
+    write_splits,
 )
 from search.metrics import metrics_of, score_all
 from search.objective import Ledger, Objective, network_class, outputs, tally
@@ -97,6 +103,8 @@ MAX_RESTARTS = 3
 WORKER_GRACE = 1.0
 FINISH_GRACE = 1.5
 NOT_SCORED = "final scoring not done (time budget)"
+# A trial running longer than this gets a progress line per new report, one per period at most.
+LONG_TRIAL = 10.0
 COMPARED_KEYS = (
     "dataset",
     "test_dataset",
@@ -401,7 +409,7 @@ def decide_folds(spec: StudySpec, splits: Splits) -> StudySpec:
 
 def work(
     spec: StudySpec,
-    splits: Splits,
+    splits: Splits | MappedSplits,
     worker: int = 0,
     *,
     max_trials: int | None = None,
@@ -410,7 +418,7 @@ def work(
 ) -> int:
     """Run trials of an existing study until it holds its total; returns how many ran here.
 
-
+    `splits` may be files (`search.data.MappedSplits`): they are then memory-mapped here.
     Before each trial, trials whose heartbeat stopped (a worker killed on any machine) are
     failed and re-queued. When only RUNNING trials stand between the study and its total, a
     worker with heartbeats waits for them to finish or go stale, then runs their retries.
@@ -419,21 +427,50 @@ def work(
     heartbeat = Heartbeat(**(StudyRecord.of(study).heartbeat or {}))
     if study_has_heartbeat(study) and heartbeat != DEFAULT_HEARTBEAT:
         study = load_study(spec, worker, heartbeat)
-    objective = Objective(spec, splits, artifacts_dir(storage_url(spec), spec.name), deadline)
+    artifacts = artifacts_dir(storage_url(spec), spec.name)
+    objective = Objective(spec, open_splits(splits), artifacts, deadline)
     callbacks = [progress] if progress is not None else []
     ran = 0
-    while max_trials is None or ran < max_trials:
-        if deadline is not None and time.time() >= deadline:
-            break
-        step = _next_step(study, objective.ledger_of(study))
-        if step == "stop":
-            break
-        if step == "wait":
-            time.sleep(min(heartbeat.interval, 1.0))
-            continue
-        study.optimize(objective, n_trials=1, callbacks=callbacks)
-        ran += 1
+    with _long_trial_lines(study, progress):
+        while max_trials is None or ran < max_trials:
+            if deadline is not None and time.time() >= deadline:
+                break
+            step = _next_step(study, objective.ledger_of(study))
+            if step == "stop":
+                break
+            if step == "wait":
+                time.sleep(min(heartbeat.interval, 1.0))
+                continue
+            study.optimize(objective, n_trials=1, callbacks=callbacks)
+            ran += 1
     return ran
+
+
+@contextmanager
+def _long_trial_lines(study: optuna.Study, progress: Callback | None) -> Iterator[None]:
+    """While held, a thread prints `Progress.trial_line` of this process's running trial
+    every `LONG_TRIAL` seconds (a trial of minutes shows how it goes; a short one says
+    nothing)."""
+    if not isinstance(progress, Progress):
+        yield
+        return
+    stop = threading.Event()
+
+    def watch() -> None:
+        said: dict[int, int] = {}  # trial number -> the last step a line showed
+        while not stop.wait(LONG_TRIAL):
+            for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                line = progress.trial_line(trial, said)
+                if line is not None:
+                    progress.say(line)
+
+    thread = threading.Thread(target=watch, name="long-trial-lines", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _next_step(study: optuna.Study, ledger: Ledger) -> str:
@@ -458,7 +495,7 @@ def _worker_process(
     threads: int,
     deadline: float | None,
     progress: Callback | None,
-    splits: Splits,
+    splits: Splits | MappedSplits,
     fast_tpe: bool = True,
 ) -> int:
     if fast_tpe and spec.sampler == "tpe":
@@ -547,11 +584,20 @@ def run_study(
         )
         for line in warnings:
             printer.say(line)
+    # Several workers share one copy of the arrays, in files that each maps (this process too,
+    # which drops its own; its maps outlive the folder, for the final scoring).
+    folder = tempfile.mkdtemp(prefix="dnnsearch-") if spec.n_jobs > 1 else None
     try:
+        shared = None
+        if folder is not None:
+            shared = write_splits(splits, folder)
+            splits = open_splits(shared)
         if watcher is not None:
             watcher.begin(spec, done_before)
-        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream, watcher)
+        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream, watcher, shared)
     finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         if watcher is not None:
             watcher.end(study)
         mark_run(study, False)
@@ -572,8 +618,12 @@ def _run_workers(
     fast_tpe: bool = True,
     stream: int = 0,
     watcher: Watcher | None = None,
+    shared: MappedSplits | None = None,
 ) -> None:
     """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
+
+    The loky workers receive `shared`, the splits' files, when there are any (each maps them:
+    no copy of the data per process), else the splits themselves.
 
     Worker w samples with seed `spec.seed + 1000 * stream + w`: a study's first run has
     stream 0 (its seeds are the spec's), a later or concurrent run another stream, so that it
@@ -598,8 +648,8 @@ def _run_workers(
         first = 1000 * stream + attempt * spec.n_jobs
         executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
         try:
-            # The splits travel with the task: a loky process then never imports the data
-            # set's module (scikit-learn's data sets, pandas) to load them.
+            # The splits (or their files) travel with the task: a loky process then never
+            # imports the data set's module (scikit-learn's data sets, pandas) to load them.
             futures = [
                 executor.submit(
                     _worker_process,
@@ -608,7 +658,7 @@ def _run_workers(
                     threads,
                     deadline,
                     printer,
-                    splits,
+                    shared if shared is not None else splits,
                     fast_tpe,
                 )
                 for w in range(1, spec.n_jobs)
@@ -906,6 +956,25 @@ class Progress:
 
     def say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
+
+    def trial_line(self, trial: optuna.trial.FrozenTrial, said: dict[int, int]) -> str | None:
+        """`trial 3: epoch 40/100, val 0.9100, 2:15` for a trial of this process running
+        for `LONG_TRIAL` s or more with a report newer than the last line (`said`: trial
+        number -> step shown, updated); None otherwise."""
+        record = TrialRecord.from_trial(trial)
+        started = trial.datetime_start
+        if record.pid != os.getpid() or started is None or not trial.intermediate_values:
+            return None
+        running = time.time() - started.timestamp()
+        step = max(trial.intermediate_values)
+        if running < LONG_TRIAL or said.get(trial.number) == step:
+            return None
+        said[trial.number] = step
+        hp = record.hyperparameters or {}
+        unit = "epoch" if hp.get("mini_batch_size") else "iteration"
+        total = f"/{hp['num_iterations']}" if "num_iterations" in hp else ""
+        value = trial.intermediate_values[step]
+        return f"trial {trial.number}: {unit} {step}{total}, val {value:.4f}, {_clock(running)}"
 
 
 def _best_text(trial: optuna.trial.FrozenTrial | None) -> str:
