@@ -32,9 +32,12 @@ The rules, decided once here:
 - Dropped with a line in `warnings_` (checked on every column not listed in `drop`, forced
   categorical or not): a constant column (one distinct value and no missing cell); an
   identifier: with at least 20 rows, a categorical column with a different value in every
-  row, or a numeric column of distinct integers that fill at least half of their range
-  min..max (numbered rows; a sample of them, such as a training part, still fills half). A
-  float column with a different value in every row is not an identifier.
+  row, or, from 100 rows on, a numeric column of distinct integers that fill at least half of
+  their range min..max (numbered rows; a sample of them, such as a training part, still fills
+  half). A float column with a different value in every row is not an identifier, nor are 30
+  distinct ages.
+- A number larger than 1e150 in size is refused (its square, in the standardization,
+  would overflow).
 - Errors at fit (`TableError`, one line naming the column): no rows, duplicate column names
   (compared as strings), a name in `categorical` or `drop` that is not a column (with the
   closest name) or that is in both, a column with every cell missing, a categorical column
@@ -67,6 +70,11 @@ STATE_VERSION = 1
 OTHER = "<other>"
 MISSING = "<missing>"
 ID_MIN_ROWS = 20  # fewer rows than this never make an identifier
+# Distinct integers in every row make an identifier only from this many rows on: 30 patients of
+# distinct ages from 20 to 79 are a measurement; a hundred distinct integers packed into twice
+# their count are row numbers.
+INTEGER_ID_MIN_ROWS = 100
+MAX_MAGNITUDE = 1e150  # a larger number would overflow when squared by the standardization
 ID_SPAN = 2  # distinct integers spread over at most this many times their count: row numbers
 LISTED = "listed in drop"
 DROP_REASONS = ("constant", "identifier", LISTED)
@@ -266,6 +274,13 @@ def _fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[_Spec, str | N
     """A numeric column's encoding, or its drop (constant or identifier) with the warning."""
     present = values[~np.isnan(values)]
     missing = len(values) - len(present)
+    huge = np.abs(values) > MAX_MAGNITUDE
+    if huge.any():
+        row = int(np.argmax(huge))
+        raise TableError(
+            f"column {name!r} row {row} is {values[row]:g}: too large to learn from "
+            f"(more than {MAX_MAGNITUDE:g} in size)"
+        )
     if not missing:
         low, high = present.min(), present.max()
         if low == high:
@@ -279,7 +294,9 @@ def _fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[_Spec, str | N
 
 def _is_row_number(values: NDArray[np.float64], low: float, high: float) -> bool:
     m = len(values)
-    if m < ID_MIN_ROWS or high - low + 1 > ID_SPAN * m or not np.all(values == np.round(values)):
+    if m < INTEGER_ID_MIN_ROWS or high - low + 1 > ID_SPAN * m:
+        return False
+    if not np.all(values == np.round(values)):
         return False
     return len(np.unique(values)) == m
 

@@ -459,10 +459,15 @@ def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Blo
         else [paragraph("Numeric arrays without column names: each input is one feature.")]
     )
     what = "its classes" if summary.classes is not None else "its mean, spread and range"
-    target = fill(
-        "The target{name}: {what}, over the examples for training and validation.",
-        name=Stored(summary.target, code=True) if summary.target else "",
-        what=what,
+    over = "over the examples for training and validation"
+    target = (
+        fill(
+            f"The target {{name}}: {{what}}, {over}.",
+            name=Stored(summary.target, code=True),
+            what=what,
+        )
+        if summary.target
+        else fill(f"The target: {{what}}, {over}.", what=what)
     )
     return [
         heading,

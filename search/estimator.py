@@ -129,6 +129,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
                 with other data or settings (`StudyMismatchError`).
             ValueError: bad data (naming the problem). RuntimeError: no trial completed.
         """
+        self._check_arguments()
         if is_frame(x):  # raw columns, encoded by each trial's network
             y = _as_targets(y)
             self.feature_names_in_ = np.asarray(x.columns, dtype=object)
@@ -154,6 +155,23 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         if self.refit:
             self.best_estimator_ = best_config(name, result.storage).build().fit(x, y)
         return self
+
+    def _check_arguments(self) -> None:
+        """The arguments that are not study-file keys (those are the spec's to check)."""
+        if self.study_name is not None and (
+            not isinstance(self.study_name, str) or not self.study_name
+        ):
+            raise SpecError(
+                f"study_name: expected a non-empty name or None, got {self.study_name!r}"
+            )
+        if isinstance(self.verbose, bool) or not isinstance(self.verbose, int) or self.verbose < 0:
+            raise SpecError(f"verbose: expected 0, 1 or 2, got {self.verbose!r}")
+        if not isinstance(self.refit, bool):
+            raise SpecError(f"refit: expected True or False, got {self.refit!r}")
+        for key in ("categorical", "drop"):
+            names = getattr(self, key)
+            if isinstance(names, str) or not isinstance(names, Sequence):
+                raise SpecError(f"{key}: expected a list of column names, got {names!r}")
 
     def _spec(self, name: str, stored: StudySpec | None, y: np.ndarray) -> StudySpec:
         """The study's spec: the stored study's definition (or a new in-memory study's) with

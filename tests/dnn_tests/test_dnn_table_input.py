@@ -34,7 +34,7 @@ def table(m: int = 60, seed: int = 0) -> tuple[Any, np.ndarray, np.ndarray]:
     size = rng.normal(10, 3, size=m)
     frame = pd.DataFrame(
         {
-            "id": np.arange(100, 100 + m),
+            "id": [f"R{k}" for k in range(100, 100 + m)],  # a text id: dropped
             "colour": colour,
             "size": np.where(rng.random(m) < 0.1, np.nan, size),
             "member": rng.random(m) < 0.5,
@@ -162,7 +162,7 @@ def test_an_array_given_to_a_network_fitted_on_a_table_is_refused_in_one_line() 
 @pytest.mark.parametrize("cls", [DeepNetwork, NetworkClassifier])
 def test_a_network_fitted_on_an_array_converts_a_numeric_table(cls: type) -> None:
     frame, labels, _ = table()
-    X = frame[["size", "id"]].fillna(10).to_numpy(float)
+    X = frame[["size"]].assign(n=np.arange(len(frame))).fillna(10).to_numpy(float)
     net = cls(**CONFIG).fit(X, labels)
     numbers = pd.DataFrame(X, columns=["a", "b"])
     with warnings.catch_warnings(record=True) as caught:

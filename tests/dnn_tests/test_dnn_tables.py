@@ -32,7 +32,7 @@ def penguins() -> pd.DataFrame:
             "zone": 1 + i % 4,  # integer-coded, listed categorical
             "comment": [f"note {k}" for k in i % 5],  # listed in drop
             "customer_id": [f"C{k:04d}" for k in i],  # a string identifier
-            "row": (i * 7) % M + 100,  # a permutation of 100..123: an integer identifier
+            "row": (i * 7) % M + 100,  # a permutation of 100..123: too few rows for an id
             "species": ["Adelie"] * M,  # constant
             "mass": 3000.0 + np.sqrt(i) * 100,  # unique floats: not an identifier
             "flipper": [str(180 + k % 9) for k in i],  # strings of numbers: numeric
@@ -69,7 +69,7 @@ def test_each_kind_of_column_is_inferred_encoded_or_dropped():
         "zone": ("categorical", None, 4),
         "comment": ("dropped", "listed in drop", 0),
         "customer_id": ("dropped", "identifier", 0),
-        "row": ("dropped", "identifier", 0),
+        "row": ("numeric", None, 1),
         "species": ("dropped", "constant", 0),
         "mass": ("numeric", None, 1),
         "flipper": ("numeric", None, 1),
@@ -82,13 +82,13 @@ def test_each_kind_of_column_is_inferred_encoded_or_dropped():
         "male=False", "male=True",
         "grade",
         "zone=1", "zone=2", "zone=3", "zone=4",
+        "row",
         "mass",
         "flipper",
         "tagged=False", "tagged=True", "tagged=<missing>",
     ]  # fmt: skip
     assert enc.warnings_ == [
         "column 'customer_id' dropped: a different value in every row (an identifier)",
-        "column 'row' dropped: a different integer from 100 to 123 in every row (an identifier)",
         "column 'species' dropped: the same value 'Adelie' in every row (constant)",
     ]
 
@@ -199,7 +199,7 @@ def test_columns_are_matched_by_name_extra_ones_ignored_dropped_ones_optional():
     X = enc.transform(frame)
     shuffled = frame[list(reversed(frame.columns))].assign(extra=1.5)
     assert np.array_equal(enc.transform(shuffled), X)
-    without_dropped = frame.drop(columns=["comment", "customer_id", "row", "species"])
+    without_dropped = frame.drop(columns=["comment", "customer_id", "species"])
     assert np.array_equal(enc.transform(without_dropped), X)
     assert np.array_equal(enc.fit_transform(frame), X)
 
@@ -402,8 +402,17 @@ def test_a_sample_of_row_numbers_is_an_identifier_but_spread_integers_are_not():
     """A training part holds a sample of the row numbers (here 60 of 100): still an id. Distinct
     integers spread far wider than their count (incomes in dollars) are measurements."""
     rng = np.random.default_rng(0)
-    ids = np.sort(rng.choice(np.arange(1000, 1100), size=60, replace=False))
-    incomes = rng.choice(np.arange(20_000, 200_000), size=60, replace=False)
+    ids = np.sort(rng.choice(np.arange(1000, 1300), size=150, replace=False))
+    incomes = rng.choice(np.arange(20_000, 200_000), size=150, replace=False)
     encoder = TableEncoder().fit(pd.DataFrame({"id": ids, "income": incomes}))
     kinds = {column["name"]: (column["kind"], column["reason"]) for column in encoder.describe()}
     assert kinds == {"id": ("dropped", "identifier"), "income": ("numeric", None)}
+    ages = rng.choice(np.arange(20, 80), size=30, replace=False)  # 30 patients, distinct ages
+    assert TableEncoder().fit(pd.DataFrame({"age": ages})).describe()[0]["kind"] == "numeric"
+
+
+def test_a_number_too_large_to_standardize_is_refused_by_row():
+    frame = pd.DataFrame({"x": [1.0, 2.0, -1e308, 4.0]})
+    with pytest.raises(TableError, match=r"^column 'x' row 2 is -1e\+308: too large") as error:
+        TableEncoder().fit(frame)
+    assert "\n" not in str(error.value)

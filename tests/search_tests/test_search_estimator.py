@@ -258,3 +258,26 @@ def sklearn_checks():
 @sklearn_checks()
 def test_scikit_learn_checks_that_apply_to_a_meta_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ({"categorical": "code"}, "categorical: expected a list"),
+        ({"drop": 3}, "drop: expected a list"),
+        ({"verbose": "x"}, "verbose"),
+        ({"verbose": -1}, "verbose"),
+        ({"refit": "no"}, "refit"),
+        ({"study_name": ""}, "study_name"),
+        ({"study_name": 5}, "study_name"),
+    ],
+)
+def test_bad_arguments_are_one_line_naming_them(tmp_path, monkeypatch, argument, message):
+    from search import DeepNetworkSearch
+
+    monkeypatch.chdir(tmp_path)
+    x, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    with pytest.raises(SpecError, match=message) as error:
+        DeepNetworkSearch(n_trials=1, **{"verbose": 0, **argument}).fit(x, y)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "runs").exists()  # nothing stored
