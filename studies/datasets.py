@@ -556,7 +556,27 @@ def load_dataset(spec: StudySpec) -> Dataset:
     x, y = _load_examples(spec)
     if spec.test_dataset is None:
         return Dataset(x, y)
-    return Dataset(x, y, *_load_test(spec, x))
+    x_test, y_test = _load_test(spec, x)
+    if spec.task == "classification" and _is_text(y) != _is_text(y_test):
+        # pandas reads a column of 1 and 0 as numbers and one holding a 'yes' as text: the
+        # label 1 written in both files is the same class
+        y, y_test = _as_text(y), _as_text(y_test)
+    return Dataset(x, y, x_test, y_test)
+
+
+def _is_text(labels: np.ndarray) -> bool:
+    return labels.dtype.kind in "OUS"
+
+
+def _as_text(labels: np.ndarray) -> np.ndarray:
+    """Labels as text, whole numbers written without a decimal point (1.0 as '1')."""
+    if _is_text(labels):
+        return labels.astype(str)
+    as_float = labels.astype(np.float64)
+    whole = np.isfinite(as_float) & (as_float == np.round(as_float))
+    return np.array(
+        [str(int(v)) if w else str(v) for v, w in zip(as_float.tolist(), whole, strict=True)]
+    )
 
 
 def _load_examples(spec: StudySpec) -> tuple[Any, np.ndarray]:

@@ -139,3 +139,24 @@ def test_a_test_file_of_the_other_kind_is_refused(folder, capsys):
     assert main(["run", "own.toml", "--quiet"]) == 2
     assert "a CSV test file goes with a table dataset" in capsys.readouterr().err
     assert not (folder / "runs").exists()
+
+
+def test_a_label_read_as_text_in_one_file_and_as_a_number_in_the_other_is_one_class(tmp_path):
+    """The training file's labels hold 'x', so pandas reads them as text ('1'); the test file's
+    are all 1, read as the number 1: the same class as written."""
+    from search import StudySpec
+    from studies.datasets import load_dataset
+
+    rows = "\n".join(f"{i},{'x' if i % 2 else 1}" for i in range(40))
+    (tmp_path / "train.csv").write_text("a,label\n" + rows + "\n")
+    (tmp_path / "test.csv").write_text("a,label\n" + "\n".join(f"{i},1" for i in range(5)) + "\n")
+    spec = StudySpec.from_dict(
+        {
+            "name": "mixed",
+            "dataset": str(tmp_path / "train.csv"),
+            "test_dataset": str(tmp_path / "test.csv"),
+            "target": "label",
+        }
+    )
+    data = load_dataset(spec)
+    assert sorted(set(data.y.tolist())) == ["1", "x"] and set(data.y_test.tolist()) == {"1"}
