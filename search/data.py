@@ -106,6 +106,13 @@ def check_data(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return X as a 2-d float array (a DataFrame as it is) and y checked for the task, or
     raise ValueError naming the problem."""
+    x, y = _checked(x, y, task)
+    return (x if is_frame(x) else x.astype(np.float64, copy=False)), y
+
+
+def _checked(x: Any, y: np.ndarray, task: str = "classification") -> tuple[Any, np.ndarray]:
+    """`check_data` without making X float64: the splits convert only their rows, so that a
+    large X is never held twice (as given and converted, whole)."""
     y = np.asarray(y)
     if is_frame(x):
         if x.shape[0] == 0 or x.shape[1] == 0:
@@ -134,8 +141,7 @@ def _check_array(x: np.ndarray) -> np.ndarray:
         )
     if x.dtype.kind not in "biuf":  # complex numbers would lose their imaginary part
         raise ValueError(f"X must hold real numbers, got dtype {x.dtype}")
-    x = x.astype(np.float64)
-    if not np.isfinite(x).all():
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
         raise ValueError("X contains NaN or infinite values")
     return x
 
@@ -268,7 +274,7 @@ def stratified_split(
     Each class keeps at least one example in train; a class with few examples may be
     missing from validation or test.
     """
-    x, y = check_data(x, y)
+    x, y = _checked(x, y)
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]
     for label in np.unique(y):
@@ -294,7 +300,7 @@ def shuffled_split(
 ) -> Splits:
     """Train, validation and test parts of a seeded shuffle (a regression has no classes to
     stratify)."""
-    x, y = check_data(x, y, "regression")
+    x, y = _checked(x, y, "regression")
     order = np.random.default_rng(seed).permutation(len(y))
     n_test = int(round(len(y) * test_fraction))
     n_val = min(int(round(len(y) * validation_fraction)), max(len(y) - n_test - 1, 0))
@@ -312,7 +318,19 @@ def _splits(
 ) -> Splits:
     if len(val) == 0 or (len(test) == 0 and not allow_empty_test):
         raise ValueError(f"data set too small to split: {len(y)} examples")
-    return Splits(take(x, train), y[train], take(x, val), y[val], take(x, test), y[test])
+    parts = (_float_rows(x, train), _float_rows(x, val), _float_rows(x, test))
+    return Splits(parts[0], y[train], parts[1], y[val], parts[2], y[test])
+
+
+def _float_rows(x: Any, rows: np.ndarray) -> Any:
+    """Rows of X by position, an array's as float64 (converted a chunk of rows at a time)."""
+    if is_frame(x):
+        return take(x, rows)
+    out = np.empty((len(rows), x.shape[1]), np.float64)
+    step = max(1, 2**20 // x.shape[1])
+    for start in range(0, len(rows), step):
+        out[start : start + step] = x[rows[start : start + step]]
+    return out
 
 
 def cross_validation_splits(
