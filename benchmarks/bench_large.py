@@ -50,13 +50,13 @@ print(json.dumps({"wall": time.time() - start, "counted": result.n_counted,
 
 def data_file(folder: Path) -> Path:
     """The data set, generated once: each class a random mean image, plus noise."""
-    path = folder / f"large_{M}x{N_X}_seed{SEED}.npz"
+    path = folder / f"bench_large_{M}x{N_X}_seed{SEED}.npz"
     if not path.exists():
         rng = np.random.default_rng(SEED)
-        means = rng.normal(0.0, 1.0, (CLASSES, N_X)).astype(np.float32)
+        means = rng.normal(0.0, 0.08, (CLASSES, N_X)).astype(np.float32)
         y = rng.integers(0, CLASSES, M)
         X = means[y]
-        X += rng.normal(0.0, 4.0, (M, N_X)).astype(np.float32)  # learnable, not trivially
+        X += rng.normal(0.0, 1.0, (M, N_X)).astype(np.float32)  # learnable, not trivially
         np.savez(path, X=X, y=y)
     return path
 
