@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 import numpy as np
 import optuna
-from joblib.externals.loky import get_reusable_executor
-from joblib.externals.loky.process_executor import TerminatedWorkerError
+from joblib.externals.loky.process_executor import ProcessPoolExecutor, TerminatedWorkerError
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 from threadpoolctl import threadpool_limits
@@ -652,7 +651,9 @@ def _run_workers(
     threads = max(1, (os.cpu_count() or 1) // spec.n_jobs)
     for attempt in range(MAX_RESTARTS + 1):
         first = 1000 * stream + attempt * spec.n_jobs
-        executor = get_reusable_executor(max_workers=spec.n_jobs - 1)
+        # A private pool, not loky's process-wide reusable one: that one is also joblib's and
+        # scikit-learn's (`Parallel`), which a run in a notebook must not shut down or kill.
+        executor = ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
         try:
             # The splits (or their files) travel with the task: a loky process then never
             # imports the data set's module (scikit-learn's data sets, pandas) to load them.
@@ -685,6 +686,7 @@ def _run_workers(
         except BaseException:  # Ctrl-C or an error here or in a worker: stop them all
             executor.shutdown(wait=True, kill_workers=True)
             raise
+        executor.shutdown(wait=True)  # its workers are done: their processes end here
         target = target_trials(study) or 0
         if count_trials(study) >= target or (deadline is not None and time.time() >= deadline):
             return

@@ -289,3 +289,13 @@ def test_a_resumed_run_does_not_propose_the_first_runs_trials_again(tmp_path):
     assert len(params) == 6
     assert params[3:] != params[:3]
     assert all(later != params[i] for i, later in enumerate(params[3:]))
+
+
+def test_a_two_job_run_leaves_joblibs_own_workers_alone(tmp_path):
+    """The run's workers are a pool of its own: joblib's (and scikit-learn's) process-wide
+    loky executor works after it, as it did before (a notebook runs both)."""
+    from joblib import Parallel, delayed
+
+    assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]
+    run_study(tiny_spec(tmp_path).replace(n_jobs=2), load_moons, progress=None)
+    assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(3)) == [0, 1, 2]
