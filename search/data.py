@@ -149,7 +149,7 @@ def _check_array(x: np.ndarray) -> np.ndarray:
 def check_targets(y: np.ndarray) -> np.ndarray:
     """Regression targets: real numbers, none missing or infinite, not all the same."""
     if y.dtype.kind not in "biuf":
-        sample = y.ravel()[0].item() if y.dtype.kind != "O" else y.ravel()[0]
+        sample = python_value(y.ravel()[0])
         raise ValueError(
             f"the target must be numeric for a regression, got {sample!r} (dtype {y.dtype})"
         )
@@ -209,6 +209,11 @@ def split_dataset(
         return split(data.X, data.y, validation_fraction, test_fraction, seed)
     x, y = check_data(data.X, data.y, task)
     x_test, y_test = _check_test(data.X_test, data.y_test, x, task)
+    if task == "regression" and y_test.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            f"the test set has {_targets_per_row(y_test)} targets per row, the training set "
+            f"{_targets_per_row(y)}"
+        )
     if task != "regression":
         _check_test_labels(y_test, np.unique(y))
     splits = split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
@@ -253,7 +258,7 @@ def _check_test_labels(y_test: np.ndarray, classes: np.ndarray) -> None:
     known = np.isin(y_test, classes)
     if not known.all():
         row = int(np.argmin(known))
-        label = y_test[row].item() if hasattr(y_test[row], "item") else y_test[row]
+        label = python_value(y_test[row])
         raise ValueError(
             f"test label {label!r} (row {row}) is not a class of the training data "
             f"({', '.join(map(repr, classes[:10].tolist()))})"
@@ -333,6 +338,15 @@ def _float_rows(x: Any, rows: np.ndarray) -> Any:
     return out
 
 
+def _targets_per_row(y: np.ndarray) -> int:
+    return 1 if y.ndim == 1 else int(y.shape[1])
+
+
+def python_value(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (2, not np.int64(2)); others as they are."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def cross_validation_splits(
     splits: Splits, k: int, seed: int, task: str = "classification"
 ) -> list[Splits]:
@@ -352,7 +366,7 @@ def cross_validation_splits(
         return [_fold(splits, x, y, fold == f) for f in range(k)]
     labels, counts = np.unique(y, return_counts=True)
     if counts.min() < k:
-        rare = labels[np.argmin(counts)].item()  # a Python value: 2, not np.int64(2)
+        rare = python_value(labels[np.argmin(counts)])  # 2, not np.int64(2)
         raise ValueError(
             f"cv_folds: class {rare!r} has {counts.min()} examples in training + validation, "
             f"fewer than the {k} folds"

@@ -72,7 +72,7 @@ from search.record import (
     target_trials,
 )
 from search.samplers import make_pruner, make_sampler
-from search.spec import SearchSpace, SpecError, StudySpec
+from search.spec import SMALL_DATA, SearchSpace, SpecError, StudySpec
 from search.storage import (
     DEFAULT_HEARTBEAT,
     Heartbeat,
@@ -561,7 +561,15 @@ def run_study(
     chosen = spec.cv_folds is None
     spec = decide_folds(spec, splits)
     if spec.cv_folds:
-        cross_validation_splits(splits, spec.cv_folds, spec.seed, spec.task)
+        try:
+            cross_validation_splits(splits, spec.cv_folds, spec.seed, spec.task)
+        except ValueError as error:
+            if not chosen:
+                raise
+            raise ValueError(
+                f"{error} (cv_folds = {spec.cv_folds} is the default below {SMALL_DATA:,} "
+                "examples; cv_folds = 0 asks for one validation split)"
+            ) from None
     summary, warnings = data_summary(spec, splits)  # a bad table fails here too
     study = create_study(spec)
     check_same_data(spec, study, splits)

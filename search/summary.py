@@ -36,11 +36,11 @@ def data_summary(spec: StudySpec, splits: Splits) -> tuple[dict[str, Any], list[
     Raises:
         ValueError: a table the encoder refuses (`dnn.tables.TableError`), naming the column.
     """
-    x = stack([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
     columns: list[dict[str, Any]] = []
     warnings: list[str] = []
-    if is_frame(x):
+    if is_frame(splits.X_train):  # arrays are not stacked: a large one would be copied whole
+        x = stack([splits.X_train, splits.X_val])
         from dnn.tables import TableEncoder
 
         try:
@@ -51,7 +51,7 @@ def data_summary(spec: StudySpec, splits: Splits) -> tuple[dict[str, Any], list[
         columns, warnings = encoder.describe(), list(encoder.warnings_)
         n_x = len(encoder.feature_names_)
     else:
-        n_x = int(x.shape[1])
+        n_x = int(splits.X_train.shape[1])
     name = spec.target if columns else None  # a table's target column has a name
     summary = {
         "task": spec.task,
