@@ -21,14 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources, util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from search import StudySpec
 from search.data import Dataset, check_data, is_frame
 from studies.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is read: a study of arrays does without it
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
 
@@ -187,6 +189,8 @@ class Csv:
     data: bytes
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         try:
             return pd.read_csv(io.BytesIO(self.data))
         except pd.errors.EmptyDataError:
@@ -226,6 +230,8 @@ class Csv:
         """A cell of `column` as the file writes it (read again, on the way to an error)."""
 
         def cell(row: int) -> str:
+            import pandas as pd
+
             try:
                 text = pd.read_csv(
                     io.BytesIO(self.data), usecols=[column], dtype=str, keep_default_na=False
@@ -288,7 +294,7 @@ def _numbers(column: pd.Series) -> np.ndarray | None:
     Only the column's distinct values are parsed."""
     if column.dtype.kind in "iuf":
         return column.to_numpy(dtype=np.float64, na_value=np.nan)
-    codes, uniques = pd.factorize(column)
+    codes, uniques = column.factorize()
     parsed = [_number(value) for value in uniques]
     if any(value is None for value in parsed):
         return None
@@ -297,7 +303,7 @@ def _numbers(column: pd.Series) -> np.ndarray | None:
 
 def _first_text(column: pd.Series) -> tuple[int, object]:
     """The first row of a column holding a cell that is not a number, and that cell."""
-    codes, uniques = pd.factorize(column)
+    codes, uniques = column.factorize()
     text = [i for i, value in enumerate(uniques) if _number(value) is None]
     row = int(np.flatnonzero(np.isin(codes, text))[0])
     return row, column.iloc[row]
@@ -306,7 +312,7 @@ def _first_text(column: pd.Series) -> tuple[int, object]:
 def _complex_row(column: pd.Series) -> int | None:
     """The first row of a complex number (`1+2j`), in a column whose every cell is a number,
     real or complex, or missing: a column of measurements, not of categories."""
-    codes, uniques = pd.factorize(column)
+    codes, uniques = column.factorize()
     found = []
     for i, value in enumerate(uniques):
         if _number(value) is not None:
@@ -324,7 +330,7 @@ def _is_empty(column: pd.Series) -> bool:
     """Every cell missing (NaN, NA) or blank."""
     if column.dtype.kind in "iuf":
         return bool(column.isna().all())
-    _, uniques = pd.factorize(column)
+    _, uniques = column.factorize()
     return all(isinstance(value, str) and not value.strip() for value in uniques)
 
 
@@ -389,6 +395,8 @@ def check_test_table(name: str, test: pd.DataFrame, train: pd.DataFrame, spec: S
 
 def _check_no_empty_labels(name: str, y: np.ndarray, where: Callable[[int], str]) -> None:
     """NaN, None or blank text is no label: name the first."""
+    import pandas as pd
+
     empty = np.asarray(pd.isna(y), dtype=bool)
     if y.dtype.kind in "OUS":
         empty |= np.fromiter(

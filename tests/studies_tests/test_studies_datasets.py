@@ -309,10 +309,10 @@ def test_a_constant_regression_target_is_refused(tmp_path: Path) -> None:
     assert_regression_refused(path, "the target is constant (4.5 in every row)")
 
 
-def test_the_built_in_digits_are_scikit_learns_read_without_importing_it():
+def test_the_built_in_digits_are_scikit_learns_read_without_importing_it_or_pandas():
     """`dnnsearch run digits` reads scikit-learn's shipped file itself: the same arrays as
-    `load_digits`, bit for bit (a stored study's data fingerprint), and no scikit-learn
-    import (a second at the start of every run)."""
+    `load_digits`, bit for bit (a stored study's data fingerprint), and imports neither
+    scikit-learn nor pandas (a second and more at the start of every run)."""
     import subprocess
     import sys
 
@@ -321,10 +321,12 @@ def test_the_built_in_digits_are_scikit_learns_read_without_importing_it():
     from studies.datasets import digits
 
     code = (
-        "from studies.datasets import digits; import sys; digits(); print('sklearn' in sys.modules)"
+        "from studies.datasets import load_dataset; from studies.loader import load_study_spec; "
+        "import sys; load_dataset(load_study_spec('digits')); "
+        "print(sorted(m for m in sys.modules if m.startswith(('sklearn', 'pandas'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "[]"
     x, y = digits()
     expected_x, expected_y = load_digits(return_X_y=True)
     assert x.dtype == np.float64 and x.flags.c_contiguous
