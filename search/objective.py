@@ -173,6 +173,7 @@ class Objective:
         self.n_x = input_width(spec, self.splits.X_train)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
+        self.iteration = 0
         self.ledger: Ledger | None = None
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
@@ -236,15 +237,16 @@ class Objective:
         self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int, record: TrialRecord
     ) -> Any:
         s = self.splits
-        curve = record.learning_curve = LearningCurve()  # filled as training goes, kept always
-        net = network_class(self.task)(**hp, cost_every=self.spec.report_every)
+        record.learning_curve = LearningCurve()  # filled as training goes, kept always
+        net = network_class(self.task)(**hp, cost_every=self._cost_every())
         net.callback = self._reporter(trial, net, record)
+        self.iteration = 0  # fold 0's last iteration that called back
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
             others = [self._fold(hp, fold, record) for fold in self.folds[1:]]
         except optuna.TrialPruned:
-            record.pruned_at = curve.iteration[-1]
+            record.pruned_at = self.iteration
             raise
         except TrainingDiverged as error:
             record.fail_reason = Failure.DIVERGED.reason(str(error))
@@ -261,7 +263,7 @@ class Objective:
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> DeepNetwork:
         """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
-        net = network_class(self.task)(**hp, cost_every=self.spec.report_every)
+        net = network_class(self.task)(**hp, cost_every=self._cost_every())
         net.callback = lambda iteration, cost: self._stop_at_deadline(record)
         return net.fit(fold.X_train, fold.y_train)
 
@@ -290,6 +292,13 @@ class Objective:
         classes = getattr(net, "classes_", None)
         return METRICS[self.spec.metric](outputs(net, x, self.task), y, classes)
 
+    def _cost_every(self) -> int:
+        """How often the network calls back: at every report, and with a time budget at every
+        iteration (an epoch), so that a trial stops within an epoch of the deadline, not
+        `report_every` epochs of a large data set later (the callback then checks the clock
+        and scores the validation part at the reports only)."""
+        return 1 if self.deadline is not None else self.spec.report_every
+
     def _reporter(
         self, trial: optuna.Trial, net: DeepNetwork, record: TrialRecord
     ) -> Callable[[int, float], None]:
@@ -299,12 +308,17 @@ class Objective:
         assert curve is not None
         x_val: list[Any] = []  # the validation part, encoded at the first report
 
+        every, last = self.spec.report_every, net.num_iterations - 1
+
         def callback(iteration: int, cost: float) -> None:
+            self.iteration = iteration
+            self._stop_at_deadline(record)
+            if iteration % every and iteration != last:
+                return  # an iteration between two reports: only the clock is read
             if not x_val:
                 x_val.append(encoded(net, s.X_val))
             value = self._metric(net, x_val[0], s.y_val)
             curve.add(iteration, cost, value)
-            self._stop_at_deadline(record)
             if report and iteration > 0:
                 trial.report(value, iteration)
                 if trial.should_prune():

@@ -107,3 +107,13 @@ def test_workers_still_busy_past_the_deadline_are_not_waited_for():
 
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def test_a_trial_stops_within_an_epoch_of_the_deadline_between_two_reports(tmp_path):
+    """Reports every 100,000 epochs: the clock is still read at every epoch."""
+    spec = budget_spec(tmp_path, num_iterations=10_000_000, report_every=100_000)
+    start = time.time()
+    run_study(spec, load_blobs, progress=None)
+    assert time.time() - start < TIMEOUT + SLACK
+    trials = open_existing_study(spec.name, spec.storage).get_trials()
+    assert {TrialRecord.from_trial(t).pruned_reason for t in trials} == {TIME_BUDGET}
