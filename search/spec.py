@@ -50,7 +50,10 @@ HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidd
 STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 
 
-SMALL_DATA = 2_000  # fewer examples (training + validation) than this: k-fold by default
+# fewer examples (training + validation) than this: k-fold by default. Measured at equal time
+# (benchmarks/bench_validation.py): 5-fold better at 250 examples, even at 400-500; one split
+# better at 1,000 (6 seeds of 6) and mostly above, where 5-fold runs too few trials in time
+SMALL_DATA = 1_000
 DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
 
@@ -63,7 +66,7 @@ def scored_on(cv_folds: int | None) -> str:
 def default_folds(n_examples: int) -> int:
     """`cv_folds` for a study file that does not set it: k-fold cross-validation below
     `SMALL_DATA` examples, where one validation split is too small to trust (a 20% split of
-    1,000 examples is 200, whose accuracy varies by about 3 points from luck alone), else 0
+    500 examples is 100, whose accuracy varies by about 4 points from luck alone), else 0
     (one validation split, `validation_fraction`)."""
     return DEFAULT_FOLDS if n_examples < SMALL_DATA else 0
 

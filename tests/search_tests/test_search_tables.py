@@ -73,7 +73,7 @@ def test_a_table_study_runs_and_its_best_network_predicts_raw_rows(tmp_path):
     first, second, *rest = stream.getvalue().splitlines()
     assert first.startswith("study 'churn' on churn.csv: binary classification of 'churn', ")
     assert first.endswith(
-        "5-fold cross-validation (fewer than 2,000 examples; cv_folds = 0 for one split)"
+        f"5-fold cross-validation (fewer than {SMALL_DATA:,} examples; cv_folds = 0 for one split)"
     )
     assert "encoded from 4 columns (1 numeric, 2 categorical, 1 dropped)" in second
     assert any("customer_id" in line and "identifier" in line for line in rest)
