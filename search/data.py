@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dnn.tables import is_table
+
 
 class Splits(NamedTuple):
     """The three splits; X is (m, n_x) (an array or a DataFrame) and y is (m,) (or (m, k)
@@ -76,8 +78,9 @@ def open_splits(data: Splits | MappedSplits) -> Splits:
 
 
 def is_frame(x: object) -> bool:
-    """A pandas DataFrame, told without importing pandas."""
-    return type(x).__name__ == "DataFrame" and type(x).__module__.startswith("pandas")
+    """A pandas DataFrame (or a subclass), told without importing pandas: `dnn`'s rule, the
+    one the networks apply to the same data."""
+    return is_table(x)
 
 
 def take(x: Any, rows: np.ndarray) -> Any:

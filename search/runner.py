@@ -251,11 +251,11 @@ def _check_same_definition(spec: StudySpec, study: optuna.Study) -> None:
             detail = ", ".join(f"{k} = {before.get(k)!r}" for k in keys)
             raise StudyMismatchError(
                 f"space: study {spec.name!r} already exists with {detail}; "
-                "use another --study-name to start a new study"
+                "use another study name (--study-name) to start a new study"
             )
         raise StudyMismatchError(
             f"{key}: study {spec.name!r} already exists with {key} = {stored.get(key)!r}; "
-            "use another --study-name to start a new study"
+            "use another study name (--study-name) to start a new study"
         )
 
 
@@ -377,7 +377,7 @@ def check_same_data(spec: StudySpec, study: optuna.Study, splits: Splits) -> Non
     )
     raise StudyMismatchError(
         f"data: study {spec.name!r} was run on {spec.dataset} with {size}, {what}; "
-        "use another --study-name for other data"
+        "use another study name (--study-name) for other data"
     )
 
 
