@@ -802,7 +802,7 @@ class OutOfTimeError(Exception):
 
 def _fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | None) -> Any:
     """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
-    to take, do not fit before it; stopped at its first recorded cost past it.
+    to take, do not fit before it; stopped at the first epoch that ends past it.
 
     Raises:
         OutOfTimeError: it could not end in time (the network is left unfitted).
@@ -816,6 +816,7 @@ def _fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | Non
                 raise OutOfTimeError()
 
         net.callback = stop_at_cutoff
+        net.cost_every = 1  # the clock is read at every epoch, not every 100th
     return net.fit(x, y)
 
 
