@@ -689,6 +689,27 @@ class NetworkRegressor(Network):
         self.y_mean_, self.y_scale_ = saved.y_mean, saved.y_scale
 
 
+def load_network(path: str | Path) -> NetworkClassifier | NetworkRegressor:
+    """`dnn.load` without scikit-learn: a file written by `save` read into a
+    `NetworkClassifier` or a `NetworkRegressor`, as the task saved in it says (what a study
+    scores needs no scikit-learn face, and importing scikit-learn takes a second).
+
+    Raises:
+        ValueError: `<path>: <problem>` (one line), as `Network.load`.
+        FileNotFoundError: no such file.
+    """
+    classes: dict[str, type[NetworkClassifier] | type[NetworkRegressor]] = {
+        CLASSIFICATION: NetworkClassifier,
+        REGRESSION: NetworkRegressor,
+    }
+
+    def read_meta(task: str, meta: dict[str, Any]) -> SavedMeta:
+        return classes[task]._read_meta(task, meta)
+
+    saved = read_network(path, read_meta)
+    return classes[saved.task]._from_saved(saved)
+
+
 def column_stats(X: Array) -> tuple[Array, Array]:
     """The mean and standard deviation of each column of X (m, n_x), bit for bit those of
     `X.mean(axis=0)` and `X.std(axis=0)`, without their temporaries of X's size.

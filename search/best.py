@@ -15,13 +15,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import optuna
 from optuna.trial import TrialState
 
 import dnn
+from dnn.network import NetworkClassifier, NetworkRegressor, load_network
 from search.record import StudyRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
@@ -65,14 +66,33 @@ def best_trial(
     return None if number is None else complete[number]
 
 
-def load_trained(trial: optuna.trial.FrozenTrial) -> DeepNetwork:
-    """The trained network of a complete trial, from its `.npz`."""
+def load_trained(trial: optuna.trial.FrozenTrial) -> NetworkClassifier | NetworkRegressor:
+    """The trained network of a complete trial, from its `.npz`, as the trial trained it:
+    without its scikit-learn face (`load_verified(scikit_learn=False)`)."""
     record = TrialRecord.from_trial(trial)
-    return load_verified(record.params_path, record.params_sha256, f"trial {trial.number}")
+    what = f"trial {trial.number}"
+    return load_verified(record.params_path, record.params_sha256, what, scikit_learn=False)
 
 
-def load_verified(path: str | None, sha256: str | None, what: str) -> DeepNetwork:
-    """The network saved at `path`, if its bytes are those recorded when it was saved.
+@overload
+def load_verified(
+    path: str | None, sha256: str | None, what: str, *, scikit_learn: Literal[True] = ...
+) -> DeepNetwork: ...
+
+
+@overload
+def load_verified(
+    path: str | None, sha256: str | None, what: str, *, scikit_learn: Literal[False]
+) -> NetworkClassifier | NetworkRegressor: ...
+
+
+def load_verified(
+    path: str | None, sha256: str | None, what: str, *, scikit_learn: bool = True
+) -> Any:
+    """The network saved at `path`, if its bytes are those recorded when it was saved: a
+    `DeepNetwork` (or `DeepNetworkRegressor`), or with `scikit_learn=False` the same network
+    without that face (`dnn.network.load_network`), which does not import scikit-learn (a
+    run's final scoring then does without it).
 
     Two studies of one name, or a file replaced by hand, would otherwise hand back another
     study's network without a word. Files saved before digests were recorded are trusted.
@@ -87,7 +107,7 @@ def load_verified(path: str | None, sha256: str | None, what: str) -> DeepNetwor
             f"{path} is not the network saved for {what} (its contents differ from the ones "
             "recorded: another study's file, or changed since); refusing to load it"
         )
-    return dnn.load(path)
+    return dnn.load(path) if scikit_learn else load_network(path)
 
 
 def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:

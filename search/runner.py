@@ -91,7 +91,7 @@ from search.storage import (
 from search.summary import data_summary, first_lines
 
 if TYPE_CHECKING:
-    from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
+    from dnn import NetworkClassifier, NetworkRegressor
 
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]  # an Optuna study callback
@@ -833,7 +833,7 @@ def _fit_seconds(spec: StudySpec, trial: optuna.trial.FrozenTrial, m: int, split
 
 
 def scores_on_test(
-    net: DeepNetwork, splits: Splits, task: str = "classification"
+    net: NetworkClassifier | NetworkRegressor, splits: Splits, task: str = "classification"
 ) -> dict[str, float]:
     """Every metric of the task in `search.metrics.METRICS` of a network on the test split."""
     output = outputs(net, splits.X_test, task)
@@ -898,7 +898,7 @@ def _add_test_scores(
         net = trained_network(trial, splits, spec.task, cutoff)
     elif stored.params_path is not None and Path(stored.params_path).is_file():
         what = f"the final model of study {spec.name!r}"
-        net = load_verified(stored.params_path, stored.params_sha256, what)
+        net = load_verified(stored.params_path, stored.params_sha256, what, scikit_learn=False)
     else:
         return _score_on_test(spec, study, trial, splits, cutoff)
     record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits, spec.task))
@@ -918,7 +918,7 @@ def trained_network(
     splits: Splits,
     task: str = "classification",
     cutoff: float | None = None,
-) -> DeepNetwork:
+) -> NetworkClassifier | NetworkRegressor:
     """A complete trial's network: its saved `.npz`, or, when that file is on another
     machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
     number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`)."""

@@ -363,3 +363,31 @@ def test_an_older_file_without_new_config_keys_loads(good_file: Path, tmp_path: 
         del arrays["meta"]["config"][key]
     loaded = DeepNetwork.load(write(tmp_path / "old.npz", arrays))
     assert loaded.get_params()["decay_rate"] == 0.0
+
+
+def test_load_network_reads_either_task_without_scikit_learn(tmp_path: Path) -> None:
+    """`dnn.network.load_network` (a study's final scoring) gives the network a file holds,
+    as the class of its saved task, predicting as `dnn.load`'s does, and imports no
+    scikit-learn."""
+    import subprocess
+    import sys
+
+    import dnn
+    from dnn import NetworkClassifier, NetworkRegressor
+    from dnn.network import load_network
+
+    x, labels = make_blobs(n_samples=60, centers=3, n_features=4, random_state=0)
+    classifier = NetworkClassifier(hidden_layers=(5,), num_iterations=20, seed=0).fit(x, labels)
+    regressor = NetworkRegressor(hidden_layers=(5,), num_iterations=20, seed=0).fit(x, x[:, 0])
+    for net, kind in ((classifier, NetworkClassifier), (regressor, NetworkRegressor)):
+        path = tmp_path / f"{kind.__name__}.npz"
+        net.save(path)
+        loaded = load_network(path)
+        assert type(loaded) is kind
+        np.testing.assert_array_equal(loaded.predict(x), dnn.load(path).predict(x))
+    code = (
+        f"from dnn.network import load_network; import sys; load_network({str(path)!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
