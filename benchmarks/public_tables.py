@@ -182,8 +182,9 @@ def run_dnnsearch(
     count = int(trials.group(1)) if trials else None
     scores = json.loads(best.stdout).get("test_scores") or {}
     missing = [metric for metric in metrics if not isinstance(scores.get(metric), float)]
-    if missing:
-        error = f"best --format json: no test score {missing[0]!r} (has {sorted(scores)})"
+    if missing:  # run's summary says why: "test accuracy n/a (final scoring not done ...)"
+        why = re.search(r"^best trial .* n/a \((.*)\)$", run.stdout, re.MULTILINE)
+        error = f"no test {missing[0]}" + (f": {why.group(1)}" if why else "")
         return Outcome({}, seconds, count, error)
     return Outcome(scores, seconds, count)
 
