@@ -334,6 +334,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _reader_gone() -> int:
+    """Exit quietly as a pipe's writer does when its reader has gone (128 + SIGPIPE): stdout
+    goes to /dev/null, so that Python's flush at exit does not fail a second time."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
 def _in_main_thread() -> bool:
     import threading  # signal handlers can be set only there (a notebook may call main)
 
@@ -349,6 +359,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     expected = (SpecError, StorageError, DataError, FileNotFoundError, PermissionError)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:  # `dnnsearch best NAME | head`: the reader has what it wanted
+        return _reader_gone()
     except (*expected, optuna.exceptions.OptunaError, ValueError, OSError) as error:
         return _fail(error)
     except Exception as error:  # a bug: one line, the traceback with --debug

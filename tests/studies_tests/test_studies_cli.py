@@ -349,3 +349,18 @@ def test_subprocess_error_has_no_traceback(tmp_path):
     done = run_cli("run", "digitz", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`dnnsearch studies | head -1`: no error line when the pipe's reader has gone."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write
+    process = subprocess.run(
+        [sys.executable, "-m", "studies.cli", "studies"], stdout=write, stderr=subprocess.PIPE
+    )
+    os.close(write)
+    assert process.returncode == 141 and process.stderr == b""
