@@ -557,6 +557,38 @@ def run_study(
     see `search._optuna.install_fast_tpe`).
     """
     start = time.time()
+    pool = _start_pool(spec)  # its processes start while this one loads the data
+    try:
+        return _run(spec, load_data, progress, fast_tpe, start, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, kill_workers=True)  # idle by now, unless an error left it
+
+
+def _start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
+    """The loky processes of a run with several jobs, started at once: each imports what a
+    trial needs (about a second) while this process loads the data and prepares the study."""
+    if spec.n_jobs == 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
+    for _ in range(spec.n_jobs - 1):
+        pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    """Run in a new worker process: importing this module (to unpickle this function) has
+    imported Optuna, numpy, dnn and the objective, all that a trial needs."""
+
+
+def _run(
+    spec: StudySpec,
+    load_data: DataLoader,
+    progress: TextIO | Watcher | None,
+    fast_tpe: bool,
+    start: float,
+    pool: ProcessPoolExecutor | None,
+) -> RunResult:
     splits = prepare_splits(spec, load_data)  # bad data fails here, before anything is stored
     chosen = spec.cv_folds is None
     spec = decide_folds(spec, splits)
@@ -607,7 +639,9 @@ def run_study(
             splits = open_splits(shared)
         if watcher is not None:
             watcher.begin(spec, done_before)
-        _run_workers(spec, study, deadline, printer, splits, fast_tpe, stream, watcher, shared)
+        _run_workers(
+            spec, study, deadline, printer, splits, fast_tpe, stream, watcher, shared, pool
+        )
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -632,8 +666,10 @@ def _run_workers(
     stream: int = 0,
     watcher: Watcher | None = None,
     shared: MappedSplits | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> None:
-    """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes.
+    """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes (the
+    `pool` started with the run, the first time; a new one after a worker died).
 
     The loky workers receive `shared`, the splits' files, when there are any (each maps them:
     no copy of the data per process), else the splits themselves.
@@ -661,7 +697,11 @@ def _run_workers(
         first = 1000 * stream + attempt * spec.n_jobs
         # A private pool, not loky's process-wide reusable one: that one is also joblib's and
         # scikit-learn's (`Parallel`), which a run in a notebook must not shut down or kill.
-        executor = ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
+        executor = (
+            pool
+            if attempt == 0 and pool is not None
+            else ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
+        )
         try:
             # The splits (or their files) travel with the task: a loky process then never
             # imports the data set's module (scikit-learn's data sets, pandas) to load them.
