@@ -166,13 +166,13 @@ def test_importing_loads_no_scikit_learn(statement):
         "from dnn import NetworkClassifier, NetworkRegressor",
     ],
 )
-def test_the_trial_path_loads_no_pandas_scipy_stats_or_scikit_learn(statement):
+def test_the_trial_path_loads_no_pandas_scipy_stats_sqlalchemy_or_scikit_learn(statement):
     """A worker process runs trials of arrays with these modules: each second of imports is
     paid by every worker before its first trial."""
     import subprocess
     import sys
 
-    heavy = ("sklearn", "pandas", "scipy.stats")
+    heavy = ("sklearn", "pandas", "scipy.stats", "sqlalchemy")  # SQLAlchemy: for database URLs
     code = (
         f"{statement}; import sys; print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
     )
