@@ -171,6 +171,9 @@ class RunResult:
     wall_time: float
     test_scores: dict[str, float] = field(default_factory=dict)  # metric name -> test value
     not_scored: str | None = None  # why the best trial has no test scores (`NOT_SCORED`)
+    # the scores are the best configuration's retrained on training + validation (`refit`),
+    # else the best trial's own network's
+    test_refit: bool = False
 
 
 def storage_url(spec: StudySpec) -> str:
@@ -833,6 +836,7 @@ def finish(
         wall_time=wall_time,
         test_scores=dict(test.test_scores) if test is not None else {},
         not_scored=not_scored,
+        test_refit=test.refit if test is not None else False,
     )
 
 
@@ -896,21 +900,27 @@ def _score_on_test(
     cutoff: float | None = None,
 ) -> TestRecord:
     params_path = sha256 = None
-    if spec.refits:
-        net = network_class(spec.task)(**_hyperparameters(trial))
-        y = np.concatenate([splits.y_train, splits.y_val])
-        seconds = _fit_seconds(spec, trial, len(y), splits)
-        _fit_by(net, stack([splits.X_train, splits.X_val]), y, seconds, cutoff)
-        path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
-        params_path = save_network(net, path)
-        sha256 = file_sha256(params_path)
+    refit = spec.refits
+    if refit:
+        try:
+            net = _refit(spec, trial, splits, cutoff)
+        except OutOfTimeError:
+            if not _has_saved_network(trial):
+                raise
+            # No time left to retrain: the best trial's own network, already saved, is scored
+            # (stored as not refit, so that the next run retrains and scores again).
+            refit, net = False, load_trained(trial)
+        else:
+            path = artifacts_dir(storage_url(spec), spec.name) / "best.npz"
+            params_path = save_network(net, path)
+            sha256 = file_sha256(params_path)
     else:
         net = trained_network(trial, splits, spec.task, cutoff)
     scores = scores_on_test(net, splits, spec.task)
     predictions = save_predictions(spec, net, splits) if spec.is_regression else (None, None)
     record = TestRecord(
         trial=trial.number,
-        refit=spec.refits,
+        refit=refit,
         test_accuracy=scores.get("accuracy"),
         params_path=params_path,
         params_sha256=sha256,
@@ -953,6 +963,24 @@ def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     return hp
 
 
+def _refit(
+    spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None
+) -> Any:
+    """The best configuration retrained on training + validation, under the trial's number of
+    BLAS threads (as its trials trained: reproducible, and two threads of a loaded machine
+    can run several times slower than one)."""
+    net = network_class(spec.task)(**_hyperparameters(trial))
+    y = np.concatenate([splits.y_train, splits.y_val])
+    seconds = _fit_seconds(spec, trial, len(y), splits)
+    with threadpool_limits(limits=TrialRecord.from_trial(trial).blas_threads):
+        return _fit_by(net, stack([splits.X_train, splits.X_val]), y, seconds, cutoff)
+
+
+def _has_saved_network(trial: optuna.trial.FrozenTrial) -> bool:
+    path = TrialRecord.from_trial(trial).params_path
+    return path is not None and Path(path).is_file()
+
+
 def trained_network(
     trial: optuna.trial.FrozenTrial,
     splits: Splits,
@@ -963,7 +991,7 @@ def trained_network(
     machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
     number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`)."""
     record = TrialRecord.from_trial(trial)
-    if record.params_path is not None and Path(record.params_path).exists():
+    if _has_saved_network(trial):
         return load_trained(trial)
     with threadpool_limits(limits=record.blas_threads):
         net = network_class(task)(**_hyperparameters(trial))

@@ -200,8 +200,11 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
     test = f"{score:.4f}" if score is not None else "n/a"
     if score is None and result.not_scored:
         test += f" ({result.not_scored}; the next run scores it)"
-    if score is not None and spec.refits:
+    if score is not None and result.test_refit:
         test += " (the best configuration retrained on train + validation)"
+    elif score is not None and spec.refits:
+        test += " (the best trial's own network: the time budget left no time to retrain it; "
+        test += "the next run does)"
     lines = [
         f"best trial {result.best_trial}: {spec.scored_on} {spec.metric} {result.best_value:.4f}, "
         f"test {spec.metric} {test}",
