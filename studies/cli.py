@@ -202,11 +202,13 @@ def _run_summary(spec: StudySpec, result: RunResult) -> str:
         test += f" ({result.not_scored}; the next run scores it)"
     if score is not None and result.test_refit:
         test += " (the best configuration retrained on train + validation)"
-    elif score is not None and spec.refits:
+    elif score is not None and (spec.refit or config.scored_on != "validation"):
+        # a refit study (by `refit`, or by folds, which the run may have chosen by size)
         test += " (the best trial's own network: the time budget left no time to retrain it; "
         test += "the next run does)"
-    lines = [
-        f"best trial {result.best_trial}: {spec.scored_on} {spec.metric} {result.best_value:.4f}, "
+    lines = [  # config.scored_on: the stored study's validation, the folds chosen by size too
+        f"best trial {result.best_trial}: {config.scored_on} {spec.metric} "
+        f"{result.best_value:.4f}, "
         f"test {spec.metric} {test}",
         f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
         f"activation {config.activation}",
