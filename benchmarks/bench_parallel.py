@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from machine import describe_machine
+from threadpoolctl import threadpool_limits
 
 from dnn import NetworkClassifier
 from search import open_existing_study
@@ -44,17 +43,7 @@ TRIAL_SECONDS = 0.7
 
 def machine() -> str:
     """The versions, CPU model, BLAS kernel and load average a result was measured with."""
-    cpu = platform.processor() or "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}; CPU {cpu} "
-        f"({os.cpu_count()} cores), BLAS {blas}; load average {load}"
-    )
+    return describe_machine()
 
 
 def calibrate(seconds: float = TRIAL_SECONDS) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib.externals.loky import get_reusable_executor
-from threadpoolctl import threadpool_info
+from machine import describe_machine
 
 from search import StudySpec, open_existing_study, run_study
 from search.record import set_target_trials
@@ -53,17 +52,7 @@ TRIVIAL_SPACE = {
 
 def machine() -> str:
     """The versions, CPU model, BLAS kernel and load average a result was measured with."""
-    cpu = platform.processor() or "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}; CPU {cpu} "
-        f"({os.cpu_count()} cores), BLAS {blas}; load average {load}"
-    )
+    return describe_machine()
 
 
 def command() -> list[str]:

@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -36,13 +35,13 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from machine import describe_machine
 from scipy.stats import loguniform
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import RandomizedSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_info
 
 from search.data import split_dataset
 from studies.datasets import load_dataset
@@ -68,18 +67,7 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)  # scikit-learn h
 
 def machine() -> str:
     """The versions, CPU model, BLAS kernel and load average a result was measured with."""
-    cpu = platform.processor() or "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}; CPU {cpu} ({os.cpu_count()} cores), BLAS {blas}; "
-        f"load average {load}"
-    )
+    return describe_machine([("scikit-learn", sklearn.__version__)])
 
 
 def peer(seed: int) -> tuple[float, float]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import signal
 import subprocess
@@ -42,10 +41,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from machine import describe_machine
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import RandomizedSearchCV, train_test_split
-from threadpoolctl import threadpool_info
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 0
@@ -263,23 +262,11 @@ def machine() -> str:
     """The versions, CPU model and BLAS kernels a result was measured with."""
     import sklearn
 
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()]
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
         capture_output=True,
         text=True,
         check=False,
     ).stdout.strip()
-    return (
-        f"dnnsearch {commit or '?'}, python {platform.python_version()}, numpy {np.__version__}, "
-        f"pandas {pd.__version__}, scikit-learn {sklearn.__version__}; CPU {cpu} "
-        f"({os.cpu_count()} cores), BLAS {blas}"
-    )
+    versions = [("dnnsearch", commit or "?"), ("pandas", pd.__version__)]
+    return describe_machine([*versions, ("scikit-learn", sklearn.__version__)], load=False)
