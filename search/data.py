@@ -286,13 +286,9 @@ def stratified_split(
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]
     for label in np.unique(y):
-        index = rng.permutation(np.flatnonzero(y == label))
-        n_test = int(round(len(index) * test_fraction))
-        n_val = int(round(len(index) * validation_fraction))
-        n_val = min(n_val, max(len(index) - n_test - 1, 0))
-        parts[2].append(index[:n_test])
-        parts[1].append(index[n_test : n_test + n_val])
-        parts[0].append(index[n_test + n_val :])
+        cut = _cut(rng.permutation(np.flatnonzero(y == label)), validation_fraction, test_fraction)
+        for part, rows in zip(parts, cut, strict=True):
+            part.append(rows)
     train, val, test = (rng.permutation(np.concatenate(p)) for p in parts)
     return _splits(x, y, train, val, test, allow_empty_test)
 
@@ -310,10 +306,18 @@ def shuffled_split(
     stratify)."""
     x, y = _checked(x, y, "regression")
     order = np.random.default_rng(seed).permutation(len(y))
-    n_test = int(round(len(y) * test_fraction))
-    n_val = min(int(round(len(y) * validation_fraction)), max(len(y) - n_test - 1, 0))
-    test, val, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+    train, val, test = _cut(order, validation_fraction, test_fraction)
     return _splits(x, y, train, val, test, allow_empty_test)
+
+
+def _cut(
+    order: np.ndarray, validation_fraction: float, test_fraction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train, validation, test) of shuffled rows: the test rows first, then the validation
+    rows, each a rounded fraction; at least one row is left for training."""
+    n_test = int(round(len(order) * test_fraction))
+    n_val = min(int(round(len(order) * validation_fraction)), max(len(order) - n_test - 1, 0))
+    return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
 
 
 def _splits(
