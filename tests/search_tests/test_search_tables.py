@@ -18,7 +18,7 @@ import dnn
 from dnn.tables import TableEncoder
 from search import StudySpec, best_config, open_existing_study, run_study, test_predictions
 from search.data import Dataset, cross_validation_splits, shuffled_split, split_dataset
-from search.objective import Objective
+from search.objective import Objective, network_class
 from search.record import StudyRecord, TrialRecord
 from search.runner import decide_folds, prepare_splits
 from search.spec import SMALL_DATA, SpecError, default_folds
@@ -136,6 +136,12 @@ def test_each_fold_fits_its_own_encoder(tmp_path):
     fold_zero = TableEncoder().fit(objective.splits.X_train)  # what trial networks learn there
     assert objective.n_x == len(fold_zero.feature_names_) > 4
     assert all(isinstance(f.X_train, pd.DataFrame) for f in objective.folds)
+    # a trial's fold networks, as the objective builds them, each learn their fold's median
+    for fold in objective.folds:
+        net = network_class(spec.task)(hidden_layers=[4], num_iterations=2, seed=0)
+        net.fit(fold.X_train, fold.y_train)
+        age = next(c for c in net.encoder_.to_state()["columns"] if c["name"] == "age")
+        assert age["median"] == fold.X_train["age"].median()
 
 
 def test_the_data_summary_describes_columns_and_classes(tmp_path):
