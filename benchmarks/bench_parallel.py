@@ -51,7 +51,10 @@ def calibrate(seconds: float = TRIAL_SECONDS) -> int:
     one BLAS thread, timed here on the digits study's training split."""
     spec = load_study_spec("digits")
     splits = split_dataset(
-        load_dataset(spec), spec.validation_fraction, spec.test_fraction, spec.seed, spec.task
+        load_dataset(spec),
+        (spec.validation_fraction, spec.test_fraction),
+        spec.seed,
+        spec.problem,
     )
 
     def fit(epochs: int) -> float:

@@ -35,8 +35,10 @@ from joblib.externals.loky import get_reusable_executor
 from machine import describe_machine
 
 from search import StudySpec, open_existing_study, run_study
+from search.prepare import split_data
 from search.record import set_target_trials
-from search.runner import _worker_process, create_study, prepare_splits
+from search.study import create_study
+from search.workers import worker_process
 from studies.datasets import load_dataset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -254,9 +256,9 @@ def child(folder: str) -> None:
         }
     )
     set_target_trials(create_study(spec), 3)
-    splits = prepare_splits(spec, tiny_data)
+    splits = split_data(spec, tiny_data)
     executor = get_reusable_executor(max_workers=1, env={"PYTHONPROFILEIMPORTTIME": "1"})
-    executor.submit(_worker_process, spec, 1, 1, None, None, splits).result()
+    executor.submit(worker_process, spec, 1, 1, None, None, splits).result()
     executor.shutdown(wait=True)
 
 

@@ -74,7 +74,10 @@ def peer(seed: int) -> tuple[float, float]:
     """(wall s, test accuracy) of the random search on the digits study's split."""
     spec = load_study_spec("digits")
     splits = split_dataset(
-        load_dataset(spec), spec.validation_fraction, spec.test_fraction, spec.seed, spec.task
+        load_dataset(spec),
+        (spec.validation_fraction, spec.test_fraction),
+        spec.seed,
+        spec.problem,
     )
     x = np.concatenate([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])

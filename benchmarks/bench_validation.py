@@ -39,7 +39,8 @@ from threadpoolctl import threadpool_info
 
 from search import StudySpec, open_existing_study, run_study
 from search.data import Dataset
-from search.runner import finish, prepare_splits
+from search.final import finish
+from search.prepare import split_data
 
 SCHEMES = (0, 5)  # cv_folds: one 20% validation split, 5-fold cross-validation
 
@@ -114,7 +115,7 @@ def one_run(spec: StudySpec, data: Dataset) -> Outcome:
     late = None
     if result.not_scored is not None:
         began = time.time()
-        splits = prepare_splits(spec, load)  # the same seed: the same splits and folds
+        splits = split_data(spec, load)  # the same seed: the same splits and folds
         study = open_existing_study(spec.name, spec.storage)
         result = finish(spec, study, splits, wall, None)
         late = time.time() - began

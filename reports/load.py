@@ -31,7 +31,7 @@ from search import (
     redact,
 )
 from search.record import Attr, TestRecord, is_enqueued
-from search.spec import N_HIDDEN
+from search.space import N_HIDDEN
 
 NAN = math.nan
 USER_COLUMNS = tuple(

@@ -26,9 +26,9 @@ from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
 from reports.load import StudyInfo
 from search.best import best_number
+from search.entries import Choice, Entry, Fixed, Range
 from search.metrics import METRICS, metrics_of
 from search.record import Attr, Failure, TestRecord, split_param
-from search.spec import Choice, Entry, Fixed, Range
 
 N_PARAMETERS = Attr.N_PARAMETERS.value
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]

@@ -4,10 +4,10 @@
 >>> spec = StudySpec.from_dict({"name": "demo", "dataset": "digits"})  # doctest: +SKIP
 >>> run_study(spec, load_data)                    # doctest: +SKIP  (load_data(spec) -> X, y)
 >>> best_config("demo").build().fit(X, y)         # doctest: +SKIP
->>> DeepNetworkSearch(n_trials=20).fit(X, y).best_estimator_  # doctest: +SKIP
 
-`DeepNetworkSearch` (module `estimator`, the only one of `search` that imports scikit-learn)
-is loaded on first use of the name, so that `import search` does not import scikit-learn.
+The scikit-learn search estimator, `DeepNetworkSearch`, lives in `studies` (its `trials_` and
+`report()` are the report's, and `search` never imports `reports`):
+`from studies import DeepNetworkSearch`.
 
 The names below are the API; the modules' other names serve the packages and tests and may
 change. What a trial stores is `TrialRecord` (`search.record`); Optuna's private API is used
@@ -16,20 +16,20 @@ only in `search._optuna`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from search.best import BestConfig, best_config, best_trial, open_existing_study, test_predictions
+from search.errors import SpecError, StudyMismatchError
+from search.final import RunResult
 from search.record import StudyRecord, TrialRecord
-from search.runner import RunResult, StudyMismatchError, join_study, run_study
-from search.spec import SearchSpace, SpecError, StudySpec
+from search.runner import run_study
+from search.space import SearchSpace
+from search.spec import StudySpec
 from search.storage import StorageError, default_storage, open_storage, redact, repair_storage
-
-if TYPE_CHECKING:
-    from search.estimator import DeepNetworkSearch
+from search.workers import join_study
 
 __all__ = [
     "BestConfig",
-    "DeepNetworkSearch",
     "RunResult",
     "SearchSpace",
     "SpecError",
@@ -52,11 +52,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """`search.DeepNetworkSearch` on first use, so that `import search` does not import
-    scikit-learn."""
+    """Say where a name that moved went."""
     if name == "DeepNetworkSearch":
-        from search.estimator import DeepNetworkSearch
-
-        globals()[name] = DeepNetworkSearch
-        return DeepNetworkSearch
+        raise ImportError(
+            "DeepNetworkSearch moved to the studies package: from studies import DeepNetworkSearch"
+        )
     raise AttributeError(f"module 'search' has no attribute {name!r}")

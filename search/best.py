@@ -26,6 +26,7 @@ from dnn.network import NetworkClassifier, NetworkRegressor, load_network
 from search.record import StudyRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
+from search.tasks import task_named
 
 if TYPE_CHECKING:
     from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
@@ -187,7 +188,7 @@ class BestConfig:
         return self.estimator_class()(**{**self.hyperparameters, **overrides})
 
     def estimator_class(self) -> Any:
-        return dnn.DeepNetworkRegressor if self.task == "regression" else dnn.DeepNetwork
+        return task_named(self.task).estimator_class()
 
     def load_network(self, final: bool = True) -> DeepNetwork:
         """A trained network, without retraining: the final model (the best configuration

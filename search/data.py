@@ -18,11 +18,14 @@ share one copy of the data, in the page cache, instead of each holding its own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from dnn.tables import is_table
+
+if TYPE_CHECKING:
+    from search.tasks import Task
 
 
 class Splits(NamedTuple):
@@ -84,9 +87,10 @@ def is_frame(x: object) -> bool:
 
 
 def take(x: Any, rows: np.ndarray) -> Any:
-    """Rows of X by position: an array's, or a DataFrame's (renumbered 0..k-1)."""
+    """Rows of X by position: an array's, or a DataFrame's with their index labels (a
+    message names a table's row by its label: a CSV file's line, see `studies`)."""
     if is_frame(x):
-        return x.iloc[rows].reset_index(drop=True)
+        return x.iloc[rows]
     return x[rows]
 
 
@@ -95,25 +99,18 @@ def stack(parts: list[Any]) -> Any:
     if is_frame(parts[0]):
         import pandas as pd
 
-        return pd.concat(parts, ignore_index=True)
+        return pd.concat(parts)
     return np.concatenate(parts)
 
 
-def n_features(x: Any) -> int:
-    """Columns of X: features of an array, raw columns of a DataFrame."""
-    return int(x.shape[1])
-
-
-def check_data(
-    x: Any, y: np.ndarray, task: str = "classification"
-) -> tuple[np.ndarray, np.ndarray]:
+def check_data(x: Any, y: np.ndarray, task: Task) -> tuple[np.ndarray, np.ndarray]:
     """Return X as a 2-d float array (a DataFrame as it is) and y checked for the task, or
     raise ValueError naming the problem."""
-    x, y = _checked(x, y, task)
+    x, y = _checked(x, y, not task.has_classes)
     return (x if is_frame(x) else x.astype(np.float64, copy=False)), y
 
 
-def _checked(x: Any, y: np.ndarray, task: str = "classification") -> tuple[Any, np.ndarray]:
+def _checked(x: Any, y: np.ndarray, regression: bool = False) -> tuple[Any, np.ndarray]:
     """`check_data` without making X float64: the splits convert only their rows, so that a
     large X is never held twice (as given and converted, whole)."""
     y = np.asarray(y)
@@ -122,7 +119,7 @@ def _checked(x: Any, y: np.ndarray, task: str = "classification") -> tuple[Any, 
             raise ValueError(f"the table must have rows and feature columns, got {x.shape}")
     else:
         x = _check_array(np.asarray(x))
-    if task == "regression":
+    if regression:
         if y.ndim not in (1, 2) or len(y) != len(x) or y.size == 0:
             raise ValueError(
                 f"y must have one target (or row of targets) per row of X ({len(x)}), "
@@ -133,7 +130,7 @@ def _checked(x: Any, y: np.ndarray, task: str = "classification") -> tuple[Any, 
         raise ValueError(
             f"y must be 1-d with one label per row of x ({len(x)}), got shape {y.shape}"
         )
-    _check_labels(y)
+    check_labels(y)
     return x, y
 
 
@@ -168,7 +165,7 @@ def check_targets(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _check_labels(y: np.ndarray) -> None:
+def check_labels(y: np.ndarray) -> None:
     """Class labels: integers, text or booleans, none missing, at least two classes."""
     if y.dtype.kind == "c":
         raise ValueError(f"y must hold class labels, got complex numbers (dtype {y.dtype})")
@@ -198,32 +195,26 @@ class Dataset(NamedTuple):
     y_test: np.ndarray | None = None
 
 
-def split_dataset(
-    data: Dataset,
-    validation_fraction: float,
-    test_fraction: float,
-    seed: int,
-    task: str = "classification",
-) -> Splits:
-    """Train, validation and test splits: the test split is the data set's own test set when
-    it has one, else `test_fraction` of the examples (stratified by class, seeded)."""
-    split = shuffled_split if task == "regression" else stratified_split
+def split_dataset(data: Dataset, fractions: tuple[float, float], seed: int, task: Task) -> Splits:
+    """Train, validation and test splits (`fractions`: validation's and test's): the test
+    split is the data set's own test set when it has one, else that fraction of the examples
+    (stratified by class for a classification, seeded)."""
     if data.X_test is None or data.y_test is None:
-        return split(data.X, data.y, validation_fraction, test_fraction, seed)
+        return task.split(data.X, data.y, fractions, seed)
     x, y = check_data(data.X, data.y, task)
     x_test, y_test = _check_test(data.X_test, data.y_test, x, task)
-    if task == "regression" and y_test.shape[1:] != y.shape[1:]:
+    if not task.has_classes and y_test.shape[1:] != y.shape[1:]:
         raise ValueError(
             f"the test set has {_targets_per_row(y_test)} targets per row, the training set "
             f"{_targets_per_row(y)}"
         )
-    if task != "regression":
+    if task.has_classes:
         _check_test_labels(y_test, np.unique(y))
-    splits = split(x, y, validation_fraction, 0.0, seed, allow_empty_test=True)
+    splits = task.split(x, y, (fractions[0], 0.0), seed)
     return splits._replace(X_test=x_test, y_test=y_test)
 
 
-def _check_test(x: Any, y: np.ndarray, train: Any, task: str) -> tuple[Any, np.ndarray]:
+def _check_test(x: Any, y: np.ndarray, train: Any, task: Task) -> tuple[Any, np.ndarray]:
     """A test set: as many features as training has (a table: its columns, by name); labels,
     one class or more, or real targets."""
     y = np.asarray(y)
@@ -244,7 +235,7 @@ def _check_test(x: Any, y: np.ndarray, train: Any, task: str) -> tuple[Any, np.n
         if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
             raise ValueError("the test set must hold finite real numbers")
         x = x.astype(np.float64)
-    if task == "regression":
+    if not task.has_classes:
         if y.ndim not in (1, 2) or len(y) != len(x):
             raise ValueError(f"the test targets must be one per row ({len(x)}), got {y.shape}")
         if y.dtype.kind not in "biuf" or not np.isfinite(y.astype(np.float64)).all():
@@ -304,7 +295,7 @@ def shuffled_split(
 ) -> Splits:
     """Train, validation and test parts of a seeded shuffle (a regression has no classes to
     stratify)."""
-    x, y = _checked(x, y, "regression")
+    x, y = _checked(x, y, regression=True)
     order = np.random.default_rng(seed).permutation(len(y))
     train, val, test = _cut(order, validation_fraction, test_fraction)
     return _splits(x, y, train, val, test, allow_empty_test)
@@ -354,23 +345,23 @@ def python_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def cross_validation_splits(
-    splits: Splits, k: int, seed: int, task: str = "classification"
-) -> list[Splits]:
-    """k splits of training + validation, each validating on one fold (test kept).
-
-    Every example of training + validation is in exactly one fold's validation part; each
-    class is dealt round-robin over the folds after a seeded shuffle (a regression's examples
-    all together).
-    """
+def shuffled_folds(splits: Splits, k: int, seed: int) -> list[Splits]:
+    """k folds of training + validation (test kept), each validating on one fold: every
+    example is in exactly one fold's validation part, dealt after a seeded shuffle."""
     x = stack([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
-    if task == "regression":
-        if len(y) < 2 * k:
-            raise ValueError(f"too few examples ({len(y)}) for {k} cross-validation folds")
-        fold = np.empty(len(y), dtype=int)
-        fold[np.random.default_rng([seed, k]).permutation(len(y))] = np.arange(len(y)) % k
-        return [_fold(splits, x, y, fold == f) for f in range(k)]
+    if len(y) < 2 * k:
+        raise ValueError(f"too few examples ({len(y)}) for {k} cross-validation folds")
+    fold = np.empty(len(y), dtype=int)
+    fold[np.random.default_rng([seed, k]).permutation(len(y))] = np.arange(len(y)) % k
+    return [_fold(splits, x, y, fold == f) for f in range(k)]
+
+
+def stratified_folds(splits: Splits, k: int, seed: int) -> list[Splits]:
+    """`shuffled_folds` by class: each class is dealt round-robin over the folds after a
+    seeded shuffle, so that every fold holds each class in about its share."""
+    x = stack([splits.X_train, splits.X_val])
+    y = np.concatenate([splits.y_train, splits.y_val])
     labels, counts = np.unique(y, return_counts=True)
     if counts.min() < k:
         rare = python_value(labels[np.argmin(counts)])  # 2, not np.int64(2)

@@ -183,8 +183,6 @@ METRICS: dict[str, Metric] = {
     "r2": Metric(r2, "maximize", "coefficient of determination R^2", "regression"),
 }
 
-DEFAULT_METRIC: dict[Task, str] = {"classification": "accuracy", "regression": "r2"}
-
 
 def metrics_of(task: str) -> dict[str, Metric]:
     """The metrics of one task, in the table's order."""

@@ -1,4 +1,4 @@
-"""One trial: sample the hyperparameters, train a `DeepNetwork`, score it, record everything.
+"""One trial: sample the hyperparameters, train a network, score it, record everything.
 
 What a trial stores is `search.record.TrialRecord` (its fields are documented there). With
 `cv_folds`, the validation scores are over all folds and the train scores, learning curve and
@@ -12,38 +12,23 @@ import math
 import os
 import socket
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import optuna
-from optuna.trial import TrialState
-from threadpoolctl import ThreadpoolController
 
-import dnn
 from dnn import TrainingDiverged, count_parameters
 from dnn.train import training_memory
-from search import _optuna
-from search.best import best_number
-from search.data import Splits, cross_validation_splits, is_frame
-from search.metrics import METRICS, accuracy, log_loss, rmse
-from search.record import (
-    SURPLUS_DETAIL,
-    Failure,
-    LearningCurve,
-    TrialRecord,
-    is_diverged,
-    target_trials,
-)
+from search.accounting import Ledger, ledger_of, surplus
+from search.data import Splits, is_frame
+from search.machine import available_memory, blas_threads
+from search.metrics import METRICS, accuracy
+from search.record import SURPLUS_DETAIL, Failure, LearningCurve, TrialRecord
 from search.spec import StudySpec
 from search.storage import file_sha256, save_network
-
-if TYPE_CHECKING:
-    from dnn import DeepNetwork  # loaded when a network is built: scikit-learn is slow to import
+from search.tasks import Network
 
 TIME_BUDGET = "the study's time budget (--timeout) ran out"
 
@@ -77,78 +62,11 @@ def fixed_arguments(spec: StudySpec) -> dict[str, Any]:
     return fixed
 
 
-def network_class(task: str) -> Any:
-    """The network class a study of this task trains: `dnn`'s estimators without their
-    scikit-learn face (a worker then never imports scikit-learn; the files they save load
-    as `DeepNetwork` or `DeepNetworkRegressor`)."""
-    return dnn.NetworkRegressor if task == "regression" else dnn.NetworkClassifier
-
-
-def n_outputs(task: str, y: np.ndarray) -> int:
-    """n[L]: 1 (sigmoid) for two classes, C (softmax) for more; the targets of a regression."""
-    if task == "regression":
-        return 1 if y.ndim == 1 else int(y.shape[1])
-    classes = len(np.unique(y))
-    return 1 if classes == 2 else classes
-
-
-def outputs(net: Any, x: Any, task: str) -> np.ndarray:
-    """What the metrics take: class probabilities, or a regression's predicted values (x: a
-    table, or an array as the network's encoder makes it)."""
-    if task == "regression":
-        return net.predict(x, check_input=False)
-    return net.predict_proba(x, check_input=False)
-
-
 def encoded(net: Any, x: Any) -> Any:
     """x as the network's input: a table through the encoder it learned, once (a trial
     scores its validation part at every report)."""
     encoder = getattr(net, "encoder_", None)
     return encoder.transform(x) if encoder is not None and is_frame(x) else x
-
-
-def available_memory() -> int | None:
-    """Bytes of memory this process can still get without swapping (None where unknown):
-    the machine's available memory, or less where a container's cgroup limit is lower."""
-    found = [m for m in (_system_available(), _cgroup_available()) if m is not None]
-    return min(found) if found else None
-
-
-def _system_available() -> int | None:
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _cgroup_available(root: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """A cgroup v2 limit less what the group uses (None without a limit)."""
-    try:
-        limit = (root / "memory.max").read_text().strip()
-        used = int((root / "memory.current").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return None if limit == "max" else max(int(limit) - used, 0)
-
-
-def blas_threads() -> int | None:
-    """The BLAS threads numpy's matrix products use in this process (None if unknown).
-
-    Part of a trial's record: OpenBLAS splits a product differently with another number of
-    threads, which changes the last bits of the sums, so a retrained network matches the
-    trial's only under the same number (`threadpoolctl.threadpool_limits`).
-    """
-    libraries = ThreadpoolController().select(user_api="blas").info()
-    # scipy may load a BLAS of its own; numpy's is the one `dnn` multiplies with
-    numpy_first = sorted(libraries, key=lambda lib: "numpy" not in lib.get("filepath", ""))
-    return int(numpy_first[0]["num_threads"]) if numpy_first else None
 
 
 class Objective:
@@ -162,14 +80,12 @@ class Objective:
         # With cross-validation a trial trains on fold 0 first (reporting, so it can be pruned),
         # then on the other folds; its network, the one saved, is fold 0's.
         self.folds = (
-            cross_validation_splits(splits, spec.cv_folds, spec.seed, spec.task)
-            if spec.cv_folds
-            else [splits]
+            spec.problem.folds(splits, spec.cv_folds, spec.seed) if spec.cv_folds else [splits]
         )
         self.splits = self.folds[0]
         self.artifacts = Path(artifacts)
-        self.task = spec.task
-        self.n_out = n_outputs(spec.task, splits.y_train)
+        self.task = spec.problem
+        self.n_out = self.task.n_outputs(splits.y_train)
         self.n_x = input_width(spec, self.splits.X_train)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
@@ -238,7 +154,7 @@ class Objective:
     ) -> Any:
         s = self.splits
         record.learning_curve = LearningCurve()  # filled as training goes, kept always
-        net = network_class(self.task)(**hp, cost_every=self._cost_every())
+        net = self.task.network_class()(**hp, cost_every=self._cost_every())
         net.callback = self._reporter(trial, net, record)
         self.iteration = 0  # fold 0's last iteration that called back
         start = time.perf_counter()
@@ -261,9 +177,9 @@ class Objective:
             record.params_sha256 = file_sha256(record.params_path)
         return (value, float(n_parameters)) if self.spec.pareto else value
 
-    def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> DeepNetwork:
+    def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
         """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
-        net = network_class(self.task)(**hp, cost_every=self._cost_every())
+        net = self.task.network_class()(**hp, cost_every=self._cost_every())
         net.callback = lambda iteration, cost: self._stop_at_deadline(record)
         return net.fit(fold.X_train, fold.y_train)
 
@@ -283,14 +199,13 @@ class Objective:
 
     def ledger_of(self, study: optuna.Study) -> Ledger:
         """This objective's `Ledger` of the study (made at the first look, kept after)."""
-        if self.ledger is None or self.ledger.study is not study:
-            self.ledger = Ledger(study)
+        self.ledger = ledger_of(study, self.ledger)
         return self.ledger
 
-    def _metric(self, net: DeepNetwork, x: np.ndarray, y: np.ndarray) -> float:
+    def _metric(self, net: Network, x: np.ndarray, y: np.ndarray) -> float:
         """The study's metric (`search.metrics.METRICS`) of a network on (x, y)."""
         classes = getattr(net, "classes_", None)
-        return METRICS[self.spec.metric](outputs(net, x, self.task), y, classes)
+        return METRICS[self.spec.metric](self.task.outputs(net, x), y, classes)
 
     def _cost_every(self) -> int:
         """How often the network calls back: at every report, and with a time budget at every
@@ -300,7 +215,7 @@ class Objective:
         return 1 if self.deadline is not None else self.spec.report_every
 
     def _reporter(
-        self, trial: optuna.Trial, net: DeepNetwork, record: TrialRecord
+        self, trial: optuna.Trial, net: Network, record: TrialRecord
     ) -> Callable[[int, float], None]:
         s = self.splits
         report = not self.spec.pareto  # Optuna prunes single-objective studies only
@@ -326,7 +241,7 @@ class Objective:
 
         return callback
 
-    def _record_scores(self, nets: list[DeepNetwork], record: TrialRecord) -> float:
+    def _record_scores(self, nets: list[Network], record: TrialRecord) -> float:
         """Train scores of fold 0's network; validation scores over every fold's examples.
 
         Returns:
@@ -336,18 +251,18 @@ class Objective:
         s = self.splits
         metric = METRICS[self.spec.metric]
         classes: Any = getattr(nets[0], "classes_", None)
-        output = outputs(nets[0], s.X_train, self.task)
+        output = self.task.outputs(nets[0], s.X_train)
         record.train_score = metric(output, s.y_train, classes)
-        record.train_cost = self._cost(output, s.y_train, classes)
-        if self.task != "regression":
+        record.train_cost = self.task.cost(output, s.y_train, classes)
+        if self.task.has_classes:
             record.train_accuracy = accuracy(output, s.y_train, classes)
         sizes, accuracies, costs, values = [], [], [], []
         for net, fold in zip(nets, self.folds, strict=True):
-            output = outputs(net, fold.X_val, self.task)
+            output = self.task.outputs(net, fold.X_val)
             sizes.append(len(fold.y_val))
-            costs.append(self._cost(output, fold.y_val, classes))
+            costs.append(self.task.cost(output, fold.y_val, classes))
             values.append(metric(output, fold.y_val, classes))
-            if self.task != "regression":
+            if self.task.has_classes:
                 accuracies.append(accuracy(output, fold.y_val, classes))
         record.val_cost = float(np.average(costs, weights=sizes))
         if accuracies:
@@ -355,12 +270,6 @@ class Objective:
             if len(nets) > 1:
                 record.fold_val_accuracy = accuracies
         return float(np.average(values, weights=sizes))
-
-    def _cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
-        """Cross-entropy of the true class, or a regression's mean squared error."""
-        if self.task == "regression":
-            return rmse(output, y) ** 2
-        return log_loss(output, y, classes)
 
 
 def input_width(spec: StudySpec, x: Any) -> int:
@@ -372,88 +281,3 @@ def input_width(spec: StudySpec, x: Any) -> int:
 
     encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
     return len(encoder.feature_names_)
-
-
-@dataclass(frozen=True)
-class Tally:
-    """How a study's trials stand: `counted` toward its total, `live` (counted, running or
-    waiting), and `waiting` (enqueued or re-queued, not yet started)."""
-
-    counted: int
-    live: int
-    waiting: int
-
-
-def tally(trials: Sequence[optuna.trial.FrozenTrial]) -> Tally:
-    """One pass over the trials, by state."""
-    states = Counter(map(attrgetter("state"), trials))  # map: no Python frame per trial
-    diverged = 0
-    if states[TrialState.FAIL]:
-        diverged = sum(1 for t in trials if t.state == TrialState.FAIL and is_diverged(t))
-    counted = states[TrialState.COMPLETE] + states[TrialState.PRUNED] + diverged
-    waiting = states[TrialState.WAITING]
-    return Tally(counted, counted + states[TrialState.RUNNING] + waiting, waiting)
-
-
-class Ledger:
-    """A worker's running account of a study's trials: their `Tally`, the best complete trial
-    and the best first value, brought up to date at each look from the trials that are new
-    or were unfinished at the last one.
-
-    A worker looks several times per trial; listing every trial each time made its time per
-    trial grow with the study. A finished trial never changes, so it is read once.
-    """
-
-    def __init__(self, study: optuna.Study) -> None:
-        self.study = study
-        self.seen = 0  # trials numbered below this have been read
-        self.settled = 0  # finished trials among them that count toward the total
-        self.unfinished: list[int] = []  # numbers of those running or waiting at the last look
-        self.best: optuna.trial.FrozenTrial | None = None  # see `search.best.best_number`
-        self.top: float | None = None  # the best first value of a complete trial
-        self._directions = [d.name.lower() for d in study.directions]
-
-    def tally(self, stop: int | None = None) -> Tally:
-        """How the trials numbered below `stop` (all when None) stand now."""
-        if stop is not None and stop < self.seen:  # looked past it already: count afresh
-            return tally(_optuna.trials_numbered(self.study, (), 0, stop))
-        trials = _optuna.trials_numbered(self.study, self.unfinished, self.seen, stop)
-        self.seen += len(trials) - len(self.unfinished)
-        finished = [t for t in trials if t.state.is_finished()]
-        self.unfinished = [t.number for t in trials if not t.state.is_finished()]
-        self.settled += tally(finished).counted
-        self._add_complete([t for t in finished if t.state == TrialState.COMPLETE and t.values])
-        now = tally([t for t in trials if not t.state.is_finished()])
-        return Tally(self.settled, self.settled + now.live, now.waiting)
-
-    def _add_complete(self, complete: list[optuna.trial.FrozenTrial]) -> None:
-        if not complete:
-            return
-        firsts = [t.values[0] for t in complete]
-        top = max if self._directions[0] == "maximize" else min
-        self.top = top(firsts) if self.top is None else top(self.top, *firsts)
-        candidates = {t.number: t for t in complete}
-        if self.best is not None:
-            candidates[self.best.number] = self.best
-        number = best_number(((n, t.values) for n, t in candidates.items()), self._directions)
-        self.best = None if number is None else candidates[number]
-
-    def best_so_far(self, value: float) -> bool:
-        """True when no complete trial beats `value` (a single-objective study)."""
-        self.tally()
-        if self.top is None:
-            return True
-        return value >= self.top if self._directions[0] == "maximize" else value <= self.top
-
-
-def surplus(trial: optuna.Trial, ledger: Ledger | None = None) -> bool:
-    """True when trials numbered before this one already make up the study's total.
-
-    Workers check before asking for a trial, but two may ask at once; the trial numbers, which
-    the storage hands out in one order, settle which of them is over the total.
-    """
-    target = target_trials(trial.study)
-    if target is None:
-        return False
-    ledger = ledger if ledger is not None else Ledger(trial.study)
-    return ledger.tally(stop=trial.number).live >= target

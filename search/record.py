@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 
 from search import _optuna
 
@@ -186,13 +186,6 @@ def failure_of(trial: FrozenTrial) -> Failure | None:
 def is_surplus(trial: FrozenTrial) -> bool:
     """A trial failed as surplus: asked for after the study reached its total."""
     return failure_of(trial) == Failure.SURPLUS
-
-
-def counts_toward_total(trial: FrozenTrial) -> bool:
-    """Finished trials that count toward a study's total: complete, pruned, or diverged."""
-    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-        return True
-    return trial.state == TrialState.FAIL and is_diverged(trial)
 
 
 def is_enqueued(trial: FrozenTrial) -> bool:

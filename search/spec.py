@@ -4,51 +4,27 @@ A spec is read once (from a TOML table, by `studies`, or built in code), validat
 `StudySpec.from_dict`, and then passed explicitly. Every bad value is rejected with a
 one-line `SpecError` that names the key (and suggests the closest valid key for a typo).
 
-Search-space entries take three forms:
-
-- a single value: fixed (`optimizer = "adam"`),
-- a list: a choice (`activation = ["relu", "tanh"]`),
-- a table: a range (`learning_rate = { low = 1e-4, high = 0.3, log = true }`, with `step`
-  for integers).
+Each study-file key has one rule in `KEYS`: how its value is checked, whether a resumed study
+must keep it (`compared`), and, for a key added after studies were first stored, what those
+studies did without it (`since`, which `upgrade` fills in). The search space's own grammar is
+`search.space`'s; the rules that tie keys together (a metric of the task, columns named once,
+a grid the sampler can list, enqueued configurations the space allows) are `_check_together`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
-
-from dnn.hyperparameters import HYPERPARAMETERS, TUNABLE, Rule
-from search.metrics import DEFAULT_METRIC, METRICS, TASKS, Direction, metrics_of
-from search.record import ACTIVATION, UNITS, layer_param, split_param
-
-
-class SpecError(ValueError):
-    """A study spec is invalid; the message is one line naming the key."""
-
-
-SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "qmc")
-PRUNERS = ("median", "successive_halving", "hyperband", "none")
-MAX_GRID = 1_000_000  # points of a grid search; Optuna lists every one of them
-MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
-FULL_BATCH = "full"  # mini_batch_size in a study file: the whole training set (None in dnn)
-N_HIDDEN = "n_hidden"
-HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidden layers
-# Sampled first, in this order, because the others' existence or number depends on them;
-# the rest are sampled in the order of dnn's table (the order fixes the sampler's draws).
-STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
-
+from search.errors import SpecError, suggest_key
+from search.metrics import METRICS, Direction
+from search.samplers import PRUNERS, SAMPLERS
+from search.space import SearchSpace
+from search.storage import default_storage
+from search.tasks import TASKS, Task, task_named
 
 # fewer examples (training + validation) than this: k-fold by default. Measured at equal time
 # (benchmarks/bench_validation.py): 5-fold better at 250 examples, even at 400-500; one split
@@ -56,6 +32,9 @@ STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 SMALL_DATA = 1_000
 DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
+MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
+MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
+NOT_SINCE = object()  # a key that studies have always stored
 
 
 def scored_on(cv_folds: int | None) -> str:
@@ -71,331 +50,160 @@ def default_folds(n_examples: int) -> int:
     return DEFAULT_FOLDS if n_examples < SMALL_DATA else 0
 
 
-def suggest_key(key: str, valid: list[str] | tuple[str, ...] | Mapping[str, Any]) -> str:
-    """' (did you mean X?)' for the closest valid key, or ''."""
-    close = difflib.get_close_matches(key, list(valid), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+# -- the checks of one value ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Fixed:
-    """A hyperparameter held at one value."""
+def _type(kind: type) -> Callable[[str, Any], None]:
+    def check(key: str, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise SpecError(f"{key}: expected {kind.__name__}, got {value!r}")
 
-    value: Any
-
-    def to_toml(self) -> Any:
-        return self.value
+    return check
 
 
-@dataclass(frozen=True)
-class Choice:
-    """A hyperparameter chosen from a list."""
-
-    choices: tuple[Any, ...]
-
-    def to_toml(self) -> Any:
-        return list(self.choices)
+def _optional(check: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
+    return lambda key, value: None if value is None else check(key, value)
 
 
-@dataclass(frozen=True)
-class Range:
-    """A numeric hyperparameter in [low, high], on a log scale if `log`, by `step` if set."""
+def _choice(choices: Any) -> Callable[[str, Any], None]:
+    names = tuple(choices)
 
-    low: float
-    high: float
-    log: bool = False
-    step: float | None = None
-    integer: bool = False
+    def check(key: str, value: Any) -> None:
+        _type(str)(key, value)
+        if value not in names:
+            raise SpecError(
+                f"{key}: unknown value {value!r}{suggest_key(str(value), names)}; "
+                f"choose from {', '.join(names)}"
+            )
 
-    def to_toml(self) -> Any:
-        table: dict[str, Any] = {"low": self.low, "high": self.high}
-        if self.log:
-            table["log"] = True
-        if self.step is not None:
-            table["step"] = self.step
-        return table
+    return check
 
 
-Entry = Fixed | Choice | Range
+def _integer(lowest: int, highest: int | None = None) -> Callable[[str, Any], None]:
+    def check(key: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            raise SpecError(f"{key}: must be an integer >= {lowest}, got {value!r}")
+        if highest is not None and value > highest:
+            raise SpecError(f"{key}: must be at most {highest}, got {value}")
 
-# The search ranges a space starts from; every other tunable hyperparameter of dnn's table
-# is held at its default unless the study file says otherwise.
-DEFAULT_RANGES: dict[str, Any] = {
-    "learning_rate": {"low": 1e-3, "high": 1.0, "log": True},
-    "num_iterations": {"low": 100, "high": 800, "step": 100},
-    N_HIDDEN: {"low": 1, "high": 3},
-    UNITS: {"low": 8, "high": 128, "log": True},
-    ACTIVATION: ["relu", "leaky_relu", "tanh"],
-    "optimizer": ["gd", "momentum", "adam"],
-}
+    return check
 
 
-def default_space() -> dict[str, Any]:
-    """Every tunable hyperparameter with its default range or value, in dnn's table order."""
-    return {
-        key: DEFAULT_RANGES.get(key, _to_toml(key, HYPERPARAMETERS[key].default)) for key in TUNABLE
-    }
+def _folds(key: str, value: Any) -> None:
+    if value is None:
+        return
+    _integer(0)(key, value)
+    if value == 1:
+        raise SpecError(f"{key}: must be 0 (one validation split) or at least 2 folds, got 1")
 
 
-def _to_toml(key: str, value: Any) -> Any:
-    return FULL_BATCH if key == "mini_batch_size" and value is None else value
-
-
-def _from_toml(key: str, value: Any) -> Any:
-    return None if key == "mini_batch_size" and value == FULL_BATCH else value
-
-
-def _check_value(key: str, value: Any) -> Any:
-    """A value of `key` as dnn's rule allows it (`full` for mini_batch_size), else SpecError."""
-    if key == "mini_batch_size" and value == FULL_BATCH:
-        return value
-    rule = HYPERPARAMETERS[key]
-    problem = rule.problem(None if value is None else value)
-    if value is None or problem is not None:
-        raise SpecError(f"space.{key}: {problem or 'must be a value, got nothing'}")
-    return rule.normalize(value)
-
-
-def _parse_range(key: str, table: Mapping[str, Any]) -> Range:
-    rule = HYPERPARAMETERS[key]
-    if rule.kind == "choice":
-        raise SpecError(f"space.{key}: takes a value or a list of values, not a range")
-    for bad in sorted(set(table) - {"low", "high", "log", "step"}):
-        raise SpecError(
-            f"space.{key}.{bad}: unknown key{suggest_key(bad, ['low', 'high', 'log', 'step'])}"
-        )
-    for bound in ("low", "high"):
-        if bound not in table:
-            raise SpecError(f"space.{key}.{bound}: missing (a range needs low and high)")
-    low, high = _check_value(key, table["low"]), _check_value(key, table["high"])
-    if low == FULL_BATCH or high == FULL_BATCH:
-        raise SpecError(f"space.{key}: 'full' cannot bound a range; use a list")
-    if low > high:
-        raise SpecError(f"space.{key}: low ({low}) > high ({high})")
-    log = table.get("log", False)
-    if not isinstance(log, bool):
-        raise SpecError(f"space.{key}.log: expected true or false, got {log!r}")
-    if log and low <= 0:
-        raise SpecError(f"space.{key}: a log range needs low > 0, got {low}")
-    return Range(low, high, log, _parse_step(key, rule, table.get("step"), log), rule.kind == "int")
-
-
-def _parse_step(key: str, rule: Rule, step: Any, log: bool) -> float | None:
-    if step is None:
-        return None
-    if (
-        isinstance(step, bool)
-        or not isinstance(step, int | float)
-        or not math.isfinite(step)
-        or step <= 0
+def _seconds(key: str, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
     ):
-        raise SpecError(f"space.{key}.step: must be a positive number, got {step!r}")
-    if log:
-        raise SpecError(f"space.{key}: step and log cannot be combined")
-    if rule.kind == "int" and int(step) != step:
-        raise SpecError(f"space.{key}.step: must be an integer, got {step!r}")
-    return step
+        raise SpecError(f"{key}: must be a positive number of seconds, got {value!r}")
 
 
-def parse_entry(key: str, raw: Any) -> Entry:
-    """Turn one TOML value of `[space]` into a Fixed, Choice or Range (validated)."""
-    if key not in TUNABLE:
-        raise SpecError(f"space.{key}: unknown hyperparameter{suggest_key(key, TUNABLE)}")
-    if isinstance(raw, Mapping):
-        return _parse_range(key, raw)
-    if isinstance(raw, list | tuple):
-        if not raw:
-            raise SpecError(f"space.{key}: empty list of choices")
-        values = tuple(_check_value(key, value) for value in raw)
-        if len(set(values)) != len(values):
-            raise SpecError(f"space.{key}: repeated choices in {list(raw)}")
-        return Choice(values) if len(values) > 1 else Fixed(values[0])
-    return Fixed(_check_value(key, raw))
+def _fraction(key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 0.5:
+        raise SpecError(f"{key}: must be between 0 and 0.5, got {value!r}")
 
 
-class Suggester(Protocol):
-    """What sampling needs of an Optuna trial."""
-
-    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int: ...
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float: ...
+def _column_names(key: str, value: Any) -> None:
+    if not isinstance(value, tuple | list):
+        raise SpecError(f"{key}: expected a list of column names, got {value!r}")
+    for name in value:
+        if not isinstance(name, str) or not name or len(name) > MAX_COLUMN_NAME:
+            raise SpecError(f"{key}: {name!r} is not a column name")
 
 
-def suggest(trial: Suggester, name: str, entry: Entry) -> Any:
-    """Ask the trial for one value of an entry (a Fixed entry is not a trial parameter)."""
-    if isinstance(entry, Fixed):
-        return entry.value
-    if isinstance(entry, Choice):
-        return trial.suggest_categorical(name, list(entry.choices))
-    if entry.integer:
-        step = int(entry.step) if entry.step is not None else 1
-        return trial.suggest_int(name, int(entry.low), int(entry.high), step=step, log=entry.log)
-    return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)
+def check_study_name(name: str) -> str:
+    """A study name that is also a safe folder name under `runs/`, else SpecError."""
+    if (
+        not name
+        or name in (".", "..")
+        or any(c in name for c in "/\\")
+        or not name.isprintable()
+        or name.strip() != name
+        or len(name) > 200
+    ):
+        raise SpecError(
+            f"name: {name!r} is not a valid study name (printable, no slashes, no spaces at "
+            "the ends, not . or .., at most 200 characters)"
+        )
+    return name
 
 
-def distribution(entry: Entry) -> BaseDistribution | None:
-    """The Optuna distribution a tuned entry samples from (None for a fixed one)."""
-    if isinstance(entry, Choice):
-        return CategoricalDistribution(list(entry.choices))
-    if isinstance(entry, Fixed):
-        return None
-    if entry.integer:
-        step = int(entry.step) if entry.step is not None else 1
-        return IntDistribution(int(entry.low), int(entry.high), log=entry.log, step=step)
-    return FloatDistribution(entry.low, entry.high, log=entry.log, step=entry.step)
+def _name(value: Any) -> None:
+    _type(str)("name", value)
+    check_study_name(value)
+
+
+# -- the keys ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SearchSpace:
-    """The hyperparameters a study tunes (Choice, Range) or holds (Fixed), by name.
+class Key:
+    """The rule of one study-file key (see the module docstring)."""
 
-    It is also the one mapping between a trial's parameters (`n_hidden`, `n_1`, ...,
-    `activation` or `activation_1`, ..., `mini_batch_size = "full"`) and the `DeepNetwork`
-    arguments they make (`hidden_layers`, `activation`, `mini_batch_size = None`): `sample`
-    goes one way, `params_of` the other.
+    check: Callable[[str, Any], None] = lambda key, value: None
+    compared: bool = False  # a resumed study must have the value it was stored with
+    since: Any = NOT_SINCE  # added after studies were first stored: what those did
+
+
+KEYS: dict[str, Key] = {
+    "name": Key(lambda key, value: _name(value)),
+    "dataset": Key(_type(str), compared=True),
+    "space": Key(compared=True),  # parsed by SearchSpace.from_dict
+    "target": Key(_type(str), compared=True),
+    "test_dataset": Key(_optional(_type(str)), compared=True),
+    "task": Key(_choice(TASKS), compared=True, since="classification"),
+    "drop": Key(_column_names, compared=True, since=[]),
+    "categorical": Key(_column_names, compared=True, since=[]),
+    "dtype": Key(_choice(DTYPES), compared=True, since="float64"),
+    "per_layer_activation": Key(_type(bool), compared=True),
+    "metric": Key(_type(str), compared=True),  # one of the task's: _check_together
+    "pareto": Key(_type(bool), compared=True),
+    "validation_fraction": Key(_fraction, compared=True),
+    "test_fraction": Key(_fraction, compared=True),
+    "n_trials": Key(_integer(1)),
+    "timeout": Key(_seconds),
+    "sampler": Key(_choice(SAMPLERS)),
+    "pruner": Key(_choice(PRUNERS)),
+    "report_every": Key(_integer(1), compared=True),
+    "max_parameters": Key(_optional(_integer(1)), compared=True),
+    "refit": Key(_type(bool)),
+    "cv_folds": Key(_folds, compared=True, since=0),
+    "seed": Key(_integer(0, MAX_SEED), compared=True),
+    "storage": Key(_optional(_type(str))),
+    "n_jobs": Key(_integer(1)),
+    "description": Key(_type(str)),
+    "enqueue": Key(compared=True, since=[]),  # checked against the space: _check_together
+}
+COMPARED = tuple(name for name, key in KEYS.items() if key.compared)
+
+
+def upgrade(stored: Any) -> dict[str, Any] | None:
+    """A spec as an older version stored it, read as this version writes it; None when it is
+    no spec (a plain Optuna study's, or a damaged storage's: not a mapping).
+
+    Keys added since hold what the study did without them (`Key.since`: one validation split,
+    no columns dropped, float64, ...); a space holds the hyperparameters added since at their
+    defaults (a study from before dropout trained with keep_prob 1); a space that no longer
+    parses is left as stored (comparing it then names what differs).
     """
-
-    entries: tuple[tuple[str, Entry], ...]
-    per_layer_activation: bool = False
-
-    @classmethod
-    def from_dict(
-        cls, raw: Mapping[str, Any] | None = None, per_layer_activation: bool = False
-    ) -> SearchSpace:
-        """Default space, updated by `raw` (TOML `[space]`), validated."""
-        merged = {**default_space(), **(raw or {})}
-        entries = tuple((key, parse_entry(key, merged[key])) for key in merged)
-        return cls(entries, per_layer_activation)
-
-    def __getitem__(self, key: str) -> Entry:
-        return dict(self.entries)[key]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {key: entry.to_toml() for key, entry in self.entries}
-
-    def tuned(self) -> list[str]:
-        """Names of the hyperparameters that vary."""
-        return [key for key, entry in self.entries if not isinstance(entry, Fixed)]
-
-    def bounds(self, key: str) -> tuple[Any, Any]:
-        """Smallest and largest value a numeric entry can take."""
-        entry = self[key]
-        if isinstance(entry, Fixed):
-            return entry.value, entry.value
-        if isinstance(entry, Choice):
-            numbers = [value for value in entry.choices if value != FULL_BATCH]
-            return (min(numbers), max(numbers)) if numbers else (None, None)
-        return entry.low, entry.high
-
-    def max_hidden(self) -> int:
-        return int(self.bounds(N_HIDDEN)[1])
-
-    def param_names(self) -> list[str]:
-        """Trial parameter names in space order, per-layer ones for every possible layer."""
-        layers = range(1, self.max_hidden() + 1)
-        names: list[str] = []
-        for key, _ in self.entries:
-            if key == UNITS or (key == ACTIVATION and self.per_layer_activation):
-                names += [layer_param(key, layer) for layer in layers]
-            else:
-                names.append(key)
-        return names
-
-    def entry_of(self, name: str) -> Entry:
-        """The entry behind a trial parameter name (`n_2` -> the `n_units` entry)."""
-        return self[split_param(name)[0]]
-
-    def fixed_params(self) -> dict[str, Any]:
-        """Trial parameter name -> value, for the hyperparameters the space holds fixed."""
-        found = {name: self.entry_of(name) for name in self.param_names()}
-        return {name: e.value for name, e in found.items() if isinstance(e, Fixed)}
-
-    def distributions(self) -> dict[str, BaseDistribution]:
-        """Trial parameter name -> Optuna distribution, for the tuned hyperparameters."""
-        found = {name: distribution(self.entry_of(name)) for name in self.param_names()}
-        return {name: dist for name, dist in found.items() if dist is not None}
-
-    def grid(self) -> dict[str, list]:
-        """Every tuned trial parameter with its list of values, for the grid sampler."""
-        return {
-            name: _grid_values(entry)
-            for name in self.param_names()
-            if not isinstance(entry := self.entry_of(name), Fixed)
-        }
-
-    def sample(self, trial: Suggester) -> dict[str, Any]:
-        """The `DeepNetwork` arguments of one trial (`n_l` exist only up to `n_hidden`)."""
-        n_hidden = int(suggest(trial, N_HIDDEN, self[N_HIDDEN]))
-        layers = range(1, n_hidden + 1)
-        hidden = [int(suggest(trial, layer_param(UNITS, i), self[UNITS])) for i in layers]
-        if self.per_layer_activation:
-            activation: Any = [
-                suggest(trial, layer_param(ACTIVATION, i), self[ACTIVATION]) for i in layers
-            ]
-        else:
-            activation = suggest(trial, ACTIVATION, self[ACTIVATION]) if n_hidden else "relu"
-        values = {"mini_batch_size": suggest(trial, "mini_batch_size", self["mini_batch_size"])}
-        values["keep_prob"] = suggest(trial, "keep_prob", self["keep_prob"]) if n_hidden else 1.0
-        for key, entry in self.entries:
-            if key not in STRUCTURE:
-                values[key] = suggest(trial, key, entry)
-        network = {  # in the table's order, as a snippet of the best trial prints them
-            key: HYPERPARAMETERS[key].normalize(_from_toml(key, values[key]))
-            for key in TUNABLE
-            if key in values
-        }
-        return {"hidden_layers": hidden, "activation": activation, **network}
-
-    def params_of(self, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
-        """The trial parameters (tuned and fixed) that `DeepNetwork` arguments stand for."""
-        hp = dict(hyperparameters)
-        params: dict[str, Any] = {}
-        hidden = list(hp.pop("hidden_layers", None) or [])
-        if hyperparameters.get("hidden_layers") is not None:
-            params[N_HIDDEN] = len(hidden)
-        params.update({layer_param(UNITS, i): n for i, n in enumerate(hidden, start=1)})
-        activation = hp.pop(ACTIVATION, None)
-        if isinstance(activation, list | tuple):
-            params.update({layer_param(ACTIVATION, i): g for i, g in enumerate(activation, 1)})
-        elif hidden and activation is not None:
-            params[ACTIVATION] = activation
-        for key in TUNABLE:
-            if key in hp and (key not in HIDDEN_ONLY or hidden):
-                params[key] = _to_toml(key, hp[key])
-        return params
-
-    @staticmethod
-    def applies(name: str, n_hidden: int | None) -> bool:
-        """Whether a trial parameter exists in a network with `n_hidden` hidden layers."""
-        if n_hidden is None:
-            return True
-        key, layer = split_param(name)
-        if layer is not None:
-            return layer <= n_hidden
-        return key not in HIDDEN_ONLY or n_hidden > 0
-
-
-def _grid_count(entry: Choice | Range) -> int:
-    """How many values an entry has on a grid."""
-    if isinstance(entry, Choice):
-        return len(entry.choices)
-    step = entry.step if entry.step is not None else 1
-    return int(np.floor((entry.high - entry.low) / step + 1e-9)) + 1
-
-
-def _grid_values(entry: Choice | Range) -> list:
-    if isinstance(entry, Choice):
-        return list(entry.choices)
-    step = entry.step if entry.step is not None else 1
-    # low + k step, rounded and held inside [low, high]: np.arange(0.3, 1.05, 0.1) ends at
-    # 1.0000000000000002, a keep_prob the network refuses
-    count = _grid_count(entry)
-    grid = np.clip(np.round(entry.low + step * np.arange(count), 12), entry.low, entry.high)
-    return [int(v) for v in grid] if entry.integer else [float(v) for v in grid]
+    if not isinstance(stored, Mapping):
+        return None
+    since = {name: key.since for name, key in KEYS.items() if key.since is not NOT_SINCE}
+    spec = {**since, **stored}
+    try:
+        spec["space"] = SearchSpace.from_dict(spec.get("space")).to_dict()
+    except (SpecError, TypeError, AttributeError):
+        pass
+    return spec
 
 
 @dataclass(frozen=True)
@@ -428,23 +236,35 @@ class StudySpec:
     storage: str | None = None
     n_jobs: int = 1
     description: str = ""
-    # configurations tried first, before the sampler proposes its own (`enqueued_params`)
+    # configurations tried first, before the sampler proposes its own (`SearchSpace.enqueued`)
     enqueue: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
+        """Adopt the forms TOML and JSON give (lists), and the defaults that depend on others."""
         # per_layer_activation is a study-file key that shapes the space's trial parameters
         if isinstance(self.space, SearchSpace) and isinstance(self.per_layer_activation, bool):
             space = dataclasses.replace(self.space, per_layer_activation=self.per_layer_activation)
             object.__setattr__(self, "space", space)
-        for key in ("drop", "categorical", "enqueue"):  # TOML and JSON give lists
+        for key in ("drop", "categorical", "enqueue"):
             if isinstance(getattr(self, key), list):
                 object.__setattr__(self, key, tuple(getattr(self, key)))
-        if self.metric == "" and self.task in TASKS:
-            object.__setattr__(self, "metric", DEFAULT_METRIC[self.task])
+        if self.metric == "" and isinstance(self.task, str) and self.task in TASKS:
+            object.__setattr__(self, "metric", TASKS[self.task].default_metric)
+
+    @property
+    def problem(self) -> Task:
+        """The study's task and what follows from it (`search.tasks.Task`)."""
+        return task_named(self.task)
 
     @property
     def direction(self) -> Direction:
+        """Whether the metric is maximized or minimized."""
         return METRICS[self.metric].direction
+
+    @property
+    def directions(self) -> list[Direction]:
+        """The study's objectives' directions: the metric's, and with `pareto` fewer parameters."""
+        return [self.direction, "minimize"] if self.pareto else [self.direction]
 
     @property
     def refits(self) -> bool:
@@ -453,35 +273,32 @@ class StudySpec:
         return self.refit or bool(self.cv_folds)
 
     @property
-    def is_regression(self) -> bool:
-        return self.task == "regression"
+    def scored_on(self) -> str:
+        """What a trial's value is measured on: `validation` or `5-fold CV`."""
+        return scored_on(self.cv_folds)
+
+    @property
+    def storage_url(self) -> str:
+        """The spec's storage, or the embedded journal file `runs/<name>/journal.log`."""
+        return self.storage or default_storage(self.name)
 
     def with_folds(self, n_examples: int, stored: Mapping[str, Any] | None = None) -> StudySpec:
         """The spec with `cv_folds` decided: the file's value; else, for a study that exists,
-        its stored value (a study stored before the default existed used one split); else
+        its stored value (`upgrade`: a study stored before the default used one split); else
         `default_folds(n_examples)`."""
         if self.cv_folds is not None:
             return self
         if stored is not None:
-            folds = stored.get("cv_folds")
+            folds = (upgrade(stored) or {}).get("cv_folds")
             return self.replace(cv_folds=folds if isinstance(folds, int) else 0)
         return self.replace(cv_folds=default_folds(n_examples))
-
-    @property
-    def scored_on(self) -> str:
-        return scored_on(self.cv_folds)
-
-    @property
-    def directions(self) -> list[Direction]:
-        return [self.direction, "minimize"] if self.pareto else [self.direction]
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> StudySpec:
         """Build and validate a spec from a TOML document (a dict)."""
-        names = [f.name for f in dataclasses.fields(cls)]
         for key in raw:
-            if key not in names:
-                raise SpecError(f"{key}: unknown key{suggest_key(key, names)}")
+            if key not in KEYS:
+                raise SpecError(f"{key}: unknown key{suggest_key(key, KEYS)}")
         for key in ("name", "dataset"):
             if key not in raw:
                 raise SpecError(f"{key}: missing (every study needs a name and a dataset)")
@@ -493,21 +310,21 @@ class StudySpec:
 
     @classmethod
     def from_stored(cls, stored: Any, study_name: str = "") -> StudySpec:
-        """The spec stored with a study (`to_dict()` as it was written), with the defaults of
-        hyperparameters added since (a study from before dropout trained with keep_prob 1).
+        """The spec stored with a study, read through `upgrade`.
 
         Raises:
             SpecError: one line saying that the stored spec is missing or no longer valid, and
                 how to go on (start a new study, or run it again from its study file).
         """
         where = f"study {study_name!r}" if study_name else "the study"
-        if not isinstance(stored, Mapping):
+        spec = upgrade(stored)
+        if spec is None:
             raise SpecError(
                 f"{where} has no stored spec (not made by dnnsearch run?); "
                 "start it with `dnnsearch run STUDY --study-name NAME`"
             )
         try:
-            return cls.from_dict(stored)
+            return cls.from_dict(spec)
         except (SpecError, TypeError) as error:
             raise SpecError(
                 f"{where}: its stored spec is not valid in this version ({error}); "
@@ -529,211 +346,34 @@ class StudySpec:
 
     def validated(self) -> StudySpec:
         """Return self if every field is valid, else raise SpecError naming the field."""
-        _check_type("name", self.name, str)
-        check_study_name(self.name)
-        _check_type("dataset", self.dataset, str)
-        _check_type("target", self.target, str)
-        _check_type("description", self.description, str)
-        for key in ("per_layer_activation", "pareto", "refit"):
-            _check_type(key, getattr(self, key), bool)
-        _check_type("task", self.task, str)
-        _check_choice("task", self.task, TASKS)
-        _check_type("metric", self.metric, str)
-        _check_metric(self.task, self.metric)
-        _check_choice("dtype", self.dtype, DTYPES)
-        _check_columns(self.target, self.drop, self.categorical)
-        _check_choice("sampler", self.sampler, SAMPLERS)
-        _check_choice("pruner", self.pruner, PRUNERS)
-        _check_int("n_trials", self.n_trials, 1)
-        _check_int("report_every", self.report_every, 1)
-        _check_int("seed", self.seed, 0)
-        if self.seed > MAX_SEED:
-            raise SpecError(f"seed: must be at most {MAX_SEED}, got {self.seed}")
-        _check_int("n_jobs", self.n_jobs, 1)
-        if self.max_parameters is not None:
-            _check_int("max_parameters", self.max_parameters, 1)
-        if self.cv_folds is not None:
-            _check_int("cv_folds", self.cv_folds, 0)
-            if self.cv_folds == 1:
-                raise SpecError(
-                    "cv_folds: must be 0 (one validation split) or at least 2 folds, got 1"
-                )
-        if self.timeout is not None and (
-            isinstance(self.timeout, bool)
-            or not isinstance(self.timeout, int | float)
-            or not math.isfinite(self.timeout)
-            or self.timeout <= 0
-        ):
-            raise SpecError(f"timeout: must be a positive number of seconds, got {self.timeout!r}")
-        for key in ("validation_fraction", "test_fraction"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 0.5:
-                raise SpecError(f"{key}: must be between 0 and 0.5, got {value!r}")
-        if self.storage is not None:
-            _check_type("storage", self.storage, str)
-        if self.test_dataset is not None:
-            _check_type("test_dataset", self.test_dataset, str)
-        if self.sampler == "grid":
-            self._check_grid()
-        self.enqueued_params()
+        for name, key in KEYS.items():
+            key.check(name, getattr(self, name))
+        _check_together(self)
         return self
 
     def enqueued_params(self) -> list[dict[str, Any]]:
-        """The `enqueue` configurations as the trial parameters Optuna enqueues, checked.
-
-        Each configuration names hyperparameters of the space, as trial parameters (`n_hidden`,
-        `n_1`, ..., `learning_rate`) or with `DeepNetwork`'s `hidden_layers = [20, 7, 5]`; each
-        value must be one the space allows. A hyperparameter the space holds fixed may be given
-        its value (and is then left out: it is no trial parameter); the sampler proposes the
-        ones a configuration leaves out.
-
-        Raises:
-            SpecError: naming the configuration and the key, `enqueue[0].n_1: ...`.
-        """
-        if not isinstance(self.enqueue, tuple):
-            raise SpecError(f"enqueue: expected a list of tables, got {self.enqueue!r}")
-        return [_enqueued(self.space, i, config) for i, config in enumerate(self.enqueue)]
-
-    def _check_grid(self) -> None:
-        points = 1
-        for name in self.space.param_names():
-            entry = self.space.entry_of(name)
-            if isinstance(entry, Fixed):
-                continue
-            if isinstance(entry, Range) and not entry.integer and entry.step is None:
-                raise SpecError(
-                    f"space.{name}: the grid sampler needs a list of values or a range with step"
-                )
-            points *= _grid_count(entry)  # counted before a single value is made
-            if points > MAX_GRID:
-                raise SpecError(
-                    f"space: the grid has more than {MAX_GRID:,} points (at {name}); "
-                    "use fewer values or another sampler"
-                )
+        """The `enqueue` configurations as the trial parameters Optuna enqueues, checked."""
+        return self.space.enqueued(self.enqueue)
 
 
-def _enqueued(space: SearchSpace, index: int, config: Any) -> dict[str, Any]:
-    """One `enqueue` configuration as trial parameters (tuned ones only), else SpecError."""
-    where = f"enqueue[{index}]"
-    if not isinstance(config, Mapping) or not config:
-        raise SpecError(f"{where}: expected a table of hyperparameters, got {config!r}")
-    given = _with_layers(where, dict(config))
-    names = space.param_names()
-    n_hidden = given.get(N_HIDDEN)
-    params: dict[str, Any] = {}
-    for name, value in given.items():
-        if name not in names:
-            raise SpecError(
-                f"{where}.{name}: not a hyperparameter of the space{suggest_key(name, names)}"
-            )
-        problem = _not_allowed(space.entry_of(name), split_param(name)[0], value)
-        if problem is None and isinstance(n_hidden, int) and not space.applies(name, n_hidden):
-            problem = f"does not exist in a network with {n_hidden} hidden layers"
-        if problem is not None:
-            raise SpecError(f"{where}.{name}: {problem}")
-        if not isinstance(space.entry_of(name), Fixed):
-            params[name] = value
-    return params
-
-
-def _with_layers(where: str, config: dict[str, Any]) -> dict[str, Any]:
-    """A configuration with `DeepNetwork`'s `hidden_layers = [n_1, ...]` as `n_hidden` and
-    `n_1 ...` (and a list of activations as `activation_1 ...`)."""
-    if "hidden_layers" not in config:
-        return config
-    layers = config.pop("hidden_layers")
-    if not isinstance(layers, list | tuple):
-        raise SpecError(f"{where}.hidden_layers: expected a list of units, got {layers!r}")
-    params = {N_HIDDEN: len(layers), **{layer_param(UNITS, i): n for i, n in enumerate(layers, 1)}}
-    activation = config.pop(ACTIVATION, None)
-    if isinstance(activation, list | tuple):
-        params.update({layer_param(ACTIVATION, i): g for i, g in enumerate(activation, 1)})
-    elif activation is not None:
-        params[ACTIVATION] = activation
-    return {**params, **config}
-
-
-def _not_allowed(entry: Entry, key: str, value: Any) -> str | None:
-    """Why `value` is not one the entry of hyperparameter `key` can take, or None."""
-    if key == "mini_batch_size" and value == FULL_BATCH:
-        problem = None
-    else:
-        problem = HYPERPARAMETERS[key].problem(value) if value is not None else "is missing"
-    if problem is not None:
-        return problem
-    if isinstance(entry, Fixed):
-        return None if value == entry.value else f"the space holds it at {entry.value!r}"
-    if isinstance(entry, Choice):
-        return None if value in entry.choices else f"{value!r} is not one of {list(entry.choices)}"
-    if not entry.low <= value <= entry.high:
-        return f"{value!r} is outside [{entry.low:g}, {entry.high:g}]"
-    if entry.step is not None and not math.isclose(
-        round((value - entry.low) / entry.step) * entry.step + entry.low, value
-    ):
-        return f"{value!r} is not on the range's steps of {entry.step:g} from {entry.low:g}"
-    return None
-
-
-def check_study_name(name: str) -> str:
-    """A study name that is also a safe folder name under `runs/`, else SpecError."""
-    if (
-        not name
-        or name in (".", "..")
-        or any(c in name for c in "/\\")
-        or not name.isprintable()
-        or name.strip() != name
-        or len(name) > 200
-    ):
+def _check_together(spec: StudySpec) -> None:
+    """The rules that tie keys together; SpecError names the key."""
+    metrics = spec.problem.metrics()
+    if spec.metric in METRICS and spec.metric not in metrics:
         raise SpecError(
-            f"name: {name!r} is not a valid study name (printable, no slashes, no spaces at "
-            "the ends, not . or .., at most 200 characters)"
+            f"metric: {spec.metric!r} is a {METRICS[spec.metric].task} metric; a {spec.task} "
+            f"study uses {', '.join(metrics)}"
         )
-    return name
-
-
-def _check_metric(task: str, metric: str) -> None:
-    """The metric must be one of the task's: accuracy is no score of a regression."""
-    if metric in METRICS and metric not in metrics_of(task):
-        raise SpecError(
-            f"metric: {metric!r} is a {METRICS[metric].task} metric; a {task} study uses "
-            f"{', '.join(metrics_of(task))}"
-        )
-    _check_choice("metric", metric, tuple(metrics_of(task)))
-
-
-MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
-
-
-def _check_columns(target: str, drop: Any, categorical: Any) -> None:
-    """`drop` and `categorical`: lists of distinct column names, not the target, not both."""
+    _choice(metrics)("metric", spec.metric)
     seen: dict[str, str] = {}
-    for key, names in (("drop", drop), ("categorical", categorical)):
-        if not isinstance(names, tuple | list):
-            raise SpecError(f"{key}: expected a list of column names, got {names!r}")
-        for name in names:
-            if not isinstance(name, str) or not name or len(name) > MAX_COLUMN_NAME:
-                raise SpecError(f"{key}: {name!r} is not a column name")
-            if name == target:
+    for key in ("drop", "categorical"):
+        for name in getattr(spec, key):
+            if name == spec.target:
                 raise SpecError(f"{key}: {name!r} is the target column")
             if name in seen:
                 where = "twice" if seen[name] == key else "in both drop and categorical"
                 raise SpecError(f"{key}: column {name!r} is listed {where}")
             seen[name] = key
-
-
-def _check_type(key: str, value: Any, kind: type) -> None:
-    if not isinstance(value, kind):
-        raise SpecError(f"{key}: expected {kind.__name__}, got {value!r}")
-
-
-def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise SpecError(
-            f"{key}: unknown value {value!r}{suggest_key(str(value), choices)}; "
-            f"choose from {', '.join(choices)}"
-        )
-
-
-def _check_int(key: str, value: Any, lowest: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-        raise SpecError(f"{key}: must be an integer >= {lowest}, got {value!r}")
+    if spec.sampler == "grid":
+        spec.space.check_grid()
+    spec.enqueued_params()

@@ -42,7 +42,7 @@ from search.journal import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-    from dnn import DeepNetwork
+    from dnn import NetworkClassifier, NetworkRegressor
 
 RUNS_DIR = Path("runs")
 RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
@@ -155,7 +155,7 @@ def artifacts_dir(storage: str, study_name: str) -> Path:
     return RUNS_DIR / study_name / f"storage-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 
 
-def save_network(network: DeepNetwork, path: Path) -> str:
+def save_network(network: NetworkClassifier | NetworkRegressor, path: Path) -> str:
     """Save a trained network at `path` without following a link planted there.
 
     It is written to a fresh file of its own in that folder (created exclusively), then

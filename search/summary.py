@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 
 from search.data import Splits, is_frame, stack
-from search.spec import SMALL_DATA, StudySpec
-
-MAX_NAMED_CLASSES = 10  # the first line names at most this many classes
+from search.spec import StudySpec
 
 
 def validation_text(spec: StudySpec) -> str:
@@ -60,65 +58,6 @@ def data_summary(spec: StudySpec, splits: Splits) -> tuple[dict[str, Any], list[
         "n_x": n_x,
         "validation": validation_text(spec),
         "columns": columns,
-        "target": _target(spec, y, name),
+        "target": spec.problem.target_summary(y, name),
     }
     return summary, warnings
-
-
-def _target(spec: StudySpec, y: np.ndarray, name: str | None) -> dict[str, Any]:
-    if spec.task == "regression":
-        values = y.astype(np.float64)
-        return {
-            "name": name,
-            "mean": float(values.mean()),
-            "std": float(values.std()),
-            "min": float(values.min()),
-            "max": float(values.max()),
-        }
-    labels, counts = np.unique(y, return_counts=True)
-    return {
-        "name": name,
-        "classes": {_label(v): int(c) for v, c in zip(labels, counts, strict=True)},
-    }
-
-
-def _label(value: Any) -> str:
-    return str(value.item() if isinstance(value, np.generic) else value)
-
-
-def first_lines(spec: StudySpec, summary: dict[str, Any], chosen: bool = False) -> list[str]:
-    """A run's first two lines: the problem as the run understood it (task, target, classes or
-    range) and how trials are validated (`chosen`: by the data's size, as the study file does
-    not say, and why); then the examples, the encoded width and the columns' kinds."""
-    target = summary["target"]
-    of = f" of {target['name']!r}" if target.get("name") else ""
-    if spec.task == "regression":
-        what = (
-            f"regression{of} (mean {target['mean']:.4g}, std {target['std']:.4g}, "
-            f"range {target['min']:.4g} to {target['max']:.4g})"
-        )
-    else:
-        classes = target["classes"]
-        kind = "binary classification" if len(classes) == 2 else "multi-class classification"
-        shown = ", ".join(f"{k}: {v}" for k, v in list(classes.items())[:MAX_NAMED_CLASSES])
-        more = len(classes) - MAX_NAMED_CLASSES
-        what = f"{kind}{of}, {len(classes)} classes ({shown}{f', {more} more' if more > 0 else ''})"
-    why = ""
-    if chosen:
-        why = (
-            f" (fewer than {SMALL_DATA:,} examples; cv_folds = 0 for one split)"
-            if spec.cv_folds
-            else f" ({SMALL_DATA:,} examples or more; set cv_folds for k-fold)"
-        )
-    columns = summary["columns"]
-    width = f"n_x = {summary['n_x']}"
-    if columns:
-        kinds = [c["kind"] for c in columns]
-        width += (
-            f" encoded from {len(columns)} columns ({kinds.count('numeric')} numeric, "
-            f"{kinds.count('categorical')} categorical, {kinds.count('dropped')} dropped)"
-        )
-    return [
-        f"study {spec.name!r} on {spec.dataset}: {what}; {summary['validation']}{why}",
-        f"{summary['examples']} examples, {summary['test_examples']} for test; {width}",
-    ]

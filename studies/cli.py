@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from search import RunResult, StudySpec
 
 # The commands import search, reports and the data sets when they run, not at start-up:
 # `dnnsearch --help` needs none of them, and Ctrl-C while they load then ends quietly.
 
 LONG_TRIALS = 100_000  # the timeout ends a long search
 LONG_TIMEOUT = 600.0
-
-
-class CliError(Exception):
-    """A bad argument; printed as one line."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -159,6 +150,7 @@ def _positive_float(text: str) -> float:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from search import run_study
+    from search.progress import closing_lines
     from studies.datasets import load_dataset
     from studies.loader import load_study_spec
 
@@ -180,65 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             changes[key] = value
     spec = spec.replace(**changes)
     result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
-    print(_run_summary(spec, result))
+    print("\n".join(closing_lines(spec, result)))
     return 0
-
-
-def _run_summary(spec: StudySpec, result: RunResult) -> str:
-    from search import best_config, redact
-    from search.metrics import metrics_of
-
-    where = redact(result.storage)
-    if result.best_trial is None:
-        return (
-            f"study {spec.name!r}: no complete trial ({result.n_counted} trials) "
-            f"in {result.wall_time:.1f} s; storage {where}"
-        )
-    config = best_config(spec.name, spec.storage)
-    hp = config.hyperparameters
-    score = result.test_scores.get(spec.metric)
-    test = f"{score:.4f}" if score is not None else "n/a"
-    if score is None and result.not_scored:
-        test += f" ({result.not_scored}; the next run scores it)"
-    if score is not None and result.test_refit:
-        test += " (the best configuration retrained on train + validation)"
-    elif score is not None and (spec.refit or config.scored_on != "validation"):
-        # a refit study (by `refit`, or by folds, which the run may have chosen by size)
-        test += " (the best trial's own network: the time budget left no time to retrain it; "
-        test += "the next run does)"
-    lines = [  # config.scored_on: the stored study's validation, the folds chosen by size too
-        f"best trial {result.best_trial}: {config.scored_on} {spec.metric} "
-        f"{result.best_value:.4f}, "
-        f"test {spec.metric} {test}",
-        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
-        f"activation {config.activation}",
-        f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
-        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
-        f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
-        f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
-        f"next: dnnsearch report {shlex.quote(spec.name)}{_storage_flag(spec.storage)}   "
-        f"dnnsearch best {shlex.quote(spec.name)}{_storage_flag(spec.storage)} --format python",
-    ]
-    scores = ", ".join(
-        f"{name} {result.test_scores[name]:.4f}"
-        for name in metrics_of(spec.task)
-        if name in result.test_scores
-    )
-    if scores:
-        lines.insert(1, f"  test scores: {scores}")
-    return "\n".join(lines)
-
-
-def _dropout_text(hp: dict) -> str:
-    """', keep_prob 0.8, input_keep_prob 0.9' for a network trained with dropout, else ''."""
-    keys = ("keep_prob", "input_keep_prob")
-    return "".join(f", {key} {hp[key]:.3g}" for key in keys if hp.get(key, 1.0) < 1)
-
-
-def _storage_flag(storage: str | None) -> str:
-    from search import redact
-
-    return f" --storage {shlex.quote(redact(storage))}" if storage else ""
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

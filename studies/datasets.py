@@ -604,7 +604,7 @@ def _load_examples(spec: StudySpec) -> tuple[Any, np.ndarray]:
             x, y = load_npz(path, spec.task)
         _check_target_classes(spec, name, y)
     try:
-        return check_data(x, y, spec.task)
+        return check_data(x, y, spec.problem)
     except ValueError as error:
         raise DataError(f"dataset {name}: {error}") from None
 

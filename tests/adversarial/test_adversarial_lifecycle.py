@@ -16,8 +16,8 @@ import optuna
 import pytest
 
 from search import StorageError, best_config, open_existing_study
+from search.accounting import count_trials
 from search.record import Failure, TrialRecord
-from search.runner import count_trials
 from studies.cli import main
 
 pytestmark = pytest.mark.integration

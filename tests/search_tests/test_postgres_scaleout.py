@@ -23,9 +23,9 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
 from search import StudySpec, open_storage, redact
-from search.record import counts_toward_total
-from search.runner import create_study
+from search.accounting import tally
 from search.storage import Heartbeat
+from search.study import create_study
 from studies.cli import main
 
 pytestmark = pytest.mark.postgres
@@ -87,7 +87,7 @@ def trials_of(name: str, url: str) -> list[optuna.trial.FrozenTrial]:
 
 
 def assert_finished(trials: list[optuna.trial.FrozenTrial], n_counted: int) -> None:
-    assert sum(map(counts_toward_total, trials)) == n_counted
+    assert tally(trials).counted == n_counted
     assert not [t.number for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
 
 
@@ -154,7 +154,7 @@ def test_killed_worker_trial_is_failed_retried_and_counted_once(
     ]
     assert len(retries) == 1 and retries[0].params == trials[killed].params
     # The retry took the killed trial's place in the total: nothing else failed but surplus.
-    others = [t for t in trials if not counts_toward_total(t) and t.number != killed]
+    others = [t for t in trials if not tally([t]).counted and t.number != killed]
     assert all(t.user_attrs.get("fail_reason", "").startswith("surplus") for t in others), others
     for out, err in outputs:
         assert postgres_server.password not in out + err

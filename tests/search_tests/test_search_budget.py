@@ -12,11 +12,14 @@ import optuna
 import pytest
 
 import dnn
-import search.runner
 from search import StudySpec, open_existing_study, run_study
+from search.final import NOT_SCORED, finish
 from search.objective import TIME_BUDGET
+from search.prepare import split_data
+from search.progress import closing_lines
 from search.record import StudyRecord, TrialRecord
-from search.runner import NOT_SCORED, WORKER_GRACE, _finished_in_time, finish, prepare_splits
+from search.tasks import Classification
+from search.workers import WORKER_GRACE, _finished_in_time
 
 TIMEOUT = 2
 SLACK = 5  # loose on purpose: the machine may be busy; what is caught is a run of minutes
@@ -47,11 +50,14 @@ def budget_spec(tmp_path, num_iterations: int, **fields) -> StudySpec:
 
 
 class SlowRefit(dnn.NetworkClassifier):
-    """A network whose training takes minutes, reporting its cost every 50 ms."""
+    """A network whose training on training + validation (a refit: more rows than a trial's
+    120) takes minutes, reporting its cost every 50 ms."""
 
     fits = 0
 
     def fit(self, x, y, **kwargs):
+        if len(y) <= 120:
+            return super().fit(x, y, **kwargs)
         SlowRefit.fits += 1
         for i in range(2000):
             time.sleep(0.05)
@@ -73,7 +79,7 @@ def test_trials_that_would_train_for_minutes_stop_at_the_deadline(tmp_path):
 def test_a_refit_that_cannot_end_in_time_is_stopped_and_the_trials_network_scored(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(search.runner, "network_class", lambda task: SlowRefit)
+    monkeypatch.setattr(Classification, "network", SlowRefit)
     monkeypatch.setattr(SlowRefit, "fits", 0)
     spec = budget_spec(tmp_path, num_iterations=20, refit=True)
     start = time.time()
@@ -86,18 +92,16 @@ def test_a_refit_that_cannot_end_in_time_is_stopped_and_the_trials_network_score
     study = open_existing_study(spec.name, spec.storage)
     stored = StudyRecord.of(study).best_test
     assert stored is not None and not stored.refit and stored.trial == result.best_trial
-    from studies.cli import _run_summary
-
-    first = _run_summary(spec, result).splitlines()[0]
+    first = closing_lines(spec, result)[0]
     assert first.endswith("(the best trial's own network: the time budget left no time to "
                           "retrain it; the next run does)")  # fmt: skip
     # without that network on this machine, with no time left: not scored, and said so
-    splits = prepare_splits(spec, load_blobs)
+    splits = split_data(spec, load_blobs)
     best = study.trials[result.best_trial]
     Path(TrialRecord.from_trial(best).params_path).unlink()
     again = finish(spec, study, splits, 0.0, cutoff=time.time() - 1)
     assert again.not_scored == NOT_SCORED and SlowRefit.fits == 1  # not even started
-    first = _run_summary(spec, again).splitlines()[0]
+    first = closing_lines(spec, again)[0]
     assert first.endswith("n/a (final scoring not done (time budget); the next run scores it)")
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from search.data import check_data
+from search.tasks import CLASSIFICATION
 
 X = np.arange(12.0).reshape(6, 2)
 
@@ -27,12 +28,12 @@ X = np.arange(12.0).reshape(6, 2)
 )
 def test_bad_arrays_are_refused_by_name(x, y, words):
     with pytest.raises(ValueError, match=words):
-        check_data(np.asarray(x), np.asarray(y))
+        check_data(np.asarray(x), np.asarray(y), CLASSIFICATION)
 
 
 def test_integer_floats_text_and_booleans_are_labels():
     for y in ([0.0, 1.0] * 3, ["a", "b"] * 3, [True, False] * 3):
-        assert len(check_data(X, np.asarray(y))[1]) == 6
+        assert len(check_data(X, np.asarray(y), CLASSIFICATION)[1]) == 6
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,8 @@ def test_integer_floats_text_and_booleans_are_labels():
 )
 def test_test_labels_must_be_classes_of_the_training_data(y_test, words):
     from search.data import Dataset, split_dataset
+    from search.tasks import CLASSIFICATION
 
     data = Dataset(np.arange(40.0).reshape(20, 2), np.array([0, 1] * 10), X[:3], np.array(y_test))
     with pytest.raises(ValueError, match=re.escape(words)):
-        split_dataset(data, 0.2, 0.2, 0)
+        split_dataset(data, (0.2, 0.2), 0, CLASSIFICATION)

@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
+import search.progress
 import search.runner
 from dnn.network import Network
 from search import StudySpec, open_existing_study, run_study
 from search.data import Splits, open_splits, stratified_split, write_splits
 from search.record import set_target_trials
-from search.runner import _worker_process, create_study, work
+from search.study import create_study
+from search.workers import run_trials, worker_process
 
 
 def load_moons(spec: StudySpec) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +84,7 @@ def test_splits_written_to_files_map_back_read_only(tmp_path: Path) -> None:
 def test_a_worker_trains_on_the_memory_mapped_arrays(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What a loky worker runs (`_worker_process`, given the files): every network it fits
+    """What a loky worker runs (`worker_process`, given the files): every network it fits
     reads X from the map, not from a copy."""
     spec = spec_of(tmp_path, "mapped", n_trials=2)
     started(spec)
@@ -96,7 +98,7 @@ def test_a_worker_trains_on_the_memory_mapped_arrays(
     monkeypatch.setattr(Network, "fit", watching_fit)
     (tmp_path / "files").mkdir()
     shared = write_splits(moons_splits(), tmp_path / "files")
-    assert _worker_process(spec, 0, 1, None, None, shared) == 2
+    assert worker_process(spec, 0, 1, None, None, shared) == 2
     assert seen == [True, True]
 
 
@@ -105,8 +107,8 @@ def test_a_memory_mapped_study_runs_the_same_trials(tmp_path: Path) -> None:
     in_memory, mapped = spec_of(tmp_path, "in_memory"), spec_of(tmp_path, "mapped")
     started(in_memory)
     started(mapped)
-    work(in_memory, splits)
-    work(mapped, write_splits(splits, tmp_path))
+    run_trials(in_memory, splits)
+    run_trials(mapped, write_splits(splits, tmp_path))
     first = open_existing_study(in_memory.name, in_memory.storage).get_trials()
     second = open_existing_study(mapped.name, mapped.storage).get_trials()
     assert len(first) == 3
@@ -151,7 +153,7 @@ def test_the_data_folder_is_removed_when_the_run_fails(
         assert list(private_tmp.glob("dnnsearch-*/X_train.npy"))  # written before the workers
         raise error
 
-    monkeypatch.setattr(search.runner, "_run_workers", failing)
+    monkeypatch.setattr(search.runner, "run_workers", failing)
     with pytest.raises(type(error)):
         run_study(spec_of(tmp_path, "failing", n_jobs=2), load_moons, progress=None)
     assert list(private_tmp.iterdir()) == []
@@ -161,13 +163,13 @@ def test_one_job_keeps_the_data_in_memory(
     tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kinds: list[bool] = []
-    run_workers = search.runner._run_workers
+    run_workers = search.runner.run_workers
 
     def watching(*args: Any, **kwargs: Any) -> None:
-        kinds.append(is_mapped(args[4].X_train))
+        kinds.append(is_mapped(args[0].splits.X_train))
         run_workers(*args, **kwargs)
 
-    monkeypatch.setattr(search.runner, "_run_workers", watching)
+    monkeypatch.setattr(search.runner, "run_workers", watching)
     run_study(spec_of(tmp_path, "one_job", n_trials=1), load_moons, progress=None)
     assert kinds == [False]
     assert list(private_tmp.iterdir()) == []
@@ -183,8 +185,8 @@ def test_a_long_trial_gets_a_line_per_new_report(
 
     import optuna
 
+    from search.progress import Progress
     from search.record import TrialRecord
-    from search.runner import Progress
 
     spec = spec_of(tmp_path, "long")
     progress = Progress(spec, 0, time.time(), io.StringIO())
@@ -195,7 +197,7 @@ def test_a_long_trial_gets_a_line_per_new_report(
     trial.report(0.91, 4)
     said: dict[int, int] = {}
     assert progress.trial_line(study.get_trials()[0], said) is None  # started just now
-    monkeypatch.setattr(search.runner, "LONG_TRIAL", 0.0)
+    monkeypatch.setattr(search.progress, "LONG_TRIAL", 0.0)
     line = progress.trial_line(study.get_trials()[0], said)
     assert line is not None and line.startswith("trial 0: epoch 4/10, val 0.9100, 0:0")
     assert progress.trial_line(study.get_trials()[0], said) is None  # nothing new

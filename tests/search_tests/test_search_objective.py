@@ -12,9 +12,9 @@ from threadpoolctl import threadpool_limits
 
 from dnn import DeepNetwork, count_parameters
 from search import StudySpec
-from search.data import cross_validation_splits, stratified_split
+from search.accounting import tally
+from search.data import stratified_folds, stratified_split
 from search.objective import Objective, sample_hyperparameters, trial_seed
-from search.record import counts_toward_total
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -111,7 +111,7 @@ def test_parameters_are_saved_for_trials_best_when_they_ended(tmp_path):
 
 def test_cross_validation_folds_cover_training_and_validation_once():
     splits = moons_splits()
-    folds = cross_validation_splits(splits, 4, seed=0)
+    folds = stratified_folds(splits, 4, seed=0)
     pool = np.concatenate([splits.X_train, splits.X_val])
     validated = np.concatenate([fold.X_val for fold in folds])
     # every example of training + validation is validated exactly once, and trained on k-1 times
@@ -121,7 +121,7 @@ def test_cross_validation_folds_cover_training_and_validation_once():
         np.testing.assert_array_equal(fold.X_test, splits.X_test)
     per_class = np.array([np.bincount(fold.y_val, minlength=2) for fold in folds])
     assert (per_class.max(axis=0) - per_class.min(axis=0) <= 1).all()  # stratified
-    again = cross_validation_splits(splits, 4, seed=0)
+    again = stratified_folds(splits, 4, seed=0)
     np.testing.assert_array_equal(again[2].X_val, folds[2].X_val)  # seeded
 
 
@@ -132,7 +132,7 @@ def test_a_class_smaller_than_the_folds_is_refused_naming_cv_folds():
     y_train[keep[0]] = 2  # a third class with one example
     odd = splits._replace(y_train=y_train)
     with pytest.raises(ValueError, match="cv_folds: class 2 has 1 examples"):
-        cross_validation_splits(odd, 3, seed=0)
+        stratified_folds(odd, 3, seed=0)
 
 
 def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
@@ -141,7 +141,7 @@ def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
     study = run_in_memory(spec, 2, tmp_path, splits)
     trial = study.best_trial
     hp = trial.user_attrs["hyperparameters"]
-    folds = cross_validation_splits(splits, 3, spec.seed)
+    folds = stratified_folds(splits, 3, spec.seed)
     nets = [DeepNetwork(**hp).fit(fold.X_train, fold.y_train) for fold in folds]
     scores = [net.score(fold.X_val, fold.y_val) for net, fold in zip(nets, folds, strict=True)]
     assert trial.user_attrs["fold_val_accuracy"] == pytest.approx(scores, abs=0)
@@ -189,7 +189,7 @@ def test_diverging_learning_rate_is_a_failed_trial_and_the_study_goes_on(tmp_pat
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 2
     for trial in study.trials:
         assert trial.user_attrs["fail_reason"].startswith("diverged")
-        assert counts_toward_total(trial)
+        assert tally([trial]).counted == 1
         assert trial.user_attrs["learning_curve"]["iteration"]  # the curve up to the divergence
 
 
@@ -251,8 +251,9 @@ def test_log_loss_metric_is_minimized(tmp_path):
 def test_a_trial_records_its_blas_threads_and_is_retrained_under_them(tmp_path, monkeypatch):
     """OpenBLAS sums differently with another number of threads (a 531-unit digits network
     retrained with 2 threads instead of the trial's 1 scored 0.9944 instead of 0.9916)."""
-    import search.runner
-    from search.runner import trained_network
+    import search.final
+    from search.final import trained_network
+    from search.tasks import CLASSIFICATION
 
     splits = moons_splits()
     with threadpool_limits(limits=1):
@@ -260,20 +261,20 @@ def test_a_trial_records_its_blas_threads_and_is_retrained_under_them(tmp_path, 
     trial = study.best_trial
     assert trial.user_attrs["blas_threads"] == 1
     limits = []
-    real = search.runner.threadpool_limits
+    real = search.final.threadpool_limits
 
     def spy(limits_arg=None, **kwargs):
         limits.append(limits_arg if limits_arg is not None else kwargs.get("limits"))
         return real(limits=limits[-1])
 
-    monkeypatch.setattr(search.runner, "threadpool_limits", spy)
+    monkeypatch.setattr(search.final, "threadpool_limits", spy)
     record = optuna.trial.create_trial(
         params=trial.params,
         distributions=trial.distributions,
         value=trial.value,
         user_attrs={**trial.user_attrs, "params_path": str(tmp_path / "elsewhere.npz")},
     )
-    net = trained_network(record, splits)  # no .npz here: retrained from the record
+    net = trained_network(record, splits, CLASSIFICATION)  # no .npz here: retrained from the record
     assert limits == [1]
     assert np.mean(net.predict(splits.X_val) == splits.y_val) == trial.value
 
@@ -296,7 +297,7 @@ def test_every_fold_stops_at_the_deadline(tmp_path):
 
 
 def test_a_cgroup_limit_lowers_the_available_memory(tmp_path):
-    from search.objective import _cgroup_available
+    from search.machine import _cgroup_available
 
     (tmp_path / "memory.max").write_text("1000000\n")
     (tmp_path / "memory.current").write_text("400000\n")

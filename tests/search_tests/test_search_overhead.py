@@ -1,4 +1,4 @@
-"""A worker's bookkeeping reads only the trials that changed (`search.objective.Ledger`)."""
+"""A worker's bookkeeping reads only the trials that changed (`search.accounting.Ledger`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from optuna.trial import TrialState
 
 from search import _optuna
+from search.accounting import Ledger, tally
 from search.best import best_trial
-from search.objective import Ledger, tally
 from search.record import Failure, TrialRecord
 from search.storage import open_storage
 

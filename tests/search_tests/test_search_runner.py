@@ -22,8 +22,8 @@ from search import (
     open_existing_study,
     run_study,
 )
+from search.accounting import count_trials
 from search.data import stratified_split
-from search.runner import count_trials
 from studies.datasets import load_dataset
 
 TrialState = optuna.trial.TrialState

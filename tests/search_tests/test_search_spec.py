@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search import SearchSpace, SpecError, StudySpec
-from search.spec import Choice, Fixed, Range
+from search.entries import Choice, Fixed, Range
 
 BASE = {"name": "s", "dataset": "digits"}
 

@@ -16,9 +16,10 @@ from test_search_metrics import SKLEARN  # each metric's scikit-learn counterpar
 from search import SpecError, StudyRecord, StudySpec, best_config, open_existing_study, run_study
 from search.best import best_trial, load_trained
 from search.data import stratified_split
+from search.final import finish
 from search.metrics import METRICS, metrics_of
+from search.prepare import split_data
 from search.record import TrialRecord, set_best_test
-from search.runner import finish, prepare_splits
 
 TrialState = optuna.trial.TrialState
 DATA = {
@@ -147,7 +148,7 @@ def test_a_test_record_without_scores_gets_them_without_retraining(tmp_path, ref
     assert config.test_scores == {} and config.test_accuracy == result.test_accuracy
     scored = Path(stored.params_path if refit else str(config.params_path))
     before = (scored.stat().st_mtime_ns, scored.stat().st_ino, scored.read_bytes())
-    again = finish(spec, study, prepare_splits(spec, load_data), 0.0)
+    again = finish(spec, study, split_data(spec, load_data), 0.0)
     assert again.test_scores == result.test_scores and again.test_accuracy == result.test_accuracy
     assert (scored.stat().st_mtime_ns, scored.stat().st_ino, scored.read_bytes()) == before
     assert StudyRecord.of(study).best_test == stored
@@ -161,7 +162,7 @@ def test_a_refit_model_whose_file_is_gone_is_trained_and_scored_again(tmp_path):
     assert stored is not None and stored.params_path is not None
     set_best_test(study, dataclasses.replace(stored, test_scores={}))
     Path(stored.params_path).unlink()
-    again = finish(spec, study, prepare_splits(spec, load_data), 0.0)
+    again = finish(spec, study, split_data(spec, load_data), 0.0)
     assert Path(stored.params_path).is_file()  # retrained (bit for bit here) and saved
     assert again.test_scores == result.test_scores and again.test_accuracy == result.test_accuracy
     rescored = StudyRecord.of(study).best_test

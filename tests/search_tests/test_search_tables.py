@@ -17,10 +17,10 @@ import pytest
 import dnn
 from dnn.tables import TableEncoder
 from search import StudySpec, best_config, open_existing_study, run_study, test_predictions
-from search.data import Dataset, cross_validation_splits, shuffled_split, split_dataset
-from search.objective import Objective, network_class
+from search.data import Dataset, shuffled_folds, shuffled_split, split_dataset
+from search.objective import Objective
+from search.prepare import split_data
 from search.record import StudyRecord, TrialRecord
-from search.runner import decide_folds, prepare_splits
 from search.spec import SMALL_DATA, SpecError, default_folds
 from search.summary import data_summary
 
@@ -103,7 +103,9 @@ def test_no_statistic_comes_from_validation_or_test_rows(tmp_path):
     mean or a category list learned from them would show it."""
     frame, y = table(m=400)
     spec = spec_of(tmp_path, cv_folds=0)
-    splits = split_dataset(Dataset(frame, y), spec.validation_fraction, spec.test_fraction, 0)
+    splits = split_dataset(
+        Dataset(frame, y), (spec.validation_fraction, spec.test_fraction), 0, spec.problem
+    )
     train_ids = set(splits.X_train["customer_id"])
     poisoned = frame.copy()
     outside = ~poisoned["customer_id"].isin(train_ids)
@@ -128,8 +130,8 @@ def test_no_statistic_comes_from_validation_or_test_rows(tmp_path):
 def test_each_fold_fits_its_own_encoder(tmp_path):
     frame, y = table(m=200)
     spec = spec_of(tmp_path, cv_folds=3)
-    splits = prepare_splits(spec, lambda spec: Dataset(frame, y))
-    folds = cross_validation_splits(splits, 3, spec.seed)
+    splits = split_data(spec, lambda spec: Dataset(frame, y))
+    folds = spec.problem.folds(splits, 3, spec.seed)
     medians = {float(fold.X_train["age"].median()) for fold in folds}
     assert len(medians) > 1  # the folds' training parts differ, so would their encoders
     objective = Objective(spec, splits, tmp_path / "artifacts")
@@ -138,7 +140,7 @@ def test_each_fold_fits_its_own_encoder(tmp_path):
     assert all(isinstance(f.X_train, pd.DataFrame) for f in objective.folds)
     # a trial's fold networks, as the objective builds them, each learn their fold's median
     for fold in objective.folds:
-        net = network_class(spec.task)(hidden_layers=[4], num_iterations=2, seed=0)
+        net = spec.problem.network_class()(hidden_layers=[4], num_iterations=2, seed=0)
         net.fit(fold.X_train, fold.y_train)
         age = next(c for c in net.encoder_.to_state()["columns"] if c["name"] == "age")
         assert age["median"] == fold.X_train["age"].median()
@@ -147,7 +149,7 @@ def test_each_fold_fits_its_own_encoder(tmp_path):
 def test_the_data_summary_describes_columns_and_classes(tmp_path):
     frame, y = table()
     spec = spec_of(tmp_path).replace(cv_folds=0)
-    splits = prepare_splits(spec, lambda spec: Dataset(frame, y))
+    splits = split_data(spec, lambda spec: Dataset(frame, y))
     summary, warnings = data_summary(spec, splits)
     json.dumps(summary, allow_nan=False)  # stored as JSON
     kinds = {c["name"]: c["kind"] for c in summary["columns"]}
@@ -210,7 +212,8 @@ def test_a_resumed_study_keeps_its_validation(tmp_path):
     spec = spec_of(tmp_path, cv_folds=0)
     run_study(spec, lambda spec: Dataset(frame, y), progress=None)
     again = spec_of(tmp_path)  # the same file without the key: the study's own choice holds
-    assert decide_folds(again, prepare_splits(again, lambda s: Dataset(frame, y))).cv_folds == 0
+    stored = StudyRecord.of(open_existing_study(spec.name, spec.storage)).spec
+    assert again.with_folds(len(y), stored).cv_folds == 0
     run_study(again, lambda spec: Dataset(frame, y), progress=None)
 
 
@@ -234,7 +237,7 @@ def test_a_regression_study_tunes_scores_and_hands_back_a_regressor(tmp_path):
     net = config.load_network()
     assert isinstance(net, dnn.DeepNetworkRegressor)
     y_true, y_pred = test_predictions(open_existing_study("reg", spec.storage))
-    splits = prepare_splits(spec, lambda spec: (x, y))
+    splits = split_data(spec, lambda spec: (x, y))
     np.testing.assert_array_equal(y_true, splits.y_test)
     np.testing.assert_allclose(y_pred, net.predict(splits.X_test))
     r2 = 1 - np.sum((y_pred - y_true) ** 2) / np.sum((y_true - y_true.mean()) ** 2)
@@ -259,7 +262,7 @@ def test_regression_splits_are_a_seeded_shuffle_and_folds_cover_every_row():
     b = shuffled_split(x, y, 0.2, 0.2, seed=4)
     np.testing.assert_array_equal(a.y_val, b.y_val)
     assert (len(a.y_train), len(a.y_val), len(a.y_test)) == (61, 20, 20)
-    folds = cross_validation_splits(a, 4, seed=1, task="regression")
+    folds = shuffled_folds(a, 4, seed=1)
     validated = np.sort(np.concatenate([f.y_val for f in folds]))
     np.testing.assert_array_equal(validated, np.sort(np.concatenate([a.y_train, a.y_val])))
 

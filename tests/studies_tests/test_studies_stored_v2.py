@@ -3,9 +3,10 @@
 `stored_v2/runs/` was written by `dnnsearch run penguins --trials 4 --jobs 1 --seed 3` and
 `dnnsearch run diabetes --trials 4 --jobs 1 --seed 3` at commit c389572, before the run was
 split into a pipeline of modules: a table classification with 5-fold cross-validation and a
-refit final model, and a regression with its test predictions. `best.json` and `best.py` beside
-each journal are what `dnnsearch best` printed then; today's code must print the same, write
-their reports, and resume them on the same data (the stored data fingerprint must match).
+refit final model, and a regression with its test predictions. `best.json` and
+`best_python.txt` beside each journal are what `dnnsearch best` printed then; today's code must
+print the same, write their reports, and resume them on the same data (the stored data
+fingerprint must match).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def test_best_prints_what_it_printed(stored, capsys, name):
     )
     if name == "penguins":
         assert main(["best", name, "--format", "python"]) == 0
-        assert capsys.readouterr().out == (stored / name / "best.py").read_text()
+        assert capsys.readouterr().out == (stored / name / "best_python.txt").read_text()
 
 
 @pytest.mark.parametrize("name", STUDIES)

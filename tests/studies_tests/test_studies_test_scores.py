@@ -15,8 +15,9 @@ from sklearn.datasets import make_moons
 from reports import load_study_data
 from reports.tables import summary_table
 from search import StudyRecord, StudySpec, best_config, open_existing_study
+from search.final import finish
 from search.metrics import metrics_of
-from search.runner import finish, prepare_splits
+from search.prepare import split_data
 from studies.cli import main
 
 METRICS = metrics_of("classification")
@@ -94,7 +95,7 @@ def test_a_study_stored_before_test_scores_gets_them_when_it_runs(previous):
     spec = StudySpec.from_stored(StudyRecord.of(study).spec, "previous")
     saved = previous / "trials" / "2.npz"
     before = saved.read_bytes()
-    result = finish(spec, study, prepare_splits(spec, load_moons), 0.0)
+    result = finish(spec, study, split_data(spec, load_moons), 0.0)
     assert result.best_trial == 2 and list(result.test_scores) == list(METRICS)
     # the network it scored then, on the same test split: the same accuracy
     assert result.test_scores["accuracy"] == pytest.approx(0.475) == result.test_accuracy

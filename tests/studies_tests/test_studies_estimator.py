@@ -106,7 +106,7 @@ def moons(n=160, seed=0):
 
 
 def tiny_search(**overrides):
-    from search import DeepNetworkSearch
+    from studies import DeepNetworkSearch
 
     options = {"space": TINY, "n_trials": 2, "cv_folds": 0, "verbose": 0}
     return DeepNetworkSearch(**{**options, **overrides})
@@ -135,11 +135,11 @@ def test_fit_tunes_on_all_of_x_and_refits_the_best_configuration():
 
 def test_the_task_is_inferred_from_y_and_a_regression_gets_a_regressor():
     from dnn import DeepNetworkRegressor
-    from search.estimator import infer_task
+    from search.tasks import infer_task
 
-    assert infer_task(np.array([0.0, 1.0, 2.0])) == "classification"
-    assert infer_task(np.array([0.5, 1.0])) == "regression"
-    assert infer_task(np.array(["a", "b"])) == "classification"
+    assert infer_task(np.array([0.0, 1.0, 2.0])).name == "classification"
+    assert infer_task(np.array([0.5, 1.0])).name == "regression"
+    assert infer_task(np.array(["a", "b"])).name == "classification"
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 3))
     y = x @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=120)
@@ -217,7 +217,7 @@ def test_enqueued_configurations_of_the_estimator_run_first():
 def test_verbose_draws_a_bar_with_the_best_value_when_interactive_and_else_is_silent(
     capsys, monkeypatch
 ):
-    from search import estimator
+    from studies import estimator
 
     x, y = moons()
     tiny_search(verbose=1).fit(x, y)  # pytest's stderr is no terminal: silent
@@ -233,14 +233,13 @@ def test_verbose_draws_a_bar_with_the_best_value_when_interactive_and_else_is_si
 
 
 def test_the_bar_is_a_watcher_of_the_runner():
-    from search.estimator import TrialBar
-    from search.runner import Watcher
+    from search.progress import TrialBar, Watcher
 
     assert isinstance(TrialBar(), Watcher) and not isinstance(io.StringIO(), Watcher)
 
 
 def checked_search():
-    from search import DeepNetworkSearch
+    from studies import DeepNetworkSearch
 
     return DeepNetworkSearch(space=TINY, n_trials=1, cv_folds=0, verbose=0)
 
@@ -273,7 +272,7 @@ def test_scikit_learn_checks_that_apply_to_a_meta_estimator(estimator, check):
     ],
 )
 def test_bad_arguments_are_one_line_naming_them(tmp_path, monkeypatch, argument, message):
-    from search import DeepNetworkSearch
+    from studies import DeepNetworkSearch
 
     monkeypatch.chdir(tmp_path)
     x, y = make_moons(n_samples=60, noise=0.2, random_state=0)

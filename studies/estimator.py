@@ -1,6 +1,6 @@
 """`DeepNetworkSearch`: a study as a scikit-learn search estimator, for Python and notebooks.
 
->>> from search import DeepNetworkSearch
+>>> from studies import DeepNetworkSearch
 >>> search = DeepNetworkSearch(space={"n_hidden": (1, 3)}, n_trials=20)  # doctest: +SKIP
 >>> search.fit(X_train, y_train).score(X_test, y_test)                   # doctest: +SKIP
 >>> search.trials_, search.best_params_, search.report()                 # doctest: +SKIP
@@ -11,16 +11,19 @@ The caller keeps its own test data, as with scikit-learn's searches: none of X i
 trials are validated on a split of it (or by k-fold, `cv_folds`), and the best configuration
 is retrained on the whole of X (`refit`).
 
-This module imports scikit-learn; `search` loads it on first use of `DeepNetworkSearch`.
+It lives in `studies`, the layer above `reports`, because `trials_` and `report()` are the
+report's tables: `search` never imports `reports`. This module imports scikit-learn; `studies`
+loads it on first use of `DeepNetworkSearch`.
 """
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import optuna
@@ -28,21 +31,20 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from reports import StudyReport, read_study, study_report, trials_table
 from search.best import best_config, best_trial, open_existing_study
 from search.data import Dataset, is_frame, take
-from search.objective import tally
+from search.errors import SpecError
+from search.final import RunResult
+from search.progress import TrialBar
 from search.record import StudyRecord
-from search.runner import RunResult, run_study
-from search.spec import SpecError, StudySpec
+from search.runner import run_study
+from search.spec import COMPARED, StudySpec
 from search.storage import StorageError
-
-if TYPE_CHECKING:
-    from reports import StudyReport
+from search.tasks import infer_task
 
 IN_MEMORY = "in-memory"  # the dataset of a study fitted in Python: nothing is held out for test
 DEFAULT_NAME = "search"  # a study_name left out: search-<date>-<time>-<random>, new per fit
-# Constructor arguments whose None means "the stored study's value, else the default".
-FROM_STORED = ("space", "metric", "task", "cv_folds", "max_parameters", "enqueue")
 
 
 class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
@@ -181,7 +183,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
             raw = {k: v for k, v in stored.to_dict().items() if k not in ("timeout", "storage")}
         given = {key: getattr(self, key) for key in FROM_STORED if getattr(self, key) is not None}
         if stored is None and "task" not in given:
-            given["task"] = infer_task(y)
+            given["task"] = infer_task(y).name
         raw.update(
             given,
             name=name,
@@ -255,16 +257,21 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         """The study's report (`reports.study_report`): inline in a notebook, `.tables`,
         `.figures`, `.save(dir)`."""
         check_is_fitted(self, "study_name_")
-        # Imported here, once the study exists: `reports` imports `search` (the one edge
-        # pointing back, allowed for this module only by tests/test_architecture.py).
-        from reports import study_report
-
         return study_report(self.study_name_, self.storage_)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+# Constructor arguments whose None means "the stored study's value, else the default": the
+# study-file keys a resumed study must keep (`search.spec.COMPARED`) that default to None here.
+FROM_STORED = tuple(
+    name
+    for name, parameter in inspect.signature(DeepNetworkSearch.__init__).parameters.items()
+    if parameter.default is None and name in COMPARED
+)
 
 
 def _best_has(search: DeepNetworkSearch, method: str) -> bool:
@@ -276,13 +283,6 @@ def _best_has(search: DeepNetworkSearch, method: str) -> bool:
 def fresh_name() -> str:
     """A new study name: `search-<date>-<time>-<6 hex digits>`."""
     return f"{DEFAULT_NAME}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
-
-
-def infer_task(y: np.ndarray) -> str:
-    """`regression` for floats that are not all whole numbers, else `classification`."""
-    if y.dtype.kind == "f" and np.isfinite(y).all() and not np.equal(np.mod(y, 1), 0).all():
-        return "regression"
-    return "classification"
 
 
 def _as_targets(y: Any) -> np.ndarray:
@@ -302,11 +302,7 @@ def _stored_spec(name: str, storage: str | None) -> StudySpec | None:
 
 
 def trials_frame(study: optuna.Study, storage: str) -> Any:
-    """A pandas DataFrame, one row per trial: the report's trials table (`reports.trials_table`;
-    `search` itself does not import pandas)."""
-    # Imported here: `reports` imports `search` (see `DeepNetworkSearch.report`).
-    from reports import read_study, trials_table
-
+    """A pandas DataFrame, one row per trial: the report's trials table (`reports.trials_table`)."""
     data = read_study(study, storage)
     return trials_table(data.trials, data.info.task)
 
@@ -314,44 +310,3 @@ def trials_frame(study: optuna.Study, storage: str) -> Any:
 def _interactive() -> bool:
     """Output that a person watches: a terminal, or a Jupyter kernel."""
     return sys.stderr.isatty() or "ipykernel" in sys.modules
-
-
-class TrialBar:
-    """A `tqdm.auto` bar over a run's trials, with the best value so far (a `Watcher`).
-
-    It lives in this process: with `n_jobs > 1`, it counts every worker's trials in the
-    storage each time one of this process's trials ends, and once more at the end.
-    """
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.done_before = 0
-        self.metric = ""
-
-    def begin(self, spec: StudySpec, done_before: int) -> None:
-        self.done_before, self.metric = done_before, spec.metric
-        options = {"total": spec.n_trials, "desc": spec.name, "unit": "trial"}
-        try:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(**options)
-        except ImportError:  # a notebook without ipywidgets: the text bar
-            from tqdm.std import tqdm as text_tqdm
-
-            self.bar = text_tqdm(**options)
-
-    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        self._update(study)
-
-    def end(self, study: optuna.Study) -> None:
-        if self.bar is not None:
-            self._update(study)
-            self.bar.close()
-
-    def _update(self, study: optuna.Study) -> None:
-        trials = study.get_trials(deepcopy=False)
-        done = min(tally(trials).counted - self.done_before, self.bar.total)
-        best = best_trial(study, trials)
-        if best is not None:
-            self.bar.set_postfix_str(f"best {self.metric} {best.values[0]:.4f}", refresh=False)
-        self.bar.update(max(done - self.bar.n, 0))

@@ -1,0 +1,267 @@
+"""The final model: the best trial's network (or its configuration retrained), scored once on test.
+
+`finish` scores the study's best trial on the test split with every metric of its task, once
+per best trial, and stores the scores with the study (`TestRecord`). The best trial's own
+network is the one the validation split vouches for. With `refit` (and always with k-fold
+cross-validation, where no single trial's network saw all the data) the best configuration is
+instead retrained on training and validation together and saved as `best.npz` beside the
+trials: more data, while cross-validation has trained and scored the configuration on k parts
+of it.
+
+A network that must be trained here (a refit, or a trial's network saved on another machine)
+is trained only if its trial's time says it can end before the run's cutoff, and stops if it
+has not by then: the result then says `NOT_SCORED`, and the next run scores it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+from threadpoolctl import threadpool_limits
+
+from search.accounting import count_trials
+from search.best import best_trial, load_trained, load_verified
+from search.data import Splits, stack
+from search.metrics import score_all
+from search.record import StudyRecord, TestRecord, TrialRecord, set_best_test
+from search.spec import SpecError, StudySpec
+from search.storage import artifacts_dir, file_sha256, save_arrays, save_network
+from search.tasks import Network, Task
+
+NOT_SCORED = "final scoring not done (time budget)"
+
+
+@dataclass
+class RunResult:
+    """What `run_study` leaves behind."""
+
+    study_name: str
+    storage: str
+    n_counted: int
+    best_trial: int | None
+    best_value: float | None
+    test_accuracy: float | None
+    wall_time: float
+    test_scores: dict[str, float] = field(default_factory=dict)  # metric name -> test value
+    not_scored: str | None = None  # why the best trial has no test scores (`NOT_SCORED`)
+    # the scores are the best configuration's retrained on training + validation (`refit`),
+    # else the best trial's own network's
+    test_refit: bool = False
+
+
+class OutOfTimeError(Exception):
+    """A network trained for the final scoring cannot end before the run's cutoff."""
+
+
+def finish(
+    spec: StudySpec,
+    study: optuna.Study,
+    splits: Splits,
+    wall_time: float,
+    cutoff: float | None = None,
+) -> RunResult:
+    """Score the best trial on the test split and store the scores (see the module docstring).
+
+    Args:
+        spec: the run's spec (folds decided).
+        study: the open study.
+        splits: the run's splits; without test examples nothing is scored.
+        wall_time: the run's time so far, for the result.
+        cutoff: a `time.time()` that a network trained here must end by (None: no limit).
+
+    Returns:
+        The run's result, with the test scores when they could be made.
+    """
+    trial = best_trial(study)
+    test, not_scored = None, None
+    if trial is not None and len(splits.y_test):  # no test set: nothing to score
+        try:
+            test = _scored(spec, study, trial, splits, cutoff)
+        except OutOfTimeError:
+            not_scored = NOT_SCORED
+    return RunResult(
+        study_name=spec.name,
+        storage=spec.storage_url,
+        n_counted=count_trials(study),
+        best_trial=trial.number if trial is not None else None,
+        best_value=trial.values[0] if trial is not None else None,
+        test_accuracy=test.test_accuracy if test is not None else None,
+        wall_time=wall_time,
+        test_scores=dict(test.test_scores) if test is not None else {},
+        not_scored=not_scored,
+        test_refit=test.refit if test is not None else False,
+    )
+
+
+def _scored(
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    cutoff: float | None,
+) -> TestRecord:
+    """The stored test record of this best trial, scored now if it is not there yet (or
+    completed with the metrics added since it was stored)."""
+    stored = StudyRecord.of(study).best_test
+    if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
+        return _score_on_test(spec, study, trial, splits, cutoff)
+    if set(spec.problem.metrics()) - set(stored.test_scores):
+        return _add_test_scores(spec, study, trial, splits, stored, cutoff)
+    return stored
+
+
+def fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | None) -> Any:
+    """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
+    to take, do not fit before it; stopped at the first epoch that ends past it.
+
+    Raises:
+        OutOfTimeError: it could not end in time (the network is left unfitted).
+    """
+    if cutoff is not None:
+        if time.time() + seconds > cutoff:
+            raise OutOfTimeError()
+
+        def stop_at_cutoff(iteration: int, cost: float) -> None:
+            if time.time() > cutoff:
+                raise OutOfTimeError()
+
+        net.callback = stop_at_cutoff
+        net.cost_every = 1  # the clock is read at every epoch, not every 100th
+    return net.fit(x, y)
+
+
+def _fit_seconds(spec: StudySpec, trial: optuna.trial.FrozenTrial, m: int, splits: Splits) -> float:
+    """About the time a network of the trial's configuration takes to train on m examples:
+    the trial's time per example it trained on (with k folds, k networks each on (k - 1) / k
+    of training + validation), times m."""
+    wall_time = TrialRecord.from_trial(trial).wall_time
+    if wall_time is None:
+        return 0.0
+    k, m_all = spec.cv_folds, len(splits.y_train) + len(splits.y_val)
+    trained = (k - 1) * m_all if k else len(splits.y_train)
+    return wall_time * m / max(trained, 1)
+
+
+def scores_on_test(net: Network, splits: Splits, task: Task) -> dict[str, float]:
+    """Every metric of the task of a network on the test split."""
+    output = task.outputs(net, splits.X_test)
+    return score_all(output, splits.y_test, getattr(net, "classes_", None), task.name)
+
+
+def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, str]:
+    """A regression's test targets and predictions (`y_true`, `y_pred`), for its report's
+    figures, beside the networks; returns the path and its SHA-256."""
+    path = artifacts_dir(spec.storage_url, spec.name) / "test_predictions.npz"
+    written = save_arrays(path, y_true=splits.y_test, y_pred=np.asarray(net.predict(splits.X_test)))
+    return written, file_sha256(written)
+
+
+def _score_on_test(
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    cutoff: float | None = None,
+) -> TestRecord:
+    params_path = sha256 = None
+    refit = spec.refits
+    if refit:
+        try:
+            net = _refit(spec, trial, splits, cutoff)
+        except OutOfTimeError:
+            if not _has_saved_network(trial):
+                raise
+            # No time left to retrain: the best trial's own network, already saved, is scored
+            # (stored as not refit, so that the next run retrains and scores again).
+            refit, net = False, load_trained(trial)
+        else:
+            path = artifacts_dir(spec.storage_url, spec.name) / "best.npz"
+            params_path = save_network(net, path)
+            sha256 = file_sha256(params_path)
+    else:
+        net = trained_network(trial, splits, spec.problem, cutoff)
+    scores = scores_on_test(net, splits, spec.problem)
+    has_classes = spec.problem.has_classes
+    predictions = (None, None) if has_classes else save_predictions(spec, net, splits)
+    record = TestRecord(
+        trial=trial.number,
+        refit=refit,
+        test_accuracy=scores.get("accuracy"),
+        params_path=params_path,
+        params_sha256=sha256,
+        test_scores=scores,
+        predictions_path=predictions[0],
+        predictions_sha256=predictions[1],
+    )
+    set_best_test(study, record)
+    return record
+
+
+def _add_test_scores(
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    stored: TestRecord,
+    cutoff: float | None = None,
+) -> TestRecord:
+    """A stored test record with every metric's score added (a record stored before there
+    were test scores, or before a metric was added): the network it scored is loaded, not
+    trained again, and its test accuracy is kept. A refit network whose file is gone is
+    retrained and scored anew."""
+    net: Network
+    if not stored.refit:
+        net = trained_network(trial, splits, spec.problem, cutoff)
+    elif stored.params_path is not None and Path(stored.params_path).is_file():
+        what = f"the final model of study {spec.name!r}"
+        net = load_verified(stored.params_path, stored.params_sha256, what, scikit_learn=False)
+    else:
+        return _score_on_test(spec, study, trial, splits, cutoff)
+    record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits, spec.problem))
+    set_best_test(study, record)
+    return record
+
+
+def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    hp = TrialRecord.from_trial(trial).hyperparameters
+    if hp is None:
+        raise SpecError(f"trial {trial.number} has no stored hyperparameters")
+    return hp
+
+
+def _refit(
+    spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None
+) -> Network:
+    """The best configuration retrained on training + validation, under the trial's number of
+    BLAS threads (as its trials trained: reproducible, and two threads of a loaded machine
+    can run several times slower than one)."""
+    net = spec.problem.network_class()(**_hyperparameters(trial))
+    y = np.concatenate([splits.y_train, splits.y_val])
+    seconds = _fit_seconds(spec, trial, len(y), splits)
+    with threadpool_limits(limits=TrialRecord.from_trial(trial).blas_threads):
+        return fit_by(net, stack([splits.X_train, splits.X_val]), y, seconds, cutoff)
+
+
+def _has_saved_network(trial: optuna.trial.FrozenTrial) -> bool:
+    path = TrialRecord.from_trial(trial).params_path
+    return path is not None and Path(path).is_file()
+
+
+def trained_network(
+    trial: optuna.trial.FrozenTrial, splits: Splits, task: Task, cutoff: float | None = None
+) -> Network:
+    """A complete trial's network: its saved `.npz`, or, when that file is on another
+    machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
+    number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`)."""
+    record = TrialRecord.from_trial(trial)
+    if _has_saved_network(trial):
+        return load_trained(trial)
+    with threadpool_limits(limits=record.blas_threads):
+        net = task.network_class()(**_hyperparameters(trial))
+        return fit_by(net, splits.X_train, splits.y_train, record.wall_time or 0.0, cutoff)

@@ -1,0 +1,87 @@
+"""A run's first step: everything that can refuse a study, done before anything is stored.
+
+`prepare` loads the data set, splits it, decides the validation (k folds on small data unless
+the study file says), checks every split and fold the trials will train on, describes the data
+for the report and the run's first lines, checks that the sampler can be made, and reads the
+stored study the run would resume (refusing another definition or other data). Only then does
+a run open its storage for writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from search.data import Dataset, Splits, split_dataset
+from search.samplers import check_sampler
+from search.spec import SMALL_DATA, StudySpec
+from search.study import Existing, check_resumable, find_existing
+from search.summary import data_summary
+
+DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare` found: the spec with its folds decided, and the data as trials see it."""
+
+    spec: StudySpec
+    splits: Splits
+    summary: dict[str, Any]  # see `search.summary`
+    warnings: list[str]  # the table encoder's (a dropped identifier column, say)
+    chosen: bool  # the folds were chosen by the data's size (the study file does not say)
+    existing: Existing | None  # the stored study this run resumes
+
+
+def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
+    """Load, split and check the data, and check the spec against the stored study.
+
+    Raises:
+        ValueError: bad data (one line naming the problem).
+        SpecError: a sampler whose package is missing; StudyMismatchError: a stored study of
+            that name made otherwise or on other data.
+    """
+    check_sampler(spec.sampler)
+    splits = split_data(spec, load_data)
+    existing = find_existing(spec)
+    chosen = spec.cv_folds is None
+    n_examples = len(splits.y_train) + len(splits.y_val)
+    spec = spec.with_folds(n_examples, existing.record.spec if existing else None)
+    _check_folds(spec, splits, chosen)
+    summary, warnings = data_summary(spec, splits)
+    check_resumable(spec, existing, splits)
+    return Prepared(spec, splits, summary, warnings, chosen, existing)
+
+
+def split_data(spec: StudySpec, load_data: DataLoader) -> Splits:
+    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`).
+
+    A `Dataset` whose test set is empty holds nothing out: its examples are cut into training
+    and validation only, and the study has no test scores (`DeepNetworkSearch`, whose caller
+    keeps its own test data, as with scikit-learn's searches).
+    """
+    data = load_data(spec)
+    dataset = data if isinstance(data, Dataset) else Dataset(*data)
+    fractions = (spec.validation_fraction, spec.test_fraction)
+    if dataset.y_test is not None and len(dataset.y_test) == 0:
+        return spec.problem.split(dataset.X, dataset.y, (fractions[0], 0.0), spec.seed)
+    return split_dataset(dataset, fractions, spec.seed, spec.problem)
+
+
+def _check_folds(spec: StudySpec, splits: Splits, chosen: bool) -> None:
+    """The k folds of a cross-validated study can be made; with folds chosen by the data's
+    size, the message says how to ask for one validation split instead."""
+    if not spec.cv_folds:
+        return
+    try:
+        spec.problem.folds(splits, spec.cv_folds, spec.seed)
+    except ValueError as error:
+        if not chosen:
+            raise
+        raise ValueError(
+            f"{error} (cv_folds = {spec.cv_folds} is the default below {SMALL_DATA:,} "
+            "examples; cv_folds = 0 asks for one validation split)"
+        ) from None

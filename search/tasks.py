@@ -1,0 +1,200 @@
+"""The two tasks a study can learn, as objects: what differs between classes and numbers.
+
+A `Task` owns everything that depends on what the target is: its checks, the network class
+and the number of output units, what the metrics are fed (class probabilities or predicted
+values) and the cost recorded beside them, the default and permitted metrics, how examples are
+split and dealt into folds (stratified by class, or shuffled), what the data summary says of the
+target, and how a task is inferred from a target a user hands over without saying. The other
+modules dispatch through `task_named(spec.task)` (or `StudySpec.problem`) instead of comparing
+the task's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+import dnn
+from search import data
+from search.data import Splits
+from search.metrics import Metric, log_loss, metrics_of, rmse
+from search.metrics import Task as TaskName
+
+MAX_NAMED_CLASSES = 10  # a run's first line names at most this many classes
+
+Network = dnn.NetworkClassifier | dnn.NetworkRegressor
+Split = Callable[..., Splits]
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a study's target is, and what follows from it (see the module docstring)."""
+
+    name: ClassVar[TaskName]
+    default_metric: ClassVar[str]
+    network: ClassVar[type[Network]]  # `dnn`'s network without its scikit-learn face
+    estimator: ClassVar[str]  # the name of its scikit-learn face in `dnn`
+    has_classes: ClassVar[bool]  # labels: accuracy is recorded, splits are stratified
+
+    def metrics(self) -> dict[str, Metric]:
+        """The task's metrics, by name, in `search.metrics.METRICS` order."""
+        return metrics_of(self.name)
+
+    def check_target(self, y: np.ndarray) -> np.ndarray:
+        """y as the task takes it (labels as given, targets as float64), or ValueError."""
+        raise NotImplementedError
+
+    def n_outputs(self, y: np.ndarray) -> int:
+        """n[L], the output layer's units, for targets y."""
+        raise NotImplementedError
+
+    def outputs(self, net: Any, x: Any) -> np.ndarray:
+        """What the metrics take of a network's prediction for x (probabilities or values)."""
+        raise NotImplementedError
+
+    def cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        """The cost recorded beside the metric: cross-entropy, or the mean squared error."""
+        raise NotImplementedError
+
+    def split(self, x: Any, y: np.ndarray, fractions: tuple[float, float], seed: int) -> Splits:
+        """Seeded train, validation and test parts (`fractions`: validation's and test's)."""
+        raise NotImplementedError
+
+    def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
+        """k cross-validation folds of training + validation (the test part kept)."""
+        raise NotImplementedError
+
+    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
+        """What a study's data summary says of its target (plain JSON)."""
+        raise NotImplementedError
+
+    def describe(self, target: dict[str, Any]) -> str:
+        """The problem in words, for a run's first line, from `target_summary`'s dict."""
+        raise NotImplementedError
+
+    def network_class(self) -> type[Network]:
+        """The network a trial of this task trains (no scikit-learn face: quick to import)."""
+        return self.network
+
+    def estimator_class(self) -> Any:
+        """`dnn.DeepNetwork` or `dnn.DeepNetworkRegressor` (imports scikit-learn)."""
+        return getattr(dnn, self.estimator)
+
+
+def _named(name: str | None) -> str:
+    return f" of {name!r}" if name else ""
+
+
+class Classification(Task):
+    """Class labels (numbers, text or booleans): softmax or sigmoid outputs, stratified splits."""
+
+    name = "classification"
+    default_metric = "accuracy"
+    network = dnn.NetworkClassifier
+    estimator = "DeepNetwork"
+    has_classes = True
+
+    def check_target(self, y: np.ndarray) -> np.ndarray:
+        data.check_labels(y)
+        return y
+
+    def n_outputs(self, y: np.ndarray) -> int:
+        """1 (sigmoid) for two classes, C (softmax) for C > 2."""
+        classes = len(np.unique(y))
+        return 1 if classes == 2 else classes
+
+    def outputs(self, net: Any, x: Any) -> np.ndarray:
+        return net.predict_proba(x, check_input=False)
+
+    def cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        return log_loss(output, y, classes)
+
+    def split(self, x: Any, y: np.ndarray, fractions: tuple[float, float], seed: int) -> Splits:
+        return data.stratified_split(x, y, *fractions, seed, allow_empty_test=fractions[1] == 0)
+
+    def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
+        return data.stratified_folds(splits, k, seed)
+
+    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
+        labels, counts = np.unique(y, return_counts=True)
+        classes = {str(data.python_value(v)): int(c) for v, c in zip(labels, counts, strict=True)}
+        return {"name": name, "classes": classes}
+
+    def describe(self, target: dict[str, Any]) -> str:
+        classes = target["classes"]
+        kind = "binary classification" if len(classes) == 2 else "multi-class classification"
+        shown = ", ".join(f"{k}: {v}" for k, v in list(classes.items())[:MAX_NAMED_CLASSES])
+        more = len(classes) - MAX_NAMED_CLASSES
+        shown += f", {more} more" if more > 0 else ""
+        return f"{kind}{_named(target.get('name'))}, {len(classes)} classes ({shown})"
+
+
+class Regression(Task):
+    """Numeric targets, one or several per example: linear outputs, shuffled splits."""
+
+    name = "regression"
+    default_metric = "r2"
+    network = dnn.NetworkRegressor
+    estimator = "DeepNetworkRegressor"
+    has_classes = False
+
+    def check_target(self, y: np.ndarray) -> np.ndarray:
+        return data.check_targets(y)
+
+    def n_outputs(self, y: np.ndarray) -> int:
+        """The number of targets per example."""
+        return 1 if y.ndim == 1 else int(y.shape[1])
+
+    def outputs(self, net: Any, x: Any) -> np.ndarray:
+        return net.predict(x, check_input=False)
+
+    def cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        return rmse(output, y) ** 2
+
+    def split(self, x: Any, y: np.ndarray, fractions: tuple[float, float], seed: int) -> Splits:
+        return data.shuffled_split(x, y, *fractions, seed, allow_empty_test=fractions[1] == 0)
+
+    def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
+        return data.shuffled_folds(splits, k, seed)
+
+    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
+        values = y.astype(np.float64)
+        statistics = {
+            "mean": values.mean(),
+            "std": values.std(),
+            "min": values.min(),
+            "max": values.max(),
+        }
+        return {"name": name, **{key: float(value) for key, value in statistics.items()}}
+
+    def describe(self, target: dict[str, Any]) -> str:
+        return (
+            f"regression{_named(target.get('name'))} (mean {target['mean']:.4g}, "
+            f"std {target['std']:.4g}, range {target['min']:.4g} to {target['max']:.4g})"
+        )
+
+
+CLASSIFICATION, REGRESSION = Classification(), Regression()
+TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, REGRESSION)}
+
+
+def task_named(name: str) -> Task:
+    """The task of that name (`classification` or `regression`).
+
+    Raises:
+        ValueError: for another name.
+    """
+    try:
+        return TASKS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}") from None
+
+
+def infer_task(y: np.ndarray) -> Task:
+    """Regression for floats that are not all whole numbers, else classification."""
+    if y.dtype.kind == "f" and np.isfinite(y).all() and not np.equal(np.mod(y, 1), 0).all():
+        return REGRESSION
+    return CLASSIFICATION

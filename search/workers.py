@@ -1,0 +1,247 @@
+"""The workers of a study: the trial loop every worker runs, and the processes that run it.
+
+Every worker, in this process, a loky process of the run, or a `dnnsearch worker` on another
+machine, runs the same loop (`run_trials`): open the study by name from the shared storage and
+run trials one at a time until the study holds its total of counted trials, its deadline
+passes, or its own quota is met. Each worker limits its BLAS threads so that K workers never
+oversubscribe the cores.
+
+A worker process that dies takes only its current trial with it: its trials are failed and the
+workers started again, up to `MAX_RESTARTS` times. On PostgreSQL, heartbeats do the same for
+workers on other machines, and failed trials are re-queued.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+import numpy as np
+import optuna
+from joblib.externals.loky.process_executor import ProcessPoolExecutor, TerminatedWorkerError
+from threadpoolctl import threadpool_limits
+
+from search import _optuna
+from search.accounting import Ledger, count_trials, fail_dead_trials
+from search.best import open_existing_study
+from search.data import Dataset, MappedSplits, Splits, open_splits
+from search.machine import cores
+from search.objective import Objective
+from search.plan import Run
+from search.progress import Callback, Progress, long_trial_lines
+from search.record import StudyRecord, target_trials
+from search.spec import StudySpec
+from search.storage import artifacts_dir, fail_stale_trials, study_has_heartbeat
+from search.study import check_same_data, load_study
+
+DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
+MAX_RESTARTS = 3
+# Workers still busy past a run's deadline (starting, or in a trial between two reports) are
+# stopped this long after it.
+WORKER_GRACE = 1.0
+
+
+def run_trials(
+    spec: StudySpec,
+    splits: Splits | MappedSplits,
+    worker: int = 0,
+    *,
+    max_trials: int | None = None,
+    deadline: float | None = None,
+    progress: Callback | None = None,
+) -> int:
+    """Run trials of an existing study until it holds its total; returns how many ran here.
+
+    `splits` may be files (`search.data.MappedSplits`): they are then memory-mapped here.
+    Before each trial, trials whose heartbeat stopped (a worker killed on any machine) are
+    failed and re-queued. When only RUNNING trials stand between the study and its total, a
+    worker with heartbeats waits for them to finish or go stale, then runs their retries.
+    """
+    study = load_study(spec, worker)
+    interval = StudyRecord.of(study).heartbeat or {}
+    artifacts = artifacts_dir(spec.storage_url, spec.name)
+    objective = Objective(spec, open_splits(splits), artifacts, deadline)
+    callbacks = [progress] if progress is not None else []
+    ran = 0
+    with long_trial_lines(study, progress):
+        while max_trials is None or ran < max_trials:
+            if deadline is not None and time.time() >= deadline:
+                break
+            step = next_step(study, objective.ledger_of(study))
+            if step == "stop":
+                break
+            if step == "wait":
+                time.sleep(min(interval.get("interval", 10), 1.0))
+                continue
+            study.optimize(objective, n_trials=1, callbacks=callbacks)
+            ran += 1
+    return ran
+
+
+def next_step(study: optuna.Study, ledger: Ledger) -> str:
+    """`run` a trial, `wait` for other workers' RUNNING trials, or `stop`: the study is full."""
+    fail_stale_trials(study)
+    target = target_trials(study)
+    if target is None:
+        return "run"
+    now = ledger.tally()
+    if now.waiting:
+        return "run"
+    if now.counted >= target:
+        return "stop"
+    if now.live < target:
+        return "run"
+    return "wait" if study_has_heartbeat(study) else "stop"
+
+
+def worker_process(
+    spec: StudySpec,
+    worker: int,
+    threads: int,
+    deadline: float | None,
+    progress: Callback | None,
+    splits: Splits | MappedSplits,
+    fast_tpe: bool = True,
+) -> int:
+    """A worker in a process of its own: `run_trials` under `threads` BLAS threads."""
+    if fast_tpe and spec.sampler == "tpe":
+        _optuna.install_fast_tpe()
+    with threadpool_limits(limits=threads):
+        return run_trials(spec, splits, worker, deadline=deadline, progress=progress)
+
+
+def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
+    """The loky processes of a run with several jobs, started at once: each imports what a
+    trial needs (about a second) while this process loads the data and prepares the study.
+
+    A private pool, not loky's process-wide reusable one: that one is also joblib's and
+    scikit-learn's (`Parallel`), which a run in a notebook must not shut down or kill.
+    """
+    if spec.n_jobs == 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
+    for _ in range(spec.n_jobs - 1):
+        pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    """Run in a new worker process: importing this module (to unpickle this function) has
+    imported Optuna, numpy, dnn and the objective, all that a trial needs."""
+
+
+def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
+    """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes (the
+    `pool` started with the run, the first time; a new one after a worker died).
+
+    The loky workers receive `run.shared`, the splits' files, when there are any (each maps
+    them: no copy of the data per process), else the splits themselves: a loky process then
+    never imports the data set's module (scikit-learn's data sets, pandas) to load them.
+
+    This process has its modules imported and its data at hand, so it starts trials at once;
+    a loky process takes seconds to start and joins in when ready. A dead loky process raises
+    `TerminatedWorkerError`: its trials are failed and the workers started again, up to
+    `MAX_RESTARTS` times. Progress lines are printed by every worker; a watcher is called
+    back by this process's worker only.
+    """
+    spec = run.spec
+    here = run.watcher if run.watcher is not None else run.printer
+    if spec.n_jobs == 1:
+        if run.fast_tpe and spec.sampler == "tpe":
+            _optuna.install_fast_tpe()
+        run_trials(spec, run.splits, 1000 * run.stream, deadline=run.deadline, progress=here)
+        return
+    for attempt in range(MAX_RESTARTS + 1):
+        reused = pool if attempt == 0 else None
+        executor = reused or ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
+        _attempt(run, executor, 1000 * run.stream + attempt * spec.n_jobs, here)
+        executor.shutdown(wait=True)  # its workers are done: their processes end here
+        deadline = run.deadline
+        if count_trials(run.study) >= (target_trials(run.study) or 0) or (
+            deadline is not None and time.time() >= deadline
+        ):
+            return
+        fail_dead_trials(run.study)
+
+
+def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback | None) -> None:
+    """One go of the run's workers: this process's, and the loky ones of `executor`."""
+    spec, deadline = run.spec, run.deadline
+    threads = max(1, cores() // spec.n_jobs)
+    files = run.shared if run.shared is not None else run.splits
+    try:
+        futures = [
+            executor.submit(
+                worker_process, spec, first + w, threads, deadline, run.printer, files, run.fast_tpe
+            )
+            for w in range(1, spec.n_jobs)
+        ]
+        worker_process(spec, first, threads, deadline, here, run.splits, run.fast_tpe)
+        if not _finished_in_time(futures, deadline):
+            # past the budget: a running trial is failed as interrupted (run_study)
+            executor.shutdown(wait=True, kill_workers=True)
+    except TerminatedWorkerError:
+        # loky fails the futures before it has killed and reaped the other workers: wait
+        # for that, or their trials look alive and stay RUNNING.
+        executor.shutdown(wait=True, kill_workers=True)
+        lost = fail_dead_trials(run.study)
+        if run.printer is not None:
+            run.printer.say(
+                f"a worker process died; trials {lost} marked failed, restarting workers"
+            )
+    except BaseException:  # Ctrl-C or an error here or in a worker: stop them all
+        executor.shutdown(wait=True, kill_workers=True)
+        raise
+
+
+def _finished_in_time(futures: list, deadline: float | None) -> bool:
+    """Wait for the loky workers, until `WORKER_GRACE` s past the deadline at most (one still
+    starting, or in a trial between two reports, would hold the run past its budget); False
+    when some had not finished by then. A worker's error is raised here."""
+    for future in futures:
+        wait = None if deadline is None else max(deadline + WORKER_GRACE - time.time(), 0.0)
+        try:
+            future.result(timeout=wait)
+        except TimeoutError:
+            return False
+    return True
+
+
+def join_study(
+    name: str,
+    storage: str,
+    load_data: DataLoader,
+    *,
+    max_trials: int | None = None,
+    progress: TextIO | None = sys.stderr,
+    fast_tpe: bool = True,
+) -> int:
+    """Join a stored study as one more worker, from any machine; returns the trials run here.
+
+    The spec comes from the study itself; the data set is loaded here (a bad one fails before
+    any trial). The worker's sampler seed is its own (from its process id), so that workers
+    started together do not propose the same trials.
+    """
+    from search.prepare import split_data  # the data steps of a run, shared with run_study
+
+    study = open_existing_study(name, storage)
+    spec = StudySpec.from_stored(StudyRecord.of(study).spec, name).replace(storage=storage)
+    splits = split_data(spec, load_data)
+    check_same_data(spec, study, splits)
+    printer = _joining_progress(study, spec, progress) if progress is not None else None
+    if fast_tpe and spec.sampler == "tpe":
+        _optuna.install_fast_tpe()
+    index = os.getpid() % 100_000 + 1
+    return run_trials(spec, splits, index, max_trials=max_trials, progress=printer)
+
+
+def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> Progress | None:
+    """Progress lines counting every worker's trials toward what the study still lacks."""
+    done = count_trials(study)
+    left = (target_trials(study) or done + spec.n_trials) - done
+    if left < 1:
+        return None
+    return Progress(spec.replace(n_trials=left), done, time.time(), stream)
