@@ -258,7 +258,9 @@ def child(folder: str) -> None:
     set_target_trials(create_study(spec), 3)
     splits = split_data(spec, tiny_data)
     executor = get_reusable_executor(max_workers=1, env={"PYTHONPROFILEIMPORTTIME": "1"})
-    executor.submit(worker_process, spec, 1, 1, None, None, splits).result()
+    executor.submit(
+        worker_process, spec, 1, 1, deadline=None, progress=None, splits=splits
+    ).result()
     executor.shutdown(wait=True)
 
 

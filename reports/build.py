@@ -34,7 +34,6 @@ from reports.data import DataSummary, DataSummaryError
 from reports.escape import csv_cell, html_text, markdown_code, markdown_text, one_line
 from reports.load import StudyData, StudyInfo
 
-RUNS_DIR = Path("runs")
 DPI = 100
 
 INTRO = """\

@@ -32,6 +32,7 @@ from search import (
 )
 from search.record import Attr, TestRecord, is_enqueued
 from search.space import N_HIDDEN
+from search.spec import read_stored
 
 NAN = math.nan
 USER_COLUMNS = tuple(
@@ -202,7 +203,7 @@ def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
     stored = StudyRecord.of(study)
     return StudyInfo(
         name=study.study_name,
-        spec=dict(stored.spec or {}),
+        spec=read_stored(stored.spec, study.study_name) or {},
         best_test=stored.best_test,
         directions=tuple(d.name.lower() for d in study.directions),
         target_trials=stored.target_trials,

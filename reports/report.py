@@ -25,9 +25,10 @@ from matplotlib.figure import Figure
 
 from reports import build
 from reports import tables as tab
-from reports.build import RUNS_DIR, Block, FigureRecipe
+from reports.build import Block, FigureRecipe
 from reports.load import StudyData, load_study_data, read_study
 from search import default_storage, open_existing_study, test_predictions
+from search.storage import RUNS_DIR
 
 
 class Report:

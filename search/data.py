@@ -3,21 +3,16 @@
 The test split stays outside the search: trials train on `train` and are scored on
 `validation`; only the best trial is scored on `test`, for the report. With k-fold
 cross-validation, training and validation together are cut into k folds instead
-(`cross_validation_splits`), and a trial is scored on all of them.
+(`stratified_folds`, `shuffled_folds`), and a trial is scored on all of them.
 
 X is a float array (m, n_x), or a pandas DataFrame of raw columns (a table: strings and
 missing cells allowed), which each trial's network encodes from its own training part
 (`dnn.tables`). Rows of a DataFrame are taken by position. pandas is imported only for a
 DataFrame: a study on arrays never loads it.
-
-A study with several worker processes writes the numeric arrays of its splits once to `.npy`
-files (`write_splits`), and each process maps them read-only (`open_splits`): the processes
-share one copy of the data, in the page cache, instead of each holding its own.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -38,46 +33,6 @@ class Splits(NamedTuple):
     y_val: np.ndarray
     X_test: Any
     y_test: np.ndarray
-
-
-class MappedSplits(NamedTuple):
-    """Splits written to files (`write_splits`): what travels to a worker process in their
-    place, a few file names, so that no process receives a copy of the arrays. `parts` holds,
-    for each field of `Splits`, an array's `.npy` file name in `folder`, or the part itself
-    when it is not a numeric array (a table, text labels)."""
-
-    folder: str
-    parts: tuple[Any, ...]
-
-
-class _File(NamedTuple):
-    name: str  # of an .npy file in MappedSplits.folder
-
-
-def write_splits(splits: Splits, folder: str | Path) -> MappedSplits:
-    """Write each numeric, non-empty array of the splits to `folder/<field>.npy` (no pickle)."""
-    parts: list[Any] = []
-    for name, part in zip(Splits._fields, splits, strict=True):
-        if isinstance(part, np.ndarray) and part.dtype.kind in "biuf" and part.size:
-            np.save(Path(folder) / f"{name}.npy", part, allow_pickle=False)
-            part = _File(f"{name}.npy")
-        parts.append(part)
-    return MappedSplits(str(folder), tuple(parts))
-
-
-def open_splits(data: Splits | MappedSplits) -> Splits:
-    """The splits to train on: those written by `write_splits` memory-mapped read-only
-    (every process that maps a file shares its pages), or the splits as they are."""
-    if isinstance(data, Splits):
-        return data
-    return Splits(
-        *(
-            np.load(Path(data.folder) / part.name, mmap_mode="r", allow_pickle=False)
-            if isinstance(part, _File)
-            else part
-            for part in data.parts
-        )
-    )
 
 
 def is_frame(x: object) -> bool:

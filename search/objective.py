@@ -171,6 +171,10 @@ class Objective:
             record.wall_time = time.perf_counter() - start
         record.activations = list(net.activations_)
         value = self._record_scores([net, *others], record)
+        if not math.isfinite(value):  # predictions that overflowed: the network diverged
+            detail = f"the validation {self.spec.metric} is {value}"
+            record.fail_reason = Failure.DIVERGED.reason(detail)
+            return self._failed()
         if self.spec.pareto or self._best_so_far(trial, value):
             path = self.artifacts / "trials" / f"{trial.number}.npz"
             record.params_path = save_network(net, path)

@@ -24,8 +24,9 @@ from search.accounting import (
     starting,
     tally,
 )
-from search.data import MappedSplits, Splits
+from search.data import Splits
 from search.record import Failure, mark_run, set_target_trials
+from search.sharing import MappedSplits
 from search.spec import StudySpec
 
 if TYPE_CHECKING:

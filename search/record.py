@@ -261,7 +261,7 @@ class TestRecord:
 class StudyRecord:
     """A study's user attributes, typed."""
 
-    spec: dict[str, Any] | None = None
+    spec: Any = None  # as stored: read it through `search.spec.read_stored`
     target_trials: int | None = None
     best_test: TestRecord | None = None
     heartbeat: dict[str, Any] | None = None
@@ -277,7 +277,7 @@ class StudyRecord:
             spec=attrs.get(StudyAttr.SPEC),
             target_trials=attrs.get(StudyAttr.TARGET_TRIALS),
             best_test=_test_record(test),
-            heartbeat=attrs.get(StudyAttr.HEARTBEAT),
+            heartbeat=_dict_or_none(attrs.get(StudyAttr.HEARTBEAT)),
             data=attrs.get(StudyAttr.DATA),
             data_summary=_dict_or_none(attrs.get(StudyAttr.DATA_SUMMARY)),
         )

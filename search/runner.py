@@ -15,19 +15,18 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from typing import TextIO
 
 from joblib.externals.loky.process_executor import ProcessPoolExecutor
 
-from search.data import open_splits, write_splits
 from search.final import RunResult, finish
 from search.plan import Run, end_run, plan_run
 from search.prepare import DataLoader, Prepared, prepare
 from search.progress import Progress, Watcher, opening_lines
+from search.sharing import open_splits, remove_dead_folders, shared_folder, write_splits
 from search.spec import StudySpec
 from search.study import open_for_run
 from search.workers import run_workers, start_pool
@@ -93,18 +92,15 @@ def _run(run: Run, pool: ProcessPoolExecutor | None) -> Run:
     which drops its own; its maps outlive the folder, for the final scoring). However the
     workers end, the run is marked ended and none of its trials is left RUNNING.
     """
-    folder = tempfile.mkdtemp(prefix="dnnsearch-") if run.spec.n_jobs > 1 else None
-    try:
-        if folder is not None:
-            shared = write_splits(run.splits, folder)
+    remove_dead_folders()  # left by runs killed outright on this machine
+    with ExitStack() as stack:
+        stack.callback(end_run, run.study)
+        if run.watcher is not None:
+            stack.callback(run.watcher.end, run.study)
+        if run.spec.n_jobs > 1:
+            shared = write_splits(run.splits, stack.enter_context(shared_folder()))
             run = run.replace(shared=shared, splits=open_splits(shared))
         if run.watcher is not None:
             run.watcher.begin(run.spec, run.done_before)
         run_workers(run, pool)
-    finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        if run.watcher is not None:
-            run.watcher.end(run.study)
-        end_run(run.study)
     return run

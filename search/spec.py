@@ -206,6 +206,23 @@ def upgrade(stored: Any) -> dict[str, Any] | None:
     return spec
 
 
+def read_stored(stored: Any, study_name: str) -> dict[str, Any] | None:
+    """A study's stored spec read through `upgrade`; None when the study stores none.
+
+    Raises:
+        SpecError: the stored spec is no table (a damaged storage, or one written by hand).
+    """
+    if stored is None:
+        return None
+    spec = upgrade(stored)
+    if spec is None:
+        raise SpecError(
+            f"study {study_name!r}: its stored spec is damaged (a {type(stored).__name__}, not a "
+            "table); run its study file under a new --study-name"
+        )
+    return spec
+
+
 @dataclass(frozen=True)
 class StudySpec:
     """Everything that defines a study; see the README for the TOML form of each field."""
@@ -317,7 +334,7 @@ class StudySpec:
                 how to go on (start a new study, or run it again from its study file).
         """
         where = f"study {study_name!r}" if study_name else "the study"
-        spec = upgrade(stored)
+        spec = read_stored(stored, study_name)
         if spec is None:
             raise SpecError(
                 f"{where} has no stored spec (not made by dnnsearch run?); "

@@ -20,7 +20,7 @@ from search.data import Splits
 from search.errors import StudyMismatchError
 from search.record import StudyRecord, set_data, set_data_summary, set_heartbeat, set_spec
 from search.samplers import make_pruner, make_sampler
-from search.spec import COMPARED, StudySpec, upgrade
+from search.spec import COMPARED, StudySpec, read_stored, upgrade
 from search.storage import (
     DEFAULT_HEARTBEAT,
     Heartbeat,
@@ -74,6 +74,7 @@ def check_resumable(spec: StudySpec, existing: Existing | None, splits: Splits) 
     if existing is None:
         return
     record = existing.record
+    read_stored(record.spec, spec.name)  # a damaged one is refused
     if record.spec is None and (existing.trials or record.data is not None):
         raise StudyMismatchError(
             f"study {spec.name!r} in {redact(spec.storage_url)} was not made by dnnsearch "

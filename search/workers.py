@@ -15,30 +15,36 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import optuna
 from joblib.externals.loky.process_executor import ProcessPoolExecutor, TerminatedWorkerError
+from optuna.trial import FrozenTrial, TrialState
 from threadpoolctl import threadpool_limits
 
 from search import _optuna
 from search.accounting import Ledger, count_trials, fail_dead_trials
 from search.best import open_existing_study
-from search.data import Dataset, MappedSplits, Splits, open_splits
+from search.data import Dataset, Splits
 from search.machine import cores
 from search.objective import Objective
 from search.plan import Run
 from search.progress import Callback, Progress, long_trial_lines
-from search.record import StudyRecord, target_trials
+from search.record import StudyRecord, TrialRecord, is_surplus, target_trials
+from search.sharing import MappedSplits, open_splits
 from search.spec import StudySpec
 from search.storage import artifacts_dir, fail_stale_trials, study_has_heartbeat
 from search.study import check_same_data, load_study
 
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 MAX_RESTARTS = 3
+# A worker whose trials fail this many times in a row, for one reason, before any completes,
+# stops: the same configuration space on the same data would fail again and again.
+MAX_FAILURES = 10
 # Workers still busy past a run's deadline (starting, or in a trial between two reports) are
 # stopped this long after it.
 WORKER_GRACE = 1.0
@@ -64,7 +70,7 @@ def run_trials(
     interval = StudyRecord.of(study).heartbeat or {}
     artifacts = artifacts_dir(spec.storage_url, spec.name)
     objective = Objective(spec, open_splits(splits), artifacts, deadline)
-    callbacks = [progress] if progress is not None else []
+    callbacks = [FailureStreak(), *([progress] if progress is not None else [])]
     ran = 0
     with long_trial_lines(study, progress):
         while max_trials is None or ran < max_trials:
@@ -79,6 +85,42 @@ def run_trials(
             study.optimize(objective, n_trials=1, callbacks=callbacks)
             ran += 1
     return ran
+
+
+class TrialsFailingError(ValueError):
+    """A worker's trials all fail for one reason: the run stops (one line saying why)."""
+
+
+class FailureStreak:
+    """An Optuna callback that stops a worker whose trials fail `MAX_FAILURES` times in a row
+    for the same reason before any of its trials completes (a target that overflows, say, made
+    every trial fail, and a run of one trial ran a thousand)."""
+
+    def __init__(self) -> None:
+        """No failure seen yet."""
+        self.reason: str | None = None  # the kind of the failures in a row
+        self.count = 0
+        self.completed = False
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        """Count a trial of this worker that ended; raise when the streak is long enough.
+
+        Raises:
+            TrialsFailingError: naming the reason and how many trials failed.
+        """
+        if trial.state != TrialState.FAIL or is_surplus(trial):
+            self.completed |= trial.state == TrialState.COMPLETE
+            self.reason, self.count = None, 0
+            return
+        stored = TrialRecord.from_trial(trial).fail_reason or "failed without a reason"
+        kind = stored.split(":")[0]  # `diverged`, whatever the iteration or the cause
+        self.count = self.count + 1 if kind == self.reason else 1
+        self.reason = kind
+        if self.count >= MAX_FAILURES and not self.completed:
+            raise TrialsFailingError(
+                f"stopping: the last {self.count} trials all failed, the last with "
+                f"{stored!r}; the data or the space make every trial fail"
+            )
 
 
 def next_step(study: optuna.Study, ledger: Ledger) -> str:
@@ -101,6 +143,7 @@ def worker_process(
     spec: StudySpec,
     worker: int,
     threads: int,
+    *,
     deadline: float | None,
     progress: Callback | None,
     splits: Splits | MappedSplits,
@@ -131,6 +174,36 @@ def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
 def _warm_up() -> None:
     """Run in a new worker process: importing this module (to unpickle this function) has
     imported Optuna, numpy, dnn and the objective, all that a trial needs."""
+    _end_with_parent()
+
+
+def _pool_worker(spec: StudySpec, worker: int, threads: int, **kwargs: Any) -> int:
+    """`worker_process` in a loky process of the run, which ends if the run is gone."""
+    _end_with_parent()
+    return worker_process(spec, worker, threads, **kwargs)
+
+
+PARENT_WATCH = "dnnsearch-parent-watch"
+PARENT_CHECK = 0.5  # seconds between two looks at the parent process
+
+
+def _end_with_parent() -> None:
+    """End this process within `PARENT_CHECK` s of its parent's death.
+
+    A run killed outright (SIGKILL) leaves its loky processes to init, which otherwise run
+    trials up to the study's total and linger; the trial one was running is left RUNNING, and
+    the next run fails it (its process is gone). One watching thread per process.
+    """
+    if any(thread.name == PARENT_WATCH for thread in threading.enumerate()):
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(1)
+
+    threading.Thread(target=watch, name=PARENT_WATCH, daemon=True).start()
 
 
 def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
@@ -175,11 +248,26 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
     try:
         futures = [
             executor.submit(
-                worker_process, spec, first + w, threads, deadline, run.printer, files, run.fast_tpe
+                _pool_worker,
+                spec,
+                first + w,
+                threads,
+                deadline=deadline,
+                progress=run.printer,
+                splits=files,
+                fast_tpe=run.fast_tpe,
             )
             for w in range(1, spec.n_jobs)
         ]
-        worker_process(spec, first, threads, deadline, here, run.splits, run.fast_tpe)
+        worker_process(
+            spec,
+            first,
+            threads,
+            deadline=deadline,
+            progress=here,
+            splits=run.splits,
+            fast_tpe=run.fast_tpe,
+        )
         if not _finished_in_time(futures, deadline):
             # past the budget: a running trial is failed as interrupted (run_study)
             executor.shutdown(wait=True, kill_workers=True)

@@ -198,8 +198,9 @@ def cmd_best(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     import reports
+    from search.storage import RUNS_DIR
 
-    out = args.out or Path("runs") / args.name / "report"
+    out = args.out or RUNS_DIR / args.name / "report"
     path = reports.write_report(args.name, args.storage, out)
     print(f"report written to {path}/report.html (and report.md, CSV and PNG files)")
     return 0
@@ -207,8 +208,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     import reports
+    from search.storage import RUNS_DIR
 
-    out = args.out or Path("runs") / "compare"
+    out = args.out or RUNS_DIR / "compare"
     path = reports.write_comparison(args.names, args.storage, out)
     print(f"comparison written to {path}/report.html (and report.md, CSV and PNG files)")
     return 0

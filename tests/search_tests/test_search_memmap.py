@@ -17,8 +17,9 @@ import search.progress
 import search.runner
 from dnn.network import Network
 from search import StudySpec, open_existing_study, run_study
-from search.data import Splits, open_splits, stratified_split, write_splits
+from search.data import Splits, stratified_split
 from search.record import set_target_trials
+from search.sharing import open_splits, write_splits
 from search.study import create_study
 from search.workers import run_trials, worker_process
 
@@ -98,7 +99,7 @@ def test_a_worker_trains_on_the_memory_mapped_arrays(
     monkeypatch.setattr(Network, "fit", watching_fit)
     (tmp_path / "files").mkdir()
     shared = write_splits(moons_splits(), tmp_path / "files")
-    assert worker_process(spec, 0, 1, None, None, shared) == 2
+    assert worker_process(spec, 0, 1, deadline=None, progress=None, splits=shared) == 2
     assert seen == [True, True]
 
 
