@@ -30,9 +30,9 @@ from matplotlib.figure import Figure
 from reports import data as dat
 from reports import figures as fig
 from reports import tables as tab
-from reports.data import DataSummary, DataSummaryError
 from reports.escape import csv_cell, html_text, markdown_code, markdown_text, one_line
 from reports.load import StudyData, StudyInfo
+from search.summary import DataSummary, DataSummaryError
 
 DPI = 100
 
@@ -424,7 +424,7 @@ def learned_text(learned: pd.DataFrame) -> str:
 def data_summary(info: StudyInfo) -> DataSummary | DataSummaryError | None:
     """The study's data summary, checked; the error when it is not readable; None if none."""
     try:
-        return dat.read_data_summary(info.data_summary)
+        return DataSummary.read(info.data_summary)
     except DataSummaryError as error:
         return error
 

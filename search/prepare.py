@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from search.data import Dataset, Splits, split_dataset
 from search.samplers import check_sampler
 from search.spec import SMALL_DATA, StudySpec
 from search.study import Existing, check_resumable, find_existing
-from search.summary import data_summary
+from search.summary import DataSummary, describe_data
 
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 
@@ -30,7 +29,7 @@ class Prepared:
 
     spec: StudySpec
     splits: Splits
-    summary: dict[str, Any]  # see `search.summary`
+    summary: DataSummary
     warnings: list[str]  # the table encoder's (a dropped identifier column, say)
     chosen: bool  # the folds were chosen by the data's size (the study file does not say)
     existing: Existing | None  # the stored study this run resumes
@@ -51,7 +50,7 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     n_examples = len(splits.y_train) + len(splits.y_val)
     spec = spec.with_folds(n_examples, existing.record.spec if existing else None)
     _check_folds(spec, splits, chosen)
-    summary, warnings = data_summary(spec, splits)
+    summary, warnings = describe_data(spec, splits)
     check_resumable(spec, existing, splits)
     return Prepared(spec, splits, summary, warnings, chosen, existing)
 

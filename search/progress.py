@@ -25,6 +25,7 @@ from search.best import best_config, best_trial
 from search.record import TrialRecord, is_surplus
 from search.spec import SMALL_DATA, StudySpec
 from search.storage import redact
+from search.summary import DataSummary
 
 if TYPE_CHECKING:
     from search.final import RunResult
@@ -165,7 +166,7 @@ def clock(seconds: float) -> str:
 
 
 def opening_lines(
-    spec: StudySpec, summary: dict[str, Any], chosen: bool, warnings: list[str]
+    spec: StudySpec, summary: DataSummary, chosen: bool, warnings: list[str]
 ) -> list[str]:
     """A run's first lines: the problem as the run understood it (task, target, classes or
     range) and how trials are validated (`chosen`: by the data's size, as the study file does
@@ -178,22 +179,22 @@ def opening_lines(
             if spec.cv_folds
             else f" ({SMALL_DATA:,} examples or more; set cv_folds for k-fold)"
         )
-    columns = summary["columns"]
-    width = f"n_x = {summary['n_x']}"
+    columns = summary.columns
+    width = f"n_x = {summary.n_x}"
     if columns:
-        kinds = [c["kind"] for c in columns]
+        kinds = [c.kind for c in columns]
         width += (
             f" encoded from {len(columns)} columns ({kinds.count('numeric')} numeric, "
             f"{kinds.count('categorical')} categorical, {kinds.count('dropped')} dropped)"
         )
-    what = spec.problem.describe(summary["target"])
+    what = spec.problem.describe(summary)
     settings = (
         f"{spec.n_trials} trials, {spec.n_jobs} jobs, sampler {spec.sampler}, pruner "
         f"{spec.pruner}, metric {spec.metric}; storage {redact(spec.storage_url)}"
     )
     return [
-        f"study {spec.name!r} on {spec.dataset}: {what}; {summary['validation']}{why}",
-        f"{summary['examples']} examples, {summary['test_examples']} for test; {width}; {settings}",
+        f"study {spec.name!r} on {spec.dataset}: {what}; {summary.validation}{why}",
+        f"{summary.examples} examples, {summary.test_examples} for test; {width}; {settings}",
         *warnings,
     ]
 

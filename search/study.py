@@ -29,6 +29,7 @@ from search.storage import (
     redact,
     study_has_heartbeat,
 )
+from search.summary import DataSummary
 
 NEW_NAME = "use another study name (--study-name) to start a new study"
 
@@ -107,12 +108,12 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
     return study
 
 
-def open_for_run(spec: StudySpec, splits: Splits, summary: dict[str, Any]) -> optuna.Study:
+def open_for_run(spec: StudySpec, splits: Splits, summary: DataSummary) -> optuna.Study:
     """The run's study (`create_study`), with its data's fingerprint and summary stored."""
     study = create_study(spec)
     if StudyRecord.of(study).data is None:
         set_data(study, data_fingerprint(splits))
-    set_data_summary(study, summary)
+    set_data_summary(study, summary.to_attr())
     return study
 
 

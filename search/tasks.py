@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from search import data
 from search.data import Splits
 from search.metrics import Metric, log_loss, metrics_of, rmse
 from search.metrics import Task as TaskName
+
+if TYPE_CHECKING:
+    from search.summary import DataSummary
 
 MAX_NAMED_CLASSES = 10  # a run's first line names at most this many classes
 
@@ -67,12 +70,12 @@ class Task:
         """k cross-validation folds of training + validation (the test part kept)."""
         raise NotImplementedError
 
-    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
-        """What a study's data summary says of its target (plain JSON)."""
+    def describe_target(self, y: np.ndarray) -> dict[str, Any]:
+        """What a study's data summary says of its target: `classes` or `statistics`."""
         raise NotImplementedError
 
-    def describe(self, target: dict[str, Any]) -> str:
-        """The problem in words, for a run's first line, from `target_summary`'s dict."""
+    def describe(self, summary: DataSummary) -> str:
+        """The problem in words, for a run's first line."""
         raise NotImplementedError
 
     def network_class(self) -> type[Network]:
@@ -118,18 +121,18 @@ class Classification(Task):
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
         return data.stratified_folds(splits, k, seed)
 
-    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
+    def describe_target(self, y: np.ndarray) -> dict[str, Any]:
         labels, counts = np.unique(y, return_counts=True)
         classes = {str(data.python_value(v)): int(c) for v, c in zip(labels, counts, strict=True)}
-        return {"name": name, "classes": classes}
+        return {"classes": classes}
 
-    def describe(self, target: dict[str, Any]) -> str:
-        classes = target["classes"]
+    def describe(self, summary: DataSummary) -> str:
+        classes = summary.classes or {}
         kind = "binary classification" if len(classes) == 2 else "multi-class classification"
         shown = ", ".join(f"{k}: {v}" for k, v in list(classes.items())[:MAX_NAMED_CLASSES])
         more = len(classes) - MAX_NAMED_CLASSES
         shown += f", {more} more" if more > 0 else ""
-        return f"{kind}{_named(target.get('name'))}, {len(classes)} classes ({shown})"
+        return f"{kind}{_named(summary.target)}, {len(classes)} classes ({shown})"
 
 
 class Regression(Task):
@@ -160,7 +163,7 @@ class Regression(Task):
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
         return data.shuffled_folds(splits, k, seed)
 
-    def target_summary(self, y: np.ndarray, name: str | None) -> dict[str, Any]:
+    def describe_target(self, y: np.ndarray) -> dict[str, Any]:
         values = y.astype(np.float64)
         statistics = {
             "mean": values.mean(),
@@ -168,12 +171,13 @@ class Regression(Task):
             "min": values.min(),
             "max": values.max(),
         }
-        return {"name": name, **{key: float(value) for key, value in statistics.items()}}
+        return {"statistics": {key: float(value) for key, value in statistics.items()}}
 
-    def describe(self, target: dict[str, Any]) -> str:
+    def describe(self, summary: DataSummary) -> str:
+        s = summary.statistics or {}
         return (
-            f"regression{_named(target.get('name'))} (mean {target['mean']:.4g}, "
-            f"std {target['std']:.4g}, range {target['min']:.4g} to {target['max']:.4g})"
+            f"regression{_named(summary.target)} (mean {s['mean']:.4g}, std {s['std']:.4g}, "
+            f"range {s['min']:.4g} to {s['max']:.4g})"
         )
 
 

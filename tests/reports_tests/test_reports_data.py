@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from reports import study_report
-from reports.data import DataSummaryError, categories_text, read_data_summary
+from reports.data import categories_text
+from search.summary import DataSummary, DataSummaryError
 
 
 def test_data_table_and_class_balance(written):
@@ -136,19 +137,19 @@ BAD = [
 @pytest.mark.parametrize(("path", "value", "message"), BAD)
 def test_a_malformed_summary_names_its_first_bad_field(make_summary, path, value, message):
     with pytest.raises(DataSummaryError) as raised:
-        read_data_summary(mutated(make_summary(), path, value))
+        DataSummary.read(mutated(make_summary(), path, value))
     assert str(raised.value) == message
 
 
 def test_a_summary_is_read_whole_and_unknown_keys_are_ignored(make_summary):
-    assert read_data_summary(None) is None
-    summary = read_data_summary({**make_summary(), "later": {"x": 1}})
+    assert DataSummary.read(None) is None
+    summary = DataSummary.read({**make_summary(), "later": {"x": 1}})
     assert summary is not None and summary.classes == {"no": 30, "yes": 10}
     assert [c.width for c in summary.columns] == [1, 26, 2, 0]
     with pytest.raises(DataSummaryError, match="target.mean is missing"):
-        read_data_summary(mutated(make_summary("regression"), ("target", "mean"), KeyError))
+        DataSummary.read(mutated(make_summary("regression"), ("target", "mean"), KeyError))
     with pytest.raises(DataSummaryError, match="the data summary is not a mapping"):
-        read_data_summary(["task"])
+        DataSummary.read(["task"])
 
 
 def test_a_malformed_summary_leaves_the_section_out_with_a_note(

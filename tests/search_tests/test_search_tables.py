@@ -22,7 +22,7 @@ from search.objective import Objective
 from search.prepare import split_data
 from search.record import StudyRecord, TrialRecord
 from search.spec import SMALL_DATA, SpecError, default_folds
-from search.summary import data_summary
+from search.summary import DataSummary, describe_data
 
 SPACE = {
     "learning_rate": {"low": 0.01, "high": 0.3, "log": True},
@@ -150,8 +150,10 @@ def test_the_data_summary_describes_columns_and_classes(tmp_path):
     frame, y = table()
     spec = spec_of(tmp_path).replace(cv_folds=0)
     splits = split_data(spec, lambda spec: Dataset(frame, y))
-    summary, warnings = data_summary(spec, splits)
+    record, warnings = describe_data(spec, splits)
+    summary = record.to_attr()
     json.dumps(summary, allow_nan=False)  # stored as JSON
+    assert DataSummary.read(summary) == record  # and read back as it was
     kinds = {c["name"]: c["kind"] for c in summary["columns"]}
     assert kinds == {
         "customer_id": "dropped",
