@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from dnn.activations import OUTPUT_ACTIVATIONS
 from dnn.core import check_activations
 from dnn.hyperparameters import DTYPES
+from dnn.npz import read_npz
 from dnn.types import Parameters
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ FORMAT_VERSION = 2  # the newest format this code reads and the one `save` write
 CLASSIFICATION, REGRESSION = "classification", "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
 
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first bytes (an empty zip: the second)
-NPY_MAGIC = b"\x93NUMPY"
 LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
 REQUIRED_ARRAYS = ("meta", "costs", "cost_iterations")
 TASK_ARRAYS = {CLASSIFICATION: ("classes",), REGRESSION: ("y_mean", "y_scale")}
@@ -107,7 +106,7 @@ def read_network(path: str | Path, read_meta: ReadMeta) -> SavedNetwork:
 
 
 def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
-    arrays = _read_arrays(path)
+    arrays = read_npz(path)
     task, fields = _meta_fields(arrays)
     meta = read_meta(task, fields)
     _check_names(arrays, task)
@@ -136,45 +135,6 @@ def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
         x_scale,
         encoder,
     )
-
-
-# -- the archive ---------------------------------------------------------------------------
-
-
-def _read_arrays(path: Path) -> dict[str, NDArray[Any]]:
-    """Every member of the zip as an array, read without pickle."""
-    with open(path, "rb") as file:  # a missing file or a folder raises OSError here
-        head = file.read(len(NPY_MAGIC))
-    if not head.startswith(ZIP_MAGIC):
-        raise ValueError(f"not an .npz archive ({_kind_of(head)})")
-    try:
-        data = np.load(path, allow_pickle=False)
-    # numpy and zipfile raise many types on damaged bytes (BadZipFile, EOFError, ValueError,
-    # zlib.error, ...); each means the same thing here
-    except Exception as error:
-        raise ValueError(f"damaged .npz archive ({type(error).__name__}: {error})") from None
-    with data:
-        return {key: _member(data, key) for key in data.files}
-
-
-def _kind_of(head: bytes) -> str:
-    if not head:
-        return "the file is empty"
-    if head.startswith(NPY_MAGIC):
-        return "it is a single .npy array"
-    return "not a zip file"
-
-
-def _member(data: Any, key: str) -> NDArray[Any]:
-    try:
-        value = data[key]
-    # as above, plus a damaged .npy header (tokenize.TokenError, SyntaxError) and the
-    # ValueError of an object array that would need pickle
-    except Exception as error:
-        raise ValueError(f"cannot read array {key!r} ({type(error).__name__}: {error})") from None
-    if not isinstance(value, np.ndarray):
-        raise ValueError(f"member {key!r} is not a .npy array")
-    return value
 
 
 def _one_line(error: BaseException) -> str:
