@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from dnn.checks import RowName
 from dnn.network import Network, NetworkClassifier, NetworkRegressor
 from dnn.persistence import CLASSIFICATION, REGRESSION, SavedMeta, read_network
 from dnn.types import Array
@@ -69,9 +70,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
     _counterpart = "DeepNetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any]) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
         check_classification_targets(y)
-        return super()._fit_targets(y)
+        return super()._fit_targets(y, row)
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn's tags, declaring that more than two classes are supported."""

@@ -34,6 +34,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dnn.activations import OUTPUT_LOSS
+from dnn.checks import (
+    RowName,
+    by_position,
+    check_features,
+    check_labels,
+    check_targets,
+    row_names,
+)
 from dnn.core import forward, initialize_parameters, make_rng
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import encode_labels, predict_labels
@@ -238,7 +246,7 @@ class Network:
 
         return TableEncoder(self.categorical, self.drop)
 
-    def _training_features(self, X: Any, y: Any) -> tuple[Array, NDArray[Any]]:
+    def _training_features(self, X: Any, y: Any) -> tuple[Array, NDArray[Any], RowName]:
         """X as the network's input (m, n[0]) and y checked; a table X is encoded by a
         `TableEncoder` learned from it (kept as `encoder_`)."""
         from dnn.tables import is_table
@@ -251,13 +259,13 @@ class Network:
                 )
             for name in ("encoder_", "feature_names_in_"):  # left by a fit on a table
                 self.__dict__.pop(name, None)
-            return self._validate_training_data(X, y)
+            return (*self._validate_training_data(X, y), by_position)
         encoder = self._table_encoder()
         X_encoded, y = self._validate_training_data(encoder.fit_transform(X), y)
         self.encoder_ = encoder
         self.n_features_in_ = len(encoder.columns_)
         self.feature_names_in_ = np.asarray(encoder.columns_, dtype=object)
-        return X_encoded, y
+        return X_encoded, y, row_names(X.index)
 
     def _prediction_features(self, X: Any, check_input: bool) -> Array:
         """X as the network's input (m, n[0]): a table through `encoder_`, an array checked
@@ -287,7 +295,7 @@ class Network:
             ValueError: one line, for an X that is not 2-d, empty, not numbers or not finite,
                 or a y of another length.
         """
-        X = _features(X)
+        X = check_features(X)
         y = np.asarray(y)
         if y.ndim == 0 or len(y) != X.shape[0]:
             got = "a scalar" if y.ndim == 0 else f"{len(y)} rows"
@@ -297,7 +305,7 @@ class Network:
 
     def _validate_features(self, X: Any) -> Array:
         """X as a finite float array (m, n_x) with the `n_features_in_` columns of `fit`."""
-        X = _features(X)
+        X = check_features(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
@@ -313,7 +321,7 @@ class Network:
 
     # -- the task (each subclass) ---------------------------------------------------------
 
-    def _fit_targets(self, y: NDArray[Any]) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
         """Learn what the task keeps of y (classes, or the targets' scale) and return Y,
         (n[L], m) in the network's dtype."""
         raise NotImplementedError
@@ -344,8 +352,8 @@ class Network:
         """
         units, hidden_names = self._hidden_layers()
         checked = self._check_hyperparameters()
-        X, y = self._training_features(X, y)
-        Y = self._fit_targets(y)  # (n_L, m)
+        X, y, row = self._training_features(X, y)
+        Y = self._fit_targets(y, row)  # (n_L, m)
         self.layer_dims_ = [X.shape[1], *units, Y.shape[0]]
         self.activations_ = [*hidden_names, self._output_activation(Y.shape[0])]
         rng = make_rng(self.seed)
@@ -594,9 +602,9 @@ class NetworkClassifier(Network):
     _task = CLASSIFICATION
     _counterpart = "NetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any]) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
         """Set `classes_`; return Y: 0/1 (1, m) for two classes, one-hot (C, m) for C > 2."""
-        self.classes_ = _classes(y)
+        self.classes_ = check_labels(y, row=row)
         return encode_labels(y, self.classes_, self.dtype)
 
     def _output_activation(self, n_L: int) -> str:
@@ -659,9 +667,9 @@ class NetworkRegressor(Network):
     _task = REGRESSION
     _counterpart = "NetworkClassifier"
 
-    def _fit_targets(self, y: NDArray[Any]) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
         """Set `y_mean_`, `y_scale_`; return the standardized targets Y, (k, m)."""
-        y = _numeric_targets(y)
+        y = check_targets(y, row=row)
         self.y_mean_ = np.asarray(y.mean(axis=0))
         scale = y.std(axis=0)
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
@@ -733,111 +741,6 @@ def column_stats(X: Array) -> tuple[Array, Array]:
         np.multiply(deviation, deviation, out=deviation)
         squares = np.add.reduce(np.concatenate([squares, deviation]), axis=0)[None]
     return mean, np.sqrt(squares[0] / m)
-
-
-# -- light input checks --------------------------------------------------------------------
-
-
-def _features(X: Any) -> Array:
-    """X as a 2-d array (m, n_x) of finite floats: float32 kept, other numbers as float64.
-
-    Raises:
-        ValueError: one line, for an X that is not 2-d, has no example or feature, is not
-            real numbers, or holds NaN or infinity (naming the first such cell).
-    """
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-d array (m, n_x), got shape {X.shape}")
-    if 0 in X.shape:
-        raise ValueError(f"X must hold at least one example and one feature, got shape {X.shape}")
-    if X.dtype.kind == "c":
-        raise ValueError(f"X must hold real numbers, got {X.dtype}")
-    if X.dtype not in (np.float64, np.float32):
-        try:
-            X = X.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"X must hold numbers, got {_first_non_number(X)!r}") from None
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, column = np.argwhere(~finite)[0]
-        raise ValueError(f"X holds {X[row, column]} at row {row}, column {column}: need finite")
-    return X
-
-
-def _classes(y: NDArray[Any]) -> NDArray[Any]:
-    """The sorted labels of y (m,): two at least, numbers or strings, no NaN, no fractions.
-
-    Raises:
-        ValueError: one line naming the problem.
-    """
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-d array of labels (m,), got shape {y.shape}")
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all():
-            raise ValueError("y holds NaN or infinity: every label must be a class")
-        if (y != np.round(y)).any():
-            raise ValueError(
-                f"y holds fractional labels such as {y[y != np.round(y)][0]}: use "
-                "NetworkRegressor for a numeric target"
-            )
-    try:
-        classes = np.unique(y)
-    except TypeError:
-        raise ValueError("y mixes labels that cannot be sorted (numbers and strings?)") from None
-    if len(classes) < 2:
-        # "one class" is the wording scikit-learn's estimator checks look for.
-        raise ValueError(f"y has only one class ({classes.tolist()[0]!r}); need at least 2 classes")
-    return classes
-
-
-def _numeric_targets(y: NDArray[Any]) -> NDArray[np.float64]:
-    """y (m,) or (m, k) as finite float64 numbers that are not all one value.
-
-    Raises:
-        ValueError: one line, for another shape, strings or other non-numbers, NaN or
-            infinity, or a constant y ("y is constant (every value is 3.0): nothing to learn").
-    """
-    if y.ndim not in (1, 2) or 0 in y.shape:
-        raise ValueError(f"y must be (m,) or (m, k) numbers, got shape {y.shape}")
-    if y.dtype.kind not in "biuf":
-        if y.dtype.kind not in "OUS" or not _all_numbers(y):
-            raise ValueError(f"y must hold numbers, got {_first_non_number(y)!r}")
-    y = y.astype(np.float64)
-    finite = np.isfinite(y)
-    if not finite.all():
-        where = np.argwhere(~finite)[0]
-        raise ValueError(f"y holds {y[tuple(where)]} at row {where[0]}: need finite numbers")
-    if (y == y[0]).all():
-        if len(y) == 1:  # "1 sample" is the wording scikit-learn's estimator checks look for
-            raise ValueError("y has 1 sample: nothing to learn")
-        value = y[0].tolist()
-        what = f"every value is {value}" if np.size(value) == 1 else f"every row is {value}"
-        raise ValueError(f"y is constant ({what}): nothing to learn")
-    return y
-
-
-def _all_numbers(values: NDArray[Any]) -> bool:
-    return all(_is_number(value) for value in values.flat)
-
-
-def _is_number(value: object) -> bool:
-    if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
-        return True
-    if isinstance(value, str | bytes):
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
-    return False
-
-
-def _first_non_number(values: NDArray[Any]) -> object:
-    """The first value of `values` that is not a number (for an error message)."""
-    for value in values.flat:
-        if not _is_number(value):
-            return value.item() if isinstance(value, np.generic) else value
-    return values.flat[0]
 
 
 def _same(value: object, default: object) -> bool:
