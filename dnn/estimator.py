@@ -70,9 +70,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
     _counterpart = "DeepNetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
         check_classification_targets(y)
-        return super()._fit_targets(y, row)
+        return super()._fit_targets(y, row, dtype)
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn's tags, declaring that more than two classes are supported."""

@@ -24,7 +24,6 @@ scikit-learn's validation, `score`, `clone` and estimator checks.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,8 +41,8 @@ from dnn.checks import (
     check_targets,
     row_names,
 )
+from dnn.config import ARGUMENTS, DEFAULTS, KEYWORD_ARGUMENTS, Callback, NetworkConfig, signature_of
 from dnn.core import forward, initialize_parameters, make_rng
-from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import encode_labels, predict_labels
 from dnn.persistence import (
     CLASSIFICATION,
@@ -72,36 +71,13 @@ class NotFittedError(ValueError, AttributeError):
 
 
 class Network:
-    """What both tasks share: the hyperparameters, fit, predict, save and load.
+    """What both tasks share: the arguments, fit, predict, save and load.
 
-    Args:
-        hidden_layers: units n[1..L-1] of the hidden layers; the output layer's units come
-            from the task (1 for two classes, with sigmoid; C for C > 2 classes, with softmax;
-            k linear units for k regression targets).
-        activation: one name for all hidden layers, or one per hidden layer, from
-            relu, leaky_relu, tanh, sigmoid, linear.
-        learning_rate: α.
-        num_iterations: passes over the training set.
-        init: `he`, `xavier` or `scaled` (randn * 0.01).
-        seed: seeds initialization and mini-batch shuffling (None: fresh entropy).
-        optimizer: `gd`, `momentum` or `adam`; beta1, beta2, epsilon their constants.
-        mini_batch_size: examples per step (None: the whole set).
-        lambd: L2 regularization strength λ.
-        keep_prob: inverted dropout on the hidden layers: each unit is kept in a training step
-            with this probability, in (0, 1] (1: no dropout; no effect without hidden
-            layers). Prediction never drops.
-        input_keep_prob: the same for the input features (dropout on A[0]). With dropout,
-            the recorded `costs_` are those of the masked (noisy) network.
-        dtype: `float64` or `float32`; kept end to end.
-        cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
-        callback: `callback(iteration, cost)` at each recorded cost; returning True stops.
-        verbose: print the cost at every recorded iteration.
-        normalize: standardize each feature with the mean and standard deviation of the
-            training X (learned in `fit`, kept in `x_mean_`, `x_scale_`, saved with the net).
-        decay_rate: learning-rate decay: iteration i (an epoch with mini-batches) steps with
-            α / (1 + decay_rate i); 0 (the default) keeps α constant.
-        categorical: columns of a table X to encode as categories whatever their dtype.
-        drop: columns of a table X to leave out. Both only for a table (see `TableEncoder`).
+    The arguments are those of `dnn.config.NetworkConfig` (each documented there):
+    `hidden_layers`, positionally or by name, then by name only `activation`, the
+    hyperparameters (`learning_rate`, `num_iterations`, `optimizer`, ...) and the settings
+    (`seed`, `callback`, `verbose`, `normalize`, `categorical`, `drop`). Each is kept as an
+    attribute of its name, unchecked until `fit` (scikit-learn's convention).
 
     Attributes:
         parameters_: the learned `W1..WL`, `b1..bL`. costs_: the recorded costs (with a
@@ -122,68 +98,51 @@ class Network:
     feature_names_in_: NDArray[Any]  # only when fitted on a table
     encoder_: TableEncoder  # only when fitted on a table
 
+    @signature_of(NetworkConfig)
     def __init__(
-        self,
-        hidden_layers: Sequence[int] = (20, 7, 5),
-        activation: str | Sequence[str] = "relu",
-        learning_rate: float = 0.0075,
-        num_iterations: int = 2500,
-        init: str = "he",
-        seed: int | None = None,
-        optimizer: str = "gd",
-        mini_batch_size: int | None = None,
-        lambd: float = 0.0,
-        keep_prob: float = 1.0,
-        input_keep_prob: float = 1.0,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-8,
-        dtype: str = "float64",
-        cost_every: int = 100,
-        callback: Callable[[int, float], object] | None = None,
-        verbose: bool = False,
-        normalize: bool = False,
-        decay_rate: float = 0.0,
-        categorical: Sequence[str] = (),
-        drop: Sequence[str] = (),
+        self, hidden_layers: Sequence[int] = DEFAULTS["hidden_layers"], **arguments: Any
     ) -> None:
-        self.hidden_layers = hidden_layers
-        self.activation = activation
-        self.learning_rate = learning_rate
-        self.num_iterations = num_iterations
-        self.init = init
-        self.seed = seed
-        self.optimizer = optimizer
-        self.mini_batch_size = mini_batch_size
-        self.lambd = lambd
-        self.keep_prob = keep_prob
-        self.input_keep_prob = input_keep_prob
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.dtype = dtype
-        self.cost_every = cost_every
-        self.callback = callback
-        self.verbose = verbose
-        self.normalize = normalize
-        self.decay_rate = decay_rate
-        self.categorical = categorical
-        self.drop = drop
+        """Keep each argument (see `NetworkConfig`) as an attribute of its name.
 
-    # -- the hyperparameters --------------------------------------------------------------
+        Raises:
+            TypeError: for a name that is not an argument.
+        """
+        unknown = [name for name in arguments if name not in KEYWORD_ARGUMENTS]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got an unexpected keyword argument "
+                f"{unknown[0]!r}"
+            )
+        self.hidden_layers = hidden_layers
+        for name in KEYWORD_ARGUMENTS:
+            setattr(self, name, arguments.get(name, DEFAULTS[name]))
+
+    # -- the arguments ----------------------------------------------------------------------
 
     @classmethod
     def _get_param_names(cls) -> list[str]:
         """The arguments of `__init__`, sorted: the hyperparameters (scikit-learn's rule)."""
-        return sorted(name for name in inspect.signature(cls.__init__).parameters if name != "self")
+        return sorted(ARGUMENTS)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The hyperparameters as given to `__init__` or `set_params` (`deep` changes nothing:
-        no hyperparameter is itself an estimator)."""
+        """The arguments as given to `__init__` or `set_params`.
+
+        Args:
+            deep: changes nothing (no argument is itself an estimator).
+
+        Returns:
+            Argument name -> value, sorted by name.
+        """
         return {name: getattr(self, name) for name in self._get_param_names()}
 
     def set_params(self, **params: Any) -> Self:
-        """Set hyperparameters by name; they are checked by `fit`, as in scikit-learn.
+        """Set arguments by name; they are checked by `fit`, as in scikit-learn.
+
+        Args:
+            **params: argument name -> value.
+
+        Returns:
+            self.
 
         Raises:
             ValueError: for a name that is not an argument of `__init__`.
@@ -199,60 +158,33 @@ class Network:
         return self
 
     def __repr__(self) -> str:
-        defaults = inspect.signature(type(self).__init__).parameters
+        """`Class(name=value, ...)` with the arguments that differ from their defaults."""
         changed = [
             f"{name}={value!r}"
             for name, value in self.get_params().items()
-            if not _same(value, defaults[name].default)
+            if not _same(value, DEFAULTS[name])
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    def _hidden_layers(self) -> tuple[list[int], list[str]]:
-        """The units n[1..L-1] (rule `n_units`) and one activation per hidden layer (rule
-        `activation`), from `hidden_layers` and `activation` (a name or one per layer)."""
-        try:
-            units = [check_hyperparameter("n_units", n) for n in self.hidden_layers]
-        except ValueError as error:
-            raise ValueError(f"hidden_layers: {error}") from None
-        names = (
-            [self.activation] * len(units)
-            if isinstance(self.activation, str)
-            else list(self.activation)
-        )
-        if len(names) != len(units):
-            raise ValueError(
-                f"activation names {len(names)} layers but hidden_layers has {len(units)}"
-            )
-        return units, [check_hyperparameter("activation", name) for name in names]
-
-    def _check_hyperparameters(self) -> dict[str, Any]:
-        """Every other parameter that is a hyperparameter, checked by its rule.
-
-        Returns:
-            name -> the value as a plain Python value (numpy scalars included).
-        """
-        return {
-            name: check_hyperparameter(name, value)
-            for name, value in self.get_params(deep=False).items()
-            if name in HYPERPARAMETERS and name != "activation"
-        }
+    def _config(self) -> NetworkConfig:
+        """The arguments as one typed record (not checked: `NetworkConfig.checked` does)."""
+        return NetworkConfig(**{name: getattr(self, name) for name in ARGUMENTS})
 
     # -- tables -------------------------------------------------------------------------------
 
-    def _table_encoder(self) -> TableEncoder:
-        """An unfitted encoder with `categorical` and `drop` (TableError, a ValueError, names
-        a bad one)."""
-        from dnn.tables import TableEncoder
-
-        return TableEncoder(self.categorical, self.drop)
-
-    def _training_features(self, X: Any, y: Any) -> tuple[Array, NDArray[Any], RowName]:
+    def _training_features(
+        self, X: Any, y: Any, config: NetworkConfig
+    ) -> tuple[Array, NDArray[Any], RowName]:
         """X as the network's input (m, n[0]) and y checked; a table X is encoded by a
-        `TableEncoder` learned from it (kept as `encoder_`)."""
-        from dnn.tables import is_table
+        `TableEncoder` learned from it (kept as `encoder_`).
+
+        Returns:
+            X (m, n[0]), y (m rows), and how messages name y's rows (a table's by its index).
+        """
+        from dnn.tables import TableEncoder, is_table
 
         if not is_table(X):
-            if len(self.categorical) or len(self.drop):
+            if len(config.categorical) or len(config.drop):
                 raise ValueError(
                     "categorical and drop name columns of a table (a pandas DataFrame), "
                     f"but X is a {type(X).__name__}"
@@ -260,7 +192,7 @@ class Network:
             for name in ("encoder_", "feature_names_in_"):  # left by a fit on a table
                 self.__dict__.pop(name, None)
             return (*self._validate_training_data(X, y), by_position)
-        encoder = self._table_encoder()
+        encoder = TableEncoder(config.categorical, config.drop)
         X_encoded, y = self._validate_training_data(encoder.fit_transform(X), y)
         self.encoder_ = encoder
         self.n_features_in_ = len(encoder.columns_)
@@ -321,7 +253,7 @@ class Network:
 
     # -- the task (each subclass) ---------------------------------------------------------
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
         """Learn what the task keeps of y (classes, or the targets' scale) and return Y,
         (n[L], m) in the network's dtype."""
         raise NotImplementedError
@@ -350,20 +282,20 @@ class Network:
             TrainingDiverged: the cost or the gradients became NaN or infinite (the network
                 is then left unfitted).
         """
-        units, hidden_names = self._hidden_layers()
-        checked = self._check_hyperparameters()
-        X, y, row = self._training_features(X, y)
-        Y = self._fit_targets(y, row)  # (n_L, m)
+        config = self._config().checked()
+        units, hidden_names = config.hidden()
+        X, y, row = self._training_features(X, y, config)
+        Y = self._fit_targets(y, row, config.dtype)  # (n_L, m)
         self.layer_dims_ = [X.shape[1], *units, Y.shape[0]]
         self.activations_ = [*hidden_names, self._output_activation(Y.shape[0])]
-        rng = make_rng(self.seed)
-        parameters = initialize_parameters(self.layer_dims_, self.init, rng, self.dtype)
-        self._fit_normalization(X)
+        rng = make_rng(config.seed)
+        parameters = initialize_parameters(self.layer_dims_, config.init, rng, config.dtype)
+        self._fit_normalization(X, config.normalize)
         # parameters_ is live during training, so a callback can call predict or score; a fit
         # that raises (divergence, an exception from the callback) leaves the net unfitted.
         self.parameters_ = parameters
         try:
-            result = self._train(self._rows(X), Y, rng, checked)
+            result = self._train(self._rows(X), Y, rng, config)
         except BaseException:
             del self.parameters_
             raise
@@ -373,7 +305,7 @@ class Network:
         return self
 
     def _train(
-        self, X: Rows, Y: Array, rng: np.random.Generator, checked: dict[str, Any]
+        self, X: Rows, Y: Array, rng: np.random.Generator, config: NetworkConfig
     ) -> TrainResult:
         return train(
             X,
@@ -381,14 +313,14 @@ class Network:
             self.parameters_,
             self.activations_,
             loss=OUTPUT_LOSS[self.activations_[-1]],
-            **{name: checked[name] for name in TRAIN_HYPERPARAMETERS},
+            **{name: getattr(config, name) for name in TRAIN_HYPERPARAMETERS},
             rng=rng,
-            callback=self._callback(),
+            callback=_reporting(config.callback) if config.verbose else config.callback,
             inplace=True,
         )
 
-    def _fit_normalization(self, X: Array) -> None:
-        if not self.normalize:
+    def _fit_normalization(self, X: Array, normalize: bool) -> None:
+        if not normalize:
             self.x_mean_, self.x_scale_ = None, None
             return
         self.x_mean_, scale = column_stats(X)
@@ -398,17 +330,7 @@ class Network:
         """X (m, n_x) as the network sees it: standardized if `normalize`, in its dtype,
         transposed to (n_x, m) where it is read (`dnn.train.Rows`)."""
         x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
-        return Rows(X, x_mean, x_scale, self.dtype)
-
-    def _callback(self) -> Callable[[int, float], object] | None:
-        if not self.verbose:
-            return self.callback
-
-        def report(iteration: int, cost: float) -> object:
-            print(f"Cost after iteration {iteration}: {cost:.6f}", flush=True)
-            return self.callback(iteration, cost) if self.callback is not None else None
-
-        return report
+        return Rows(X, x_mean, x_scale, self._config().dtype)
 
     # -- prediction -----------------------------------------------------------------------
 
@@ -468,7 +390,7 @@ class Network:
             return {}
         return {"encoder": np.array(json.dumps(encoder.to_state()))}
 
-    def _config(self) -> dict[str, Any]:
+    def _saved_config(self) -> dict[str, Any]:
         params = self.get_params()
         params.pop("callback")
         params["hidden_layers"] = [int(n) for n in params["hidden_layers"]]
@@ -482,7 +404,7 @@ class Network:
         """What `load` needs beside the arrays: the hyperparameters and the fitted shapes
         (`_read_meta` reads them back; `dnn.persistence` adds the format version and task)."""
         meta = {
-            "config": self._config(),
+            "config": self._saved_config(),
             "activations": self.activations_,
             "n_iter": self.n_iter_,
             "n_features_in": int(self.n_features_in_),
@@ -567,17 +489,17 @@ class Network:
             ValueError: for a key that is not a parameter to save, a value of the wrong JSON
                 type, or one its rule refuses (naming it).
         """
-        known = [name for name in cls._get_param_names() if name != "callback"]
+        known = [name for name in sorted(ARGUMENTS) if name != "callback"]
         unknown = [name for name in config if name not in known]
         if unknown:
             raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(known)})")
         _check_json_types("", config, CONFIG_TYPES)
         sequences = [name for name in ("hidden_layers", *TABLE_ARGUMENTS) if name in config]
         config = {**config, **{name: tuple(config[name]) for name in sequences}}  # as defaults
-        net = cls(**config)
-        net._hidden_layers()
-        net._check_hyperparameters()
-        net._table_encoder()
+        checked = NetworkConfig(**config).checked()
+        from dnn.tables import TableEncoder
+
+        TableEncoder(checked.categorical, checked.drop)  # a bad list is a TableError
         return config
 
 
@@ -602,10 +524,10 @@ class NetworkClassifier(Network):
     _task = CLASSIFICATION
     _counterpart = "NetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
         """Set `classes_`; return Y: 0/1 (1, m) for two classes, one-hot (C, m) for C > 2."""
         self.classes_ = check_labels(y, row=row)
-        return encode_labels(y, self.classes_, self.dtype)
+        return encode_labels(y, self.classes_, dtype)
 
     def _output_activation(self, n_L: int) -> str:
         return "sigmoid" if n_L == 1 else "softmax"
@@ -667,14 +589,14 @@ class NetworkRegressor(Network):
     _task = REGRESSION
     _counterpart = "NetworkClassifier"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
         """Set `y_mean_`, `y_scale_`; return the standardized targets Y, (k, m)."""
         y = check_targets(y, row=row)
         self.y_mean_ = np.asarray(y.mean(axis=0))
         scale = y.std(axis=0)
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
         Y = ((y - self.y_mean_) / self.y_scale_).reshape(len(y), -1)  # (m, k)
-        return np.ascontiguousarray(Y.T, dtype=self.dtype)
+        return np.ascontiguousarray(Y.T, dtype=dtype)
 
     def _output_activation(self, n_L: int) -> str:
         return "linear"
@@ -716,6 +638,16 @@ def load_network(path: str | Path) -> NetworkClassifier | NetworkRegressor:
 
     saved = read_network(path, read_meta)
     return classes[saved.task]._from_saved(saved)
+
+
+def _reporting(callback: Callback | None) -> Callback:
+    """`callback`, printing each recorded cost first (`verbose`)."""
+
+    def report(iteration: int, cost: float) -> object:
+        print(f"Cost after iteration {iteration}: {cost:.6f}", flush=True)
+        return callback(iteration, cost) if callback is not None else None
+
+    return report
 
 
 def column_stats(X: Array) -> tuple[Array, Array]:
