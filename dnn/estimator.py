@@ -1,5 +1,4 @@
-"""`DeepNetwork` and `DeepNetworkRegressor`: the networks of `dnn.network` as scikit-learn
-estimators.
+"""`DeepNetwork` and `DeepNetworkRegressor`: the networks of `dnn` as scikit-learn estimators.
 
 The networks, their training and their files are `NetworkClassifier`'s and
 `NetworkRegressor`'s; this module, the only one of `dnn` that imports scikit-learn, adds what
@@ -21,8 +20,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from dnn.checks import RowName
-from dnn.network import Network, NetworkClassifier, NetworkRegressor
-from dnn.persistence import CLASSIFICATION, REGRESSION, SavedMeta, read_network
+from dnn.classifier import NetworkClassifier
+from dnn.loading import load_as
+from dnn.metadata import CLASSIFICATION, REGRESSION
+from dnn.network import Network
+from dnn.regressor import NetworkRegressor
 from dnn.types import Array
 
 if TYPE_CHECKING:
@@ -52,9 +54,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
     """An L-layer fully connected classifier trained by (mini-batch) gradient descent, as a
     scikit-learn estimator.
 
-    The arguments, attributes and methods are `NetworkClassifier`'s (see `dnn.network.Network`
-    for each argument); `score` is the accuracy. A file saved by either class loads with the
-    other.
+    The arguments, attributes and methods are `NetworkClassifier`'s (each argument is
+    documented in `dnn.config.NetworkConfig`); `score` is the accuracy. A file saved by
+    either class loads with the other.
 
     Attributes:
         classes_, parameters_, costs_, cost_iterations_, n_features_in_, feature_names_in_
@@ -85,9 +87,9 @@ class DeepNetworkRegressor(_ScikitLearnValidation, RegressorMixin, BaseEstimator
     """An L-layer fully connected regressor (k linear output units, the squared error), as a
     scikit-learn estimator.
 
-    The arguments, attributes and methods are `NetworkRegressor`'s (see `dnn.network.Network`
-    for each argument); `score` is R^2 (averaged uniformly over several targets). A file
-    saved by either class loads with the other.
+    The arguments, attributes and methods are `NetworkRegressor`'s (each argument is
+    documented in `dnn.config.NetworkConfig`); `score` is R^2 (averaged uniformly over
+    several targets). A file saved by either class loads with the other.
 
     Attributes:
         y_mean_, y_scale_, parameters_, costs_, cost_iterations_, n_features_in_,
@@ -128,9 +130,4 @@ def load(path: str | Path) -> DeepNetwork | DeepNetworkRegressor:
         ValueError: `<path>: <problem>` (one line), as `DeepNetwork.load`.
         FileNotFoundError: no such file.
     """
-
-    def read_meta(task: str, meta: dict[str, Any]) -> SavedMeta:
-        return FACES[task]._read_meta(task, meta)
-
-    saved = read_network(path, read_meta)
-    return FACES[saved.task]._from_saved(saved)
+    return load_as(path, FACES)

@@ -1,23 +1,18 @@
-"""The L-layer network as an estimator, numpy only: `NetworkClassifier` and `NetworkRegressor`.
+"""The estimator base, numpy only: `Network`, what `NetworkClassifier` and `NetworkRegressor`
+share (their arguments, fit, prediction in chunks, save and load).
 
 X is (m, n_x) here, as in scikit-learn; training and prediction see it as the course's
 (n_x, m), standardized and transposed where it is used: once for full-batch training, a
 mini-batch at a time otherwise, in chunks of rows for prediction (`dnn.train.Rows`), so that
 a large X (a memory-mapped file, say) is never copied whole but by full-batch training.
 
-A classifier encodes its labels to 0/1 (one sigmoid unit) for two classes and to one-hot
-columns (softmax) for more; a regressor standardizes its targets y (m,) or (m, k) with their
-mean and standard deviation, learns them with k linear output units and the squared error,
-and undoes the scaling in `predict`.
-
-Both take a raw table too: fitted on a pandas DataFrame, a network learns a
-`dnn.tables.TableEncoder` from it (kept as `encoder_`, saved with the network) and trains on
-its output; `predict` then encodes any DataFrame with the same columns, by name.
+Each task is a subclass (`dnn.classifier`, `dnn.regressor`): what it learns from y and how it
+predicts. What `fit` and `predict` accept (arrays, tables) is `dnn.inputs`'s; the arguments
+are declared in `dnn.config`, the files' format in `dnn.persistence` and `dnn.metadata`.
 
 This module imports neither scikit-learn, scipy nor pandas: a study's worker process builds,
 fits, scores and saves a network for every trial, and importing scikit-learn would cost it
-more than many of those trials. Its input checks are its own and light (a finite 2-d float
-array, lengths that match). `dnn.estimator` puts scikit-learn's faces over these classes
+more than many of those trials. `dnn.estimator` puts scikit-learn's faces over these classes
 (`DeepNetwork`, `DeepNetworkRegressor`): the same networks, the same files, with
 scikit-learn's validation, `score`, `clone` and estimator checks.
 """
@@ -25,52 +20,29 @@ scikit-learn's validation, `score`, `clone` and estimator checks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dnn.activations import OUTPUT_LOSS
-from dnn.checks import (
-    RowName,
-    by_position,
-    check_features,
-    check_labels,
-    check_targets,
-    row_names,
-)
+from dnn.checks import RowName
 from dnn.config import ARGUMENTS, DEFAULTS, KEYWORD_ARGUMENTS, Callback, NetworkConfig, signature_of
 from dnn.core import forward, initialize_parameters, make_rng
-from dnn.labels import encode_labels, predict_labels
-from dnn.persistence import (
-    CLASSIFICATION,
-    REGRESSION,
-    SavedMeta,
-    SavedNetwork,
-    meta_json,
-    read_network,
-)
+from dnn.inputs import Inputs
+from dnn.metadata import SavedMeta, meta_json, saved_config
+from dnn.persistence import SavedNetwork, read_network
 from dnn.train import CHUNK_ELEMENTS, TRAIN_HYPERPARAMETERS, Rows, TrainResult, train
 from dnn.types import Array, Parameters, count_parameters, layer_dims_of
-
-if TYPE_CHECKING:
-    from dnn.tables import TableEncoder
-
-# `dnn.tables` is imported where a table is handled, not here: `import dnn` leaves it out.
 
 # values of X a prediction standardizes and runs through the layers at once (a larger X goes
 # by chunks of rows: no copy of it whole, no activations of it whole)
 PREDICTION_ELEMENTS = 2**21
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A fitted network's method called before `fit` or `load` (as scikit-learn's, also an
-    AttributeError, so that `hasattr(net, "n_parameters_")` is False)."""
-
-
-class Network:
+class Network(Inputs):
     """What both tasks share: the arguments, fit, predict, save and load.
 
     The arguments are those of `dnn.config.NetworkConfig` (each documented there):
@@ -95,8 +67,6 @@ class Network:
     parameters_: Parameters
     x_mean_: NDArray[Any] | None
     x_scale_: NDArray[Any] | None
-    feature_names_in_: NDArray[Any]  # only when fitted on a table
-    encoder_: TableEncoder  # only when fitted on a table
 
     @signature_of(NetworkConfig)
     def __init__(
@@ -169,87 +139,6 @@ class Network:
     def _config(self) -> NetworkConfig:
         """The arguments as one typed record (not checked: `NetworkConfig.checked` does)."""
         return NetworkConfig(**{name: getattr(self, name) for name in ARGUMENTS})
-
-    # -- tables -------------------------------------------------------------------------------
-
-    def _training_features(
-        self, X: Any, y: Any, config: NetworkConfig
-    ) -> tuple[Array, NDArray[Any], RowName]:
-        """X as the network's input (m, n[0]) and y checked; a table X is encoded by a
-        `TableEncoder` learned from it (kept as `encoder_`).
-
-        Returns:
-            X (m, n[0]), y (m rows), and how messages name y's rows (a table's by its index).
-        """
-        from dnn.tables import TableEncoder, is_table
-
-        if not is_table(X):
-            if len(config.categorical) or len(config.drop):
-                raise ValueError(
-                    "categorical and drop name columns of a table (a pandas DataFrame), "
-                    f"but X is a {type(X).__name__}"
-                )
-            for name in ("encoder_", "feature_names_in_"):  # left by a fit on a table
-                self.__dict__.pop(name, None)
-            return (*self._validate_training_data(X, y), by_position)
-        encoder = TableEncoder(config.categorical, config.drop)
-        X_encoded, y = self._validate_training_data(encoder.fit_transform(X), y)
-        self.encoder_ = encoder
-        self.n_features_in_ = len(encoder.columns_)
-        self.feature_names_in_ = np.asarray(encoder.columns_, dtype=object)
-        return X_encoded, y, row_names(X.index)
-
-    def _prediction_features(self, X: Any, check_input: bool) -> Array:
-        """X as the network's input (m, n[0]): a table through `encoder_`, an array checked
-        (unless `check_input` is False)."""
-        encoder = getattr(self, "encoder_", None)
-        if encoder is None:
-            return self._validate_features(X) if check_input else X
-        from dnn.tables import is_table
-
-        if is_table(X):
-            return encoder.transform(X)
-        if check_input:
-            raise ValueError(
-                f"this {type(self).__name__} was fitted on a table: give it a DataFrame with "
-                f"the columns {', '.join(map(repr, encoder.columns_))}, not a "
-                f"{type(X).__name__}"
-            )
-        return X  # check_input=False: as encoder_.transform made it
-
-    # -- input checks (scikit-learn's faces replace these three) ---------------------------
-
-    def _validate_training_data(self, X: Any, y: Any) -> tuple[Array, NDArray[Any]]:
-        """X as a finite float array (m, n_x) and y as an array of m rows; sets
-        `n_features_in_`.
-
-        Raises:
-            ValueError: one line, for an X that is not 2-d, empty, not numbers or not finite,
-                or a y of another length.
-        """
-        X = check_features(X)
-        y = np.asarray(y)
-        if y.ndim == 0 or len(y) != X.shape[0]:
-            got = "a scalar" if y.ndim == 0 else f"{len(y)} rows"
-            raise ValueError(f"X has {X.shape[0]} examples but y has {got}: need one per row")
-        self.n_features_in_ = X.shape[1]
-        return X, y
-
-    def _validate_features(self, X: Any) -> Array:
-        """X as a finite float array (m, n_x) with the `n_features_in_` columns of `fit`."""
-        X = check_features(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}"
-            )
-        return X
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "parameters_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit or load first"
-            )
 
     # -- the task (each subclass) ---------------------------------------------------------
 
@@ -390,28 +279,16 @@ class Network:
             return {}
         return {"encoder": np.array(json.dumps(encoder.to_state()))}
 
-    def _saved_config(self) -> dict[str, Any]:
-        params = self.get_params()
-        params.pop("callback")
-        params["hidden_layers"] = [int(n) for n in params["hidden_layers"]]
-        if not isinstance(params["activation"], str):
-            params["activation"] = list(params["activation"])
-        for name in TABLE_ARGUMENTS:
-            params[name] = [str(column) for column in params[name]]
-        return params
-
-    def _meta(self) -> dict[str, Any]:
-        """What `load` needs beside the arrays: the hyperparameters and the fitted shapes
-        (`_read_meta` reads them back; `dnn.persistence` adds the format version and task)."""
-        meta = {
-            "config": self._saved_config(),
-            "activations": self.activations_,
-            "n_iter": self.n_iter_,
-            "n_features_in": int(self.n_features_in_),
-        }
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in"] = [str(name) for name in self.feature_names_in_]
-        return meta
+    def _meta(self) -> SavedMeta:
+        """What `load` needs beside the arrays: the arguments and the fitted sizes."""
+        names = getattr(self, "feature_names_in_", None)
+        return SavedMeta(
+            saved_config(self._config()),
+            self.activations_,
+            self.n_iter_,
+            int(self.n_features_in_),
+            None if names is None else [str(name) for name in names],
+        )
 
     def _normalization_arrays(self) -> dict[str, NDArray[Any]]:
         x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
@@ -431,7 +308,16 @@ class Network:
                 loads it), and the rest that `dnn.persistence` checks.
             FileNotFoundError: no such file.
         """
-        return cls._from_saved(read_network(path, cls._read_meta))
+        return cls._from_saved(read_network(path, cls._check_task))
+
+    @classmethod
+    def _check_task(cls, task: str) -> None:
+        """Refuse the other task's file, naming the class that loads it."""
+        if task != cls._task:
+            raise ValueError(
+                f"this file holds a {task} network: load it with {cls._counterpart}.load "
+                "(or dnn.load)"
+            )
 
     @classmethod
     def _from_saved(cls, saved: SavedNetwork) -> Self:
@@ -452,192 +338,6 @@ class Network:
         if saved.encoder is not None:
             net.encoder_ = saved.encoder
         return net
-
-    @classmethod
-    def _read_meta(cls, task: str, meta: dict[str, Any]) -> SavedMeta:
-        """The fields `_meta` writes, each of its JSON type, the config checked by its rules.
-
-        Raises:
-            ValueError: for the other task's file, naming a missing or unknown field, or the
-                value refused.
-        """
-        if task != cls._task:
-            raise ValueError(
-                f"this file holds a {task} network: load it with {cls._counterpart}.load "
-                "(or dnn.load)"
-            )
-        missing = [name for name in META_FIELDS if name not in meta and name != "feature_names_in"]
-        unknown = [name for name in meta if name not in META_FIELDS]
-        if missing or unknown:
-            what, name = ("missing", missing[0]) if missing else ("unknown", unknown[0])
-            raise ValueError(f"{what} meta field {name!r}")
-        _check_json_types("meta ", meta, META_FIELDS)
-        names, n_features_in = meta.get("feature_names_in"), meta["n_features_in"]
-        if names is not None and len(names) != n_features_in:
-            raise ValueError(f"meta has {len(names)} feature names for {n_features_in} features")
-        try:
-            config = cls._checked_config(meta["config"])
-        except ValueError as error:
-            raise ValueError(f"config: {error}") from None
-        return SavedMeta(config, meta["activations"], meta["n_iter"], n_features_in, names)
-
-    @classmethod
-    def _checked_config(cls, config: dict[str, Any]) -> dict[str, Any]:
-        """Saved hyperparameters as arguments of `cls`, checked as `fit` checks them.
-
-        Raises:
-            ValueError: for a key that is not a parameter to save, a value of the wrong JSON
-                type, or one its rule refuses (naming it).
-        """
-        known = [name for name in sorted(ARGUMENTS) if name != "callback"]
-        unknown = [name for name in config if name not in known]
-        if unknown:
-            raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(known)})")
-        _check_json_types("", config, CONFIG_TYPES)
-        sequences = [name for name in ("hidden_layers", *TABLE_ARGUMENTS) if name in config]
-        config = {**config, **{name: tuple(config[name]) for name in sequences}}  # as defaults
-        checked = NetworkConfig(**config).checked()
-        from dnn.tables import TableEncoder
-
-        TableEncoder(checked.categorical, checked.drop)  # a bad list is a TableError
-        return config
-
-
-class NetworkClassifier(Network):
-    """An L-layer fully connected classifier trained by (mini-batch) gradient descent.
-
-    The arguments are `Network`'s. Labels may be any values (numbers or strings); two classes
-    take one sigmoid output unit, C > 2 classes C softmax units.
-
-    Attributes:
-        classes_: the labels, sorted; and those of `Network`.
-
-    Example:
-        >>> import numpy as np
-        >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-        >>> net = NetworkClassifier(hidden_layers=(4,), activation="tanh", learning_rate=1.0,
-        ...                         num_iterations=2000, init="xavier", seed=0)
-        >>> net.fit(X, ["even", "odd", "odd", "even"]).predict(X).tolist()
-        ['even', 'odd', 'odd', 'even']
-    """
-
-    _task = CLASSIFICATION
-    _counterpart = "NetworkRegressor"
-
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
-        """Set `classes_`; return Y: 0/1 (1, m) for two classes, one-hot (C, m) for C > 2."""
-        self.classes_ = check_labels(y, row=row)
-        return encode_labels(y, self.classes_, dtype)
-
-    def _output_activation(self, n_L: int) -> str:
-        return "sigmoid" if n_L == 1 else "softmax"
-
-    def predict_proba(self, X: Any, check_input: bool = True) -> Array:
-        """Class probabilities, (m, n_classes), in the order of `classes_`.
-
-        Args:
-            X: features (m, n_x).
-            check_input: False skips the input validation, whose cost adds up when a
-                callback scores a validation set every few iterations; X must then be a
-                finite float ndarray with `layer_dims_[0]` columns, as in
-                `DecisionTreeClassifier.predict_proba(X, check_input=False)` (for a network
-                fitted on a table: a DataFrame, or the array `encoder_.transform` made).
-
-        Returns:
-            (m, n_classes); for two classes, the columns are 1 - AL and AL.
-        """
-        AL_T = self._output(X, check_input)
-        if AL_T.shape[1] == 1:
-            return np.hstack([1 - AL_T, AL_T])
-        return AL_T
-
-    def predict(self, X: Any) -> NDArray[Any]:
-        """Labels (m,): class 1 where AL > 0.5 for two classes, the argmax for more."""
-        return predict_labels(self.predict_proba(X), self.classes_)
-
-    def _target_arrays(self) -> dict[str, NDArray[Any]]:
-        classes = self.classes_
-        if classes.dtype.kind == "O":
-            classes = classes.astype(str)
-        return {"classes": classes}
-
-    def _set_targets(self, saved: SavedNetwork) -> None:
-        assert saved.classes is not None  # read_network reads them for a classification file
-        self.classes_ = saved.classes
-
-
-class NetworkRegressor(Network):
-    """An L-layer fully connected regressor: k linear output units and the squared error.
-
-    The arguments are `Network`'s. y is (m,) or (m, k) numbers; `fit` standardizes each
-    target column with its mean and standard deviation (a constant column is only centred;
-    a wholly constant y is refused), trains on that, and `predict` undoes it.
-
-    Attributes:
-        y_mean_, y_scale_: the targets' mean and standard deviation (1 where it is 0), of
-        shape () for a 1-d y and (k,) for y (m, k): `predict` returns y's shape. And those of
-        `Network`.
-
-    Example:
-        >>> import numpy as np
-        >>> X = np.linspace(-1, 1, 20)[:, np.newaxis]
-        >>> net = NetworkRegressor(hidden_layers=(), num_iterations=300, learning_rate=0.5)
-        >>> bool(np.allclose(net.fit(X, 3 * X[:, 0] + 1).predict([[0.5]]), [2.5]))
-        True
-    """
-
-    _task = REGRESSION
-    _counterpart = "NetworkClassifier"
-
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
-        """Set `y_mean_`, `y_scale_`; return the standardized targets Y, (k, m)."""
-        y = check_targets(y, row=row)
-        self.y_mean_ = np.asarray(y.mean(axis=0))
-        scale = y.std(axis=0)
-        self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        Y = ((y - self.y_mean_) / self.y_scale_).reshape(len(y), -1)  # (m, k)
-        return np.ascontiguousarray(Y.T, dtype=dtype)
-
-    def _output_activation(self, n_L: int) -> str:
-        return "linear"
-
-    def predict(self, X: Any, check_input: bool = True) -> NDArray[np.float64]:
-        """The targets predicted for X (m, n_x): (m,) when fitted on a 1-d y, else (m, k).
-
-        Args:
-            check_input: False skips the input validation (see
-                `NetworkClassifier.predict_proba`).
-        """
-        y = self._output(X, check_input) * self.y_scale_ + self.y_mean_  # (m, k), float64
-        return y[:, 0] if self.y_mean_.ndim == 0 else y
-
-    def _target_arrays(self) -> dict[str, NDArray[Any]]:
-        return {"y_mean": self.y_mean_, "y_scale": self.y_scale_}
-
-    def _set_targets(self, saved: SavedNetwork) -> None:
-        assert saved.y_mean is not None and saved.y_scale is not None  # a regression file's
-        self.y_mean_, self.y_scale_ = saved.y_mean, saved.y_scale
-
-
-def load_network(path: str | Path) -> NetworkClassifier | NetworkRegressor:
-    """`dnn.load` without scikit-learn: a file written by `save` read into a
-    `NetworkClassifier` or a `NetworkRegressor`, as the task saved in it says (what a study
-    scores needs no scikit-learn face, and importing scikit-learn takes a second).
-
-    Raises:
-        ValueError: `<path>: <problem>` (one line), as `Network.load`.
-        FileNotFoundError: no such file.
-    """
-    classes: dict[str, type[NetworkClassifier] | type[NetworkRegressor]] = {
-        CLASSIFICATION: NetworkClassifier,
-        REGRESSION: NetworkRegressor,
-    }
-
-    def read_meta(task: str, meta: dict[str, Any]) -> SavedMeta:
-        return classes[task]._read_meta(task, meta)
-
-    saved = read_network(path, read_meta)
-    return classes[saved.task]._from_saved(saved)
 
 
 def _reporting(callback: Callback | None) -> Callback:
@@ -680,47 +380,3 @@ def _same(value: object, default: object) -> bool:
         return bool(value == default)
     except ValueError:  # an array compared element by element
         return False
-
-
-# -- the fields of a saved `meta` ------------------------------------------------------------
-
-
-def _is_count(value: object, low: int) -> bool:
-    return type(value) is int and value >= low
-
-
-def _are_names(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(name, str) for name in value)
-
-
-JsonTypes = dict[str, tuple[Callable[[Any], bool], str]]  # name -> (the check, in words)
-
-# The fields of a saved `meta` (all but feature_names_in required) and their JSON types.
-META_FIELDS: JsonTypes = {
-    "config": (lambda value: isinstance(value, dict), "a JSON object"),
-    "activations": (_are_names, "a list of names"),
-    "n_iter": (lambda value: _is_count(value, 0), "an integer >= 0"),
-    "n_features_in": (lambda value: _is_count(value, 1), "an integer >= 1"),
-    "feature_names_in": (_are_names, "a list of names"),
-}
-
-# The saved parameters without a rule in `dnn.hyperparameters`, and the JSON type `save` writes
-# for each (the rules check the other values, and every unit and activation name in these).
-CONFIG_TYPES: JsonTypes = {
-    "hidden_layers": (lambda value: isinstance(value, list), "a list of units"),
-    "activation": (lambda value: isinstance(value, str | list), "a name or a list of names"),
-    "seed": (lambda value: value is None or _is_count(value, 0), "null or an integer >= 0"),
-    "verbose": (lambda value: isinstance(value, bool), "true or false"),
-    "normalize": (lambda value: isinstance(value, bool), "true or false"),
-    "categorical": (_are_names, "a list of column names"),
-    "drop": (_are_names, "a list of column names"),
-}
-TABLE_ARGUMENTS = ("categorical", "drop")  # the arguments of the TableEncoder a table makes
-
-
-def _check_json_types(what: str, values: dict[str, Any], types: JsonTypes) -> None:
-    """Raises ValueError `<what><name> must be <type>, got <value>` for the first value of
-    the wrong type among those `types` names."""
-    for name, (allows, expected) in types.items():
-        if name in values and not allows(values[name]):
-            raise ValueError(f"{what}{name} must be {expected}, got {values[name]!r}")

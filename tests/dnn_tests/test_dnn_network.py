@@ -1,5 +1,6 @@
-"""`dnn.network`: the estimators without scikit-learn, their light input checks, and their files
-shared with the scikit-learn faces (`DeepNetwork`, `DeepNetworkRegressor`, `dnn.load`)."""
+"""The estimators without scikit-learn (`NetworkClassifier`, `NetworkRegressor`), their light
+input checks, and their files shared with the scikit-learn faces (`DeepNetwork`,
+`DeepNetworkRegressor`, `dnn.load`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 import dnn
 from dnn import DeepNetwork, DeepNetworkRegressor, NetworkClassifier, NetworkRegressor
-from dnn.network import NotFittedError
+from dnn.inputs import NotFittedError
 
 CONFIG: dict[str, Any] = {
     "hidden_layers": (6,),
@@ -37,7 +38,7 @@ def test_the_trial_path_imports_no_scikit_learn_scipy_or_pandas(tmp_path: Path) 
     code = (
         "import sys\n"
         "import numpy as np\n"
-        "from dnn.network import NetworkClassifier\n"
+        "from dnn import NetworkClassifier\n"
         "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])\n"
         "net = NetworkClassifier(hidden_layers=(3,), num_iterations=5, seed=0)\n"
         "net.fit(X, [0, 1, 1, 0])\n"
