@@ -214,7 +214,7 @@ def check_targets(y: Any, *, name: str = "y", row: RowName = by_position) -> NDA
 
 
 def _numbers(y: NDArray[Any], where: Callable[[NDArray[np.intp]], str]) -> NDArray[np.float64]:
-    """y as float64: every cell a number (or text that reads as one), finite, not too large.
+    """Targets as float64: every cell a number (or text that reads as one), finite, not huge.
 
     Args:
         y: (m,) or (m, k).

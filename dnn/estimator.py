@@ -51,9 +51,9 @@ class _ScikitLearnValidation(Network):
 
 
 class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, NetworkClassifier):
-    """An L-layer fully connected classifier trained by (mini-batch) gradient descent, as a
-    scikit-learn estimator.
+    """An L-layer fully connected classifier, as a scikit-learn estimator.
 
+    Trained by (mini-batch) gradient descent.
     The arguments, attributes and methods are `NetworkClassifier`'s (each argument is
     documented in `dnn.config.NetworkConfig`); `score` is the accuracy. A file saved by
     either class loads with the other.
@@ -84,9 +84,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
 
 class DeepNetworkRegressor(_ScikitLearnValidation, RegressorMixin, BaseEstimator, NetworkRegressor):
-    """An L-layer fully connected regressor (k linear output units, the squared error), as a
-    scikit-learn estimator.
+    """An L-layer fully connected regressor, as a scikit-learn estimator.
 
+    k linear output units and the squared error.
     The arguments, attributes and methods are `NetworkRegressor`'s (each argument is
     documented in `dnn.config.NetworkConfig`); `score` is R^2 (averaged uniformly over
     several targets). A file saved by either class loads with the other.
@@ -109,8 +109,7 @@ class DeepNetworkRegressor(_ScikitLearnValidation, RegressorMixin, BaseEstimator
     _y_validation: ClassVar[dict[str, bool]] = {"y_numeric": True, "multi_output": True}
 
     def __sklearn_tags__(self) -> Tags:
-        """scikit-learn's tags, declaring that several targets (y of shape (m, k)) are
-        supported."""
+        """scikit-learn's tags, declaring that several targets (y of shape (m, k)) are supported."""
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
@@ -123,8 +122,16 @@ FACES: dict[str, type[DeepNetwork] | type[DeepNetworkRegressor]] = {
 
 
 def load(path: str | Path) -> DeepNetwork | DeepNetworkRegressor:
-    """Read a file written by `save` into a `DeepNetwork` or a `DeepNetworkRegressor`, as the
-    task saved in it says (a file from before regression existed is a classifier's).
+    """Read a file written by `save` into a `DeepNetwork` or a `DeepNetworkRegressor`.
+
+    The task saved in the file says which (a file from before regression existed is a
+    classifier's).
+
+    Args:
+        path: the `.npz` file.
+
+    Returns:
+        The network, ready to predict.
 
     Raises:
         ValueError: `<path>: <problem>` (one line), as `DeepNetwork.load`.

@@ -48,8 +48,9 @@ class Inputs:
     def _training_features(
         self, X: Any, y: Any, config: NetworkConfig
     ) -> tuple[Array, NDArray[Any], RowName]:
-        """X as the network's input (m, n[0]) and y checked; a table X is encoded by a
-        `TableEncoder` learned from it (kept as `encoder_`).
+        """X as the network's input (m, n[0]) and y checked.
+
+        A table X is encoded by a `TableEncoder` learned from it (kept as `encoder_`).
 
         Returns:
             X (m, n[0]), y (m rows), and how messages name y's rows (a table's by its index).
@@ -73,8 +74,10 @@ class Inputs:
         return X_encoded, y, row_names(X.index)
 
     def _prediction_features(self, X: Any, check_input: bool) -> Array:
-        """X as the network's input (m, n[0]): a table through `encoder_`, an array checked
-        (unless `check_input` is False)."""
+        """X as the network's input (m, n[0]).
+
+        A table goes through `encoder_`; an array is checked (unless `check_input` is False).
+        """
         encoder = getattr(self, "encoder_", None)
         if encoder is None:
             return self._validate_features(X) if check_input else X
@@ -93,8 +96,9 @@ class Inputs:
     # -- the checks of arrays (scikit-learn's faces replace these three) --------------------
 
     def _validate_training_data(self, X: Any, y: Any) -> tuple[Array, NDArray[Any]]:
-        """X as a finite float array (m, n_x) and y as an array of m rows; sets
-        `n_features_in_`.
+        """X as a finite float array (m, n_x) and y as an array of m rows.
+
+        Sets `n_features_in_`.
 
         Raises:
             ValueError: one line, for an X that is not 2-d, empty, not numbers or not finite,

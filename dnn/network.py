@@ -1,5 +1,7 @@
-"""The estimator base, numpy only: `Network`, what `NetworkClassifier` and `NetworkRegressor`
-share (their arguments, fit, prediction in chunks, save and load).
+"""The estimator base, numpy only: `Network`, what both tasks' estimators share.
+
+`NetworkClassifier` and `NetworkRegressor` share their arguments, fit, prediction in chunks,
+save and load.
 
 X is (m, n_x) here, as in scikit-learn; training and prediction see it as the course's
 (n_x, m), standardized and transposed where it is used: once for full-batch training, a
@@ -143,8 +145,16 @@ class Network(Inputs):
     # -- the task (each subclass) ---------------------------------------------------------
 
     def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
-        """Learn what the task keeps of y (classes, or the targets' scale) and return Y,
-        (n[L], m) in the network's dtype."""
+        """Learn what the task keeps of y (classes, or the targets' scale) and return Y.
+
+        Args:
+            y: the targets, checked by the task.
+            row: names y's rows in messages.
+            dtype: the network's dtype.
+
+        Returns:
+            Y, (n[L], m) in the network's dtype.
+        """
         raise NotImplementedError
 
     def _output_activation(self, n_L: int) -> str:
@@ -161,8 +171,16 @@ class Network(Inputs):
     # -- training -------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any) -> Self:
-        """Learn W and b on X (m, n_x), or on a table X (a DataFrame, encoded by the
-        `TableEncoder` it learns), with targets y.
+        """Learn W and b on X (m, n_x) with targets y.
+
+        A table X (a DataFrame) is encoded by the `TableEncoder` the network learns from it.
+
+        Args:
+            X: features (m, n_x), or a table.
+            y: labels (m,) for a classifier; targets (m,) or (m, k) for a regressor.
+
+        Returns:
+            self.
 
         Raises:
             ValueError: one line, for bad data (NaN or inf, mismatched lengths, a 1-d or empty
@@ -216,8 +234,10 @@ class Network(Inputs):
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
 
     def _rows(self, X: Array) -> Rows:
-        """X (m, n_x) as the network sees it: standardized if `normalize`, in its dtype,
-        transposed to (n_x, m) where it is read (`dnn.train.Rows`)."""
+        """X (m, n_x) as the network sees it (`dnn.train.Rows`).
+
+        Standardized if `normalize`, in its dtype, transposed to (n_x, m) where it is read.
+        """
         x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
         return Rows(X, x_mean, x_scale, self._config().dtype)
 
@@ -298,8 +318,13 @@ class Network(Inputs):
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
-        """Read a network written by `save` (by this class or its scikit-learn face), ready
-        to predict.
+        """Read a network written by `save` (by this class or its scikit-learn face).
+
+        Args:
+            path: the `.npz` file.
+
+        Returns:
+            The network, ready to predict.
 
         Raises:
             ValueError: `<path>: <problem>` (one line) for a file `save` could not have
@@ -351,8 +376,10 @@ def _reporting(callback: Callback | None) -> Callback:
 
 
 def column_stats(X: Array) -> tuple[Array, Array]:
-    """The mean and standard deviation of each column of X (m, n_x), bit for bit those of
-    `X.mean(axis=0)` and `X.std(axis=0)`, without their temporaries of X's size.
+    """The mean and standard deviation of each column of X (m, n_x), in chunks of rows.
+
+    Bit for bit those of `X.mean(axis=0)` and `X.std(axis=0)`, without their temporaries of
+    X's size.
 
     numpy sums the rows of a C-ordered X one after the other (axis 0 is not its contiguous
     axis, so there is no pairwise summation): chunks of rows, each summed on top of the rows

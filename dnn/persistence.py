@@ -112,8 +112,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _check_names(arrays: dict[str, NDArray[Any]], task: str) -> None:
-    """The arrays `save` writes for the task are there, and no other (W1.., b1.. are the
-    layers')."""
+    """The arrays `save` writes for the task are there, and no other (but W1.., b1..)."""
     required = (*REQUIRED_ARRAYS, *TASK_ARRAYS[task])
     for name in required:
         if name not in arrays:
@@ -166,8 +165,7 @@ def _check_shapes(parameters: Parameters, L: int) -> None:
 
 
 def _check_inputs(meta: SavedMeta, parameters: Parameters, arrays: dict[str, NDArray[Any]]) -> None:
-    """Without an encoder, n_features_in is n[0], the columns of W1 (with one, `_encoder`
-    checks it)."""
+    """Without an encoder, n_features_in is n[0], the columns of W1 (`_encoder` checks it)."""
     n_x = parameters["W1"].shape[1]
     if "encoder" not in arrays and meta.n_features_in != n_x:
         raise ValueError(f"n_features_in is {meta.n_features_in} but W1 has {n_x} columns (n[0])")
@@ -203,8 +201,10 @@ def _classes(classes: NDArray[Any]) -> NDArray[Any]:
 
 
 def _check_activations(names: list[str], parameters: Parameters, output: str, task: str) -> None:
-    """One name per layer, hidden ones by their rule; the output's fixed by the task (and for
-    a classifier the number of classes)."""
+    """One name per layer, hidden ones by their rule; the output's fixed by the task.
+
+    For a classifier, the output's also fits the number of classes.
+    """
     try:
         checked = check_activations(names, len(parameters) // 2)
     except ValueError as error:
@@ -218,8 +218,11 @@ def _check_activations(names: list[str], parameters: Parameters, output: str, ta
 
 
 def _target_scaling(arrays: dict[str, NDArray[Any]], n_L: int) -> tuple[NDArray[Any], NDArray[Any]]:
-    """y_mean and y_scale: floats of one shape, () for one target or (k,) for k = n[L]
-    targets, finite, y_scale positive."""
+    """The targets' scaling, y_mean and y_scale, checked.
+
+    Floats of one shape, () for one target or (k,) for k = n[L] targets, finite, y_scale
+    positive.
+    """
     y_mean, y_scale = arrays["y_mean"], arrays["y_scale"]
     for key, value in (("y_mean", y_mean), ("y_scale", y_scale)):
         if value.ndim > 1 or value.dtype.kind != "f":
@@ -276,8 +279,10 @@ def _costs(arrays: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]]
 
 
 def _encoder(arrays: dict[str, NDArray[Any]], meta: SavedMeta, n_x: int) -> TableEncoder | None:
-    """The table encoder of a network fitted on a table, read by `TableEncoder.from_state`:
-    its columns are the network's `feature_names_in` and it makes the n[0] inputs of W1."""
+    """The table encoder of a network fitted on a table, read by `TableEncoder.from_state`.
+
+    Its columns are the network's `feature_names_in` and it makes the n[0] inputs of W1.
+    """
     if "encoder" not in arrays:
         return None
     from dnn.tables import TableEncoder

@@ -157,19 +157,15 @@ def column_kinds(
 class TableEncoder:
     """Encode a table's feature columns into X of shape (m, n_x), learned on the fit rows.
 
-    Args:
-        categorical: columns to encode as categories whatever their dtype.
-        drop: columns to leave out.
+    Attributes:
+        categorical: the columns forced categorical, as given (each once).
+        drop: the columns left out, as given (each once).
         min_frequency: a level seen fewer times in the fit rows is pooled into `<other>`.
         max_levels: a categorical column with more kept levels is an error at fit.
-
-    Attributes (after fit):
-        columns_: the fit frame's columns (as strings), in order.
-        feature_names_: the n_x encoded columns, in order.
-        warnings_: one line for each column dropped on its own (constant, identifier).
-
-    Raises:
-        TableError: for a bad argument, or a name in both `categorical` and `drop`.
+        columns_: after fit, the fit frame's columns (as strings), in order.
+        feature_names_: after fit, the n_x encoded columns, in order.
+        warnings_: after fit, one line for each column dropped on its own (constant,
+            identifier).
     """
 
     def __init__(
@@ -179,6 +175,17 @@ class TableEncoder:
         min_frequency: int = 5,
         max_levels: int = 200,
     ) -> None:
+        """Check the arguments; nothing is learned before `fit`.
+
+        Args:
+            categorical: columns to encode as categories whatever their dtype.
+            drop: columns to leave out.
+            min_frequency: a level seen fewer times in the fit rows is pooled into `<other>`.
+            max_levels: a categorical column with more kept levels is an error at fit.
+
+        Raises:
+            TableError: for a bad argument, or a name in both `categorical` and `drop`.
+        """
         self.categorical = _names("categorical", categorical)
         self.drop = _names("drop", drop)
         both = [name for name in self.categorical if name in self.drop]
@@ -295,8 +302,12 @@ class TableEncoder:
     # -- what it learned, and its state
 
     def describe(self) -> list[dict[str, Any]]:
-        """One JSON-able dict per fit column: name, kind, missing, categories, pooled, width,
-        reason (why a dropped column was dropped, else None)."""
+        """What the encoder learned of each column, as JSON-able dicts.
+
+        Returns:
+            One dict per fit column: name, kind, missing, categories, pooled, width, reason
+            (why a dropped column was dropped, else None).
+        """
         return [
             {
                 "name": spec.name,
