@@ -26,7 +26,8 @@ activation steps, forward, compute_cost, backward, update_parameters), `dropout`
 labels, targets), `inputs` (what fit and predict accept), `network` (the estimator base),
 `classifier` and `regressor` (the estimators without scikit-learn), `npz` (the safe `.npz`
 reader), `persistence` and `metadata` (the network files), `loading` (a file into the class
-of its task), `tables` (encoding a raw table), and
+of its task), `cells`, `columns`, `tables` and `table_state` (encoding a raw table: the cell
+parser, a column's kind and encoding, the encoder, its saved state), and
 `estimator` (the scikit-learn faces `DeepNetwork`, `DeepNetworkRegressor` and `load`, the
 only module that imports scikit-learn; it is loaded on first use of one of those names).
 """
