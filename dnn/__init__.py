@@ -14,16 +14,22 @@ Functional core (X is (n_x, m), columns are examples):
 Estimators (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 7, 5)).fit(X, y)`,
 `DeepNetworkRegressor` for numeric targets, and `dnn.load(path)` for either kind of saved file;
 `NetworkClassifier` and `NetworkRegressor` are the same networks without scikit-learn (quicker
-to import: a study's worker processes use them).
+to import: a study's worker processes use them), and `load_network(path)` reads a file into
+one of them.
 
-Modules, one concern each: `activations` (g[l] and g'[l], by name), `initialization` (the scale
-of W[l], by name), `core` (initialize_parameters, the linear and activation steps, forward,
-compute_cost, backward, update_parameters), `dropout`, `gradcheck`, `optimizers` (momentum,
-Adam, learning-rate decay), `hyperparameters` (one rule for each), `train` (the fast loop),
-`labels` (the prediction rule), `network` (the estimators without scikit-learn),
-`persistence` (their `.npz` files), `estimator` (their scikit-learn faces `DeepNetwork`,
-`DeepNetworkRegressor` and `load`, the only module that imports scikit-learn; it is loaded on
-first use of one of those names), `types`.
+Modules, one concern each. The course: `activations` (g[l] and g'[l], by name),
+`initialization` (the scale of W[l], by name), `core` (initialize_parameters, the linear and
+activation steps, forward, compute_cost, backward, update_parameters), `dropout`, `gradcheck`,
+`optimizers` (momentum, Adam, learning-rate decay), `hyperparameters` (one rule for each),
+`labels` (the prediction rule), `types`, and `train` (the fast loop). The product around it:
+`config` (the estimators' arguments, `NetworkConfig`), `checks` (the data checks: features,
+labels, targets), `inputs` (what fit and predict accept), `network` (the estimator base),
+`classifier` and `regressor` (the estimators without scikit-learn), `npz` (the safe `.npz`
+reader), `persistence` and `metadata` (the network files), `loading` (a file into the class
+of its task), `cells`, `columns`, `tables` and `table_state` (encoding a raw table: the cell
+parser, a column's kind and encoding, the encoder, its saved state), and
+`estimator` (the scikit-learn faces `DeepNetwork`, `DeepNetworkRegressor` and `load`, the
+only module that imports scikit-learn; it is loaded on first use of one of those names).
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dnn.activations import ACTIVATIONS
+from dnn.classifier import NetworkClassifier
 from dnn.core import backward, compute_cost, forward, initialize_parameters, update_parameters
 from dnn.dropout import dropout_masks
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import predict_labels
-from dnn.network import NetworkClassifier, NetworkRegressor
+from dnn.loading import load_network
 from dnn.optimizers import (
     initialize_adam,
     initialize_velocity,
@@ -44,6 +51,7 @@ from dnn.optimizers import (
     update_parameters_with_adam,
     update_parameters_with_momentum,
 )
+from dnn.regressor import NetworkRegressor
 from dnn.train import TrainingDiverged, TrainResult, train
 from dnn.types import count_parameters
 
@@ -70,6 +78,7 @@ __all__ = [
     "initialize_parameters",
     "initialize_velocity",
     "load",
+    "load_network",
     "predict_labels",
     "train",
     "update_lr",
@@ -83,8 +92,19 @@ LAZY = ("DeepNetwork", "DeepNetworkRegressor", "load")  # the names of `dnn.esti
 
 
 def __getattr__(name: str) -> Any:
-    """`dnn.DeepNetwork`, `dnn.DeepNetworkRegressor` and `dnn.load` on first use, so that
-    `import dnn` does not import scikit-learn."""
+    """`dnn.DeepNetwork`, `dnn.DeepNetworkRegressor` and `dnn.load`, loaded on first use.
+
+    So `import dnn` does not import scikit-learn.
+
+    Args:
+        name: the attribute asked for.
+
+    Returns:
+        The name's value, from `dnn.estimator`.
+
+    Raises:
+        AttributeError: for any other name.
+    """
     if name in LAZY:
         from dnn import estimator
 

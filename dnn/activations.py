@@ -166,8 +166,9 @@ def check_loss(loss: object, output_activation: str | None = None) -> str:
     """Return the loss named by `loss` (None: `cross_entropy`), checked against the output.
 
     Args:
-        loss: `cross_entropy`, `mse` or None. output_activation: the last layer's activation,
-            whose paired loss (`OUTPUT_LOSS`) `loss` must be; None checks the name only.
+        loss: `cross_entropy`, `mse` or None.
+        output_activation: the last layer's activation, whose paired loss (`OUTPUT_LOSS`)
+            `loss` must be; None checks the name only.
 
     Raises:
         ValueError: one line naming `loss`, for an unknown name or one that does not fit the

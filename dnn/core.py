@@ -78,7 +78,9 @@ def linear_forward(A_prev: Array, W: Array, b: Array) -> tuple[Array, LinearCach
     """Z = W A_prev + b.
 
     Args:
-        A_prev: (n[l-1], m). W: (n[l], n[l-1]). b: (n[l], 1).
+        A_prev: (n[l-1], m).
+        W: (n[l], n[l-1]).
+        b: (n[l], 1).
 
     Returns:
         Z of shape (n[l], m) and the cache `(A_prev, W, b)`.
@@ -90,10 +92,14 @@ def linear_forward(A_prev: Array, W: Array, b: Array) -> tuple[Array, LinearCach
 def linear_backward(
     dZ: Array, cache: LinearCache, lambd: float = 0.0
 ) -> tuple[Array, Array, Array]:
-    """dW = dZ A_prev.T / m (+ lambd W / m), db = sum(dZ) / m, dA_prev = W.T dZ.
+    """The linear backward step: dW, db and dA_prev from dZ.
+
+    dW = dZ A_prev.T / m (+ lambd W / m), db = sum(dZ) / m, dA_prev = W.T dZ.
 
     Args:
-        dZ: (n[l], m). cache: the `LinearCache` of the same layer. lambd: L2 strength.
+        dZ: (n[l], m).
+        cache: the `LinearCache` of the same layer.
+        lambd: L2 strength.
 
     Returns:
         dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
@@ -124,7 +130,7 @@ def linear_activation_forward(
 def linear_activation_backward(
     dA: Array, cache: LayerCache, lambd: float = 0.0
 ) -> tuple[Array, Array, Array]:
-    """dZ = dA * g'(Z), then the linear backward step.
+    """The activation's backward step dZ = dA * g'(Z), then the linear backward step.
 
     Returns:
         dA_prev (n[l-1], m), dW (n[l], n[l-1]), db (n[l], 1).
@@ -231,8 +237,10 @@ def compute_cost(
     """The cost of AL against Y, averaged over the m examples, plus the L2 term.
 
     Args:
-        AL: (n[L], m) outputs. Y: (n[L], m) labels (0/1, one-hot when n[L] > 1) or targets.
-        parameters, lambd: when lambd > 0, add (lambd / 2m) sum ||W[l]||^2.
+        AL: (n[L], m) outputs.
+        Y: (n[L], m) labels (0/1, one-hot when n[L] > 1) or targets.
+        parameters: W1..WL, for the L2 term.
+        lambd: when lambd > 0, add (lambd / 2m) sum ||W[l]||^2.
         loss: `cross_entropy` (None, the default: binary or categorical) for a sigmoid or
             softmax output, `mse` (the squared error (1/2m) sum (AL - Y)^2, summed over the
             n[L] targets) for a linear output. Named, never guessed from the values.

@@ -1,5 +1,4 @@
-"""`DeepNetwork` and `DeepNetworkRegressor`: the networks of `dnn.network` as scikit-learn
-estimators.
+"""`DeepNetwork` and `DeepNetworkRegressor`: the networks of `dnn` as scikit-learn estimators.
 
 The networks, their training and their files are `NetworkClassifier`'s and
 `NetworkRegressor`'s; this module, the only one of `dnn` that imports scikit-learn, adds what
@@ -20,8 +19,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from dnn.network import Network, NetworkClassifier, NetworkRegressor
-from dnn.persistence import CLASSIFICATION, REGRESSION, SavedMeta, read_network
+from dnn.checks import RowName
+from dnn.classifier import NetworkClassifier
+from dnn.loading import load_as
+from dnn.metadata import CLASSIFICATION, REGRESSION
+from dnn.network import Network
+from dnn.regressor import NetworkRegressor
 from dnn.types import Array
 
 if TYPE_CHECKING:
@@ -48,12 +51,12 @@ class _ScikitLearnValidation(Network):
 
 
 class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, NetworkClassifier):
-    """An L-layer fully connected classifier trained by (mini-batch) gradient descent, as a
-    scikit-learn estimator.
+    """An L-layer fully connected classifier, as a scikit-learn estimator.
 
-    The arguments, attributes and methods are `NetworkClassifier`'s (see `dnn.network.Network`
-    for each argument); `score` is the accuracy. A file saved by either class loads with the
-    other.
+    Trained by (mini-batch) gradient descent.
+    The arguments, attributes and methods are `NetworkClassifier`'s (each argument is
+    documented in `dnn.config.NetworkConfig`); `score` is the accuracy. A file saved by
+    either class loads with the other.
 
     Attributes:
         classes_, parameters_, costs_, cost_iterations_, n_features_in_, feature_names_in_
@@ -69,9 +72,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
     _counterpart = "DeepNetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any]) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
         check_classification_targets(y)
-        return super()._fit_targets(y)
+        return super()._fit_targets(y, row, dtype)
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn's tags, declaring that more than two classes are supported."""
@@ -81,12 +84,12 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
 
 class DeepNetworkRegressor(_ScikitLearnValidation, RegressorMixin, BaseEstimator, NetworkRegressor):
-    """An L-layer fully connected regressor (k linear output units, the squared error), as a
-    scikit-learn estimator.
+    """An L-layer fully connected regressor, as a scikit-learn estimator.
 
-    The arguments, attributes and methods are `NetworkRegressor`'s (see `dnn.network.Network`
-    for each argument); `score` is R^2 (averaged uniformly over several targets). A file
-    saved by either class loads with the other.
+    k linear output units and the squared error.
+    The arguments, attributes and methods are `NetworkRegressor`'s (each argument is
+    documented in `dnn.config.NetworkConfig`); `score` is R^2 (averaged uniformly over
+    several targets). A file saved by either class loads with the other.
 
     Attributes:
         y_mean_, y_scale_, parameters_, costs_, cost_iterations_, n_features_in_,
@@ -106,8 +109,7 @@ class DeepNetworkRegressor(_ScikitLearnValidation, RegressorMixin, BaseEstimator
     _y_validation: ClassVar[dict[str, bool]] = {"y_numeric": True, "multi_output": True}
 
     def __sklearn_tags__(self) -> Tags:
-        """scikit-learn's tags, declaring that several targets (y of shape (m, k)) are
-        supported."""
+        """scikit-learn's tags, declaring that several targets (y of shape (m, k)) are supported."""
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
@@ -120,16 +122,19 @@ FACES: dict[str, type[DeepNetwork] | type[DeepNetworkRegressor]] = {
 
 
 def load(path: str | Path) -> DeepNetwork | DeepNetworkRegressor:
-    """Read a file written by `save` into a `DeepNetwork` or a `DeepNetworkRegressor`, as the
-    task saved in it says (a file from before regression existed is a classifier's).
+    """Read a file written by `save` into a `DeepNetwork` or a `DeepNetworkRegressor`.
+
+    The task saved in the file says which (a file from before regression existed is a
+    classifier's).
+
+    Args:
+        path: the `.npz` file.
+
+    Returns:
+        The network, ready to predict.
 
     Raises:
         ValueError: `<path>: <problem>` (one line), as `DeepNetwork.load`.
         FileNotFoundError: no such file.
     """
-
-    def read_meta(task: str, meta: dict[str, Any]) -> SavedMeta:
-        return FACES[task]._read_meta(task, meta)
-
-    saved = read_network(path, read_meta)
-    return FACES[saved.task]._from_saved(saved)
+    return load_as(path, FACES)

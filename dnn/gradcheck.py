@@ -29,7 +29,12 @@ def gradient_check(
     """Compare `backward` with central differences of `compute_cost` over every parameter.
 
     Args:
-        X: (n_x, m). Y: (n[L], m). parameters, activations: the network. epsilon: step.
+        X: (n_x, m).
+        Y: (n[L], m).
+        parameters: the network's W1..WL, b1..bL.
+        activations: one name per layer 1..L.
+        epsilon: the step of the central differences.
+        lambd: L2 strength of the cost differenced.
         masks: fixed dropout masks, used by every forward pass (the cost with dropout is a
             different function for each draw, so the check holds one draw still).
         loss: the cost differenced, as in `compute_cost` (None: cross-entropy); it must fit

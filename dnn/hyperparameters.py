@@ -149,7 +149,7 @@ def check_hyperparameter(name: str, value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python ones (np.int64(3) is not an `int`), so the rules see them."""
+    """A numpy scalar as the Python one (np.int64(3) is not an `int`), so the rules see it."""
     if (
         type(value).__module__ == "numpy"
         and hasattr(value, "item")

@@ -38,6 +38,14 @@ class InPlaceOptimizer:
     copies = 1  # parameter-sized arrays it keeps (tmp), for memory estimates
 
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
+        """Allocate the optimizer's state for these parameters.
+
+        Args:
+            parameters: W1..WL, b1..bL (their shapes and dtype).
+            beta1: momentum's β, Adam's β1.
+            beta2: Adam's β2.
+            epsilon: Adam's ε.
+        """
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.t = 0
         self.tmp = {key: np.empty_like(value) for key, value in parameters.items()}
@@ -49,11 +57,19 @@ class InPlaceOptimizer:
     def step(
         self, param: Array, grad: Array, key: str, learning_rate: float, decay: float = 0.0
     ) -> None:
-        """param -= the step for `grad + decay * param`, `decay` being the L2 term's λ / m."""
+        """Update `param` in place by the step for `grad + decay * param`.
+
+        Args:
+            param: W[l] or b[l], updated in place.
+            grad: its gradient (may be overwritten).
+            key: the parameter's name (`W1`, `b1`, ...), which keys the optimizer's state.
+            learning_rate: α of this step.
+            decay: the L2 term's λ / m (0: none).
+        """
         raise NotImplementedError
 
     def _add_l2(self, param: Array, grad: Array, key: str, decay: float) -> None:
-        """grad += (λ / m) param: the L2 term of dW[l]."""
+        """Add the L2 term of dW[l] to the gradient: grad += (λ / m) param."""
         if decay:
             np.multiply(param, decay, out=self.tmp[key])
             grad += self.tmp[key]
@@ -67,14 +83,17 @@ class InPlaceGD(InPlaceOptimizer):
     """
 
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
+        """Keep no state but the step count (the constants are not used)."""
         self.t = 0
 
     def gradient_scale(self, learning_rate: float) -> float:
+        """α: the loop folds the learning rate into dZ[L]."""
         return float(learning_rate)
 
     def step(
         self, param: Array, grad: Array, key: str, learning_rate: float, decay: float = 0.0
     ) -> None:
+        """W -= α dW (the gradient arrives as α dW), with the L2 term applied to W."""
         if decay:
             param *= 1 - learning_rate * decay  # - α (λ / m) W
         param -= grad  # - α dW
@@ -118,12 +137,14 @@ class InPlaceMomentum(InPlaceOptimizer):
     copies = 2  # tmp, v
 
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
+        """Allocate v (zeros) and the scratch buffers."""
         super().__init__(parameters, beta1, beta2, epsilon)
         self.v = initialize_velocity(parameters)
 
     def step(
         self, param: Array, grad: Array, key: str, learning_rate: float, decay: float = 0.0
     ) -> None:
+        """Momentum's step, in place: v = β v + (1 - β) dW, W -= α v."""
         self._add_l2(param, grad, key, decay)
         v = self.v[f"d{key}"]
         v *= self.beta1
@@ -184,12 +205,14 @@ class InPlaceAdam(InPlaceOptimizer):
     copies = 3
 
     def __init__(self, parameters: Parameters, beta1: float, beta2: float, epsilon: float) -> None:
+        """Allocate v and s (zeros) and the scratch buffers."""
         super().__init__(parameters, beta1, beta2, epsilon)
         self.v, self.s = initialize_adam(parameters)
 
     def step(
         self, param: Array, grad: Array, key: str, learning_rate: float, decay: float = 0.0
     ) -> None:
+        """Adam's step for one W[l] or b[l], in place, bias corrections folded in scalars."""
         self._add_l2(param, grad, key, decay)
         v, s, tmp = self.v[f"d{key}"], self.s[f"d{key}"], self.tmp[key]
         np.subtract(grad, v, out=tmp)

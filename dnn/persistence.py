@@ -1,23 +1,20 @@
 """Saving and reading back a trained network as `.npz`, with every array and field checked.
 
 `Network.save` (`dnn.network`, and so `DeepNetwork.save`) writes one `.npz` (a zip of `.npy`
-arrays, never pickle): `meta` (a JSON string: this format's version and the network's task,
-then the estimator's fields: hyperparameters, activations, fitted sizes), `costs`,
+arrays, never pickle): `meta` (a JSON string, `dnn.metadata`: this format's version and the
+network's task, then the estimator's arguments, activations and fitted sizes), `costs`,
 `cost_iterations`, the learned `W1..WL`, `b1..bL`, `x_mean`, `x_scale` with `normalize`, and
 the task's arrays: `classes` for a classifier, `y_mean` and `y_scale` (the targets' scaling)
 for a regressor; and `encoder` (a JSON string: `TableEncoder.to_state()`) for a network fitted
-on a table. This module owns the archive, the version, the task and the arrays; the
-estimator owns the fields of its `meta` (`Network._read_meta`). A file may come from anywhere
-(a study folder, a colleague), so `read_network` trusts none of it: each problem is a
-ValueError of one line naming the file and what is wrong, and strings in the file (labels,
-feature names) stay plain data.
-
-Versions: 1 (before regression) has no task and is a classifier's; 2 names its task.
+on a table. This module owns the archive's arrays, `dnn.metadata` the fields of `meta`, and
+`dnn.npz` the safe reading of the zip. A file may come from anywhere (a study folder, a
+colleague), so `read_network` trusts none of it: each problem is a ValueError of one line
+naming the file and what is wrong, and strings in the file (labels, feature names) stay plain
+data.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -29,31 +26,17 @@ from numpy.typing import NDArray
 from dnn.activations import OUTPUT_ACTIVATIONS
 from dnn.core import check_activations
 from dnn.hyperparameters import DTYPES
+from dnn.metadata import CLASSIFICATION, REGRESSION, SavedMeta, json_object, read_meta
+from dnn.npz import read_npz
 from dnn.types import Parameters
 
 if TYPE_CHECKING:
     from dnn.tables import TableEncoder  # imported by `_encoder`: `import dnn` leaves it out
 
-FORMAT_VERSION = 2  # the newest format this code reads and the one `save` writes
-CLASSIFICATION, REGRESSION = "classification", "regression"
-TASKS = (CLASSIFICATION, REGRESSION)
-
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first bytes (an empty zip: the second)
-NPY_MAGIC = b"\x93NUMPY"
 LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
 REQUIRED_ARRAYS = ("meta", "costs", "cost_iterations")
 TASK_ARRAYS = {CLASSIFICATION: ("classes",), REGRESSION: ("y_mean", "y_scale")}
 OPTIONAL_ARRAYS = ("x_mean", "x_scale", "encoder")
-
-
-class SavedMeta(NamedTuple):
-    """The estimator's fields of `meta`, as its `_read_meta` reads them (types checked)."""
-
-    config: dict[str, Any]  # the estimator's arguments, checked by their rules
-    activations: list[str]  # g[1..L] as saved; checked here against the layers and classes
-    n_iter: int
-    n_features_in: int  # n[0]; checked here against W1
-    feature_names_in: list[str] | None
 
 
 class SavedNetwork(NamedTuple):
@@ -72,44 +55,29 @@ class SavedNetwork(NamedTuple):
     encoder: TableEncoder | None  # fitted on a table: its n_features_in columns -> n[0]
 
 
-def meta_json(task: str, fields: dict[str, Any]) -> str:
-    """The `meta` string: this format's version, the task, then the estimator's fields."""
-    meta = {"format_version": FORMAT_VERSION, "task": task, **fields}
-    return json.dumps(meta, default=_json_scalar)
-
-
-def _json_scalar(value: object) -> object:
-    """JSON for numpy scalars among the hyperparameters (a seed drawn as np.int64, say)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"hyperparameter value {value!r} cannot be saved as JSON")
-
-
-ReadMeta = Callable[[str, dict[str, Any]], SavedMeta]
-
-
-def read_network(path: str | Path, read_meta: ReadMeta) -> SavedNetwork:
+def read_network(path: str | Path, check_task: Callable[[str], None] | None = None) -> SavedNetwork:
     """Read and check a file written by `Network.save`.
 
     Args:
         path: the `.npz` file.
-        read_meta: the estimator's reading of its fields of `meta`, given the file's task and
-            the JSON object without `format_version` and `task`; raises ValueError for a task
-            it does not load, or a missing, unknown or refused field.
+        check_task: given the file's task, raises ValueError if the caller does not load
+            that task (`Network.load` names the class that does); None loads either.
+
+    Returns:
+        What the file holds, checked.
 
     Raises:
         ValueError: `<path>: <what is wrong>`, one line. A missing file is FileNotFoundError.
     """
     try:
-        return _read(Path(path), read_meta)
+        return _read(Path(path), check_task)
     except ValueError as error:
         raise ValueError(f"{path}: {_one_line(error)}") from None
 
 
-def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
-    arrays = _read_arrays(path)
-    task, fields = _meta_fields(arrays)
-    meta = read_meta(task, fields)
+def _read(path: Path, check_task: Callable[[str], None] | None) -> SavedNetwork:
+    arrays = read_npz(path)
+    task, meta = read_meta(arrays, check_task)
     _check_names(arrays, task)
     parameters = _layers(arrays)
     _check_inputs(meta, parameters, arrays)
@@ -138,92 +106,13 @@ def _read(path: Path, read_meta: ReadMeta) -> SavedNetwork:
     )
 
 
-# -- the archive ---------------------------------------------------------------------------
-
-
-def _read_arrays(path: Path) -> dict[str, NDArray[Any]]:
-    """Every member of the zip as an array, read without pickle."""
-    with open(path, "rb") as file:  # a missing file or a folder raises OSError here
-        head = file.read(len(NPY_MAGIC))
-    if not head.startswith(ZIP_MAGIC):
-        raise ValueError(f"not an .npz archive ({_kind_of(head)})")
-    try:
-        data = np.load(path, allow_pickle=False)
-    # numpy and zipfile raise many types on damaged bytes (BadZipFile, EOFError, ValueError,
-    # zlib.error, ...); each means the same thing here
-    except Exception as error:
-        raise ValueError(f"damaged .npz archive ({type(error).__name__}: {error})") from None
-    with data:
-        return {key: _member(data, key) for key in data.files}
-
-
-def _kind_of(head: bytes) -> str:
-    if not head:
-        return "the file is empty"
-    if head.startswith(NPY_MAGIC):
-        return "it is a single .npy array"
-    return "not a zip file"
-
-
-def _member(data: Any, key: str) -> NDArray[Any]:
-    try:
-        value = data[key]
-    # as above, plus a damaged .npy header (tokenize.TokenError, SyntaxError) and the
-    # ValueError of an object array that would need pickle
-    except Exception as error:
-        raise ValueError(f"cannot read array {key!r} ({type(error).__name__}: {error})") from None
-    if not isinstance(value, np.ndarray):
-        raise ValueError(f"member {key!r} is not a .npy array")
-    return value
-
-
 def _one_line(error: BaseException) -> str:
     lines = str(error).splitlines()
     return lines[0] if lines else type(error).__name__
 
 
-# -- meta ----------------------------------------------------------------------------------
-
-
-def _meta_fields(arrays: dict[str, NDArray[Any]]) -> tuple[str, dict[str, Any]]:
-    """The task and the JSON object of `meta` without its format version and task, the
-    version checked first (a newer file may differ in all else)."""
-    if "meta" not in arrays:
-        raise ValueError("no 'meta' array (not a file written by DeepNetwork.save)")
-    meta = _json_object(arrays, "meta")
-    version = meta.pop("format_version", None)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"format_version must be an integer >= 1, got {version!r}")
-    if version > FORMAT_VERSION:
-        raise ValueError(
-            f"format_version {version} is newer than this code reads ({FORMAT_VERSION}); "
-            "upgrade dnnsearch to load it"
-        )
-    if version == 1:  # written before regression: a classifier, and no task field
-        return CLASSIFICATION, meta
-    task = meta.pop("task", None)
-    if task not in TASKS:
-        raise ValueError(f"meta task must be one of {', '.join(TASKS)}, got {task!r}")
-    return task, meta
-
-
-def _json_object(arrays: dict[str, NDArray[Any]], key: str) -> dict[str, Any]:
-    """The JSON object held by the string array `key`."""
-    array = arrays[key]
-    if array.shape != () or array.dtype.kind != "U":
-        raise ValueError(f"{key!r} must be one JSON string, got {_describe(array)}")
-    try:
-        value = json.loads(array.item())
-    except (ValueError, RecursionError) as error:
-        raise ValueError(f"{key!r} is not valid JSON ({_one_line(error)})") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{key!r} must be a JSON object, got {type(value).__name__}")
-    return value
-
-
 def _check_names(arrays: dict[str, NDArray[Any]], task: str) -> None:
-    """The arrays `save` writes for the task are there, and no other (W1.., b1.. are the
-    layers')."""
+    """The arrays `save` writes for the task are there, and no other (but W1.., b1..)."""
     required = (*REQUIRED_ARRAYS, *TASK_ARRAYS[task])
     for name in required:
         if name not in arrays:
@@ -276,8 +165,7 @@ def _check_shapes(parameters: Parameters, L: int) -> None:
 
 
 def _check_inputs(meta: SavedMeta, parameters: Parameters, arrays: dict[str, NDArray[Any]]) -> None:
-    """Without an encoder, n_features_in is n[0], the columns of W1 (with one, `_encoder`
-    checks it)."""
+    """Without an encoder, n_features_in is n[0], the columns of W1 (`_encoder` checks it)."""
     n_x = parameters["W1"].shape[1]
     if "encoder" not in arrays and meta.n_features_in != n_x:
         raise ValueError(f"n_features_in is {meta.n_features_in} but W1 has {n_x} columns (n[0])")
@@ -313,8 +201,10 @@ def _classes(classes: NDArray[Any]) -> NDArray[Any]:
 
 
 def _check_activations(names: list[str], parameters: Parameters, output: str, task: str) -> None:
-    """One name per layer, hidden ones by their rule; the output's fixed by the task (and for
-    a classifier the number of classes)."""
+    """One name per layer, hidden ones by their rule; the output's fixed by the task.
+
+    For a classifier, the output's also fits the number of classes.
+    """
     try:
         checked = check_activations(names, len(parameters) // 2)
     except ValueError as error:
@@ -328,8 +218,11 @@ def _check_activations(names: list[str], parameters: Parameters, output: str, ta
 
 
 def _target_scaling(arrays: dict[str, NDArray[Any]], n_L: int) -> tuple[NDArray[Any], NDArray[Any]]:
-    """y_mean and y_scale: floats of one shape, () for one target or (k,) for k = n[L]
-    targets, finite, y_scale positive."""
+    """The targets' scaling, y_mean and y_scale, checked.
+
+    Floats of one shape, () for one target or (k,) for k = n[L] targets, finite, y_scale
+    positive.
+    """
     y_mean, y_scale = arrays["y_mean"], arrays["y_scale"]
     for key, value in (("y_mean", y_mean), ("y_scale", y_scale)):
         if value.ndim > 1 or value.dtype.kind != "f":
@@ -386,13 +279,15 @@ def _costs(arrays: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]]
 
 
 def _encoder(arrays: dict[str, NDArray[Any]], meta: SavedMeta, n_x: int) -> TableEncoder | None:
-    """The table encoder of a network fitted on a table, read by `TableEncoder.from_state`:
-    its columns are the network's `feature_names_in` and it makes the n[0] inputs of W1."""
+    """The table encoder of a network fitted on a table, read by `TableEncoder.from_state`.
+
+    Its columns are the network's `feature_names_in` and it makes the n[0] inputs of W1.
+    """
     if "encoder" not in arrays:
         return None
     from dnn.tables import TableEncoder
 
-    encoder = TableEncoder.from_state(_json_object(arrays, "encoder"))
+    encoder = TableEncoder.from_state(json_object(arrays, "encoder"))
     if meta.feature_names_in != encoder.columns_:
         raise ValueError("the encoder's columns are not the meta's feature_names_in")
     if len(encoder.feature_names_) != n_x:

@@ -56,6 +56,13 @@ class TrainingDiverged(FloatingPointError):  # noqa: N818 (public, callers catch
     """The cost or a gradient became NaN or infinite."""
 
     def __init__(self, iteration: int, cost: float, what: str | None = None) -> None:
+        """Say where training diverged.
+
+        Args:
+            iteration: the iteration (epoch) that diverged.
+            cost: the cost then (NaN or infinite, or NaN when a gradient was).
+            what: what diverged, when not the cost.
+        """
         super().__init__(f"training diverged at iteration {iteration}: {what or f'cost is {cost}'}")
         self.iteration = iteration
         self.cost = cost
@@ -74,10 +81,12 @@ CHUNK_ELEMENTS = 2**18  # values standardized at once where a whole set is trans
 
 
 class Rows:
-    """Examples as rows X (m, n_x), standardized `(X - mean) / scale` (when `mean` and
-    `scale` are given) and transposed to the network's (n_x, m) and `dtype` only where asked:
-    one batch (`gather`) or a range of rows (`columns`). Each value is what
-    `np.ascontiguousarray(((X - mean) / scale).T, dtype)` holds, bit for bit.
+    """Examples as rows X (m, n_x), read standardized and transposed only where asked.
+
+    Standardized `(X - mean) / scale` (when `mean` and `scale` are given) and transposed to
+    the network's (n_x, m) and `dtype`: one batch (`gather`) or a range of rows
+    (`columns`). Each value is what `np.ascontiguousarray(((X - mean) / scale).T, dtype)`
+    holds, bit for bit.
 
     X is not copied: a memory-mapped array stays on disk but for the rows read.
     """
@@ -89,6 +98,17 @@ class Rows:
         scale: Array | None = None,
         dtype: str | np.dtype = "float64",
     ) -> None:
+        """Keep X (not copied) and the standardization.
+
+        Args:
+            X: the examples, (m, n_x).
+            mean: (n_x,) subtracted from each row, or None (no standardization).
+            scale: (n_x,) each centred row is divided by, or None.
+            dtype: the dtype of what is read (the network's).
+
+        Raises:
+            ValueError: X is not 2-d.
+        """
         if X.ndim != 2:
             raise ValueError(f"Rows takes X (m, n_x), got shape {X.shape}")
         self.X = X
@@ -132,8 +152,10 @@ class Rows:
         return np.result_type(self.X.dtype, *self.affine) == self.X.dtype
 
     def columns(self, start: int = 0, stop: int | None = None) -> Array:
-        """Rows start..stop standardized and transposed: a new (n_x, stop - start) array,
-        filled `CHUNK_ELEMENTS` values at a time (no temporary of the whole set)."""
+        """Rows start..stop standardized and transposed: a new (n_x, stop - start) array.
+
+        Filled `CHUNK_ELEMENTS` values at a time (no temporary of the whole set).
+        """
         stop = self.X.shape[0] if stop is None else stop
         out = np.empty((self.X.shape[1], stop - start), self.dtype)
         step = max(1, CHUNK_ELEMENTS // max(self.X.shape[1], 1))
@@ -348,8 +370,8 @@ def train(
 
     Args:
         X: (n_x, m), in the parameters' dtype, or `Rows` (m, n_x) in that dtype, which are
-            standardized and transposed a batch at a time. Y: (n[L], m), 0/1 (one-hot when
-            n[L] > 1), or real targets for regression.
+            standardized and transposed a batch at a time.
+        Y: (n[L], m), 0/1 (one-hot when n[L] > 1), or real targets for regression.
         parameters: the starting W1..WL, b1..bL; left unchanged (a copy is trained) unless
             `inplace`.
         activations: one name per layer 1..L; the last is sigmoid or softmax (classification)
@@ -358,13 +380,17 @@ def train(
         num_iterations: passes over the training set.
         loss: `cross_entropy` (None, the default) for a sigmoid or softmax output, `mse` (the
             squared error) for a linear output; any other pairing is refused.
-        optimizer, beta1, beta2, epsilon: `gd`, `momentum` or `adam` and their constants.
+        optimizer: `gd`, `momentum` or `adam`.
+        beta1: momentum's β, Adam's β1.
+        beta2: Adam's β2.
+        epsilon: Adam's ε.
         mini_batch_size: examples per step; None (or >= m) for full batch.
         lambd: L2 regularization strength λ >= 0.
         decay_rate: learning-rate decay: iteration (epoch) i steps with
             α / (1 + decay_rate i), the notes' `update_lr`; 0 keeps α constant.
-        keep_prob, input_keep_prob: inverted dropout: the probability, in (0, 1], that a
-            hidden unit, or an input feature, is kept in a step (1: no dropout).
+        keep_prob: inverted dropout: the probability, in (0, 1], that a hidden unit is kept
+            in a step (1: no dropout).
+        input_keep_prob: the same for an input feature.
         rng: shuffles the mini-batches and draws the dropout masks (a Generator or a seed).
         callback: called as `callback(iteration, cost)` at every recorded cost; returning
             True stops training after that iteration; an exception it raises propagates.
@@ -467,8 +493,10 @@ class _Loop:
         return TrainResult(self.params, costs, num_iterations, False)
 
     def epoch(self, i: int, rng: np.random.Generator, record: bool) -> float:
-        """One pass over the training set; returns J when `record` (each batch's share of
-        it, at the parameters that batch saw), else 0."""
+        """One pass over the training set; returns J when `record`, else 0.
+
+        J is summed from each batch's share of it, at the parameters that batch saw.
+        """
         m, lambd = self.m, self.settings.lambd
         learning_rate = update_lr(self.settings.learning_rate, i, self.settings.decay_rate)
         Xs, Ys, order = _epoch_data(self.X, self.Y, self.shuffled, rng, len(self.batches) > 1)
@@ -503,8 +531,11 @@ def _epoch_data(
     rng: np.random.Generator,
     shuffle: bool,
 ) -> tuple[Array | Rows, Array, NDArray[np.intp] | None]:
-    """The training set in this epoch's order, and the order: shuffled into reused buffers
-    for mini-batches (`Rows` stay where they are; each batch gathers its own)."""
+    """The training set in this epoch's order, and the order.
+
+    Shuffled into reused buffers for mini-batches (`Rows` stay where they are; each batch
+    gathers its own).
+    """
     if not shuffle:
         return X, Y, None
     permutation = rng.permutation(X.shape[1])

@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import TrialState
 
 import dnn
-from dnn.network import NetworkClassifier, NetworkRegressor, load_network
+from dnn import NetworkClassifier, NetworkRegressor, load_network
 from search.record import StudyRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact

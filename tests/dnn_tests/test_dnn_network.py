@@ -1,5 +1,6 @@
-"""`dnn.network`: the estimators without scikit-learn, their light input checks, and their files
-shared with the scikit-learn faces (`DeepNetwork`, `DeepNetworkRegressor`, `dnn.load`)."""
+"""The estimators without scikit-learn (`NetworkClassifier`, `NetworkRegressor`), their light
+input checks, and their files shared with the scikit-learn faces (`DeepNetwork`,
+`DeepNetworkRegressor`, `dnn.load`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 import dnn
 from dnn import DeepNetwork, DeepNetworkRegressor, NetworkClassifier, NetworkRegressor
-from dnn.network import NotFittedError
+from dnn.inputs import NotFittedError
 
 CONFIG: dict[str, Any] = {
     "hidden_layers": (6,),
@@ -37,7 +38,7 @@ def test_the_trial_path_imports_no_scikit_learn_scipy_or_pandas(tmp_path: Path) 
     code = (
         "import sys\n"
         "import numpy as np\n"
-        "from dnn.network import NetworkClassifier\n"
+        "from dnn import NetworkClassifier\n"
         "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])\n"
         "net = NetworkClassifier(hidden_layers=(3,), num_iterations=5, seed=0)\n"
         "net.fit(X, [0, 1, 1, 0])\n"
@@ -99,14 +100,22 @@ X0, Y0, _ = data(m=6)
     [
         (X0[:, 0], Y0, r"X must be a 2-d array \(m, n_x\), got shape \(6,\)"),
         (X0[:0], Y0[:0], r"X must hold at least one example and one feature, got shape \(0, 3\)"),
-        (np.where(np.arange(18).reshape(6, 3) == 4, np.nan, X0), Y0, "X holds nan at row 1, col"),
-        (np.where(np.arange(18).reshape(6, 3) == 4, np.inf, X0), Y0, "X holds inf at row 1"),
-        (X0.astype(str).astype(object) + "m", Y0, "X must hold numbers, got '"),
+        (
+            np.where(np.arange(18).reshape(6, 3) == 4, np.nan, X0),
+            Y0,
+            "X row 1, column 1 is nan, not a",
+        ),
+        (np.where(np.arange(18).reshape(6, 3) == 4, np.inf, X0), Y0, "X row 1, column 1 is inf"),
+        (X0.astype(str).astype(object) + "m", Y0, "X row 0, column 0 is '.*m', not a number"),
         (X0 + 1j, Y0, "X must hold real numbers, got complex128"),
         (X0, Y0[:-1], "X has 6 examples but y has 5 rows"),
         (X0, np.full(6, "up"), r"y has only one class \('up'\)"),
-        (X0, np.arange(6) / 4, "y holds fractional labels such as 0.25: use NetworkRegressor"),
-        (X0, np.array([0, 1, np.nan, 0, 1, 0]), "y holds NaN or infinity"),
+        (
+            X0,
+            np.arange(6) / 4,
+            "y row 1 is 0.25, not a class .* a numeric target needs a regressor",
+        ),
+        (X0, np.array([0, 1, np.nan, 0, 1, 0]), "y row 2 is an empty label"),
         (X0, np.array([1, "a", 2, "b", 1, 2], dtype=object), "y mixes labels that cannot be"),
         (X0, np.zeros((6, 2)), r"y must be a 1-d array of labels \(m,\)"),
     ],

@@ -15,7 +15,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from dnn import DeepNetwork
-from dnn.persistence import FORMAT_VERSION
+from dnn.metadata import FORMAT_VERSION
 
 Arrays = dict[str, Any]  # the file's arrays, with "meta" as a parsed dict
 
@@ -366,15 +366,14 @@ def test_an_older_file_without_new_config_keys_loads(good_file: Path, tmp_path: 
 
 
 def test_load_network_reads_either_task_without_scikit_learn(tmp_path: Path) -> None:
-    """`dnn.network.load_network` (a study's final scoring) gives the network a file holds,
+    """`dnn.load_network` (a study's final scoring) gives the network a file holds,
     as the class of its saved task, predicting as `dnn.load`'s does, and imports no
     scikit-learn."""
     import subprocess
     import sys
 
     import dnn
-    from dnn import NetworkClassifier, NetworkRegressor
-    from dnn.network import load_network
+    from dnn import NetworkClassifier, NetworkRegressor, load_network
 
     x, labels = make_blobs(n_samples=60, centers=3, n_features=4, random_state=0)
     classifier = NetworkClassifier(hidden_layers=(5,), num_iterations=20, seed=0).fit(x, labels)
@@ -386,7 +385,7 @@ def test_load_network_reads_either_task_without_scikit_learn(tmp_path: Path) -> 
         assert type(loaded) is kind
         np.testing.assert_array_equal(loaded.predict(x), dnn.load(path).predict(x))
     code = (
-        f"from dnn.network import load_network; import sys; load_network({str(path)!r}); "
+        f"from dnn import load_network; import sys; load_network({str(path)!r}); "
         "print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -258,11 +258,13 @@ def test_transform_errors_name_the_column_and_row():
         "no column 'island', which the training data has",
     )
     frame = pd.DataFrame({"island": ["Dream"] * 5, "age": ["1", "2", "3", "abc", "abc"]})
-    frame.index = [10, 11, 12, 13, 14]  # rows are positions, not labels
+    frame.index = [10, 11, 12, 13, 14]  # rows are named by their index labels (issue 21)
     assert_one_line_error(
         lambda: enc.transform(frame),
-        "column 'age' row 3 is 'abc', not a number like in the training data",
+        "column 'age' row 13 is 'abc', not a number like in the training data",
     )
+    frame.index.name = "line"  # a CSV read by studies: the file's line numbers
+    assert_one_line_error(lambda: enc.transform(frame), "column 'age' line 13 is 'abc'")
     bools = pd.DataFrame({"island": ["Dream"], "age": [True]})
     assert_one_line_error(lambda: enc.transform(bools), "column 'age' row 0 is 'True'")
     infinite = pd.DataFrame({"island": ["Dream"] * 2, "age": [1.0, -np.inf]})

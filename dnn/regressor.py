@@ -1,0 +1,80 @@
+"""`NetworkRegressor`: the L-layer network for numeric targets, numpy only.
+
+The targets y (m,) or (m, k) are standardized with their mean and standard deviation, learned
+with k linear output units and the squared error, and the scaling is undone in `predict`. The
+rest (fit, prediction in chunks, files) is `dnn.network.Network`'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dnn.checks import RowName, check_targets
+from dnn.metadata import REGRESSION
+from dnn.network import Network
+from dnn.persistence import SavedNetwork
+from dnn.types import Array
+
+
+class NetworkRegressor(Network):
+    """An L-layer fully connected regressor: k linear output units and the squared error.
+
+    The arguments are `Network`'s (`dnn.config.NetworkConfig`). y is (m,) or (m, k) numbers;
+    `fit` standardizes each target column with its mean and standard deviation (a constant
+    column is only centred; a wholly constant y, or a spread too small to learn from, is
+    refused), trains on that, and `predict` undoes it.
+
+    Attributes:
+        y_mean_, y_scale_: the targets' mean and standard deviation (1 where it is 0), of
+        shape () for a 1-d y and (k,) for y (m, k): `predict` returns y's shape. And those of
+        `Network`.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.linspace(-1, 1, 20)[:, np.newaxis]
+        >>> net = NetworkRegressor(hidden_layers=(), num_iterations=300, learning_rate=0.5)
+        >>> bool(np.allclose(net.fit(X, 3 * X[:, 0] + 1).predict([[0.5]]), [2.5]))
+        True
+    """
+
+    _task = REGRESSION
+    _counterpart = "NetworkClassifier"
+
+    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
+        """Set `y_mean_`, `y_scale_`; return the standardized targets Y, (k, m)."""
+        y = check_targets(y, row=row)
+        self.y_mean_ = np.asarray(y.mean(axis=0))
+        scale = y.std(axis=0)
+        self.y_scale_ = np.where(scale > 0, scale, 1.0)
+        Y = ((y - self.y_mean_) / self.y_scale_).reshape(len(y), -1)  # (m, k)
+        return np.ascontiguousarray(Y.T, dtype=dtype)
+
+    def _output_activation(self, n_L: int) -> str:
+        """Linear, whatever the number of targets."""
+        return "linear"
+
+    def predict(self, X: Any, check_input: bool = True) -> NDArray[np.float64]:
+        """The targets predicted for X (m, n_x): (m,) when fitted on a 1-d y, else (m, k).
+
+        Args:
+            X: features (m, n_x), or a table for a network fitted on one.
+            check_input: False skips the input validation (see
+                `NetworkClassifier.predict_proba`).
+
+        Returns:
+            The targets in their own scale, (m,) or (m, k).
+        """
+        y = self._output(X, check_input) * self.y_scale_ + self.y_mean_  # (m, k), float64
+        return y[:, 0] if self.y_mean_.ndim == 0 else y
+
+    def _target_arrays(self) -> dict[str, NDArray[Any]]:
+        """The targets' scaling, as `save` writes it."""
+        return {"y_mean": self.y_mean_, "y_scale": self.y_scale_}
+
+    def _set_targets(self, saved: SavedNetwork) -> None:
+        """Set `y_mean_`, `y_scale_` from a file's arrays."""
+        assert saved.y_mean is not None and saved.y_scale is not None  # a regression file's
+        self.y_mean_, self.y_scale_ = saved.y_mean, saved.y_scale
