@@ -179,7 +179,9 @@ def _is_missing(label: object) -> bool:
 # -- regression targets ------------------------------------------------------------------------
 
 
-def check_targets(y: Any, *, name: str = "y", row: RowName = by_position) -> NDArray[np.float64]:
+def check_targets(
+    y: Any, *, name: str = "y", row: RowName = by_position, to_learn: bool = True
+) -> NDArray[np.float64]:
     """Regression targets y (m,) or (m, k) as finite float64 numbers that can be learned.
 
     Numbers written as text are read as numbers. Refused besides: NaN or infinity, a number
@@ -191,6 +193,8 @@ def check_targets(y: Any, *, name: str = "y", row: RowName = by_position) -> NDA
         y: the targets, (m,) or (m, k).
         name: what y is called in messages.
         row: names a row from its position.
+        to_learn: refuse a constant y or a denormal spread (False for targets that are only
+            scored, such as a test set's).
 
     Returns:
         y as float64, of its shape.
@@ -209,7 +213,8 @@ def check_targets(y: Any, *, name: str = "y", row: RowName = by_position) -> NDA
         return f"{name} {row(i)}" + (f", column {int(index[1])}" if y.ndim == 2 else "")
 
     y = _numbers(y, where)
-    _check_spread(y, name)
+    if to_learn:
+        _check_spread(y, name)
     return y
 
 

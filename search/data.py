@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from dnn.checks import RowName, by_position, check_features, row_names
 from dnn.tables import is_table
 
 if TYPE_CHECKING:
@@ -58,85 +59,25 @@ def stack(parts: list[Any]) -> Any:
     return np.concatenate(parts)
 
 
-def check_data(x: Any, y: np.ndarray, task: Task) -> tuple[np.ndarray, np.ndarray]:
-    """Return X as a 2-d float array (a DataFrame as it is) and y checked for the task, or
-    raise ValueError naming the problem."""
-    x, y = _checked(x, y, not task.has_classes)
-    return (x if is_frame(x) else x.astype(np.float64, copy=False)), y
+def check_data(x: Any, y: Any, task: Task, row: RowName | None = None) -> tuple[Any, np.ndarray]:
+    """X and y as a study takes them, or ValueError naming the problem (`dnn.checks`' words).
 
-
-def _checked(x: Any, y: np.ndarray, regression: bool = False) -> tuple[Any, np.ndarray]:
-    """`check_data` without making X float64: the splits convert only their rows, so that a
-    large X is never held twice (as given and converted, whole)."""
-    y = np.asarray(y)
+    X is a table with rows and columns, or a 2-d array of finite real numbers (left in its
+    dtype: the splits convert their own rows, so that a large X is never held twice); y is
+    checked by the task, its rows named by `row` (a table's by its index labels).
+    """
     if is_frame(x):
         if x.shape[0] == 0 or x.shape[1] == 0:
             raise ValueError(f"the table must have rows and feature columns, got {x.shape}")
+        row = row or row_names(x.index)
     else:
-        x = _check_array(np.asarray(x))
-    if regression:
-        if y.ndim not in (1, 2) or len(y) != len(x) or y.size == 0:
-            raise ValueError(
-                f"y must have one target (or row of targets) per row of X ({len(x)}), "
-                f"got shape {y.shape}"
-            )
-        return x, check_targets(y)
-    if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(
-            f"y must be 1-d with one label per row of x ({len(x)}), got shape {y.shape}"
-        )
-    check_labels(y)
-    return x, y
-
-
-def _check_array(x: np.ndarray) -> np.ndarray:
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(
-            f"X must be a non-empty 2-d array (examples by features), got shape {x.shape}"
-        )
-    if x.dtype.kind not in "biuf":  # complex numbers would lose their imaginary part
-        raise ValueError(f"X must hold real numbers, got dtype {x.dtype}")
-    if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise ValueError("X contains NaN or infinite values")
-    return x
-
-
-def check_targets(y: np.ndarray) -> np.ndarray:
-    """Regression targets: real numbers, none missing or infinite, not all the same."""
-    if y.dtype.kind not in "biuf":
-        sample = python_value(y.ravel()[0])
-        raise ValueError(
-            f"the target must be numeric for a regression, got {sample!r} (dtype {y.dtype})"
-        )
-    y = y.astype(np.float64)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        row = int(np.flatnonzero(bad.reshape(len(y), -1).any(axis=1))[0])
-        raise ValueError(f"target row {row} is {y.reshape(len(y), -1)[row][0]} (NaN or inf)")
-    if (np.ptp(y, axis=0) == 0).all():
-        raise ValueError(
-            f"the target is constant ({y.ravel()[0]:g} in every row): nothing to learn"
-        )
-    return y
-
-
-def check_labels(y: np.ndarray) -> None:
-    """Class labels: integers, text or booleans, none missing, at least two classes."""
-    if y.dtype.kind == "c":
-        raise ValueError(f"y must hold class labels, got complex numbers (dtype {y.dtype})")
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all():
-            raise ValueError(f"y[{int(np.argmin(np.isfinite(y)))}] is not a label (NaN or inf)")
-        if not np.equal(np.mod(y, 1), 0).all():
-            raise ValueError("y holds non-integer numbers: a classification target needs classes")
-    if y.dtype.kind == "O" and any(label is None for label in y):
-        raise ValueError("y holds a missing label (None)")
-    try:
-        classes = np.unique(y)
-    except TypeError:  # labels that cannot be ordered: numbers mixed with text, NaN in objects
-        raise ValueError("y mixes labels of different types (numbers and text?)") from None
-    if len(classes) < 2:
-        raise ValueError("y has a single class; need at least 2 classes")
+        x = np.asarray(x)
+        if x.dtype.kind not in "biu" or x.ndim != 2 or 0 in x.shape:  # integers are finite
+            x = check_features(x, row=row or by_position)
+    y = np.asarray(y)
+    if len(y) != len(x) or y.ndim == 0:
+        raise ValueError(f"y must have one row per row of X ({len(x)}), got shape {y.shape}")
+    return x, task.check_target(y, row=row or by_position)
 
 
 class Dataset(NamedTuple):
@@ -153,10 +94,17 @@ class Dataset(NamedTuple):
 def split_dataset(data: Dataset, fractions: tuple[float, float], seed: int, task: Task) -> Splits:
     """Train, validation and test splits (`fractions`: validation's and test's): the test
     split is the data set's own test set when it has one, else that fraction of the examples
-    (stratified by class for a classification, seeded)."""
-    if data.X_test is None or data.y_test is None:
-        return task.split(data.X, data.y, fractions, seed)
+    (stratified by class for a classification, seeded).
+
+    A data set whose test set is empty holds nothing out: its examples are cut into training
+    and validation only, and the study has no test scores (`DeepNetworkSearch`, whose caller
+    keeps its own test data, as with scikit-learn's searches).
+    """
     x, y = check_data(data.X, data.y, task)
+    if data.y_test is not None and len(data.y_test) == 0:  # nothing held out: no test part
+        return task.split(x, y, (fractions[0], 0.0), seed)
+    if data.X_test is None or data.y_test is None:
+        return task.split(x, y, fractions, seed)
     x_test, y_test = _check_test(data.X_test, data.y_test, x, task)
     if not task.has_classes and y_test.shape[1:] != y.shape[1:]:
         raise ValueError(
@@ -169,9 +117,9 @@ def split_dataset(data: Dataset, fractions: tuple[float, float], seed: int, task
     return splits._replace(X_test=x_test, y_test=y_test)
 
 
-def _check_test(x: Any, y: np.ndarray, train: Any, task: Task) -> tuple[Any, np.ndarray]:
-    """A test set: as many features as training has (a table: its columns, by name); labels,
-    one class or more, or real targets."""
+def _check_test(x: Any, y: Any, train: Any, task: Task) -> tuple[Any, np.ndarray]:
+    """A test set: as many features as training has (a table: its columns, by name), and
+    targets the task can score (`Task.check_test_target`: one class is enough)."""
     y = np.asarray(y)
     if is_frame(train):
         if not is_frame(x) or x.shape[0] == 0:
@@ -181,24 +129,17 @@ def _check_test(x: Any, y: np.ndarray, train: Any, task: Task) -> tuple[Any, np.
             raise ValueError(f"the test set has no column {str(missing[0])!r}")
         x = x[list(train.columns)]
     else:
-        x = np.asarray(x)
-        n_x = train.shape[1]
-        if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != n_x:
+        x = check_features(x, name="the test set")
+        if x.shape[1] != train.shape[1]:
             raise ValueError(
-                f"the test set must have {n_x} features like the training set, got {x.shape}"
+                f"the test set must have {train.shape[1]} features like the training set, "
+                f"got {x.shape}"
             )
-        if x.dtype.kind not in "biuf" or not np.isfinite(x.astype(np.float64)).all():
-            raise ValueError("the test set must hold finite real numbers")
         x = x.astype(np.float64)
-    if not task.has_classes:
-        if y.ndim not in (1, 2) or len(y) != len(x):
-            raise ValueError(f"the test targets must be one per row ({len(x)}), got {y.shape}")
-        if y.dtype.kind not in "biuf" or not np.isfinite(y.astype(np.float64)).all():
-            raise ValueError("the test targets must be finite numbers")
-        return x, y.astype(np.float64)
-    if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"the test labels must be 1-d, one per row ({len(x)}), got {y.shape}")
-    return x, y
+    if len(y) != len(x) or y.ndim == 0:
+        raise ValueError(f"the test targets must be one per row ({len(x)}), got {y.shape}")
+    row = row_names(x.index) if is_frame(x) else by_position
+    return x, task.check_test_target(y, name="the test target", row=row)
 
 
 def _check_test_labels(y_test: np.ndarray, classes: np.ndarray) -> None:
@@ -228,7 +169,6 @@ def stratified_split(
     Each class keeps at least one example in train; a class with few examples may be
     missing from validation or test.
     """
-    x, y = _checked(x, y)
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]
     for label in np.unique(y):
@@ -250,7 +190,6 @@ def shuffled_split(
 ) -> Splits:
     """Train, validation and test parts of a seeded shuffle (a regression has no classes to
     stratify)."""
-    x, y = _checked(x, y, regression=True)
     order = np.random.default_rng(seed).permutation(len(y))
     train, val, test = _cut(order, validation_fraction, test_fraction)
     return _splits(x, y, train, val, test, allow_empty_test)

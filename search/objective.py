@@ -22,6 +22,7 @@ import optuna
 from dnn import TrainingDiverged, count_parameters
 from dnn.train import training_memory
 from search.accounting import Ledger, ledger_of, surplus
+from search.checks import categorical_columns
 from search.data import Splits, is_frame
 from search.machine import available_memory, blas_threads
 from search.metrics import METRICS, accuracy
@@ -38,25 +39,28 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
     return int(np.random.SeedSequence([study_seed, trial_number]).generate_state(1)[0])
 
 
-def sample_hyperparameters(trial: optuna.Trial, spec: StudySpec) -> dict[str, Any]:
+def sample_hyperparameters(
+    trial: optuna.Trial, spec: StudySpec, categorical: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """The network's arguments for one trial: the space's sample, its seed, normalization, the
-    study's dtype, and a table's `categorical` and `drop` columns when the study lists any."""
+    study's dtype, and a table's `categorical` (the study's, or the columns the whole table
+    makes categorical: `search.checks.categorical_columns`) and `drop` columns, if any."""
     return {
         **spec.space.sample(trial),
         "seed": trial_seed(spec.seed, trial.number),
         "normalize": True,
-        **fixed_arguments(spec),
+        **fixed_arguments(spec, spec.categorical if categorical is None else categorical),
     }
 
 
-def fixed_arguments(spec: StudySpec) -> dict[str, Any]:
+def fixed_arguments(spec: StudySpec, categorical: tuple[str, ...]) -> dict[str, Any]:
     """The network arguments a study sets for every trial (only those that differ from the
     estimator's defaults, so that a study of arrays records what it always did)."""
     fixed: dict[str, Any] = {}
     if spec.dtype != "float64":
         fixed["dtype"] = spec.dtype
-    if spec.categorical:
-        fixed["categorical"] = list(spec.categorical)
+    if categorical:
+        fixed["categorical"] = list(categorical)
     if spec.drop:
         fixed["drop"] = list(spec.drop)
     return fixed
@@ -86,7 +90,8 @@ class Objective:
         self.artifacts = Path(artifacts)
         self.task = spec.problem
         self.n_out = self.task.n_outputs(splits.y_train)
-        self.n_x = input_width(spec, self.splits.X_train)
+        self.categorical = categorical_columns(spec, splits)
+        self.n_x = input_width(spec, self.splits.X_train, self.categorical)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
         self.iteration = 0
@@ -105,7 +110,7 @@ class Objective:
         if surplus(trial, self.ledger_of(trial.study)):
             record.fail_reason = Failure.SURPLUS.reason(SURPLUS_DETAIL)
             return self._failed()
-        hp = sample_hyperparameters(trial, self.spec)
+        hp = sample_hyperparameters(trial, self.spec, self.categorical)
         layer_dims = [self.n_x, *hp["hidden_layers"], self.n_out]
         n_parameters = count_parameters(layer_dims)
         # Written before training, so that a running (or killed) trial shows what it trains.
@@ -155,7 +160,7 @@ class Objective:
         s = self.splits
         record.learning_curve = LearningCurve()  # filled as training goes, kept always
         net = self.task.network_class()(**hp, cost_every=self._cost_every())
-        net.callback = self._reporter(trial, net, record)
+        net.set_params(callback=self._reporter(trial, net, record))
         self.iteration = 0  # fold 0's last iteration that called back
         start = time.perf_counter()
         try:
@@ -184,7 +189,7 @@ class Objective:
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
         """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
         net = self.task.network_class()(**hp, cost_every=self._cost_every())
-        net.callback = lambda iteration, cost: self._stop_at_deadline(record)
+        net.set_params(callback=lambda iteration, cost: self._stop_at_deadline(record))
         return net.fit(fold.X_train, fold.y_train)
 
     def _stop_at_deadline(self, record: TrialRecord) -> None:
@@ -227,7 +232,7 @@ class Objective:
         assert curve is not None
         x_val: list[Any] = []  # the validation part, encoded at the first report
 
-        every, last = self.spec.report_every, net.num_iterations - 1
+        every, last = self.spec.report_every, net.get_params()["num_iterations"] - 1
 
         def callback(iteration: int, cost: float) -> None:
             self.iteration = iteration
@@ -276,12 +281,12 @@ class Objective:
         return float(np.average(values, weights=sizes))
 
 
-def input_width(spec: StudySpec, x: Any) -> int:
+def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:
     """n[0]: the features of an array, or the encoded width of a table's training part (the
     encoder each trial fits there gives the same width)."""
     if not is_frame(x):
         return int(x.shape[1])
     from dnn.tables import TableEncoder
 
-    encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
+    encoder = TableEncoder(categorical=categorical, drop=spec.drop).fit(x)
     return len(encoder.feature_names_)

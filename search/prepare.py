@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.checks import check_parts
 from search.data import Dataset, Splits, split_dataset
 from search.samplers import check_sampler
 from search.spec import SMALL_DATA, StudySpec
@@ -50,23 +51,20 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     n_examples = len(splits.y_train) + len(splits.y_val)
     spec = spec.with_folds(n_examples, existing.record.spec if existing else None)
     _check_folds(spec, splits, chosen)
-    summary, warnings = describe_data(spec, splits)
+    try:
+        summary, warnings = describe_data(spec, splits)  # what fails on all the data, first
+        check_parts(spec, splits)
+    except ValueError as error:
+        raise ValueError(f"dataset {spec.dataset}: {error}") from None
     check_resumable(spec, existing, splits)
     return Prepared(spec, splits, summary, warnings, chosen, existing)
 
 
 def split_data(spec: StudySpec, load_data: DataLoader) -> Splits:
-    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`).
-
-    A `Dataset` whose test set is empty holds nothing out: its examples are cut into training
-    and validation only, and the study has no test scores (`DeepNetworkSearch`, whose caller
-    keeps its own test data, as with scikit-learn's searches).
-    """
+    """Load the data set and split it (the loader may return `(X, y)` or a `Dataset`)."""
     data = load_data(spec)
     dataset = data if isinstance(data, Dataset) else Dataset(*data)
     fractions = (spec.validation_fraction, spec.test_fraction)
-    if dataset.y_test is not None and len(dataset.y_test) == 0:
-        return spec.problem.split(dataset.X, dataset.y, (fractions[0], 0.0), spec.seed)
     return split_dataset(dataset, fractions, spec.seed, spec.problem)
 
 

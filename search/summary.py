@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from dnn.tables import TableEncoder
+from search.checks import categorical_columns
 from search.data import Splits, is_frame, stack
 from search.spec import StudySpec
 from search.tasks import TASKS
@@ -122,13 +124,8 @@ def describe_data(spec: StudySpec, splits: Splits) -> tuple[DataSummary, list[st
     warnings: list[str] = []
     if is_frame(splits.X_train):  # arrays are not stacked: a large one would be copied whole
         x = stack([splits.X_train, splits.X_val])
-        from dnn.tables import TableEncoder
-
-        try:
-            encoder = TableEncoder(categorical=spec.categorical, drop=spec.drop).fit(x)
-            encoder.transform(splits.X_test)  # a test table the networks cannot read fails now
-        except ValueError as error:
-            raise ValueError(f"dataset {spec.dataset}: {error}") from None
+        categorical = categorical_columns(spec, splits)
+        encoder = TableEncoder(categorical=categorical, drop=spec.drop).fit(x)
         columns = [_column(c, "column") for c in encoder.describe()]
         warnings = list(encoder.warnings_)
         n_x = len(encoder.feature_names_)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 import dnn
+from dnn.checks import RowName, by_position, check_labels, check_targets
 from search import data
 from search.data import Splits
 from search.metrics import Metric, log_loss, metrics_of, rmse
@@ -46,8 +47,17 @@ class Task:
         """The task's metrics, by name, in `search.metrics.METRICS` order."""
         return metrics_of(self.name)
 
-    def check_target(self, y: np.ndarray) -> np.ndarray:
-        """y as the task takes it (labels as given, targets as float64), or ValueError."""
+    def check_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """y as the task takes it (labels as given, targets as float64), or ValueError naming
+        the first bad row (`row`) of `name` (see `dnn.checks`)."""
+        raise NotImplementedError
+
+    def check_test_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """A test set's y, only scored: labels (one class is enough) or finite numbers."""
         raise NotImplementedError
 
     def n_outputs(self, y: np.ndarray) -> int:
@@ -100,8 +110,30 @@ class Classification(Task):
     estimator = "DeepNetwork"
     has_classes = True
 
-    def check_target(self, y: np.ndarray) -> np.ndarray:
-        data.check_labels(y)
+    def check_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """Labels a study can learn: `dnn.checks.check_labels`, and classes, not measurements
+        or identifiers (too many distinct float labels; a different label in every row)."""
+        classes = check_labels(y, name=name, row=row)
+        m = len(y)
+        if m > 1 and len(classes) == m:
+            raise ValueError(
+                f"{name} has a different value in each of its {m} rows (an identifier, not "
+                "classes?)"
+            )
+        if y.dtype.kind == "f" and len(classes) > m / 2:
+            raise ValueError(
+                f"{name} has {len(classes)} distinct values in {m} rows: looks continuous, not "
+                'classes (task = "regression" for a numeric target)'
+            )
+        return y
+
+    def check_test_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """Labels, one class or more (`dnn.checks.check_labels`)."""
+        check_labels(y, name=name, row=row, min_classes=1)
         return y
 
     def n_outputs(self, y: np.ndarray) -> int:
@@ -144,8 +176,17 @@ class Regression(Task):
     estimator = "DeepNetworkRegressor"
     has_classes = False
 
-    def check_target(self, y: np.ndarray) -> np.ndarray:
-        return data.check_targets(y)
+    def check_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """Targets as float64: `dnn.checks.check_targets`."""
+        return check_targets(y, name=name, row=row)
+
+    def check_test_target(
+        self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
+    ) -> np.ndarray:
+        """Finite numbers, constant or not (`dnn.checks.check_targets`)."""
+        return check_targets(y, name=name, row=row, to_learn=False)
 
     def n_outputs(self, y: np.ndarray) -> int:
         """The number of targets per example."""

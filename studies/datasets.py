@@ -2,37 +2,44 @@
 
 Every loader returns `(X, y)` with y of shape (m,). X is a float64 array (m, n_x) for the
 built-in arrays and `.npz` files; for a table (a CSV file, or the built-in `penguins`) it is a
-pandas DataFrame of the raw feature columns as read, text and empty cells included, which each
-trial's network encodes from its own training part (`dnn.tables.TableEncoder`). They run in
-every worker process (from the spec stored with the study), so they never download.
+pandas DataFrame of the raw feature columns as read, text and empty cells included, indexed by
+the file's lines, which each trial's network encodes from its own training part
+(`dnn.tables.TableEncoder`). They run in every worker process (from the spec stored with the
+study), so they never download.
 
-What the encoder would refuse only later, and by its position in a shuffled split, is refused
-here first, by the file's own row (row 2 is the line after the header): a feature column with
-every cell empty, an infinite number or a complex one, a test file's text in a column that
-holds numbers in the training file; and the target: an empty label, or for a regression a
-cell that is not a finite number.
+`load_dataset` checks a study's data as a whole before anything is stored, with the rules of
+`dnn` and `search` and the context of `studies.files` (the file, its lines): each column's kind
+decided once for the whole table, the target by the task, a test file against the training
+file's columns.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources, util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dnn.tables import TableEncoder
 from search import StudySpec
 from search.data import Dataset, check_data, is_frame
+from search.tasks import CLASSIFICATION, Task, task_named
 from studies.errors import DataError
+from studies.files import (
+    check_real,
+    check_target,
+    check_test_columns,
+    first_line,
+    read_arrays,
+    read_table,
+    split_target,
+)
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a table is read: a study of arrays does without it
-
-CLASSIFICATION, REGRESSION = "classification", "regression"
 
 
 # scikit-learn is imported by the loaders of its data sets only: it takes a second or more.
@@ -131,19 +138,19 @@ def friedman1() -> tuple[np.ndarray, np.ndarray]:
 BUILTIN_TABLES = {"penguins": "data/penguins.csv"}
 
 
-def penguins(
-    target: str = "species", task: str = CLASSIFICATION
-) -> tuple[pd.DataFrame, np.ndarray]:
+def penguins(target: str = "species", task: Task | str = CLASSIFICATION) -> tuple[Any, np.ndarray]:
     """palmerpenguins' table (CC0): 344 penguins of three species (Adelie 152, Gentoo 124,
     Chinstrap 68), with their island and sex (text), bill length and depth, flipper length,
     body mass and year; 19 cells are empty (NA), 11 of them in `sex`."""
     return builtin_table("penguins", target, task)
 
 
-def builtin_table(name: str, target: str, task: str = CLASSIFICATION) -> tuple[Any, np.ndarray]:
+def builtin_table(
+    name: str, target: str, task: Task | str = CLASSIFICATION
+) -> tuple[Any, np.ndarray]:
     """A table shipped with the package (`BUILTIN_TABLES`), its `target` column as y."""
-    data = (resources.files("studies") / BUILTIN_TABLES[name]).read_bytes()
-    return Csv(name, data).examples(target, task=task)
+    with resources.as_file(resources.files("studies") / BUILTIN_TABLES[name]) as path:
+        return load_csv(path, target, task=task, name=name)
 
 
 BUILTIN: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
@@ -159,400 +166,75 @@ BUILTIN: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
 }
 
 
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's (an .npz's) first bytes; an empty zip
-NPY_MAGIC = b"\x93NUMPY"
-MAX_NAMED_COLUMNS = 20  # a message names at most this many of the columns found
-NEEDS_NUMBERS = "a regression needs a number in every row"
-
-
 def load_csv(
-    path: Path, target: str, columns: list[str] | None = None, *, task: str = CLASSIFICATION
+    path: Path,
+    target: str,
+    columns: list[str] | None = None,
+    *,
+    task: Task | str = CLASSIFICATION,
+    name: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The feature columns of a CSV file (UTF-8 text) as a DataFrame, as read, and its
-    `target` column as y: labels, none empty; or for a regression, finite numbers.
+    """The feature columns of a CSV file as a DataFrame (indexed by its lines), as read, and
+    its `target` column as y, checked by the task (`studies.files.check_target`).
 
     With `columns` (a training file's feature columns, for its test file), those columns are
-    taken by name, in that order; others are ignored, and a missing one is refused by name.
+    taken by name, in that order; others are ignored, a missing one is refused by name, and the
+    target may hold one class only.
     """
-    return Csv(str(path), _read_text(path)).examples(target, columns, task)
+    name = name or str(path)
+    frame = read_table(path, name)
+    features, _ = split_target(frame, name, target, columns)
+    y = check_target(name, path, frame, target, _task(task), test=columns is not None)
+    return features, y
 
 
-@dataclass(frozen=True)
-class Csv:
-    """The bytes of a CSV table and the name its messages give it (a path, a built-in's name).
-
-    The bytes are kept to quote a target cell as it was written when pandas read it as
-    missing (`NA`, `n/a`, an empty cell).
-    """
-
-    name: str
-    data: bytes
-
-    def frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        try:
-            return pd.read_csv(io.BytesIO(self.data))
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{self.name}: the CSV file is empty (no header row)") from None
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-            raise DataError(f"{self.name}: cannot read CSV ({_one_line(error)})") from None
-
-    def examples(
-        self, target: str, columns: list[str] | None = None, task: str = CLASSIFICATION
-    ) -> tuple[pd.DataFrame, np.ndarray]:
-        """The feature columns (all but `target`, or `columns` by name) and the target."""
-        frame = self.frame()
-        if target not in frame.columns:
-            raise DataError(
-                f"{self.name}: no target column {target!r} (columns: {_names(frame.columns)})"
-            )
-        features = frame.drop(columns=[target])
-        if columns is not None:
-            missing = [name for name in columns if name not in features.columns]
-            if missing:
-                raise DataError(
-                    f"{self.name}: no column {missing[0]!r}, which the training file has "
-                    f"({len(missing)} missing in all)"
-                )
-            features = features[columns]
-        if features.shape[1] == 0 or len(frame) == 0:
-            raise DataError(f"{self.name}: needs at least one feature column and one row")
-        y = frame[target].to_numpy()
-        where = f"target column {target!r} row"
-        if task == REGRESSION:
-            _check_real_targets(self.name, y, lambda i: f"{where} {i + 2}", self._written(target))
-        else:
-            _check_no_empty_labels(self.name, y, lambda i: f"{where} {i + 2}")
-        return features, y
-
-    def _written(self, column: str) -> Callable[[int], str]:
-        """A cell of `column` as the file writes it (read again, on the way to an error)."""
-
-        def cell(row: int) -> str:
-            import pandas as pd
-
-            try:
-                text = pd.read_csv(
-                    io.BytesIO(self.data), usecols=[column], dtype=str, keep_default_na=False
-                )
-                return str(text.iloc[row, 0])
-            except (ValueError, IndexError, pd.errors.ParserError):
-                return ""
-
-        return cell
+def _load_table(path: Path, name: str, spec: StudySpec) -> tuple[Any, np.ndarray, dict[str, str]]:
+    """A study's table: its feature columns' kinds checked first, then its target."""
+    frame = read_table(path, name)
+    features, _ = split_target(frame, name, spec.target)
+    kinds = check_table(name, features, spec)
+    return features, check_target(name, path, frame, spec.target, spec.problem), kinds
 
 
-def _read_text(path: Path) -> bytes:
-    """A CSV file's bytes, which must be UTF-8 text: name the first byte that is not, by line."""
+def load_npz(path: Path, task: Task | str = CLASSIFICATION) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle; y holds labels
+    the task can learn, or for a regression finite numbers ((m, k) for k targets)."""
+    x, y = read_arrays(path)
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"{path}: cannot read CSV ({_one_line(error)})") from None
-    if data.startswith((*ZIP_MAGIC, NPY_MAGIC)):
-        raise DataError(f"{path}: a binary .npz/.npy file, not CSV text")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DataError(
-            f"{path}: not UTF-8 text: byte 0x{data[error.start]:02x} on line {line} "
-            "(save the file as UTF-8)"
-        ) from None
-    return data
-
-
-def _names(columns: pd.Index) -> str:
-    names = [repr(str(name)) for name in columns[:MAX_NAMED_COLUMNS]]
-    more = len(columns) - MAX_NAMED_COLUMNS
-    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
-
-
-# -- the cells of a table ----------------------------------------------------------------------
-
-
-def _number(value: object) -> float | None:
-    """A cell as the table encoder reads it: a float (NaN: missing), or None for text.
-
-    Blank text is missing; a boolean is never a number (the encoder makes it a category).
-    """
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return np.nan
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _numbers(column: pd.Series) -> np.ndarray | None:
-    """The column's cells as float64 (NaN where missing) when every cell is a number or
-    missing, as the encoder's numeric columns are; None when some cell is text (categories).
-    Only the column's distinct values are parsed."""
-    if column.dtype.kind in "iuf":
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
-    codes, uniques = column.factorize()
-    parsed = [_number(value) for value in uniques]
-    if any(value is None for value in parsed):
-        return None
-    return np.array([*parsed, np.nan], dtype=np.float64)[codes]  # code -1: a missing cell
-
-
-def _first_text(column: pd.Series) -> tuple[int, object]:
-    """The first row of a column holding a cell that is not a number, and that cell."""
-    codes, uniques = column.factorize()
-    text = [i for i, value in enumerate(uniques) if _number(value) is None]
-    row = int(np.flatnonzero(np.isin(codes, text))[0])
-    return row, column.iloc[row]
-
-
-def _complex_row(column: pd.Series) -> int | None:
-    """The first row of a complex number (`1+2j`), in a column whose every cell is a number,
-    real or complex, or missing: a column of measurements, not of categories."""
-    codes, uniques = column.factorize()
-    found = []
-    for i, value in enumerate(uniques):
-        if _number(value) is not None:
-            continue
-        try:
-            number = complex(str(value).strip())
-        except ValueError:
-            return None  # text: a column of categories
-        if number.imag != 0:
-            found.append(i)
-    return int(np.flatnonzero(np.isin(codes, found))[0]) if found else None
-
-
-def _is_empty(column: pd.Series) -> bool:
-    """Every cell missing (NaN, NA) or blank."""
-    if column.dtype.kind in "iuf":
-        return bool(column.isna().all())
-    _, uniques = column.factorize()
-    return all(isinstance(value, str) and not value.strip() for value in uniques)
-
-
-def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> None:
-    """A training table's feature columns, by the file's rows: none empty in every row; no
-    infinite or complex number in a column of numbers (a column the study drops or lists as
-    categorical holds what it likes).
-
-    Raises:
-        DataError: one line naming the table, the column and the row.
-    """
-    for position, column in enumerate(features.columns):
-        cells = features.iloc[:, position]
-        if str(column) in spec.drop:
-            continue
-        if _is_empty(cells):
-            raise DataError(f"{name}: column {column!r} is empty in every row")
-        if str(column) in spec.categorical:
-            continue
-        numbers = _numbers(cells)
-        if numbers is None:
-            row = _complex_row(cells)
-            if row is not None:
-                raise DataError(
-                    f"{name}: column {column!r} row {row + 2} is a complex number (features "
-                    f"must be real): {cells.iloc[row]!r}"
-                )
-            continue
-        _check_finite(name, column, numbers)
-
-
-def _check_finite(name: str, column: object, numbers: np.ndarray) -> None:
-    infinite = np.isinf(numbers)
-    if infinite.any():
-        raise DataError(f"{name}: column {column!r} row {int(np.argmax(infinite)) + 2} is infinite")
-
-
-def check_test_table(name: str, test: pd.DataFrame, train: pd.DataFrame, spec: StudySpec) -> None:
-    """A test table's columns hold what the training table's do: numbers where it has
-    numbers (its networks could not read text there), none infinite.
-
-    Raises:
-        DataError: one line naming the test file, the column, the row and the cell.
-    """
-    for column in train.columns:
-        if str(column) in spec.drop or str(column) in spec.categorical:
-            continue
-        if _numbers(train[column]) is None:
-            continue  # categories: a value unseen in training encodes as none of them
-        numbers = _numbers(test[column])
-        if numbers is None:
-            row, value = _first_text(test[column])
-            raise DataError(
-                f"{name}: column {column!r} row {row + 2} is {value!r}, not a number "
-                f"(column {column!r} of {spec.dataset} holds numbers)"
-            )
-        _check_finite(name, column, numbers)
-
-
-# -- targets ---------------------------------------------------------------------------------------
-
-
-def _check_no_empty_labels(name: str, y: np.ndarray, where: Callable[[int], str]) -> None:
-    """NaN, None or blank text is no label: name the first."""
-    import pandas as pd
-
-    empty = np.asarray(pd.isna(y), dtype=bool)
-    if y.dtype.kind in "OUS":
-        empty |= np.fromiter(
-            (isinstance(v, str | bytes) and not v.strip() for v in y.tolist()), bool, len(y)
-        )
-    if empty.any():
-        raise DataError(f"{name}: {where(int(np.flatnonzero(empty)[0]))} is an empty label")
-
-
-def _check_real_targets(
-    name: str,
-    y: np.ndarray,
-    where: Callable[[int], str],
-    written: Callable[[int], str] | None = None,
-) -> None:
-    """A regression's targets, row by row: a number (text is named), not missing (named as
-    the file writes it, `written`), not infinite. A constant target is left to
-    `search.data.check_targets`, which refuses it for the whole data set."""
-    rows = y.reshape(len(y), -1)  # (m, k): several targets per row in an .npz
-    if y.dtype.kind not in "biuf":
-        numbers = [_number(value) for value in rows.ravel().tolist()]
-        text = np.array([value is None for value in numbers]).reshape(rows.shape)
-        if text.any():
-            i = int(np.flatnonzero(text.any(axis=1))[0])
-            value = rows[i][np.argmax(text[i])]
-            raise DataError(
-                f"{name}: {where(i)} is {_plain(value)!r}, not a number ({NEEDS_NUMBERS})"
-            )
-        if y.dtype.kind != "O":
-            return  # numbers written as text (an .npz of strings): check_targets names the dtype
-        rows = np.array(numbers, dtype=np.float64).reshape(rows.shape)
-    values = rows.astype(np.float64)
-    bad = ~np.isfinite(values).all(axis=1)
-    if not bad.any():
-        return
-    i = int(np.flatnonzero(bad)[0])
-    value = values[i][np.argmin(np.isfinite(values[i]))]
-    if np.isinf(value):
-        raise DataError(f"{name}: {where(i)} is {value}, not a finite number ({NEEDS_NUMBERS})")
-    if written is None:
-        raise DataError(f"{name}: {where(i)} is NaN ({NEEDS_NUMBERS})")
-    cell = written(i).strip()  # pandas reads NA, n/a, null... as missing: quote the file
-    what = f"{cell!r}, not a number" if cell else "empty"
-    raise DataError(f"{name}: {where(i)} is {what} ({NEEDS_NUMBERS})")
-
-
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python value it holds (repr 'x', not np.str_('x'))."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_classes(name: str, y: np.ndarray, target: str, where: Callable[[int], str]) -> None:
-    """A classification target holds classes: not a measurement, not an identifier.
-
-    Refused: non-integer (or infinite) float labels; more distinct float labels than half the
-    rows; a different label in every row (no class could be split into train and test).
-    """
-    if y.dtype.kind == "f":
-        fractional = ~np.isfinite(y) | (y != np.round(y))
-        if fractional.any():
-            i = int(np.flatnonzero(fractional)[0])
-            raise DataError(
-                f"{name}: {where(i)} is {y[i].item()!r}, not a class (a classification target "
-                "needs integer or text labels; this one looks continuous)"
-            )
-    n_classes, m = len(np.unique(y)), len(y)
-    if m > 1 and n_classes == m:
-        raise DataError(
-            f"{name}: {target} has a different value in each of its {m} rows "
-            "(an identifier, not classes?)"
-        )
-    if y.dtype.kind == "f" and n_classes > m / 2:
-        raise DataError(
-            f"{name}: {target} has {n_classes} distinct values in {m} rows: looks continuous, "
-            "not classes"
-        )
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
-# -- .npz files ------------------------------------------------------------------------------------
-
-
-def load_npz(path: Path, task: str = CLASSIFICATION) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle; y holds
-    labels, none empty, or for a regression finite numbers ((m, k) for k targets)."""
-    x, y = _read_npz(path)
-    if x.dtype.kind == "c":
-        raise DataError(f"{path}: X holds complex numbers (dtype {x.dtype}); features must be real")
-    if y.dtype.kind == "c":
-        raise DataError(
-            f"{path}: y holds complex numbers (dtype {y.dtype}); labels must be integers or text"
-        )
-    if x.ndim == 2 and x.dtype.kind == "f" and not np.isfinite(x).all():
-        i, j = (int(k[0]) for k in np.nonzero(~np.isfinite(x)))
-        raise DataError(f"{path}: X[{i}, {j}] is {x[i, j]} (features must be finite)")
-    if task == REGRESSION and y.ndim in (1, 2) and len(y):
-        _check_real_targets(str(path), y, lambda i: f"y[{i}]")
-    elif y.ndim == 1:
-        _check_no_empty_labels(str(path), y, lambda i: f"y[{i}]")
+        x, y = check_data(x, y, _task(task))
+    except ValueError as error:
+        raise DataError(f"{path}: {error}") from None
     return x, y
 
 
-def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    _check_npz(path)
+def _task(task: Task | str) -> Task:
+    """A task, or the task of that name."""
+    return task_named(task) if isinstance(task, str) else task
+
+
+def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> dict[str, str]:
+    """Each column's kind, decided once for the whole table by the networks' own encoder
+    (`dnn.tables.TableEncoder`, fitted here on every row): a column with every cell empty, an
+    infinite or huge number, numbers with a few text cells among them, or too many categories
+    are refused here, by the file's line; so is a column of complex numbers.
+
+    Returns:
+        column -> `numeric`, `categorical` or `dropped`.
+
+    Raises:
+        DataError: one line naming the table, the column and the line.
+    """
     try:
-        data = np.load(path, allow_pickle=False)
-    # numpy and zipfile raise many types on damaged bytes (BadZipFile, EOFError, ValueError,
-    # zlib.error, ...); each means the same thing here
-    except Exception as error:
-        raise DataError(f"{path}: cannot read npz ({type(error).__name__}: {error})") from None
-    with data:
-        missing = [key for key in ("X", "y") if key not in data.files]
-        if missing:
-            found = ", ".join(repr(key) for key in data.files[:MAX_NAMED_COLUMNS]) or "none"
-            raise DataError(
-                f"{path}: missing array {missing[0]!r} (needs X and y; arrays found: {found})"
-            )
-        return _npz_array(path, data, "X"), _npz_array(path, data, "y")
-
-
-def _check_npz(path: Path) -> None:
-    try:
-        with open(path, "rb") as file:
-            head = file.read(len(NPY_MAGIC))
-    except OSError as error:
-        raise DataError(f"{path}: cannot read npz ({_one_line(error)})") from None
-    if head.startswith(ZIP_MAGIC):
-        return
-    if head.startswith(NPY_MAGIC):
-        raise DataError(
-            f"{path}: a single .npy array, not an .npz archive (write one with "
-            "np.savez(path, X=X, y=y))"
-        )
-    raise DataError(f"{path}: not an .npz archive ({'empty file' if not head else 'not a zip'})")
-
-
-def _npz_array(path: Path, data: Any, key: str) -> np.ndarray:
-    try:
-        value = data[key]
+        kinds = {
+            c["name"]: c["kind"]
+            for c in TableEncoder(spec.categorical, spec.drop).fit(features).describe()
+        }
     except ValueError as error:
-        if "allow_pickle" not in str(error):
-            raise DataError(f"{path}: cannot read array {key!r} ({_one_line(error)})") from None
-        raise DataError(
-            f"{path}: array {key!r} holds Python objects (dtype object), which would need "
-            "pickle to load; save it as numbers or strings (e.g. y.astype(str))"
-        ) from None
-    # damaged bytes inside the archive: as in _read_npz, any type means the same
-    except Exception as error:
-        raise DataError(f"{path}: cannot read array {key!r} ({type(error).__name__})") from None
-    if not isinstance(value, np.ndarray):
-        raise DataError(f"{path}: member {key!r} is not a .npy array")
-    return value
+        raise DataError(f"{name}: {first_line(error)}") from None
+    for column, kind in kinds.items():
+        if kind == "categorical" and column not in spec.categorical:
+            check_real(name, features[column], column)
+    return kinds
 
 
 # -- a study's data ----------------------------------------------------------------------------
@@ -561,11 +243,11 @@ def _npz_array(path: Path, data: Any, key: str) -> np.ndarray:
 def load_dataset(spec: StudySpec) -> Dataset:
     """The data set a spec names (a built-in name, a `.csv` or an `.npz` path), and its own
     test file (`test_dataset`) when the spec names one."""
-    x, y = _load_examples(spec)
+    x, y, kinds = _load_examples(spec)
     if spec.test_dataset is None:
         return Dataset(x, y)
-    x_test, y_test = _load_test(spec, x)
-    if spec.task == "classification" and _is_text(y) != _is_text(y_test):
+    x_test, y_test = _load_test(spec, x, kinds)
+    if spec.problem.has_classes and _is_text(y) != _is_text(y_test):
         # pandas reads a column of 1 and 0 as numbers and one holding a 'yes' as text: the
         # label 1 written in both files is the same class
         y, y_test = _as_text(y), _as_text(y_test)
@@ -587,26 +269,26 @@ def _as_text(labels: np.ndarray) -> np.ndarray:
     )
 
 
-def _load_examples(spec: StudySpec) -> tuple[Any, np.ndarray]:
+def _load_examples(spec: StudySpec) -> tuple[Any, np.ndarray, dict[str, str]]:
+    """The examples and, for a table, each column's kind."""
     name = spec.dataset
+    kinds: dict[str, str] = {}
     if name in BUILTIN_TABLES:
-        x, y = builtin_table(name, spec.target, spec.task)
-        check_table(name, x, spec)
-        _check_target_classes(spec, name, y)
+        with resources.as_file(resources.files("studies") / BUILTIN_TABLES[name]) as path:
+            x, y, kinds = _load_table(path, name, spec)
     elif name in BUILTIN:
         x, y = BUILTIN[name]()
     else:
         path = _data_file(name)
         if path.suffix.lower() == ".csv":
-            x, y = load_csv(path, spec.target, task=spec.task)
-            check_table(name, x, spec)
+            x, y, kinds = _load_table(path, name, spec)
         else:
-            x, y = load_npz(path, spec.task)
-        _check_target_classes(spec, name, y)
+            x, y = load_npz(path, spec.problem)
     try:
-        return check_data(x, y, spec.problem)
+        x, y = check_data(x, y, spec.problem)
     except ValueError as error:
         raise DataError(f"dataset {name}: {error}") from None
+    return x, y, kinds
 
 
 def _data_file(name: str) -> Path:
@@ -621,21 +303,10 @@ def _data_file(name: str) -> Path:
     return path
 
 
-def _check_target_classes(spec: StudySpec, name: str, y: np.ndarray) -> None:
-    """`_check_classes` for a classification's table or file (a regression has no classes)."""
-    if spec.task == REGRESSION or y.ndim != 1:
-        return
-    if name.lower().endswith(".npz"):
-        _check_classes(name, y, "y", lambda i: f"y[{i}]")
-    else:
-        column = f"target column {spec.target!r}"
-        _check_classes(name, y, column, lambda i: f"{column} row {i + 2}")
-
-
-def _load_test(spec: StudySpec, train: Any) -> tuple[Any, np.ndarray]:
-    """The test file: a CSV's columns matched by name to the training table's (their kinds
-    checked against it), an npz's by position; labels checked as labels (a test file may
-    hold one class only), or a regression's targets as numbers."""
+def _load_test(spec: StudySpec, train: Any, kinds: dict[str, str]) -> tuple[Any, np.ndarray]:
+    """The test file: a CSV's columns matched by name to the training table's (a column the
+    training file holds numbers in must hold numbers), an npz's by position; labels checked
+    as labels (a test file may hold one class only), or a regression's targets as numbers."""
     path = Path(str(spec.test_dataset))
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npz") or not path.is_file():
@@ -646,10 +317,11 @@ def _load_test(spec: StudySpec, train: Any) -> tuple[Any, np.ndarray]:
             "name), an .npz one with an array dataset"
         )
     if suffix == ".csv":
-        x, y = load_csv(path, spec.target, [str(c) for c in train.columns], task=spec.task)
-        check_test_table(str(path), x, train, spec)
+        columns = [str(c) for c in train.columns]
+        x, y = load_csv(path, spec.target, columns, task=spec.problem)
+        check_test_columns(str(path), x, kinds)
         return x, y
-    x, y = load_npz(path, spec.task)
+    x, y = read_arrays(path)
     if x.ndim != 2 or x.shape[1] != train.shape[1]:
         raise DataError(
             f"test_dataset {path}: {x.shape[1] if x.ndim == 2 else x.shape} features, "

@@ -388,17 +388,17 @@ TABLE_CASES = [
     table_case(
         "table-empty-column",
         csv_rows("a,notes,target", "{i},,{t}"),
-        ("t.csv: column 'notes' is empty in every row",),
+        ("t.csv: column 'notes' has every cell missing",),
     ),
     table_case(
         "table-empty-label",
         "a,target\n1,0\n2,\n3,1\n4,0\n",
-        ("t.csv: target column 'target' row 3 is an empty label",),
+        ("t.csv: target column 'target' line 3 is an empty label",),
     ),
     table_case(
         "table-infinite-cell",
         csv_rows("a,target", "{i},{t}").replace("\n7,", "\n-inf,"),
-        ("t.csv: column 'a' row 9 is infinite",),
+        ("t.csv: column 'a' line 9 is -inf, not a finite number",),
     ),
     table_case(
         "table-5000-levels",
@@ -414,26 +414,26 @@ TABLE_CASES = [
     table_case(
         "table-test-file-text-in-numeric-column",
         csv_rows("a,target", "{i},{t}"),
-        ("test.csv: column 'a' row 3 is 'tall', not a number",),
+        ("test.csv: column 'a' line 3 is 'tall', not a number",),
         extra='test_dataset = "test.csv"',
         test_csv="a,target\n1,0\ntall,1\n3,0\n",
     ),
     table_case(
         "regression-text-target",
         csv_rows("size,price", "{i},{i}.5").replace("\n1,1.5", "\n1,n/a"),
-        ("t.csv: target column 'price' row 3 is 'n/a', not a number",),
+        ("t.csv: target column 'price' line 3 is 'n/a', not a number",),
         extra='task = "regression"\ntarget = "price"',
     ),
     table_case(
         "regression-constant-target",
         csv_rows("size,price", "{i},3"),
-        ("the target is constant (3 in every row)",),
+        ("target column 'price' is constant (3 in every row)",),
         extra='task = "regression"\ntarget = "price"',
     ),
     table_case(
         "regression-nan-target",
         csv_rows("size,price", "{i},{i}").replace("\n4,4\n", "\n4,\n"),
-        ("t.csv: target column 'price' row 6 is empty",),
+        ("t.csv: target column 'price' line 6 is empty",),
         extra='task = "regression"\ntarget = "price"',
     ),
 ]

@@ -17,13 +17,13 @@ X = np.arange(12.0).reshape(6, 2)
     ("x", "y", "words"),
     [
         (X * 1j, [0, 1] * 3, "real numbers"),
-        (X, [0, 1, np.nan, 1, 0, 1], r"y\[2\] is not a label"),
-        (X, [0.5, 1, 0, 1, 0, 1], "non-integer"),
+        (X, [0, 1, np.nan, 1, 0, 1], "y row 2 is an empty label"),
+        (X, [0.5, 1, 0, 1, 0, 1], "y row 0 is 0.5, not a class"),
         (X, np.array([0, 1j, 0, 1, 0, 1]), "complex"),
-        (X, np.array([None, "a", "b", "a", "b", "a"], dtype=object), "missing label"),
-        (X, [1] * 6, "single class"),
-        (np.where(X > 5, np.inf, X), [0, 1] * 3, "NaN or infinite"),
-        (X, np.array([0, "a", 1, "b", np.nan, 1], dtype=object), "mixes labels"),
+        (X, np.array([None, "a", "b", "a", "b", "a"], dtype=object), "y row 0 is an empty label"),
+        (X, [1] * 6, "only one class"),
+        (np.where(X > 5, np.inf, X), [0, 1] * 3, "X row 3, column 0 is inf, not a finite number"),
+        (X, np.array([0, "a", 1, "b", np.nan, 1], dtype=object), "y row 4 is an empty label"),
     ],
 )
 def test_bad_arrays_are_refused_by_name(x, y, words):

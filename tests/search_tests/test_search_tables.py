@@ -272,7 +272,7 @@ def test_regression_splits_are_a_seeded_shuffle_and_folds_cover_every_row():
 @pytest.mark.parametrize(
     ("y", "message"),
     [
-        (np.array(["1.5", "x"] * 50, dtype=object), "numeric"),
+        (np.array(["1.5", "x"] * 50, dtype=object), "y row 1 is 'x', not a number"),
         (np.full(100, 2.0), "constant"),
         (np.r_[np.arange(99.0), np.nan], "row 99"),
     ],

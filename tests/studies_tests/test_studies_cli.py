@@ -142,7 +142,7 @@ def test_penguins_is_the_shipped_table_read_without_palmerpenguins(monkeypatch):
     assert x["sex"].isna().sum() == 11 and set(x["island"]) == {"Biscoe", "Dream", "Torgersen"}
     x, y = penguins("year")  # the study file names the target: any column
     assert "species" in x.columns and set(y) == {2007, 2008, 2009}
-    with pytest.raises(DataError, match="^penguins: target column 'body_mass_g' row 5 is 'NA'"):
+    with pytest.raises(DataError, match="^penguins: target column 'body_mass_g' line 5 is 'NA'"):
         penguins("body_mass_g", "regression")
     with pytest.raises(
         DataError, match=r"^penguins: no target column 'target' \(columns: 'species'"
@@ -264,7 +264,7 @@ def error_of(capsys) -> str:
         (
             {"c.csv": "a,b,target\n1,,0\nx,,1\n", "c.toml": "name='x'\ndataset='c.csv'"},
             ["run", "c.toml"],
-            "c.csv: column 'b' is empty in every row",
+            "c.csv: column 'b' has every cell missing",
         ),
         (
             {
@@ -272,7 +272,7 @@ def error_of(capsys) -> str:
                 "r.toml": "name='x'\ndataset='r.csv'\ntask='regression'",
             },
             ["run", "r.toml"],
-            "r.csv: target column 'target' row 3 is '-', not a number",
+            "r.csv: target column 'target' line 3 is '-', not a number",
         ),
         (
             {"t.csv": "a,b\n1,0\n2,1\n", "t.toml": "name='x'\ndataset='t.csv'"},

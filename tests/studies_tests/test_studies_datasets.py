@@ -37,9 +37,12 @@ def csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
     return path
 
 
-def rows(labels: list, features: str = "1.5,2") -> str:
-    """A CSV with columns a, b, target: one row per label."""
-    return "a,b,target\n" + "".join(f"{features},{label}\n" for label in labels)
+def rows(labels: list, features: str | None = None) -> str:
+    """A CSV with columns a, b, target: one row per label (a = i + 0.5, b = i mod 2 in row i:
+    columns a network can learn from, not constant)."""
+    return "a,b,target\n" + "".join(
+        f"{features or f'{i + 0.5},{i % 2}'},{label}\n" for i, label in enumerate(labels)
+    )
 
 
 def npz(tmp_path: Path, name: str = "data.npz", **arrays: np.ndarray) -> Path:
@@ -58,7 +61,8 @@ GOOD_Y = np.array([0, 1] * 4)
 def test_good_files_load(tmp_path: Path) -> None:
     x, y = load(csv(tmp_path, rows(["cat", "dog"] * 3)))
     assert isinstance(x, pd.DataFrame) and list(x.columns) == ["a", "b"]
-    assert x.shape == (6, 2) and list(x["a"]) == [1.5] * 6 and list(y[:2]) == ["cat", "dog"]
+    assert x.shape == (6, 2) and list(x["a"]) == [i + 0.5 for i in range(6)]
+    assert list(y[:2]) == ["cat", "dog"]
     x, y = load(npz(tmp_path, X=GOOD_X, y=GOOD_Y))
     np.testing.assert_array_equal(x, GOOD_X)
     x, y = load(npz(tmp_path, "floats.npz", X=GOOD_X, y=GOOD_Y.astype(float)))  # 0.0 / 1.0
@@ -79,24 +83,26 @@ def test_the_loaders_keep_their_signatures(tmp_path: Path) -> None:
 
 def test_a_csv_with_a_complex_feature(tmp_path: Path) -> None:
     path = csv(tmp_path, "a,b,target\n1,2,0\n3,1+2j,1\n")
-    assert_refused(path, "column 'b' row 3 is a complex number (features must be real): '1+2j'")
+    assert_refused(path, "column 'b' line 3 is a complex number (features must be real): '1+2j'")
 
 
 def test_an_npz_with_complex_x(tmp_path: Path) -> None:
     path = npz(tmp_path, X=GOOD_X + 1j, y=GOOD_Y)
-    assert_refused(path, "X holds complex numbers (dtype complex128); features must be real")
+    assert_refused(path, "X must hold real numbers, got complex128")
 
 
 def test_an_npz_with_complex_y(tmp_path: Path) -> None:
     path = npz(tmp_path, X=GOOD_X, y=GOOD_Y + 0j)
-    assert_refused(path, "y holds complex numbers (dtype complex128)")
+    assert_refused(path, "y must hold class labels, got complex numbers (complex128)")
 
 
 def test_infinite_features_are_named(tmp_path: Path) -> None:
-    assert_refused(csv(tmp_path, "a,target\n1,0\ninf,1\n"), "column 'a' row 3 is infinite")
+    assert_refused(
+        csv(tmp_path, "a,target\n1,0\ninf,1\n"), "column 'a' line 3 is inf, not a finite number"
+    )
     x = GOOD_X.copy()
     x[5, 1] = np.nan
-    assert_refused(npz(tmp_path, X=x, y=GOOD_Y), "X[5, 1] is nan")
+    assert_refused(npz(tmp_path, X=x, y=GOOD_Y), "X row 5, column 1 is nan, not a finite number")
 
 
 # -- empty labels ----------------------------------------------------------------------------
@@ -104,21 +110,21 @@ def test_infinite_features_are_named(tmp_path: Path) -> None:
 
 def test_an_empty_label_in_a_csv(tmp_path: Path) -> None:
     assert_refused(
-        csv(tmp_path, rows([0, 1, "", 1])), "target column 'target' row 4 is an empty label"
+        csv(tmp_path, rows([0, 1, "", 1])), "target column 'target' line 4 is an empty label"
     )
 
 
 def test_a_blank_text_label_in_a_csv(tmp_path: Path) -> None:
     path = csv(tmp_path, rows(["a", "b", "  ", "a"]))
-    assert_refused(path, "target column 'target' row 4 is an empty label")
+    assert_refused(path, "target column 'target' line 4 is an empty label")
 
 
 def test_nan_and_blank_labels_in_an_npz(tmp_path: Path) -> None:
     y = GOOD_Y.astype(float)
     y[3] = np.nan
-    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y[3] is an empty label")
+    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y row 3 is an empty label")
     text = np.array(["a", "b"] * 3 + ["", "a"])
-    assert_refused(npz(tmp_path, "text.npz", X=GOOD_X, y=text), "y[6] is an empty label")
+    assert_refused(npz(tmp_path, "text.npz", X=GOOD_X, y=text), "y row 6 is an empty label")
 
 
 # -- targets that are not classes ------------------------------------------------------------
@@ -126,10 +132,10 @@ def test_nan_and_blank_labels_in_an_npz(tmp_path: Path) -> None:
 
 def test_a_non_integer_float_target(tmp_path: Path) -> None:
     path = csv(tmp_path, rows([0, 1, 0.37, 1]))
-    assert_refused(path, "target column 'target' row 4 is 0.37, not a class")
+    assert_refused(path, "target column 'target' line 4 is 0.37, not a class")
     y = GOOD_Y.astype(float)
     y[2] = 1.5
-    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y[2] is 1.5, not a class")
+    assert_refused(npz(tmp_path, X=GOOD_X, y=y), "y row 2 is 1.5, not a class")
 
 
 def test_more_distinct_float_labels_than_half_the_rows(tmp_path: Path) -> None:
@@ -169,7 +175,7 @@ def test_an_npz_that_is_no_zip(tmp_path: Path, content: bytes, expected: str) ->
 def test_a_truncated_npz(tmp_path: Path) -> None:
     path = npz(tmp_path, X=GOOD_X, y=GOOD_Y)
     path.write_bytes(path.read_bytes()[:200])
-    assert_refused(path, "cannot read npz (BadZipFile")
+    assert_refused(path, "damaged .npz archive (BadZipFile")
 
 
 @pytest.mark.parametrize("missing", ["X", "y"])
@@ -241,13 +247,15 @@ def test_text_and_empty_cells_are_kept_as_read(tmp_path: Path) -> None:
     x, y = load(csv(tmp_path, "a,colour,b,target\n1,red,,0\nx,,2.5,1\n3, blue ,NA,0\n"))
     assert list(x.columns) == ["a", "colour", "b"] and list(y) == [0, 1, 0]
     assert list(x["a"]) == ["1", "x", "3"]  # not coerced: a column of categories
-    assert x["colour"][0] == "red" and pd.isna(x["colour"][1]) and x["colour"][2] == " blue "
+    colour = x["colour"].tolist()
+    assert colour[0] == "red" and pd.isna(colour[1]) and colour[2] == " blue "
+    assert list(x.index) == [2, 3, 4] and x.index.name == "line"  # rows named as the file does
     assert x["b"].isna().tolist() == [True, False, True]
 
 
 def test_a_column_empty_in_every_row_is_refused_by_name(tmp_path: Path) -> None:
     text = "a,notes,target\n1,,0\n2,  ,1\n3,NA,0\n"
-    assert_refused(csv(tmp_path, text), "column 'notes' is empty in every row")
+    assert_refused(csv(tmp_path, text), "column 'notes' has every cell missing")
     spec = StudySpec(name="d", dataset=str(tmp_path / "data.csv"), drop=["notes"])
     assert list(load_dataset(spec).X.columns) == ["a", "notes"]  # dropped: the encoder's to leave
 
@@ -283,30 +291,30 @@ def test_a_regression_target_is_any_real_number(tmp_path: Path) -> None:
 
 def test_a_text_regression_target_is_named_by_row_and_value(tmp_path: Path) -> None:
     path = csv(tmp_path, "size,price\n1,10\n2,12.5\n3,cheap\n4,9\n")
-    expected = "target column 'price' row 4 is 'cheap', not a number (a regression needs"
+    expected = "target column 'price' line 4 is 'cheap', not a number"
     assert_regression_refused(path, expected, target="price")
     text = np.array(["1.5", "2", "x", "3"] * 2)
-    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=text), "y[2] is 'x', not a number")
+    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=text), "y row 2 is 'x', not a number")
 
 
 def test_an_empty_regression_target_is_quoted_as_the_file_writes_it(tmp_path: Path) -> None:
     path = csv(tmp_path, "size,price\n1,10\n2,n/a\n3,9\n", "na.csv")
-    assert_regression_refused(path, "target column 'price' row 3 is 'n/a', not a number", "price")
+    assert_regression_refused(path, "target column 'price' line 3 is 'n/a', not a number", "price")
     path = csv(tmp_path, "size,price\n1,10\n2,11\n3,\n", "blank.csv")
-    expected = "target column 'price' row 4 is empty (a regression needs a number in every row)"
+    expected = "target column 'price' line 4 is empty (a regression needs a number in every row)"
     assert_regression_refused(path, expected, "price")
     path = csv(tmp_path, "size,price\n1,10\n2,-inf\n3,9\n", "inf.csv")
     assert_regression_refused(
-        path, "target column 'price' row 3 is -inf, not a finite number", "price"
+        path, "target column 'price' line 3 is -inf, not a finite number", "price"
     )
     y = GOOD_Y.astype(float)
     y[5] = np.nan
-    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=y), "y[5] is NaN")
+    assert_regression_refused(npz(tmp_path, X=GOOD_X, y=y), "y row 5 is nan, not a finite number")
 
 
 def test_a_constant_regression_target_is_refused(tmp_path: Path) -> None:
     path = csv(tmp_path, rows([4.5] * 5))
-    assert_regression_refused(path, "the target is constant (4.5 in every row)")
+    assert_regression_refused(path, "target column 'target' is constant (4.5 in every row)")
 
 
 def test_the_built_in_digits_are_scikit_learns_read_without_importing_it_or_pandas():

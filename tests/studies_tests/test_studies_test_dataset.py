@@ -78,7 +78,7 @@ def test_a_test_file_whose_types_disagree_is_refused_by_cell(folder, capsys):
     (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
     assert main(["run", "own.toml", "--quiet"]) == 2
     error = capsys.readouterr().err
-    assert "test.csv" in error and "column 'a' row 2" in error and "'tall'" in error
+    assert "test.csv" in error and "column 'a' line 2" in error and "'tall'" in error
 
 
 def test_a_missing_test_file_and_a_changed_one_are_refused(folder, capsys):
@@ -120,7 +120,7 @@ def test_an_infinite_number_in_a_test_file_is_refused_by_cell(folder, capsys):
     (folder / "test.csv").write_text("\n".join([header, first, "1,inf,0", *rest]) + "\n")
     (folder / "own.toml").write_text(STUDY.format(test="test.csv"))
     assert main(["run", "own.toml", "--quiet"]) == 2
-    assert "test.csv: column 'b' row 3 is infinite" in capsys.readouterr().err
+    assert "test.csv: column 'b' line 3 is inf, not a finite number" in capsys.readouterr().err
     assert not (folder / "runs").exists()
 
 
@@ -129,7 +129,7 @@ def test_a_regressions_test_file_needs_numbers_in_its_target(folder, capsys):
     study = STUDY.format(test="test.csv").replace("n_trials", 'task = "regression"\nn_trials')
     (folder / "own.toml").write_text(study)
     assert main(["run", "own.toml", "--quiet"]) == 2
-    assert "test.csv: target column 'target' row 3 is '?', not a number" in capsys.readouterr().err
+    assert "test.csv: target column 'target' line 3 is '?', not a number" in capsys.readouterr().err
     assert not (folder / "runs").exists()
 
 

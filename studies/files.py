@@ -1,0 +1,262 @@
+"""Data files a study names: a CSV table or an `.npz` of arrays, read with their context.
+
+The rules of what data a study can learn from are `dnn`'s and `search`'s, one set of checks
+(`dnn.checks`, the table encoder's cell parser in `dnn.cells`, `search.tasks`); this module
+reads files and adds what only it knows around them: the file's name, and its lines. A CSV is
+read with an index of its line numbers, named `line` (the header is line 1, the first row line
+2), which every split keeps, so that a message about a row names the file's line wherever it is
+made. A file is refused before it is read when the memory this process may still use cannot
+hold it.
+
+An empty target cell of a regression is quoted as the file writes it (`'n/a'`, pandas' missing
+markers), which is read again from the file on the way to the error.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dnn.cells import column_numbers, read_cells
+from dnn.checks import row_names
+from dnn.npz import NpzError, read_npz
+from search.machine import available_memory
+from search.tasks import Task
+from studies.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is read: a study of arrays does without it
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+NPY_MAGIC = b"\x93NUMPY"
+MAX_NAMED_COLUMNS = 20  # a message names at most this many of the columns found
+# A table in memory takes about this many times its CSV file (numbers as float64, pandas'
+# index and the parser's buffers): a larger file than the memory left allows is refused.
+MEMORY_PER_BYTE = 3
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+# -- CSV tables --------------------------------------------------------------------------------
+
+
+def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
+    """A CSV file (UTF-8 text with a header row) as a DataFrame of its cells as pandas reads
+    them, indexed by their line numbers (`line`).
+
+    Raises:
+        DataError: one line naming the file (`name`, else its path): not a file, binary, not
+            UTF-8 (naming the first bad byte's line), empty, unparsable, or larger than the
+            memory this process may use.
+    """
+    import pandas as pd
+
+    name = name or str(path)
+    _check_size(path, name)
+    try:
+        frame = pd.read_csv(path, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{name}: the CSV file is empty (no header row)") from None
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{name}: not UTF-8 text: {_first_bad_byte(path)} (save the file as UTF-8)"
+        ) from None
+    except MemoryError:
+        raise DataError(f"{name}: too large to read into the memory this process has") from None
+    except (pd.errors.ParserError, ValueError, OSError) as error:
+        raise DataError(f"{name}: cannot read CSV ({first_line(error)})") from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return frame
+
+
+def _check_size(path: Path, name: str) -> None:
+    """Refuse a file that is no regular file, binary (an `.npz`), or too large to read."""
+    try:
+        if not path.is_file():
+            raise DataError(f"{name}: not a file")
+        size = path.stat().st_size
+        with open(path, "rb") as file:
+            head = file.read(len(NPY_MAGIC))
+    except OSError as error:
+        raise DataError(f"{name}: cannot read CSV ({first_line(error)})") from None
+    if head.startswith((*ZIP_MAGIC, NPY_MAGIC)):
+        raise DataError(f"{name}: a binary .npz/.npy file, not CSV text")
+    free = available_memory()
+    if free is not None and size * MEMORY_PER_BYTE > free:
+        raise DataError(
+            f"{name}: {size / 2**30:.1f} GiB of CSV needs about {MEMORY_PER_BYTE}x that in "
+            f"memory, and this process may use {free / 2**30:.1f} GiB more; use a sample"
+        )
+
+
+def _first_bad_byte(path: Path) -> str:
+    """Where a file stops being UTF-8: `byte 0xff on line 3`, read a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newline, line = b"\n", 1
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                at = line + block.count(newline, 0, max(error.start, 0))
+                return f"byte 0x{block[max(error.start, 0)]:02x} on line {at}"
+            line += block.count(newline)
+    return "a character cut at the end of the file"
+
+
+def column_names(columns: Any) -> str:
+    """Up to `MAX_NAMED_COLUMNS` column names, quoted: `'a', 'b' and 3 more`."""
+    names = [repr(str(name)) for name in list(columns)[:MAX_NAMED_COLUMNS]]
+    more = len(columns) - MAX_NAMED_COLUMNS
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def split_target(
+    frame: pd.DataFrame, name: str, target: str, columns: list[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A table's feature columns (all but `target`, or `columns` by name) and its target.
+
+    Raises:
+        DataError: naming the table and the column that is not there.
+    """
+    if target not in frame.columns:
+        raise DataError(
+            f"{name}: no target column {target!r} (columns: {column_names(frame.columns)})"
+        )
+    features = frame.drop(columns=[target])
+    if columns is not None:
+        missing = [column for column in columns if column not in features.columns]
+        if missing:
+            raise DataError(
+                f"{name}: no column {missing[0]!r}, which the training file has "
+                f"({len(missing)} missing in all)"
+            )
+        features = features[columns]
+    if features.shape[1] == 0 or len(frame) == 0:
+        raise DataError(f"{name}: needs at least one feature column and one row")
+    return features, frame[target].to_numpy()
+
+
+def check_target(
+    name: str, path: Path | None, frame: pd.DataFrame, target: str, task: Task, test: bool = False
+) -> np.ndarray:
+    """A table's target column, checked by the task (`test`: one class is enough), its rows
+    named by their lines; an empty cell of a regression quoted as the file writes it.
+
+    Raises:
+        DataError: one line naming the table, the target column and the line.
+    """
+    y = frame[target].to_numpy()
+    what = f"target column {target!r}"
+    row = row_names(frame.index)
+    if not task.has_classes and path is not None:
+        empty = np.flatnonzero(frame[target].isna().to_numpy())
+        if empty.size:
+            cell = _written(path, target, int(empty[0])).strip()
+            said = f"{cell!r}, not a number" if cell else "empty"
+            raise DataError(
+                f"{name}: {what} {row(int(empty[0]))} is {said} (a regression needs a number "
+                "in every row)"
+            )
+    try:
+        if test:
+            return task.check_test_target(y, name=what, row=row)
+        return task.check_target(y, name=what, row=row)
+    except ValueError as error:
+        raise DataError(f"{name}: {error}") from None
+
+
+def _written(path: Path, column: str, position: int) -> str:
+    """A cell of `column` as the file writes it (read again, on the way to an error)."""
+    import pandas as pd
+
+    try:
+        text = pd.read_csv(path, usecols=[column], dtype=str, keep_default_na=False)
+        return str(text.iloc[position, 0])
+    except (ValueError, IndexError, OSError, pd.errors.ParserError):
+        return ""
+
+
+def check_test_columns(name: str, test: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """A test table holds finite numbers where training decided a column is numeric (its
+    networks could not read text there), by the encoder's own cell parser.
+
+    Raises:
+        DataError: one line naming the test file, the column, the line and the cell.
+    """
+    why = "not a number (the column holds numbers in the training data)"
+    for column, kind in kinds.items():
+        if kind == "numeric":
+            try:
+                column_numbers(column, test[column], why)
+            except ValueError as error:
+                raise DataError(f"{name}: {first_line(error)}") from None
+
+
+def check_real(name: str, column: pd.Series, label: str) -> None:
+    """Refuse a column of numbers of which some are complex (`1+2j`): the encoder would take
+    it for categories, but its values are measurements that a network cannot read.
+
+    Raises:
+        DataError: naming the table, the column, the line and the cell.
+    """
+    cells = read_cells(column)
+    if not cells.text.any() or not all(
+        _complex(cells.labels[i]) for i in np.flatnonzero(cells.text)
+    ):
+        return
+    row = int(cells.text_rows()[0])
+    raise DataError(
+        f"{name}: column {label!r} {row_names(column.index)(row)} is a complex number "
+        f"(features must be real): {column.iloc[row]!r}"
+    )
+
+
+def _complex(label: str) -> bool:
+    try:
+        return complex(label).imag != 0
+    except ValueError:
+        return False
+
+
+# -- .npz files --------------------------------------------------------------------------------
+
+NPZ_WORDS: dict[str, Callable[[NpzError], str]] = {
+    "empty": lambda e: "not an .npz archive (empty file)",
+    "npy": lambda e: (
+        "a single .npy array, not an .npz archive (write one with np.savez(path, X=X, y=y))"
+    ),
+    "not_zip": lambda e: "not an .npz archive (not a zip)",
+    "missing": lambda e: (
+        f"missing array {e.member!r} (needs X and y; arrays found: "
+        f"{', '.join(map(repr, e.found[:MAX_NAMED_COLUMNS])) or 'none'})"
+    ),
+    "pickle": lambda e: (
+        f"array {e.member!r} holds Python objects (dtype object), which would "
+        "need pickle to load; save it as numbers or strings (e.g. y.astype(str))"
+    ),
+}
+
+
+def read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays `X` and `y` of an `.npz` file, read without pickle (`dnn.npz`).
+
+    Raises:
+        DataError: one line naming the file and the problem.
+    """
+    try:
+        arrays = read_npz(path, ["X", "y"])
+    except NpzError as error:
+        words = NPZ_WORDS.get(error.problem)
+        raise DataError(f"{path}: {words(error) if words else first_line(error)}") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read npz ({first_line(error)})") from None
+    return arrays["X"], arrays["y"]
