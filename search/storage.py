@@ -13,6 +13,7 @@ that race try again after a short pause instead of failing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import random
@@ -29,8 +30,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
 
-from search._optuna import storage_of
+from search._optuna import fail_trial, storage_of
 from search.dburl import (
     RDB_SCHEMES,
     ambiguity,
@@ -43,13 +45,9 @@ from search.dburl import (
     secrets_of,
     unreachable,
 )
-from search.journal import (
-    JournalDamagedError,
-    JournalFile,
-    JournalStore,
-    check_journal,
-    repair_journal,
-)
+from search.journal import open_journal
+from search.journal_check import JournalDamagedError, JournalRepair, check_journal, repair_journal
+from search.record import Attr, Failure, TrialRecord
 
 if TYPE_CHECKING:
     from dnn import DeepNetwork
@@ -57,6 +55,7 @@ if TYPE_CHECKING:
 RUNS_DIR = Path("runs")
 MAX_RETRY = 3
 SCHEMA_ATTEMPTS = 6
+OWNERLESS = "no process owns it: repair dropped the records after a damaged line"
 _USERINFO_NO_SCHEME = re.compile(r"^[^/\s@]+:[^\s]*@[^\s]+$")
 
 
@@ -219,7 +218,9 @@ def open_storage(
         raise StorageError(f"no study storage at {url} (run a study first, or pass --storage)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStore(JournalFile(str(path)))
+        return open_journal(str(path))
+    except JournalDamagedError as error:
+        raise StorageError(str(error)) from None
     except OSError as error:
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
@@ -379,11 +380,19 @@ def fail_stale_trials(study: optuna.Study) -> None:
             optuna.storages.fail_stale_trials(study)
 
 
-def repair_storage(study_name: str, storage: str | None = None) -> tuple[int, int, str]:
-    """Repair a study's journal file: a backup first, then only its readable records kept.
+def repair_storage(study_name: str, storage: str | None = None) -> JournalRepair:
+    """Repair a study's journal file, after a backup.
+
+    Only its records up to the first damaged one are kept (`search.journal.repair_journal`);
+    then the trials that the kept records leave RUNNING with no process recorded (no `pid`:
+    its record was dropped) are marked FAIL, since no run could ever tell that they died.
+
+    Args:
+        study_name: the study, whose journal is `runs/<name>/journal.log` by default.
+        storage: the journal file, when it is elsewhere.
 
     Returns:
-        (records kept, lines dropped, the backup's path).
+        What was kept, dropped and failed; `.message()` says it in one line.
 
     Raises:
         StorageError: the storage is a database, or there is no such file.
@@ -394,6 +403,23 @@ def repair_storage(study_name: str, storage: str | None = None) -> tuple[int, in
     if not Path(url).is_file():
         raise StorageError(f"no journal file at {url}")
     try:
-        return repair_journal(url)
+        repair = repair_journal(url)
+        if not repair.dropped:
+            return repair
+        return dataclasses.replace(repair, failed=_fail_ownerless(url))
     except OSError as error:
         raise StorageError(f"cannot repair {url}: {error.strerror or error}") from None
+
+
+def _fail_ownerless(path: str) -> tuple[int, ...]:
+    """Mark FAIL the RUNNING trials of a journal that record no process; their numbers."""
+    storage = open_journal(path)
+    failed = []
+    for frozen in storage.get_all_studies():
+        study = optuna.load_study(study_name=frozen.study_name, storage=storage)
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if Attr.PID not in trial.user_attrs:
+                reason = TrialRecord(fail_reason=Failure.DIED.reason(OWNERLESS))
+                fail_trial(study, trial, reason.to_user_attrs())
+                failed.append(trial.number)
+    return tuple(failed)
