@@ -250,18 +250,28 @@ def repair_journal(path: str) -> JournalRepair:
 
     Returns:
         What was kept and dropped.
+
+    Raises:
+        JournalDamagedError: its first line is damaged, so that nothing would be kept: the file
+            is not a journal (notes, say), or what would tell its studies apart is lost. It is
+            left as it is.
     """
     fd = os.open(path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(os.dup(fd), "rb") as file:
             data = file.read()
-        backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
-        with open(backup, "xb") as file:  # never overwrite an earlier backup
-            file.write(data)
         lines = data.split(b"\n")
         complete = lines[:-1]
         kept, why, readable = _first_damaged(complete)
+        if kept == 0 and data.strip():
+            raise JournalDamagedError(
+                f"{path} is not a dnnsearch journal file (line 1: {why or 'torn'}); repair "
+                "would keep nothing of it, and leaves it as it is"
+            )
+        backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
+        with open(backup, "xb") as file:  # never overwrite an earlier backup
+            file.write(data)
         os.ftruncate(fd, sum(len(line) + 1 for line in complete[:kept]))
     finally:
         os.close(fd)  # releases the lock

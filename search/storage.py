@@ -395,7 +395,8 @@ def repair_storage(study_name: str, storage: str | None = None) -> JournalRepair
         What was kept, dropped and failed; `.message()` says it in one line.
 
     Raises:
-        StorageError: the storage is a database, or there is no such file.
+        StorageError: the storage is a database, or there is no such file, or no journal
+            (nothing of it would be kept: it is left as it is).
     """
     url = normalize_url(storage or default_storage(study_name))
     if is_rdb(url):
@@ -407,6 +408,8 @@ def repair_storage(study_name: str, storage: str | None = None) -> JournalRepair
         if not repair.dropped:
             return repair
         return dataclasses.replace(repair, failed=_fail_ownerless(url))
+    except JournalDamagedError as error:
+        raise StorageError(str(error)) from None
     except OSError as error:
         raise StorageError(f"cannot repair {url}: {error.strerror or error}") from None
 

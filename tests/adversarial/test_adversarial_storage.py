@@ -280,3 +280,26 @@ def test_repair_fails_a_trial_it_leaves_running_without_its_owner(study, capsys)
     trials = open_existing_study("tiny", str(study)).get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL]
     assert "repair" in trials[1].user_attrs["fail_reason"]
+
+
+NOT_JOURNALS = {
+    "notes.txt": b"my notes, not a journal\nsecond line\n",
+    "data.json": b'{"a": 1}\n{"b": 2}\n',
+    "blob.log": b"\x00\x01\x02\xff\n",
+    "one.log": b"just text",
+    "deep.log": NESTED + b"\n",
+}
+
+
+@pytest.mark.parametrize("name", NOT_JOURNALS)
+def test_repair_leaves_a_file_that_is_not_a_journal_as_it_is(name, tmp_path, monkeypatch, capsys):
+    """Was: `kept 0 records, dropped 2 unreadable lines`: the user's file was emptied (a
+    backup beside it), although every command refuses it as no journal."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(NOT_JOURNALS[name])
+    before = snapshot(tmp_path)
+    assert main(["repair", "x", "--storage", name]) == 2
+    out, err = capsys.readouterr()
+    one_line_error(err)
+    assert "is not a dnnsearch journal file" in err and "leaves it as it is" in err
+    assert snapshot(tmp_path) == before

@@ -245,3 +245,10 @@ def test_repair_of_a_whole_journal_changes_nothing(journal_path):
     repair = repair_journal(journal_path)
     assert repair.dropped == 0 and repair.message().startswith("nothing to repair: kept all 2")
     assert Path(journal_path).read_bytes() == before
+
+
+def test_repair_refuses_a_file_whose_first_line_is_no_record_and_writes_nothing(journal_path):
+    write_records(journal_path, b"notes", study_record())
+    with pytest.raises(JournalDamagedError, match="not a dnnsearch journal file"):
+        repair_journal(journal_path)
+    assert [p.name for p in Path(journal_path).parent.iterdir()] == ["journal.log"]
