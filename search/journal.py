@@ -14,6 +14,9 @@ overhead` measures what that costs per trial. `JournalFile` instead
 - does not fsync: a process that dies loses nothing it wrote, since the records are in the
   operating system's page cache; only a crash of the machine itself can lose the last ones.
 
+Its records are checked before Optuna replays them (`search.journal_check`); a line that
+Optuna's reader or replay still fails on is a `JournalDamagedError` naming it.
+
 Every process writing the file must use this class (`search.open_storage` does): Optuna's own
 backend would take its symlink lock instead and not see ours. optuna-dashboard only reads.
 
@@ -26,7 +29,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
 from collections.abc import Generator
 from typing import Any
 
@@ -36,6 +38,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial
 
 from search._optuna import journal_append_user_attrs, journal_read_offset
+from search.journal_check import REPAIR_HINT, JournalDamagedError, first_line
 
 
 class JournalFile(JournalFileBackend):
@@ -45,10 +48,13 @@ class JournalFile(JournalFileBackend):
     """
 
     def __init__(self, file_path: str) -> None:
+        """Open (or create) the journal file at `file_path`."""
         super().__init__(file_path)  # creates the file; its symlink lock is never taken
         self._path = file_path
+        self.last_read = -1  # the number of the last record read (Optuna counts from 0)
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        """Append records at once, under the file's `flock`, cutting a torn last line first."""
         data = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs).encode()
         fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -61,13 +67,35 @@ class JournalFile(JournalFileBackend):
             os.close(fd)  # closing the descriptor releases the lock
 
     def read_logs(self, log_number_from: int) -> Generator[dict[str, Any], None, None]:
-        """Optuna's reader, which opens the file on every call; nothing to open when the file
-        has not grown since the records already read (most calls: Optuna reads before every
-        write and after it)."""
+        """Optuna's reader; a line it cannot read is a `JournalDamagedError` naming it.
+
+        Optuna opens the file on every call; nothing is opened when the file has not grown
+        since the records already read (most calls: Optuna reads before every write and
+        after it).
+
+        Args:
+            log_number_from: the number of the first record to read (from 0).
+
+        Yields:
+            The records, in order.
+
+        Raises:
+            JournalDamagedError: a line that is not JSON, or nested too deep to read.
+        """
         offset = journal_read_offset(self, log_number_from)
         if offset is not None and os.stat(self._path).st_size == offset:
             return
-        yield from super().read_logs(log_number_from)
+        self.last_read = log_number_from - 1
+        try:
+            for record in super().read_logs(log_number_from):
+                self.last_read += 1
+                yield record
+        except (RecursionError, ValueError) as error:  # JSON too deep, not JSON, torn
+            reason = "nested too deep to read" if isinstance(error, RecursionError) else "not JSON"
+            line = self.last_read + 2  # the one after the last record read, counted from 1
+            raise JournalDamagedError(
+                f"{self._path} line {line}: not a journal record ({reason}); {REPAIR_HINT}"
+            ) from None
 
 
 def _drop_torn_tail(fd: int) -> None:
@@ -88,6 +116,25 @@ def _drop_torn_tail(fd: int) -> None:
             return
         end = start
     os.ftruncate(fd, 0)
+
+
+def open_journal(path: str) -> JournalStore:
+    """The storage of a journal file, its records replayed by Optuna.
+
+    Raises:
+        JournalDamagedError: a record that Optuna cannot read or replay, naming its line.
+        OSError: the file cannot be created or read.
+    """
+    backend = JournalFile(path)
+    try:
+        return JournalStore(backend)
+    except (JournalDamagedError, OSError):
+        raise
+    except Exception as error:  # the fields of a record are not what Optuna writes
+        raise JournalDamagedError(
+            f"{path} line {backend.last_read + 1}: Optuna cannot replay it: "
+            f"{first_line(error)}; {REPAIR_HINT}"
+        ) from None
 
 
 class JournalStore(JournalStorage):
@@ -111,81 +158,3 @@ def _refuse_finished(trial: FrozenTrial) -> None:
         raise UpdateFinishedTrialError(
             f"trial {trial.number} has finished; its user attributes cannot change"
         )
-
-
-class JournalDamagedError(ValueError):
-    """A journal file holds a line that is not a journal record; the message names it."""
-
-
-def _bad_line(line: bytes) -> str | None:
-    """Why a line is not a journal record (None when it is one)."""
-    try:
-        record = json.loads(line)
-    except (UnicodeDecodeError, ValueError):
-        return "not JSON"
-    if not isinstance(record, dict) or not isinstance(record.get("op_code"), int):
-        return "no op_code"
-    return None
-
-
-def check_journal(path: str) -> None:
-    """Refuse a file that is not a journal, or a journal with a damaged record.
-
-    Read line by line (a journal of many trials is not held in memory at once). A torn last
-    line (a writer killed mid-write) is not damage: the next append cuts it.
-
-    Raises:
-        JournalDamagedError: naming the file, and the line of the first bad record.
-    """
-    number, reason = _first_bad_line(path)
-    if reason is None:
-        return
-    if number == 1:
-        raise JournalDamagedError(
-            f"{path} is not a dnnsearch journal file (line 1: {reason}); refusing to use it"
-        )
-    raise JournalDamagedError(
-        f"{path} line {number} is not a journal record ({reason}); "
-        "`dnnsearch repair NAME` keeps a backup and drops the unreadable records"
-    )
-
-
-def _first_bad_line(path: str) -> tuple[int, str | None]:
-    """The number of the first complete line that is not a record, and why (None: none)."""
-    with open(path, "rb") as file:
-        for number, line in enumerate(file, start=1):
-            if not line.endswith(b"\n"):  # the last line, torn by a killed writer
-                return number, (_bad_line(line) if number == 1 and line.strip() else None)
-            reason = _bad_line(line[:-1])
-            if reason is not None:
-                return number, reason
-    return 0, None
-
-
-def repair_journal(path: str) -> tuple[int, int, str]:
-    """Keep a backup of a journal file, then keep its records up to the first unreadable one.
-
-    Everything after a damaged line is dropped too: Optuna numbers trials by the order of
-    their records, so keeping later records without the damaged one could give them to the
-    wrong trials. The backup keeps every byte. Done under the journal's lock, so no writer
-    appends meanwhile; stop the study's workers first (they keep positions in the file).
-
-    Returns:
-        (records kept, lines dropped, the backup's path).
-    """
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read()
-        backup = f"{path}.{time.strftime('%Y%m%d-%H%M%S')}.bak"
-        with open(backup, "xb") as file:  # never overwrite an earlier backup
-            file.write(data)
-        lines = data.split(b"\n")
-        complete = lines[:-1]
-        kept = next((i for i, line in enumerate(complete) if _bad_line(line)), len(complete))
-        dropped = len(complete) - kept + (1 if lines[-1] else 0)
-        os.ftruncate(fd, sum(len(line) + 1 for line in complete[:kept]))
-    finally:
-        os.close(fd)  # releases the lock
-    return kept, dropped, backup

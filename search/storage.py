@@ -3,8 +3,9 @@
 Without a URL a study lives in `runs/<name>/journal.log`, an Optuna JournalStorage file
 that any number of processes on this machine may write at once (it locks), and that
 optuna-dashboard opens as it is. A URL is passed through: `sqlite:///...`,
-`postgresql+psycopg2://...` (an RDB storage, with heartbeats so that trials of dead workers
-are failed and retried), or a path to a journal file.
+`postgresql://...` (an RDB storage, with heartbeats so that trials of dead workers are failed
+and retried; `search.dburl` reads it, names its driver and checks that the server answers),
+or a path to a journal file.
 
 Workers started together on an empty database race to create Optuna's tables; the losers of
 that race try again after a short pause instead of failing.
@@ -12,11 +13,11 @@ that race try again after a short pause instead of failing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import random
 import re
-import socket
 import tempfile
 import time
 import warnings
@@ -24,33 +25,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
 
-from search._optuna import storage_of
-from search.journal import (
-    JournalDamagedError,
-    JournalFile,
-    JournalStore,
-    check_journal,
-    repair_journal,
+from search._optuna import fail_trial, storage_of
+from search.dburl import (
+    RDB_SCHEMES,
+    ambiguity,
+    driver_url,
+    endpoints,
+    is_rdb,
+    make_url,
+    missing_driver,
+    redact,
+    secrets_of,
+    unreachable,
 )
+from search.journal import open_journal
+from search.journal_check import JournalDamagedError, JournalRepair, check_journal, repair_journal
+from search.record import Attr, Failure, TrialRecord
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
-
     from dnn import NetworkClassifier, NetworkRegressor
 
 RUNS_DIR = Path("runs")
-RDB_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 MAX_RETRY = 3
 SCHEMA_ATTEMPTS = 6
-SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
+OWNERLESS = "no process owns it: repair dropped the records after a damaged line"
 _USERINFO_NO_SCHEME = re.compile(r"^[^/\s@]+:[^\s]*@[^\s]+$")
-_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]+:)[^\s]*@")
 
 
 class StorageError(RuntimeError):
@@ -82,55 +88,33 @@ class Heartbeat:
 DEFAULT_HEARTBEAT = Heartbeat()
 
 
-def redact(url: str) -> str:
-    """The URL with its password replaced by `***`, wherever it stands (user:password@host or
-    `?password=...`); a text that is not a URL is returned with anything like one redacted."""
-    if "://" not in url:  # a journal path: nothing to redact, and no SQLAlchemy to import
-        return url
-    try:
-        parsed = make_url(url)
-    except Exception:  # not a URL (a journal path, say): redact what looks like credentials
-        return _PASSWORD_IN_TEXT.sub(r"\1***@", url)
-    query = {
-        key: "***" if key.lower() in SECRET_QUERY_KEYS else value
-        for key, value in parsed.query.items()
-    }
-    safe = parsed.set(query=query).render_as_string(hide_password=True)
-    safe = safe.replace("%2A%2A%2A", "***")  # a hidden query value, as the password is shown
-    # An unencoded @ in a password makes the parse ambiguous (u:p@ss@host): hide up to the last @
-    return _PASSWORD_IN_TEXT.sub(r"\1***@", safe)
-
-
-def make_url(url: str) -> URL:
-    """SQLAlchemy's reading of a database URL. SQLAlchemy is imported here, when a database
-    URL is read: a study in a journal file, its workers and commands, do without it (a tenth
-    of a second or more at every start)."""
-    from sqlalchemy.engine import make_url as read
-
-    return read(url)
-
-
 def default_storage(study_name: str, runs_dir: Path = RUNS_DIR) -> str:
     """The embedded journal file of a study: `runs/<name>/journal.log`."""
     return str(runs_dir / study_name / "journal.log")
 
 
-def is_rdb(url: str) -> bool:
-    return urlsplit(url).scheme.split("+")[0] in RDB_SCHEMES
-
-
 def normalize_url(url: str) -> str:
     """`postgres://` (the common alias, which SQLAlchemy no longer takes) as `postgresql://`.
 
+    Args:
+        url: a storage URL or the path of a journal file.
+
+    Returns:
+        The URL, its scheme `postgresql` where it was `postgres`.
+
     Raises:
         StorageError: a URL of a scheme that is not a database dnnsearch can use (it would
-            otherwise be taken for a file path, and its password for a folder name).
+            otherwise be taken for a file path, and its password for a folder name), or one
+            whose password's end cannot be told (`search.dburl.ambiguity`).
     """
     if "://" not in url and _USERINFO_NO_SCHEME.match(url):
         raise StorageError(
             "the storage looks like a database address without its scheme (user:password@host); "
             "write postgresql://user:password@host:port/db, or give a journal file path"
         )
+    unclear = ambiguity(url) if "://" in url else None
+    if unclear is not None:
+        raise StorageError(unclear)
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme.split("+")[0] == "postgres":
         return "postgresql" + url[len("postgres") :]
@@ -143,15 +127,25 @@ def normalize_url(url: str) -> str:
 
 
 def artifacts_dir(storage: str, study_name: str) -> Path:
-    """Folder of a study's files (learned parameters): beside its journal when that is the
-    study's own (`.../<name>/journal.log`, as `runs/<name>/journal.log` is), else
-    `runs/<name>/storage-<tag>`, the tag a digest of the storage (its URL without password, or
-    the journal's absolute path): studies of one name in two storages, or of two names in one
-    journal, never share, and overwrite, each other's files."""
+    """Folder of a study's files (learned parameters).
+
+    Beside its journal when that is the study's own (`.../<name>/journal.log`, as
+    `runs/<name>/journal.log` is), else `runs/<name>/storage-<tag>`, the tag a digest of the
+    storage (its URL without password, `postgres://` written `postgresql://`, or the journal's
+    absolute path): studies of one name in two storages, or of two names in one journal, never
+    share, and overwrite, each other's files.
+
+    Args:
+        storage: the storage URL or journal path.
+        study_name: the study's name.
+
+    Returns:
+        The folder (not created here).
+    """
     journal = Path(storage)
     if not is_rdb(storage) and journal.name == "journal.log" and journal.parent.name == study_name:
         return journal.parent
-    where = redact(storage) if is_rdb(storage) else str(Path(storage).resolve())
+    where = redact(normalize_url(storage)) if is_rdb(storage) else str(Path(storage).resolve())
     return RUNS_DIR / study_name / f"storage-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 
 
@@ -224,7 +218,9 @@ def open_storage(
         raise StorageError(f"no study storage at {url} (run a study first, or pass --storage)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStore(JournalFile(str(path)))
+        return open_journal(str(path))
+    except JournalDamagedError as error:
+        raise StorageError(str(error)) from None
     except OSError as error:
         raise StorageError(f"cannot open journal file {url}: {error.strerror or error}") from None
 
@@ -272,18 +268,17 @@ def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage
     schema_race = (IntegrityError, ProgrammingError)
     try:
         _check_database_url(url, create)
+        engine_url = driver_url(url)
+        _check_driver_and_server(engine_url)
     except StorageError:
         raise
     except Exception as error:  # make_url: not a URL SQLAlchemy can read
         raise _open_error(url, error) from None
-    parsed = make_url(url)  # not urlsplit: it takes `#` or `?` in a password for a fragment
-    if parsed.get_backend_name() == "postgresql":
-        _check_reachable(parsed.host or "localhost", parsed.port or 5432)
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
-            if not create and not _has_studies_table(url):
+            if not create and not _has_studies_table(engine_url):
                 raise StorageError(f"no dnnsearch studies in {redact(url)} (no Optuna tables)")
-            return _rdb_storage(url, heartbeat, create)
+            return _rdb_storage(engine_url, heartbeat, create)
         except schema_race as error:
             if attempt == SCHEMA_ATTEMPTS - 1:
                 raise _open_error(url, error) from None
@@ -293,6 +288,23 @@ def _open_rdb(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStorage
         except Exception as error:  # SQLAlchemy/driver errors: report one line
             raise _open_error(url, error) from None
     raise AssertionError("unreachable")
+
+
+def _check_driver_and_server(url: str) -> None:
+    """Refuse a driver that is not installed, and a server that answers at no endpoint.
+
+    One line each; the reachability check has a timeout of its own (libpq may wait far
+    longer), and is skipped where the URL leaves the address to libpq.
+    """
+    if make_url(url).get_backend_name() != "postgresql":
+        return
+    missing = missing_driver(url)
+    if missing is not None:
+        raise StorageError(missing)
+    found = endpoints(url, os.environ)
+    refused = unreachable(found) if found else None  # None: the URL leaves it to libpq
+    if refused is not None:
+        raise StorageError(refused)
 
 
 def _has_studies_table(url: str) -> bool:
@@ -323,46 +335,30 @@ def _rdb_storage(url: str, heartbeat: Heartbeat, create: bool = True) -> RDBStor
 
 def _open_error(url: str, error: Exception) -> StorageError:
     message = redact(str(error).splitlines()[0]) if str(error) else type(error).__name__
-    where = ""
-    for secret in _secrets_of(url):
+    for secret in secrets_of(url):
         message = message.replace(secret, "***")
+    return StorageError(f"cannot open storage {redact(url)}{_where(url)}: {message}")
+
+
+def _where(url: str) -> str:
+    """` (host:port)`: a PostgreSQL URL's endpoints as its driver reads them.
+
+    Empty when they cannot be told; never the host as SQLAlchemy alone reads it, which a
+    misread password may be part of.
+    """
     try:
-        parsed = make_url(url)
-        where = f" ({parsed.host or 'localhost'}:{parsed.port or 'default port'})"
+        if make_url(url).get_backend_name() != "postgresql":
+            return ""
+        found = endpoints(driver_url(url), os.environ)
     except Exception:  # not a URL SQLAlchemy reads: say nothing more about it
-        pass
-    return StorageError(f"cannot open storage {redact(url)}{where}: {message}")
-
-
-def _secrets_of(url: str) -> list[str]:
-    """Every way a URL's password may be spelled in a driver's message: as parsed by
-    SQLAlchemy, by urllib (which splits at `#` and `?`), percent-encoded or not."""
-    found = []
-    try:
-        parsed = make_url(url)
-        found.append(parsed.password or "")
-        found += [str(v) for k, v in parsed.query.items() if k.lower() in SECRET_QUERY_KEYS]
-    except Exception:  # a URL SQLAlchemy cannot read still has a userinfo part
-        pass
-    userinfo = url.split("://", 1)[-1].rpartition("@")[0]
-    found.append(userinfo.partition(":")[2])
-    found += [unquote(secret) for secret in found]
-    return sorted({secret for secret in found if len(secret) >= 3}, key=len, reverse=True)
+        return ""
+    return f" ({', '.join(map(str, found))})" if found else ""
 
 
 def _engine_kwargs(url: str) -> dict:
     if url.startswith("postgresql"):
         return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}}
     return {}
-
-
-def _check_reachable(host: str, port: int) -> None:
-    try:
-        with socket.create_connection((host, port), timeout=5):
-            pass
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise StorageError(f"cannot reach PostgreSQL at {host}:{port}: {reason}") from None
 
 
 def has_heartbeat(storage: optuna.storages.BaseStorage) -> bool:
@@ -384,14 +380,23 @@ def fail_stale_trials(study: optuna.Study) -> None:
             optuna.storages.fail_stale_trials(study)
 
 
-def repair_storage(study_name: str, storage: str | None = None) -> tuple[int, int, str]:
-    """Repair a study's journal file: a backup first, then only its readable records kept.
+def repair_storage(study_name: str, storage: str | None = None) -> JournalRepair:
+    """Repair a study's journal file, after a backup.
+
+    Only its records up to the first damaged one are kept (`search.journal.repair_journal`);
+    then the trials that the kept records leave RUNNING with no process recorded (no `pid`:
+    its record was dropped) are marked FAIL, since no run could ever tell that they died.
+
+    Args:
+        study_name: the study, whose journal is `runs/<name>/journal.log` by default.
+        storage: the journal file, when it is elsewhere.
 
     Returns:
-        (records kept, lines dropped, the backup's path).
+        What was kept, dropped and failed; `.message()` says it in one line.
 
     Raises:
-        StorageError: the storage is a database, or there is no such file.
+        StorageError: the storage is a database, or there is no such file, or no journal
+            (nothing of it would be kept: it is left as it is).
     """
     url = normalize_url(storage or default_storage(study_name))
     if is_rdb(url):
@@ -399,6 +404,25 @@ def repair_storage(study_name: str, storage: str | None = None) -> tuple[int, in
     if not Path(url).is_file():
         raise StorageError(f"no journal file at {url}")
     try:
-        return repair_journal(url)
+        repair = repair_journal(url)
+        if not repair.dropped:
+            return repair
+        return dataclasses.replace(repair, failed=_fail_ownerless(url))
+    except JournalDamagedError as error:
+        raise StorageError(str(error)) from None
     except OSError as error:
         raise StorageError(f"cannot repair {url}: {error.strerror or error}") from None
+
+
+def _fail_ownerless(path: str) -> tuple[int, ...]:
+    """Mark FAIL the RUNNING trials of a journal that record no process; their numbers."""
+    storage = open_journal(path)
+    failed = []
+    for frozen in storage.get_all_studies():
+        study = optuna.load_study(study_name=frozen.study_name, storage=storage)
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if Attr.PID not in trial.user_attrs:
+                reason = TrialRecord(fail_reason=Failure.DIED.reason(OWNERLESS))
+                fail_trial(study, trial, reason.to_user_attrs())
+                failed.append(trial.number)
+    return tuple(failed)

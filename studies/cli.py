@@ -231,8 +231,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     from search import repair_storage
 
-    kept, dropped, backup = repair_storage(args.name, args.storage)
-    print(f"kept {kept} records, dropped {dropped} unreadable lines; the old file is {backup}")
+    print(repair_storage(args.name, args.storage).message())
     return 0
 
 

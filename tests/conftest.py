@@ -1,8 +1,10 @@
 """Shared fixtures.
 
 `postgres_server` starts a throwaway PostgreSQL server (initdb / pg_ctl from the Debian
-packages that `.ci/run` installs) on 127.0.0.1, a free port, in a temporary directory, with a
-password-authenticated user; `postgres_url` gives each test its own empty database on it.
+packages that `.ci/run` installs) on 127.0.0.1, a free port, and a Unix socket in its temporary
+directory, with a password-authenticated user; `postgres_url` gives each test its own empty
+database on it. The fixtures talk to the server through psycopg 3 (the `postgres` extra's
+driver); the URLs they give use the README's plain `postgresql://` form.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -25,31 +28,56 @@ PG_USER = "dnnsearch"
 
 @dataclass(frozen=True)
 class PostgresServer:
-    """A running throwaway server: connect as `user`/`password` to 127.0.0.1:`port`."""
+    """A running throwaway server: connect as `user`/`password` to 127.0.0.1:`port`, or
+    through the Unix socket `socket_dir/.s.PGSQL.<port>`."""
 
     port: int
     user: str
     password: str
+    socket_dir: Path
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg2://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", scheme: str = "postgresql") -> str:
+        """The URL of a database over TCP, `scheme://user:password@127.0.0.1:port/database`."""
+        return f"{scheme}://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database; returns its SQLAlchemy URL."""
-        import psycopg2
+    def socket_url(self, database: str = "postgres", scheme: str = "postgresql") -> str:
+        """The URL of a database through the Unix socket: host and port in the query."""
+        folder = quote(str(self.socket_dir), safe="/")
+        return f"{scheme}://{self.user}:{self.password}@/{database}?host={folder}&port={self.port}"
 
-        connection = psycopg2.connect(
+    def execute(self, statement: object) -> None:
+        """Run one statement (a `psycopg.sql.Composable` or text) on the server, autocommit."""
+        import psycopg
+
+        with psycopg.connect(
             host="127.0.0.1",
             port=self.port,
             user=self.user,
             password=self.password,
             dbname="postgres",
-        )
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
+            autocommit=True,
+        ) as connection:
+            connection.execute(statement)
+
+    def create_database(self, name: str, owner: str | None = None) -> str:
+        """Create an empty database (owned by `owner`, a role, when given); returns its URL."""
+        from psycopg import sql
+
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if owner is not None:
+            statement = sql.SQL("{} OWNER {}").format(statement, sql.Identifier(owner))
+        self.execute(statement)
         return self.url(name)
+
+    def create_role(self, name: str, password: str) -> None:
+        """Create a role that logs in with `password` (any characters)."""
+        from psycopg import sql
+
+        self.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
 
 
 def _pg_bin() -> Path | None:
@@ -136,7 +164,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"cannot start PostgreSQL: {error.stderr.decode()} {log}") from None
     try:
-        yield PostgresServer(port=port, user=PG_USER, password=password)
+        yield PostgresServer(port=port, user=PG_USER, password=password, socket_dir=root)
     finally:
         subprocess.run(
             _as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),

@@ -92,6 +92,7 @@ OTHER_MEANINGS = {
     "hyperparameters": {"reports/build.py"},
     "activations": {"dnn/estimator.py", "dnn/network.py"},
     "data": {"reports/build.py"},  # the report's data table (data.csv)
+    "host": {"search/dburl.py"},  # libpq's connection keyword, read from a database URL
 }
 
 

@@ -98,7 +98,7 @@ def test_run_best_and_report_on_postgres(
     ran = run_cli(tmp_path, "run", str(study), "--storage", postgres_url)
     assert ran.returncode == 0, ran.stderr
     assert "[4/4]" in ran.stderr  # progress lines
-    assert "4 trials in storage postgresql+psycopg2://dnnsearch:***@127.0.0.1" in ran.stdout
+    assert "4 trials in storage postgresql://dnnsearch:***@127.0.0.1" in ran.stdout
     assert postgres_server.password not in ran.stdout + ran.stderr
     assert_finished(trials_of("pg_run", postgres_url), 4)
     stored = optuna.load_study(study_name="pg_run", storage=postgres_url)
