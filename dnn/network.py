@@ -5,7 +5,7 @@ save and load.
 
 X is (m, n_x) here, as in scikit-learn; training and prediction see it as the course's
 (n_x, m), standardized and transposed where it is used: once for full-batch training, a
-mini-batch at a time otherwise, in chunks of rows for prediction (`dnn.train.Rows`), so that
+mini-batch at a time otherwise, in chunks of rows for prediction (`dnn.rows.Rows`), so that
 a large X (a memory-mapped file, say) is never copied whole but by full-batch training.
 
 Each task is a subclass (`dnn.classifier`, `dnn.regressor`): what it learns from y and how it
@@ -36,7 +36,8 @@ from dnn.core import forward, initialize_parameters, make_rng
 from dnn.inputs import Inputs
 from dnn.metadata import SavedMeta, meta_json, saved_config
 from dnn.persistence import SavedNetwork, read_network
-from dnn.train import CHUNK_ELEMENTS, TRAIN_HYPERPARAMETERS, Rows, TrainResult, train
+from dnn.rows import CHUNK_ELEMENTS, Rows
+from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
 from dnn.types import Array, Parameters, count_parameters, layer_dims_of
 
 # values of X a prediction standardizes and runs through the layers at once (a larger X goes
@@ -234,7 +235,7 @@ class Network(Inputs):
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
 
     def _rows(self, X: Array) -> Rows:
-        """X (m, n_x) as the network sees it (`dnn.train.Rows`).
+        """X (m, n_x) as the network sees it (`dnn.rows.Rows`).
 
         Standardized if `normalize`, in its dtype, transposed to (n_x, m) where it is read.
         """

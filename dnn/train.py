@@ -36,18 +36,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dnn.activations import ACTIVATION_BACKWARD, ACTIVATIONS, check_loss
+from dnn.buffers import Buffers, Views
 from dnn.core import check_activations, compute_cost, l2_cost, make_rng
 from dnn.dropout import draw_mask, layer_keep_probs
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.optimizers import OPTIMIZERS, InPlaceOptimizer, update_lr
-from dnn.types import Array, Parameters, count_parameters, layer_dims_of, num_layers
+from dnn.rows import Rows
+from dnn.types import Array, Parameters, layer_dims_of, num_layers
 
 Callback = Callable[[int, float], object]
 
@@ -77,162 +78,11 @@ class TrainResult(NamedTuple):
     stopped_early: bool  # the callback asked to stop
 
 
-CHUNK_ELEMENTS = 2**18  # values standardized at once where a whole set is transposed
-
-
-class Rows:
-    """Examples as rows X (m, n_x), read standardized and transposed only where asked.
-
-    Standardized `(X - mean) / scale` (when `mean` and `scale` are given) and transposed to
-    the network's (n_x, m) and `dtype`: one batch (`gather`) or a range of rows
-    (`columns`). Each value is what `np.ascontiguousarray(((X - mean) / scale).T, dtype)`
-    holds, bit for bit.
-
-    X is not copied: a memory-mapped array stays on disk but for the rows read.
-    """
-
-    def __init__(
-        self,
-        X: Array,
-        mean: Array | None = None,
-        scale: Array | None = None,
-        dtype: str | np.dtype = "float64",
-    ) -> None:
-        """Keep X (not copied) and the standardization.
-
-        Args:
-            X: the examples, (m, n_x).
-            mean: (n_x,) subtracted from each row, or None (no standardization).
-            scale: (n_x,) each centred row is divided by, or None.
-            dtype: the dtype of what is read (the network's).
-
-        Raises:
-            ValueError: X is not 2-d.
-        """
-        if X.ndim != 2:
-            raise ValueError(f"Rows takes X (m, n_x), got shape {X.shape}")
-        self.X = X
-        self.affine = None if mean is None or scale is None else (mean, scale)
-        self.dtype = np.dtype(dtype)
-        self._rows: dict[int, Array] = {}  # the gathered rows of a batch of k, by k
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(n_x, m), the shape of the transposed set."""
-        return self.X.shape[1], self.X.shape[0]
-
-    def standardized(self, rows: Array) -> Array:
-        """Rows (k, n_x) of X standardized, in the arithmetic's dtype (may be `rows` itself)."""
-        if self.affine is None:
-            return rows
-        mean, scale = self.affine
-        centred = rows - mean
-        if np.result_type(centred.dtype, scale.dtype) != centred.dtype:
-            return centred / scale
-        return np.divide(centred, scale, out=centred)  # the same values, one temporary
-
-    def gather(self, index: NDArray[np.intp], out: Array) -> Array:
-        """Write the examples `index` (k,), standardized and transposed, into `out` (n_x, k)."""
-        if self.affine is None or not self._in_place():
-            np.copyto(out, self.standardized(self.X[index]).T, casting="unsafe")
-            return out
-        rows = self._rows.get(len(index))
-        if rows is None:
-            rows = self._rows[len(index)] = np.empty((len(index), self.X.shape[1]), self.X.dtype)
-        np.take(self.X, index, axis=0, out=rows)
-        mean, scale = self.affine
-        np.subtract(rows, mean, out=rows)
-        np.divide(rows, scale, out=rows)
-        np.copyto(out, rows.T, casting="unsafe")
-        return out
-
-    def _in_place(self) -> bool:
-        """True when (X - mean) / scale is computed in X's own dtype (so in a buffer of it)."""
-        assert self.affine is not None
-        return np.result_type(self.X.dtype, *self.affine) == self.X.dtype
-
-    def columns(self, start: int = 0, stop: int | None = None) -> Array:
-        """Rows start..stop standardized and transposed: a new (n_x, stop - start) array.
-
-        Filled `CHUNK_ELEMENTS` values at a time (no temporary of the whole set).
-        """
-        stop = self.X.shape[0] if stop is None else stop
-        out = np.empty((self.X.shape[1], stop - start), self.dtype)
-        step = max(1, CHUNK_ELEMENTS // max(self.X.shape[1], 1))
-        for first in range(start, stop, step):
-            last = min(first + step, stop)
-            rows = self.standardized(self.X[first:last])
-            np.copyto(out[:, first - start : last - start], rows.T, casting="unsafe")
-        return out
-
-
-class _Views(NamedTuple):
-    """The buffers as arrays for one batch size m; index l = 1..L (index 0 is unused)."""
-
-    A: list[Array]  # A[l], (n[l], m)
-    D: list[Array]  # dA[l], turned in place into dZ[l], (n[l], m)
-    work: list[Array]  # the activations' scratch for layer l, (n[l], m), in the other D buffer
-    ones: Array  # (m,), so that db[l] = dZ[l] @ ones
-    # dropout, index l = 0..L-1: the mask of A[l] and the masked A[l] that layer l + 1 sees
-    # (None where the layer keeps every unit); A[l] itself stays unmasked for g'[l]
-    mask: list[Array | None]
-    dropped: list[Array | None]
-
-
-class _Buffers:
-    """Everything one step writes, sized for batches of `m` examples and allocated once."""
-
-    def __init__(
-        self, layer_dims: Sequence[int], m: int, dtype: np.dtype, keeps: Sequence[float]
-    ) -> None:
-        self.layer_dims = list(layer_dims)
-        # keeps[l]: the keep probability of A[l], l = 0..L-1; a mask buffer where it is below 1
-        inputs = list(zip(self.layer_dims[:-1], keeps, strict=True))
-        self._mask = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
-        self._dropped = [np.empty(n * m, dtype) if keep < 1 else None for n, keep in inputs]
-        size = max(self.layer_dims[1:]) * m
-        self._A = [np.empty(n * m, dtype) for n in self.layer_dims[1:]]
-        self._D = (np.empty(size, dtype), np.empty(size, dtype))  # dZ[l] in _D[l % 2]
-        self._ones = np.ones(m, dtype)
-        # index 0 of the per-layer lists: there is no layer 0, an empty array holds its place
-        self._unused: Array = np.empty((0, 0), dtype)
-        dW = [np.empty((n, n_prev), dtype) for n_prev, n in pairwise(self.layer_dims)]
-        db = [np.empty((n, 1), dtype) for n in self.layer_dims[1:]]
-        self.dW: list[Array] = [self._unused, *dW]
-        self.db: list[Array] = [self._unused, *db]
-        self.db_column: list[Array] = [self._unused] + [b[:, 0] for b in db]  # same memory, (n[l],)
-        self._views: dict[int, _Views] = {}
-
-    def views(self, m: int) -> _Views:
-        """The buffers' arrays for a batch of m <= the allocated m examples (made once per m)."""
-        if m not in self._views:
-            dims = self.layer_dims
-            L = len(dims) - 1
-            A: list[Array] = [self._unused]
-            D: list[Array] = [self._unused]
-            work: list[Array] = [self._unused]
-            for l in range(1, L + 1):
-                size = dims[l] * m
-                A.append(self._A[l - 1][:size].reshape(dims[l], m))
-                D.append(self._D[l % 2][:size].reshape(dims[l], m))
-                work.append(self._D[(l + 1) % 2][:size].reshape(dims[l], m))
-            mask = [_shaped(buffer, n, m) for buffer, n in zip(self._mask, dims[:-1], strict=True)]
-            dropped = [
-                _shaped(buffer, n, m) for buffer, n in zip(self._dropped, dims[:-1], strict=True)
-            ]
-            self._views[m] = _Views(A, D, work, self._ones[:m], mask, dropped)
-        return self._views[m]
-
-
-def _shaped(buffer: Array | None, n: int, m: int) -> Array | None:
-    return None if buffer is None else buffer[: n * m].reshape(n, m)
-
-
 def _forward_step(
     X: Array,
     parameters: Parameters,
     activations: Sequence[str],
-    views: _Views,
+    views: Views,
     keeps: Sequence[float],
     rng: np.random.Generator,
 ) -> Array:
@@ -260,8 +110,8 @@ def _backward_update_step(
     Y: Array,
     parameters: Parameters,
     activations: Sequence[str],
-    buf: _Buffers,
-    views: _Views,
+    buf: Buffers,
+    views: Views,
     optimizer: InPlaceOptimizer,
     learning_rate: float,
     l2: float,
@@ -299,7 +149,7 @@ def _backward_update_step(
     return finite
 
 
-def _layer_input(X: Array, views: _Views, l: int) -> Array:
+def _layer_input(X: Array, views: Views, l: int) -> Array:
     """What layer l multiplied by W[l]: A[l-1], masked when A[l-1] has dropout."""
     dropped = views.dropped[l - 1]
     if dropped is not None:
@@ -307,7 +157,7 @@ def _layer_input(X: Array, views: _Views, l: int) -> Array:
     return X if l == 1 else views.A[l - 1]
 
 
-def _dZ_prev(W: Array, dZ: Array, activation: str, views: _Views, l: int) -> Array:
+def _dZ_prev(W: Array, dZ: Array, activation: str, views: Views, l: int) -> Array:
     """dZ[l] = (W[l+1].T dZ[l+1]) * mask[l] * g'[l], in D[l]; W[l+1] must not be updated yet."""
     dA = views.D[l]
     np.matmul(W.T, dZ, out=dA)  # (n_l, m)
@@ -461,7 +311,7 @@ class _Loop:
         layer_dims = layer_dims_of(params)  # [n_x, n1, ..., nL]
         first = self.batches[0][1] - self.batches[0][0]
         dtype = params["W1"].dtype
-        self.buf = _Buffers(layer_dims, first, dtype, keeps)
+        self.buf = Buffers(layer_dims, first, dtype, keeps)
         self.views = {stop - start: self.buf.views(stop - start) for start, stop in self.batches}
         optimizer = OPTIMIZERS[settings.optimizer]
         self.optimizer = optimizer(params, settings.beta1, settings.beta2, settings.epsilon)
@@ -544,38 +394,3 @@ def _epoch_data(
         np.take(X, permutation, axis=1, out=shuffled[0])
     np.take(Y, permutation, axis=1, out=shuffled[1])
     return shuffled[0], shuffled[1], permutation
-
-
-def training_memory(
-    layer_dims: Sequence[int],
-    m: int,
-    *,
-    mini_batch_size: int | None = None,
-    optimizer: str = "gd",
-    dropout: bool = False,
-    dtype: str | np.dtype = "float64",
-) -> int:
-    """Bytes that training a network of `layer_dims` on m examples allocates (an estimate).
-
-    What `train` and `DeepNetwork.fit` hold at once: the parameters, their gradients and the
-    optimizer's state; the buffers of one batch (A[l], two dA/dZ buffers, dropout masks); the
-    training set standardized and transposed for full-batch training, or one batch of it
-    gathered and transposed with mini-batches, and a chunk of rows being standardized
-    (`Rows`); Y, and its shuffled copy. X itself, the caller's, is not counted. Computed before
-    anything is allocated, so that a study can refuse a network that does not fit.
-    """
-    dims = [int(n) for n in layer_dims]
-    itemsize = np.dtype(dtype).itemsize
-    n_parameters = count_parameters(dims)
-    batch = m if mini_batch_size is None or mini_batch_size >= m else int(mini_batch_size)
-    state = n_parameters * (2 + OPTIMIZERS[optimizer].copies)  # W, b; dW, db; optimizer
-    buffers = (sum(dims[1:]) + 2 * max(dims[1:])) * batch
-    masks = 2 * sum(dims[:-1]) * batch if dropout else 0
-    transposed = 2 * dims[0] * batch if batch < m else dims[0] * m  # gathered rows, batch
-    training = state + buffers + masks + transposed + 2 * dims[-1] * m
-    # before: W, b, Y and a chunk of rows being standardized (or the normalization's
-    # temporaries), and with full batch the transposed set it is written into
-    chunk = min(dims[0] * m, CHUNK_ELEMENTS)
-    full = dims[0] * m if batch == m else 0
-    standardizing = n_parameters + dims[-1] * m + full + chunk
-    return max(training, standardizing) * itemsize

@@ -80,11 +80,13 @@ def finish(
     """
     trial = best_trial(study)
     test, not_scored = None, None
-    if trial is not None and len(splits.y_test):  # no test set: nothing to score
-        try:
+    try:
+        if trial is not None:
+            restore_network(spec, trial, splits, cutoff)
+        if trial is not None and len(splits.y_test):  # no test set: nothing to score
             test = _scored(spec, study, trial, splits, cutoff)
-        except OutOfTimeError:
-            not_scored = NOT_SCORED
+    except OutOfTimeError:
+        not_scored = NOT_SCORED
     return RunResult(
         study_name=spec.name,
         storage=spec.storage_url,
@@ -116,9 +118,19 @@ def _scored(
     return stored
 
 
-def fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | None) -> Any:
+def fit_by(
+    net: Any,
+    x: Any,
+    y: np.ndarray,
+    seconds: float,
+    cutoff: float | None,
+    *,
+    every_epoch: bool = True,
+) -> Any:
     """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
-    to take, do not fit before it; stopped at the first epoch that ends past it.
+    to take, do not fit before it; stopped at the first epoch that ends past it (or, without
+    `every_epoch`, at the first recorded cost past it: a trial's network retrained to be saved
+    again as it was keeps its own `cost_every`, whose costs its file holds).
 
     Raises:
         OutOfTimeError: it could not end in time (the network is left unfitted).
@@ -131,8 +143,9 @@ def fit_by(net: Any, x: Any, y: np.ndarray, seconds: float, cutoff: float | None
             if time.time() > cutoff:
                 raise OutOfTimeError()
 
-        net.callback = stop_at_cutoff
-        net.cost_every = 1  # the clock is read at every epoch, not every 100th
+        net.set_params(callback=stop_at_cutoff)
+        if every_epoch:
+            net.set_params(cost_every=1)  # the clock is read at every epoch, not every 100th
     return net.fit(x, y)
 
 
@@ -185,7 +198,7 @@ def _score_on_test(
             params_path = save_network(net, path)
             sha256 = file_sha256(params_path)
     else:
-        net = trained_network(trial, splits, spec.problem, cutoff)
+        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff)
     scores = scores_on_test(net, splits, spec.problem)
     has_classes = spec.problem.has_classes
     predictions = (None, None) if has_classes else save_predictions(spec, net, splits)
@@ -217,7 +230,7 @@ def _add_test_scores(
     retrained and scored anew."""
     net: Network
     if not stored.refit:
-        net = trained_network(trial, splits, spec.problem, cutoff)
+        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff)
     elif stored.params_path is not None and Path(stored.params_path).is_file():
         what = f"the final model of study {spec.name!r}"
         net = load_verified(stored.params_path, stored.params_sha256, what, scikit_learn=False)
@@ -253,6 +266,37 @@ def _has_saved_network(trial: optuna.trial.FrozenTrial) -> bool:
     return path is not None and Path(path).is_file()
 
 
+def trained_on(spec: StudySpec, splits: Splits) -> Splits:
+    """The splits a trial's saved network trained on: fold 0's with cross-validation."""
+    return spec.problem.folds(splits, spec.cv_folds, spec.seed)[0] if spec.cv_folds else splits
+
+
+def restore_network(
+    spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None = None
+) -> bool:
+    """Write the best trial's network back where its record says it is, when its file is gone
+    (deleted by hand; the study's best trial always has one): retrained from its record, bit
+    for bit, so that its file is the one recorded (its SHA-256). A network that comes out
+    otherwise (another machine's BLAS) is not kept. Returns whether the file is there now.
+
+    Raises:
+        OutOfTimeError: the retraining could not end by `cutoff`.
+    """
+    record = TrialRecord.from_trial(trial)
+    if record.params_path is None or Path(record.params_path).is_file():
+        return record.params_path is not None
+    written = Path(
+        save_network(
+            trained_network(trial, trained_on(spec, splits), spec.problem, cutoff),
+            Path(record.params_path),
+        )
+    )
+    if record.params_sha256 is not None and file_sha256(written) != record.params_sha256:
+        written.unlink()
+        return False
+    return True
+
+
 def trained_network(
     trial: optuna.trial.FrozenTrial, splits: Splits, task: Task, cutoff: float | None = None
 ) -> Network:
@@ -264,4 +308,7 @@ def trained_network(
         return load_trained(trial)
     with threadpool_limits(limits=record.blas_threads):
         net = task.network_class()(**_hyperparameters(trial))
-        return fit_by(net, splits.X_train, splits.y_train, record.wall_time or 0.0, cutoff)
+        if record.cost_every is not None:
+            net.set_params(cost_every=record.cost_every)
+        seconds = record.wall_time or 0.0
+        return fit_by(net, splits.X_train, splits.y_train, seconds, cutoff, every_epoch=False)

@@ -20,7 +20,7 @@ import numpy as np
 import optuna
 
 from dnn import TrainingDiverged, count_parameters
-from dnn.train import training_memory
+from dnn.buffers import training_memory
 from search.accounting import Ledger, ledger_of, surplus
 from search.checks import categorical_columns
 from search.data import Splits, is_frame
@@ -120,6 +120,7 @@ class Objective:
             n_parameters=n_parameters,
             seed=hp["seed"],
             blas_threads=self.blas_threads,
+            cost_every=self._cost_every(),
         ).write(trial)
         if self.spec.max_parameters is not None and n_parameters > self.spec.max_parameters:
             record.pruned_reason = (

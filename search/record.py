@@ -5,7 +5,7 @@ three batches and read back by everything else (`best_config`, the runner, repor
 
 - who runs it, first and on its own: `pid`, `host` (so a dead process's trial can be failed);
 - what it trains, before training: `hyperparameters` (the `DeepNetwork` keyword arguments, seed
-  included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`;
+  included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`, `cost_every`;
 - how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_score`,
   `train_cost`, `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation),
   `params_path`, `pruned_at`, `pruned_reason`, `fail_reason`.
@@ -58,6 +58,7 @@ class Attr(StrEnum):
     PARAMS_PATH = "params_path"
     PARAMS_SHA256 = "params_sha256"
     TRAIN_SCORE = "train_score"
+    COST_EVERY = "cost_every"
 
 
 class StudyAttr(StrEnum):
@@ -136,6 +137,9 @@ class TrialRecord:
     params_path: str | None = None
     params_sha256: str | None = None  # of the file at params_path, checked when it is loaded
     train_score: float | None = None  # the study's metric on the training part (fold 0's)
+    # how often its network recorded its cost (not a hyperparameter: 1 under a time budget,
+    # else the study's report_every); its saved file holds those costs
+    cost_every: int | None = None
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""

@@ -1,5 +1,5 @@
 """Training from rows (m, n_x) as the caller holds them: mini-batches gathered, standardized and
-transposed one at a time (`dnn.train.Rows`), the normalization's statistics in chunks, large
+transposed one at a time (`dnn.rows.Rows`), the normalization's statistics in chunks, large
 predictions in chunks. The same numbers as the whole-set copies they replace, without them."""
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import dnn.network
 from dnn import NetworkClassifier
 from dnn.core import initialize_parameters
 from dnn.network import column_stats
-from dnn.train import Rows, train
+from dnn.rows import Rows
+from dnn.train import train
 
-train_module = importlib.import_module("dnn.train")  # `dnn.train` is also the function
+rows_module = importlib.import_module("dnn.rows")  # where `Rows` reads CHUNK_ELEMENTS
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -57,7 +58,7 @@ def test_training_on_rows_is_training_on_the_transposed_set(
 ) -> None:
     """Mini-batches gathered from the rows (a ragged last one too) or the full batch
     transposed in chunks: the same parameters, bit for bit, as from the whole set's copy."""
-    monkeypatch.setattr(train_module, "CHUNK_ELEMENTS", 500)
+    monkeypatch.setattr(rows_module, "CHUNK_ELEMENTS", 500)
     rng = np.random.default_rng(2)
     X = rng.normal(3.0, 2.0, (530, 12))
     Y = (rng.random((1, 530)) < 0.4).astype(dtype)
@@ -80,7 +81,7 @@ def test_training_on_rows_is_training_on_the_transposed_set(
 
 
 def test_rows_write_what_the_whole_copy_holds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(train_module, "CHUNK_ELEMENTS", 100)
+    monkeypatch.setattr(rows_module, "CHUNK_ELEMENTS", 100)
     rng = np.random.default_rng(4)
     X = rng.normal(size=(77, 9)).astype(np.float32)
     mean, scale = X.mean(axis=0), X.std(axis=0)

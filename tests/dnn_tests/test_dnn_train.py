@@ -643,7 +643,7 @@ def test_the_memory_estimate_is_what_a_fit_allocates(
     import tracemalloc
 
     from dnn import DeepNetwork
-    from dnn.train import training_memory
+    from dnn.buffers import training_memory
 
     rng = np.random.default_rng(0)
     X, y = rng.random((m, n_x)), rng.integers(0, 3, m)
