@@ -135,11 +135,15 @@ def surplus(trial: optuna.Trial, ledger: Ledger | None = None) -> bool:
     return ledger_of(trial.study, ledger).tally(stop=trial.number).live >= target
 
 
-def new_total(study: optuna.Study, n_trials: int, others: int) -> int:
-    """The study's total once this run adds `n_trials`: counted trials + n, or, while another
-    run is at work on the study (it said so and its process lives, or trials of live
-    processes are running), its total + n, so that two runs at once add up instead of the
-    later one cutting the earlier one short."""
+UNLIMITED = 10**9  # the trials a run adds when only its time budget ends it
+
+
+def new_total(study: optuna.Study, n_trials: int | None, others: int) -> int:
+    """The study's total once this run adds `n_trials` (None: `UNLIMITED`, the deadline ends
+    the run): counted trials + n, or, while another run is at work on the study (it said so
+    and its process lives, or trials of live processes are running), its total + n, so that
+    two runs at once add up instead of the later one cutting the earlier one short."""
+    n_trials = UNLIMITED if n_trials is None else n_trials
     now = tally(study.get_trials(deepcopy=False))
     if others or now.live > now.counted:
         return max(target_trials(study) or 0, now.live) + n_trials

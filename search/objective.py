@@ -144,7 +144,7 @@ class Objective:
         )
         need += 2 * sum(layer_dims[1:]) * m_val * 8  # the validation predictions while reporting
         free = available_memory()
-        share = free / self.spec.n_jobs if free is not None else None
+        share = free / self.spec.jobs if free is not None else None
         if share is not None and need > share:
             record.pruned_reason = (
                 f"needs about {need / 2**30:.2f} GiB, more than this worker's share of the "

@@ -64,13 +64,13 @@ class Run:
 
 
 def plan_run(spec: StudySpec, study: optuna.Study, splits: Splits, start: float) -> Run:
-    """Fail the trials of killed runs, raise the study's total by `spec.n_trials`, enqueue its
+    """Fail the trials of killed runs, raise the study's total by `spec.trials`, enqueue its
     first configurations once, and mark this run active (see the module docstring)."""
     fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)
     with starting(spec.storage_url):
         others = other_runs(study)
-        set_target_trials(study, new_total(study, spec.n_trials, others))
+        set_target_trials(study, new_total(study, spec.trials, others))
         # 0 for a study's first run alone: its samplers then use the spec's seeds
         stream = tally(study.get_trials(deepcopy=False)).live + others
         _enqueue_once(spec, study)
@@ -80,7 +80,7 @@ def plan_run(spec: StudySpec, study: optuna.Study, splits: Splits, start: float)
 
 def _enqueue_once(spec: StudySpec, study: optuna.Study) -> None:
     """Enqueue the spec's configurations in a study without trials, after its total is set:
-    they are the first of its `n_trials`, and a resumed study does not try them again."""
+    they are the first of its trials, and a resumed study does not try them again."""
     if study.get_trials(deepcopy=False):
         return
     for params in spec.enqueued_params():

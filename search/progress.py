@@ -86,14 +86,15 @@ class Progress:
         self.ledger = ledger_of(study, self.ledger)
         done = self.ledger.tally().counted - self.done_before
         elapsed = time.time() - self.start
-        left = max(self.spec.n_trials - done, 0)
-        eta = elapsed / done * left if done > 0 else float("nan")
+        total = self.spec.trials
+        eta = elapsed / done * max(total - done, 0) if done > 0 and total else float("nan")
         if self.spec.timeout is not None:  # no trial starts after the deadline
-            eta = min(eta, max(self.spec.timeout - elapsed, 0.0)) if done > 0 else eta
+            left = max(self.spec.timeout - elapsed, 0.0)
+            eta = min(eta, left) if total is not None and done > 0 else left
         value = f"{trial.values[0]:.4f}" if trial.values else "-"
+        count = f"{done:>{len(str(total))}}/{total}" if total is not None else f"{done:>3}"
         self.say(
-            f"[{done:>{len(str(self.spec.n_trials))}}/{self.spec.n_trials}] "
-            f"trial {trial.number:<4} {trial.state.name:<8} {value:<7} "
+            f"[{count}] trial {trial.number:<4} {trial.state.name:<8} {value:<7} "
             f"best {_best_text(self.ledger.best)}  "
             f"elapsed {clock(elapsed)}  left ~{clock(eta)}"
         )
@@ -189,7 +190,7 @@ def opening_lines(
         )
     what = spec.problem.describe(summary)
     settings = (
-        f"{spec.n_trials} trials, {spec.n_jobs} jobs, sampler {spec.sampler}, pruner "
+        f"{budget_text(spec)}, {spec.jobs} jobs, sampler {spec.sampler}, pruner "
         f"{spec.pruner}, metric {spec.metric}; storage {redact(spec.storage_url)}"
     )
     return [
@@ -197,6 +198,14 @@ def opening_lines(
         f"{summary.examples} examples, {summary.test_examples} for test; {width}; {settings}",
         *warnings,
     ]
+
+
+def budget_text(spec: StudySpec) -> str:
+    """A study's budget in words: `100 trials or 60 s`, `trials for 60 s`, `30 trials`."""
+    trials = f"{spec.trials} trials" if spec.trials is not None else "trials"
+    if spec.timeout is None:
+        return trials
+    return f"{trials} {'or' if spec.trials is not None else 'for'} {spec.timeout:g} s"
 
 
 def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
@@ -278,9 +287,10 @@ class TrialBar:
         self.metric = ""
 
     def begin(self, spec: StudySpec, done_before: int) -> None:
-        """Show the bar, of `spec.n_trials` trials."""
+        """Show the bar, of `spec.trials` trials (a count without a total when the deadline
+        ends the run)."""
         self.done_before, self.metric = done_before, spec.metric
-        options = {"total": spec.n_trials, "desc": spec.name, "unit": "trial"}
+        options = {"total": spec.trials, "desc": spec.name, "unit": "trial"}
         try:
             from tqdm.auto import tqdm
 
@@ -302,7 +312,8 @@ class TrialBar:
 
     def _update(self, study: optuna.Study) -> None:
         trials = study.get_trials(deepcopy=False)
-        done = min(tally(trials).counted - self.done_before, self.bar.total)
+        done = tally(trials).counted - self.done_before
+        done = done if self.bar.total is None else min(done, self.bar.total)
         best = best_trial(study, trials)
         if best is not None:
             self.bar.set_postfix_str(f"best {self.metric} {best.values[0]:.4f}", refresh=False)

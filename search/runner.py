@@ -43,7 +43,8 @@ def run_study(
     progress: TextIO | Watcher | None = sys.stderr,
     fast_tpe: bool = True,
 ) -> RunResult:
-    """Run `spec.n_trials` more counted trials with `spec.n_jobs` workers; report the best.
+    """Run `spec.trials` more counted trials (or trials until `spec.timeout`) with `spec.jobs`
+    workers; report the best.
 
     Args:
         spec: the study.
@@ -59,6 +60,7 @@ def run_study(
     Ctrl-C stops every worker; no trial is left RUNNING.
     """
     start = time.time()
+    spec = spec.replace(n_jobs=spec.jobs)  # every process of the run agrees on it
     pool = start_pool(spec)  # its processes start while this one loads the data
     try:
         prepared = prepare(spec, load_data)  # nothing is stored before this returns
@@ -97,7 +99,7 @@ def _run(run: Run, pool: ProcessPoolExecutor | None) -> Run:
         stack.callback(end_run, run.study)
         if run.watcher is not None:
             stack.callback(run.watcher.end, run.study)
-        if run.spec.n_jobs > 1:
+        if run.spec.jobs > 1:
             shared = write_splits(run.splits, stack.enter_context(shared_folder()))
             run = run.replace(shared=shared, splits=open_splits(shared))
         if run.watcher is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.errors import SpecError, suggest_key
+from search.machine import default_jobs
 from search.metrics import METRICS, Direction
 from search.samplers import PRUNERS, SAMPLERS
 from search.space import SearchSpace
@@ -32,6 +33,7 @@ from search.tasks import TASKS, Task, task_named
 SMALL_DATA = 1_000
 DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
+DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
@@ -169,7 +171,7 @@ KEYS: dict[str, Key] = {
     "pareto": Key(_type(bool), compared=True),
     "validation_fraction": Key(_fraction, compared=True),
     "test_fraction": Key(_fraction, compared=True),
-    "n_trials": Key(_integer(1)),
+    "n_trials": Key(_optional(_integer(1))),
     "timeout": Key(_seconds),
     "sampler": Key(_choice(SAMPLERS)),
     "pruner": Key(_choice(PRUNERS)),
@@ -179,7 +181,7 @@ KEYS: dict[str, Key] = {
     "cv_folds": Key(_folds, compared=True, since=0),
     "seed": Key(_integer(0, MAX_SEED), compared=True),
     "storage": Key(_optional(_type(str))),
-    "n_jobs": Key(_integer(1)),
+    "n_jobs": Key(_optional(_integer(1))),
     "description": Key(_type(str)),
     "enqueue": Key(compared=True, since=[]),  # checked against the space: _check_together
 }
@@ -241,7 +243,7 @@ class StudySpec:
     pareto: bool = False
     validation_fraction: float = 0.2
     test_fraction: float = 0.2
-    n_trials: int = 30
+    n_trials: int | None = None  # None: until the timeout, or DEFAULT_TRIALS without one
     timeout: float | None = None
     sampler: str = "tpe"
     pruner: str = "median"
@@ -251,7 +253,7 @@ class StudySpec:
     cv_folds: int | None = None  # None: by the data's size (`default_folds`); 0: one split
     seed: int = 0
     storage: str | None = None
-    n_jobs: int = 1
+    n_jobs: int | None = None  # None: one per core of the machine (`search.machine`)
     description: str = ""
     # configurations tried first, before the sampler proposes its own (`SearchSpace.enqueued`)
     enqueue: tuple[Mapping[str, Any], ...] = ()
@@ -293,6 +295,19 @@ class StudySpec:
     def scored_on(self) -> str:
         """What a trial's value is measured on: `validation` or `5-fold CV`."""
         return scored_on(self.cv_folds)
+
+    @property
+    def trials(self) -> int | None:
+        """The trials a run adds: `n_trials`; without it, as many as the timeout allows
+        (None), or `DEFAULT_TRIALS` when the study sets no timeout either."""
+        if self.n_trials is not None:
+            return self.n_trials
+        return None if self.timeout is not None else DEFAULT_TRIALS
+
+    @property
+    def jobs(self) -> int:
+        """The run's workers: `n_jobs`, or one per core of this machine (at most 8)."""
+        return self.n_jobs if self.n_jobs is not None else default_jobs()
 
     @property
     def storage_url(self) -> str:

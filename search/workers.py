@@ -27,7 +27,7 @@ from optuna.trial import FrozenTrial, TrialState
 from threadpoolctl import threadpool_limits
 
 from search import _optuna
-from search.accounting import Ledger, count_trials, fail_dead_trials
+from search.accounting import UNLIMITED, Ledger, count_trials, fail_dead_trials
 from search.best import open_existing_study
 from search.data import Dataset, Splits
 from search.machine import cores
@@ -163,10 +163,10 @@ def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
     A private pool, not loky's process-wide reusable one: that one is also joblib's and
     scikit-learn's (`Parallel`), which a run in a notebook must not shut down or kill.
     """
-    if spec.n_jobs == 1:
+    if spec.jobs == 1:
         return None
-    pool = ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
-    for _ in range(spec.n_jobs - 1):
+    pool = ProcessPoolExecutor(max_workers=spec.jobs - 1)
+    for _ in range(spec.jobs - 1):
         pool.submit(_warm_up)
     return pool
 
@@ -207,7 +207,7 @@ def _end_with_parent() -> None:
 
 
 def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
-    """Run `spec.n_jobs` workers: this process and `n_jobs - 1` loky worker processes (the
+    """Run `spec.jobs` workers: this process and `n_jobs - 1` loky worker processes (the
     `pool` started with the run, the first time; a new one after a worker died).
 
     The loky workers receive `run.shared`, the splits' files, when there are any (each maps
@@ -222,15 +222,15 @@ def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
     """
     spec = run.spec
     here = run.watcher if run.watcher is not None else run.printer
-    if spec.n_jobs == 1:
+    if spec.jobs == 1:
         if run.fast_tpe and spec.sampler == "tpe":
             _optuna.install_fast_tpe()
         run_trials(spec, run.splits, 1000 * run.stream, deadline=run.deadline, progress=here)
         return
     for attempt in range(MAX_RESTARTS + 1):
         reused = pool if attempt == 0 else None
-        executor = reused or ProcessPoolExecutor(max_workers=spec.n_jobs - 1)
-        _attempt(run, executor, 1000 * run.stream + attempt * spec.n_jobs, here)
+        executor = reused or ProcessPoolExecutor(max_workers=spec.jobs - 1)
+        _attempt(run, executor, 1000 * run.stream + attempt * spec.jobs, here)
         executor.shutdown(wait=True)  # its workers are done: their processes end here
         deadline = run.deadline
         if count_trials(run.study) >= (target_trials(run.study) or 0) or (
@@ -243,7 +243,7 @@ def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
 def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback | None) -> None:
     """One go of the run's workers: this process's, and the loky ones of `executor`."""
     spec, deadline = run.spec, run.deadline
-    threads = max(1, cores() // spec.n_jobs)
+    threads = max(1, cores() // spec.jobs)
     files = run.shared if run.shared is not None else run.splits
     try:
         futures = [
@@ -257,7 +257,7 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
                 splits=files,
                 fast_tpe=run.fast_tpe,
             )
-            for w in range(1, spec.n_jobs)
+            for w in range(1, spec.jobs)
         ]
         worker_process(
             spec,
@@ -329,7 +329,8 @@ def join_study(
 def _joining_progress(study: optuna.Study, spec: StudySpec, stream: TextIO) -> Progress | None:
     """Progress lines counting every worker's trials toward what the study still lacks."""
     done = count_trials(study)
-    left = (target_trials(study) or done + spec.n_trials) - done
+    left = (target_trials(study) or done + (spec.trials or UNLIMITED)) - done
     if left < 1:
         return None
-    return Progress(spec.replace(n_trials=left), done, time.time(), stream)
+    until = left if left < UNLIMITED // 2 else None  # a study that runs until its deadline
+    return Progress(spec.replace(n_trials=until), done, time.time(), stream)

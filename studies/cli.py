@@ -17,8 +17,7 @@ from pathlib import Path
 # The commands import search, reports and the data sets when they run, not at start-up:
 # `dnnsearch --help` needs none of them, and Ctrl-C while they load then ends quietly.
 
-LONG_TRIALS = 100_000  # the timeout ends a long search
-LONG_TIMEOUT = 600.0
+LONG_TIMEOUT = 600.0  # `run --long`: as many trials as fit in ten minutes
 
 
 class Parser(argparse.ArgumentParser):
@@ -157,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = load_study_spec(args.study)
     changes: dict = {}
     if args.long:
-        changes.update(n_trials=LONG_TRIALS, timeout=LONG_TIMEOUT)
+        changes.update(n_trials=None, timeout=LONG_TIMEOUT)
     elif args.trials is not None:
         changes["timeout"] = None  # an explicit budget replaces the file's (--timeout: both)
     for key, value in (
@@ -217,13 +216,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
+    from search.progress import budget_text
     from studies.loader import builtin_studies, parse_study
 
     for name, text in builtin_studies().items():
         spec = parse_study(text, name)
         print(
             f"{name:<15} {spec.task:<14} {spec.description}  "
-            f"[{spec.n_trials} trials, dataset {spec.dataset}]"
+            f"[{budget_text(spec)}, dataset {spec.dataset}]"
         )
     return 0
 

@@ -67,11 +67,15 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         study_name: the study's name. None: a new study per `fit`, named
             `search-<date>-<time>-<random>` (`study_name_`), so that clones fitted on other
             data (`cross_val_score`, `GridSearchCV`) never meet in one study. A name that
-            exists resumes that study: `fit` adds `n_trials` and refuses other data (the
+            exists resumes that study: `fit` adds its trials and refuses other data (the
             study's stored fingerprint), or other settings. Arguments left None (`space`,
             `metric`, `task`, `cv_folds`, `max_parameters`, `enqueue`) then take the stored
             study's values, and a study started by `dnnsearch run` keeps its own test split
             out of X, as the CLI did.
+        n_trials: the trials a `fit` adds; None: as many as `timeout` allows, or 30 without
+            a timeout. timeout: seconds; the search (and the final refit) end by then.
+        n_jobs: worker processes; None: one per core of the machine (at most 8), as
+            scikit-learn's -1. The arguments after `space` are keyword-only.
         storage: a storage URL; None: the CLI's embedded journal file `runs/NAME/journal.log`.
         refit: train the best configuration on all of X as `best_estimator_`.
         enqueue: configurations tried first (`[{"hidden_layers": [20, 7, 5], ...}]`).
@@ -83,9 +87,10 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
     def __init__(
         self,
         space: Mapping[str, Any] | None = None,
-        n_trials: int = 30,
+        *,
+        n_trials: int | None = None,
         timeout: float | None = None,
-        n_jobs: int = 1,
+        n_jobs: int | None = None,
         sampler: str = "tpe",
         pruner: str = "median",
         metric: str | None = None,
@@ -180,7 +185,8 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         this estimator's arguments."""
         raw: dict[str, Any] = {"dataset": IN_MEMORY}
         if stored is not None:
-            raw = {k: v for k, v in stored.to_dict().items() if k not in ("timeout", "storage")}
+            run_time = ("timeout", "storage", "n_trials", "n_jobs")  # this fit's, not the study's
+            raw = {k: v for k, v in stored.to_dict().items() if k not in run_time}
         given = {key: getattr(self, key) for key in FROM_STORED if getattr(self, key) is not None}
         if stored is None and "task" not in given:
             given["task"] = infer_task(y).name

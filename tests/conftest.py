@@ -108,6 +108,17 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+@pytest.fixture(autouse=True)
+def one_job_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study that does not say how many jobs runs one in these tests (the machine's cores
+    otherwise): trials run in this process, quickly and in a known order. Tests of several
+    jobs say so (`n_jobs = 2`); `test_the_default_jobs_are_the_machines_cores` checks the
+    real default."""
+    import search.spec
+
+    monkeypatch.setattr(search.spec, "default_jobs", lambda: 1)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bin_dir = _pg_bin()

@@ -132,3 +132,34 @@ def test_a_trial_stops_within_an_epoch_of_the_deadline_between_two_reports(tmp_p
     assert time.time() - start < TIMEOUT + SLACK
     trials = open_existing_study(spec.name, spec.storage).get_trials()
     assert {TrialRecord.from_trial(t).pruned_reason for t in trials} == {TIME_BUDGET}
+
+
+def test_a_timeout_without_n_trials_searches_until_the_deadline(tmp_path):
+    """With only a time budget a study used to stop at its default 30 trials (12-25 s of a
+    60 s budget in the tables benchmark)."""
+    spec = budget_spec(tmp_path, num_iterations=10).replace(n_trials=None)
+    assert spec.trials is None
+    start = time.time()
+    result = run_study(spec, load_blobs, progress=None)
+    wall = time.time() - start
+    assert result.n_counted > 30  # many more than the old default
+    assert TIMEOUT <= wall < TIMEOUT + SLACK
+
+
+def test_neither_n_trials_nor_timeout_runs_the_default_number(tmp_path):
+    spec = budget_spec(tmp_path, num_iterations=5).replace(n_trials=None, timeout=None)
+    assert spec.trials == 30
+    assert run_study(spec, load_blobs, progress=None).n_counted == 30
+
+
+def test_the_default_jobs_are_the_machines_cores(monkeypatch):
+    import os
+
+    import search.machine
+    import search.spec
+
+    monkeypatch.setattr(search.spec, "default_jobs", search.machine.default_jobs)  # the real one
+    spec = StudySpec.from_dict({"name": "jobs", "dataset": "blobs"})
+    assert spec.n_jobs is None
+    assert spec.jobs == min(len(os.sched_getaffinity(0)), search.machine.MAX_DEFAULT_JOBS)
+    assert spec.replace(n_jobs=1).jobs == 1
