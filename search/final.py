@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from search.accounting import count_trials
 from search.best import best_trial, load_trained, load_verified
 from search.data import Splits, stack
+from search.epochs import stop_at
 from search.metrics import score_all
 from search.record import StudyRecord, TestRecord, TrialRecord, set_best_test
 from search.spec import SpecError, StudySpec
@@ -126,26 +127,30 @@ def fit_by(
     cutoff: float | None,
     *,
     every_epoch: bool = True,
+    stop_after: int | None = None,
 ) -> Any:
     """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
     to take, do not fit before it; stopped at the first epoch that ends past it (or, without
     `every_epoch`, at the first recorded cost past it: a trial's network retrained to be saved
-    again as it was keeps its own `cost_every`, whose costs its file holds).
+    again as it was keeps its own `cost_every`, whose costs its file holds). Training ends
+    after iteration `stop_after` (a trial's best, `search.epochs`) when one is given.
 
     Raises:
         OutOfTimeError: it could not end in time (the network is left unfitted).
     """
-    if cutoff is not None:
-        if time.time() + seconds > cutoff:
+    if cutoff is not None and time.time() + seconds > cutoff:
+        raise OutOfTimeError()
+    stop = stop_at(stop_after)
+
+    def callback(iteration: int, cost: float) -> bool:
+        if cutoff is not None and time.time() > cutoff:
             raise OutOfTimeError()
+        return stop(iteration, cost)
 
-        def stop_at_cutoff(iteration: int, cost: float) -> None:
-            if time.time() > cutoff:
-                raise OutOfTimeError()
-
-        net.set_params(callback=stop_at_cutoff)
-        if every_epoch:
-            net.set_params(cost_every=1)  # the clock is read at every epoch, not every 100th
+    if cutoff is not None or stop_after is not None:
+        net.set_params(callback=callback)
+    if cutoff is not None and every_epoch:
+        net.set_params(cost_every=1)  # the clock is read at every epoch, not every 100th
     return net.fit(x, y)
 
 
@@ -257,8 +262,10 @@ def _refit(
     net = spec.problem.network_class()(**_hyperparameters(trial))
     y = np.concatenate([splits.y_train, splits.y_val])
     seconds = _fit_seconds(spec, trial, len(y), splits)
-    with threadpool_limits(limits=TrialRecord.from_trial(trial).blas_threads):
-        return fit_by(net, stack([splits.X_train, splits.X_val]), y, seconds, cutoff)
+    record = TrialRecord.from_trial(trial)
+    with threadpool_limits(limits=record.blas_threads):
+        x = stack([splits.X_train, splits.X_val])
+        return fit_by(net, x, y, seconds, cutoff, stop_after=record.best_iteration)
 
 
 def _has_saved_network(trial: optuna.trial.FrozenTrial) -> bool:
@@ -311,4 +318,12 @@ def trained_network(
         if record.cost_every is not None:
             net.set_params(cost_every=record.cost_every)
         seconds = record.wall_time or 0.0
-        return fit_by(net, splits.X_train, splits.y_train, seconds, cutoff, every_epoch=False)
+        return fit_by(
+            net,
+            splits.X_train,
+            splits.y_train,
+            seconds,
+            cutoff,
+            every_epoch=False,
+            stop_after=record.best_iteration,
+        )

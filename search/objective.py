@@ -24,6 +24,7 @@ from dnn.buffers import training_memory
 from search.accounting import Ledger, ledger_of, surplus
 from search.checks import categorical_columns
 from search.data import Splits, is_frame
+from search.epochs import BestEpoch, stop_at
 from search.machine import available_memory, blas_threads
 from search.metrics import METRICS, accuracy
 from search.record import SURPLUS_DETAIL, Failure, LearningCurve, TrialRecord
@@ -161,11 +162,15 @@ class Objective:
         s = self.splits
         record.learning_curve = LearningCurve()  # filled as training goes, kept always
         net = self.task.network_class()(**hp, cost_every=self._cost_every())
-        net.set_params(callback=self._reporter(trial, net, record))
+        best = BestEpoch(self.spec.direction) if self.spec.early_stopping else None
+        net.set_params(callback=self._reporter(trial, net, record, best))
         self.iteration = 0  # fold 0's last iteration that called back
         start = time.perf_counter()
         try:
             net.fit(s.X_train, s.y_train)
+            if best is not None:
+                best.rewind(net)
+                record.best_iteration = best.iteration
             others = [self._fold(hp, fold, record) for fold in self.folds[1:]]
         except optuna.TrialPruned:
             record.pruned_at = self.iteration
@@ -188,9 +193,16 @@ class Objective:
         return (value, float(n_parameters)) if self.spec.pareto else value
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
-        """Another fold's network: not reported (fold 0's curve is), but held to the deadline."""
+        """Another fold's network: not reported (fold 0's curve is), held to the deadline, and
+        trained for fold 0's best number of iterations."""
         net = self.task.network_class()(**hp, cost_every=self._cost_every())
-        net.set_params(callback=lambda iteration, cost: self._stop_at_deadline(record))
+        stop = stop_at(record.best_iteration)
+
+        def callback(iteration: int, cost: float) -> bool:
+            self._stop_at_deadline(record)
+            return stop(iteration, cost)
+
+        net.set_params(callback=callback)
         return net.fit(fold.X_train, fold.y_train)
 
     def _stop_at_deadline(self, record: TrialRecord) -> None:
@@ -225,8 +237,8 @@ class Objective:
         return 1 if self.deadline is not None else self.spec.report_every
 
     def _reporter(
-        self, trial: optuna.Trial, net: Network, record: TrialRecord
-    ) -> Callable[[int, float], None]:
+        self, trial: optuna.Trial, net: Network, record: TrialRecord, best: BestEpoch | None
+    ) -> Callable[[int, float], bool]:
         s = self.splits
         report = not self.spec.pareto  # Optuna prunes single-objective studies only
         curve = record.learning_curve
@@ -235,11 +247,11 @@ class Objective:
 
         every, last = self.spec.report_every, net.get_params()["num_iterations"] - 1
 
-        def callback(iteration: int, cost: float) -> None:
+        def callback(iteration: int, cost: float) -> bool:
             self.iteration = iteration
             self._stop_at_deadline(record)
             if iteration % every and iteration != last:
-                return  # an iteration between two reports: only the clock is read
+                return False  # an iteration between two reports: only the clock is read
             if not x_val:
                 x_val.append(encoded(net, s.X_val))
             value = self._metric(net, x_val[0], s.y_val)
@@ -248,6 +260,7 @@ class Objective:
                 trial.report(value, iteration)
                 if trial.should_prune():
                     raise optuna.TrialPruned()
+            return best is not None and best.see(iteration, value, net.parameters_)
 
         return callback
 

@@ -8,7 +8,7 @@ three batches and read back by everything else (`best_config`, the runner, repor
   included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`, `cost_every`;
 - how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_score`,
   `train_cost`, `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation),
-  `params_path`, `pruned_at`, `pruned_reason`, `fail_reason`.
+  `params_path`, `pruned_at`, `pruned_reason`, `fail_reason`, `best_iteration`.
 
 A study's user attributes (`StudyRecord`): its `spec`, `target_trials` (the total its workers
 run up to), `best_test` (the final model's test accuracy and its score by every metric of
@@ -59,6 +59,7 @@ class Attr(StrEnum):
     PARAMS_SHA256 = "params_sha256"
     TRAIN_SCORE = "train_score"
     COST_EVERY = "cost_every"
+    BEST_ITERATION = "best_iteration"
 
 
 class StudyAttr(StrEnum):
@@ -140,6 +141,9 @@ class TrialRecord:
     # how often its network recorded its cost (not a hyperparameter: 1 under a time budget,
     # else the study's report_every); its saved file holds those costs
     cost_every: int | None = None
+    # the iteration of its best validation report, its network's (`search.epochs`); None for a
+    # trial of a study without early stopping, whose network is its last iteration's
+    best_iteration: int | None = None
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""

@@ -176,6 +176,7 @@ KEYS: dict[str, Key] = {
     "sampler": Key(_choice(SAMPLERS)),
     "pruner": Key(_choice(PRUNERS)),
     "report_every": Key(_integer(1), compared=True),
+    "early_stopping": Key(_type(bool), since=False),  # a resumed study may turn it on
     "max_parameters": Key(_optional(_integer(1)), compared=True),
     "refit": Key(_type(bool)),
     "cv_folds": Key(_folds, compared=True, since=0),
@@ -248,6 +249,7 @@ class StudySpec:
     sampler: str = "tpe"
     pruner: str = "median"
     report_every: int = 50
+    early_stopping: bool = True  # a trial keeps its best report's network (`search.epochs`)
     max_parameters: int | None = None
     refit: bool = False
     cv_folds: int | None = None  # None: by the data's size (`default_folds`); 0: one split

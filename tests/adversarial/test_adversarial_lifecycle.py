@@ -31,6 +31,7 @@ n_jobs = {jobs}
 report_every = 10
 seed = 0
 pruner = "none"
+early_stopping = false
 [space]
 num_iterations = {iterations}
 n_hidden = 1

@@ -29,6 +29,7 @@ n_jobs = {jobs}
 report_every = 10
 pruner = "none"
 cv_folds = 0
+early_stopping = false
 [space]
 num_iterations = {iterations}
 n_hidden = 1

@@ -67,7 +67,8 @@ class SlowRefit(dnn.NetworkClassifier):
 
 
 def test_trials_that_would_train_for_minutes_stop_at_the_deadline(tmp_path):
-    spec = budget_spec(tmp_path, num_iterations=10_000_000)
+    # without early stopping, which would end them long before (on their own)
+    spec = budget_spec(tmp_path, num_iterations=10_000_000, early_stopping=False)
     start = time.time()
     result = run_study(spec, load_blobs, progress=None)
     assert time.time() - start < TIMEOUT + SLACK

@@ -10,11 +10,13 @@ import pytest
 from sklearn.datasets import make_moons
 from threadpoolctl import threadpool_limits
 
+import dnn
 from dnn import DeepNetwork, count_parameters
 from search import StudySpec
 from search.accounting import tally
 from search.data import stratified_folds, stratified_split
 from search.objective import Objective, sample_hyperparameters, trial_seed
+from search.record import TrialRecord
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -88,7 +90,9 @@ def test_a_trial_retrains_bit_identically_from_its_record(tmp_path, dropout):
         assert hp["input_keep_prob"] == trial.params["input_keep_prob"]
     else:
         assert hp["keep_prob"] == hp["input_keep_prob"] == 1.0
-    net = DeepNetwork(**trial.user_attrs["hyperparameters"]).fit(splits.X_train, splits.y_train)
+    best = TrialRecord.from_trial(trial).best_iteration  # its best report's network is saved
+    iterations = hp["num_iterations"] if best is None else best + 1
+    net = DeepNetwork(**{**hp, "num_iterations": iterations}).fit(splits.X_train, splits.y_train)
     assert np.mean(net.predict(splits.X_val) == splits.y_val) == trial.value
     saved = DeepNetwork.load(trial.user_attrs["params_path"])
     for key, value in net.parameters_.items():
@@ -305,3 +309,58 @@ def test_a_cgroup_limit_lowers_the_available_memory(tmp_path):
     (tmp_path / "memory.max").write_text("max\n")
     assert _cgroup_available(tmp_path) is None
     assert _cgroup_available(tmp_path / "absent") is None
+
+
+# -- each trial keeps its best epoch (search.epochs) ------------------------------------------
+
+
+def test_best_epoch_keeps_the_parameters_of_the_best_report_and_stops_after_patience():
+    from search.epochs import BestEpoch
+
+    best = BestEpoch("maximize", patience=3)
+    curve = [0.5, 0.7, 0.9, 0.8, 0.85, 0.9]  # a hand-made curve: its best is report 2
+    stops = []
+    for report, value in enumerate(curve):
+        parameters = {"W1": np.full((1, 1), float(report))}
+        stops.append(best.see(report * 10, value, parameters))
+    assert best.iteration == 20 and best.value == 0.9
+    assert best.parameters["W1"][0, 0] == 2.0  # copied then, not the live array
+    assert stops == [False, False, False, False, False, True]  # 3 reports without a better one
+    worse = BestEpoch("minimize", patience=2)
+    for report, value in enumerate([float("nan"), 0.3, 0.2, 0.25]):
+        worse.see(report, value, {"W1": np.zeros((1, 1))})
+    assert worse.iteration == 2 and worse.value == 0.2  # NaN is never the best
+
+
+def test_a_trial_is_worth_its_best_report_and_saves_that_network(tmp_path):
+    """A learning rate too high for its many iterations: the trial's value and network are
+    those of its best report, and retraining it from its record gives the same network."""
+    from search.final import trained_network
+    from search.tasks import CLASSIFICATION
+
+    spec = make_spec(n_hidden=1, n_units=16, learning_rate=2.0, num_iterations=400, optimizer="gd")
+    study = run_in_memory(spec, 1, tmp_path)
+    trial = study.trials[0]
+    record = TrialRecord.from_trial(trial)
+    curve = record.learning_curve
+    assert curve is not None and record.best_iteration is not None
+    assert record.best_iteration < 399  # it stopped early, or its best was not its last
+    assert trial.value == pytest.approx(max(curve.val_metric))  # its best report's, not its last's
+    best = curve.iteration[int(np.argmax(curve.val_metric))]
+    assert record.best_iteration == best
+    net = dnn.load(record.params_path)
+    assert net.n_iter_ == best + 1 and net.cost_iterations_.max() <= best
+    splits = moons_splits()
+    assert np.mean(net.predict(splits.X_val) == splits.y_val) == pytest.approx(trial.value)
+    retrained = trained_network(
+        optuna.trial.create_trial(
+            params=trial.params,
+            distributions=trial.distributions,
+            value=trial.value,
+            user_attrs={**trial.user_attrs, "params_path": str(tmp_path / "gone.npz")},
+        ),
+        splits,
+        CLASSIFICATION,
+    )
+    for key, array in net.parameters_.items():
+        np.testing.assert_array_equal(retrained.parameters_[key], array)

@@ -83,10 +83,15 @@ def test_a_study_optimizes_its_metric_in_its_direction(tmp_path, metric: str, da
     assert best.value == pytest.approx(
         METRICS[metric](proba, splits.y_val, net.classes_), rel=1e-12
     )
-    # ... and the reported curve is that metric too: its last point is the final network's
-    curve = TrialRecord.from_trial(best).learning_curve
-    assert curve is not None and curve.val_metric[-1] == pytest.approx(best.value, rel=1e-12)
-    assert best.intermediate_values[curve.iteration[-1]] == curve.val_metric[-1]
+    # ... and the reported curve is that metric too: its best report's point is the network's
+    # (a trial keeps its best epoch, `search.epochs`)
+    record = TrialRecord.from_trial(best)
+    curve = record.learning_curve
+    assert curve is not None and record.best_iteration in curve.iteration
+    at_best = curve.val_metric[curve.iteration.index(record.best_iteration)]
+    assert at_best == pytest.approx(best.value, rel=1e-12)
+    assert at_best == pick(curve.val_metric)
+    assert best.intermediate_values.get(record.best_iteration, at_best) == at_best
     # the stored record keeps its accuracy and cost, whatever the metric
     record = TrialRecord.from_trial(best)
     assert record.val_accuracy == pytest.approx(
