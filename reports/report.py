@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from reports import build
+from reports import build, render
 from reports import tables as tab
-from reports.build import Block, FigureRecipe
+from reports.blocks import Block
+from reports.files import write_files
 from reports.load import StudyData, load_study_data, read_study
+from reports.render import FigureRecipe
 from search import default_storage, open_existing_study, test_predictions
 from search.storage import RUNS_DIR
 
@@ -44,32 +46,32 @@ class Report:
     @cached_property
     def figures(self) -> dict[str, Figure]:
         """The report's figures with data, by PNG name, drawn once on first use."""
-        return build.draw_figures(self._recipes())
+        return render.draw_figures(self._recipes())
 
     @cached_property
     def blocks(self) -> list[Block]:
         """The report laid out: headings, text, tables, figures (as PNG bytes)."""
-        images = {name: build.png_bytes(figure) for name, figure in self.figures.items()}
+        images = {name: render.png_bytes(figure) for name, figure in self.figures.items()}
         names = [name for name, _, _ in self._recipes()]
         return self._blocks(build.figure_blocks(names, images))
 
     def markdown(self) -> str:
         """report.md: the report as Markdown (figures linked as `<name>.png`)."""
-        return build.render_markdown(self.title, self.blocks)
+        return render.render_markdown(self.title, self.blocks)
 
     def html(self) -> str:
         """report.html: the report as one self-contained page (figures embedded)."""
-        return build.render_html(self.title, self.blocks)
+        return render.render_html(self.title, self.blocks)
 
     def _repr_html_(self) -> str:
         """The report inline in Jupyter: report.html's body, stored text escaped as there."""
-        return build.html_body(self.title, self.blocks)
+        return render.html_body(self.title, self.blocks)
 
     def save(self, out_dir: str | Path | None = None) -> Path:
         """Write report.md, report.html, a CSV per table and a PNG per figure into `out_dir`
         (default: the folder `dnnsearch` writes to); return the folder."""
         out = Path(out_dir) if out_dir is not None else self.default_dir()
-        return build.write_files(out, self.title, self.blocks, self.tables)
+        return write_files(out, self.title, self.blocks, self.tables)
 
     def default_dir(self) -> Path:
         raise NotImplementedError

@@ -22,8 +22,9 @@ import pytest
 from matplotlib.cbook import is_math_text
 
 from reports import figures, learned_parameters_table, write_comparison, write_report
-from reports.build import markdown_table, write_files
 from reports.escape import csv_cell, figure_label, markdown_code, markdown_text
+from reports.files import write_files
+from reports.render import markdown_table
 from reports.tables import best_values_table
 
 REPORTS = ("hostile", "hostile_invalid", "hostile_compare")
