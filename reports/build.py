@@ -19,7 +19,7 @@ from reports import data as dat
 from reports import figures as fig
 from reports import tables as tab
 from reports.blocks import Block, Stored, figure, fill, heading, paragraph, table
-from reports.load import StudyData, StudyInfo
+from reports.load import StudyData, StudyInfo, task_of
 from reports.render import FigureRecipe
 from search.summary import DataSummary, DataSummaryError
 
@@ -42,8 +42,9 @@ end, so that its {score} is not flattered by the search."""
 
 
 def intro(tasks: Iterable[str]) -> str:
-    """The introduction, saying "accuracy" only when every study is a classification."""
-    return INTRO.format(score="accuracy" if set(tasks) <= {"classification"} else "score")
+    """The introduction, saying "accuracy" only when every study's task has classes."""
+    accuracy = all(task_of(task).has_classes for task in tasks)
+    return INTRO.format(score="accuracy" if accuracy else "score")
 
 
 COLUMNS_TEXT = (
@@ -138,7 +139,7 @@ def study_recipes(
         A recipe per figure, in the report's order.
     """
     common = trial_recipes(data, tables["hyperparameters"])
-    if data.info.task != "regression":
+    if data.info.problem.has_classes:
         trials = data.trials
         size = ("accuracy_vs_parameters", lambda: fig.parameters_data(trials), fig.plot_parameters)
         return [*common, size]
@@ -162,7 +163,7 @@ def overview(info: StudyInfo) -> Block:
         "pruner {pruner}, {n_trials} trials per run. Tuned: {tuned}. Held fixed: {fixed}. "
         "Storage: {storage}.",
         dataset=stored("dataset"),
-        task=" (a regression)" if info.task == "regression" else "",
+        task="" if info.problem.has_classes else f" (a {info.task})",
         direction=info.direction,
         metric=Stored(info.metric),
         pareto=" (and the number of parameters: Pareto)" if info.pareto else "",

@@ -157,7 +157,8 @@ def study_report(name: str, storage: str | None = None) -> StudyReport:
     url = storage or default_storage(name)
     study = open_existing_study(name, url)
     data = read_study(study, url)
-    return StudyReport(data, test_predictions(study) if data.info.task == "regression" else None)
+    predictions = None if data.info.problem.has_classes else test_predictions(study)
+    return StudyReport(data, predictions)
 
 
 def compare(names: Sequence[str], storage: str | None = None) -> ComparisonReport:

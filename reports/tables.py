@@ -24,11 +24,12 @@ from optuna.distributions import (
 
 from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
-from reports.load import StudyInfo
+from reports.load import StudyInfo, task_of
 from search.best import best_number
 from search.entries import Choice, Entry, Fixed, Range
-from search.metrics import METRICS, metrics_of
+from search.metrics import METRICS
 from search.record import Attr, Failure, TestRecord, split_param
+from search.tasks import Task
 
 N_PARAMETERS = Attr.N_PARAMETERS.value
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]
@@ -65,17 +66,27 @@ TRIAL_COLUMNS = [
     Attr.FAIL_REASON.value,
     "enqueued",  # a configuration given in the study's `enqueue`, tried before the sampler's
 ]
-# A regression has no accuracy: its trials show their costs (squared error) instead
-SCORE_COLUMNS = {
-    "classification": [Attr.TRAIN_ACCURACY.value, Attr.VAL_ACCURACY.value],
-    "regression": [Attr.TRAIN_COST.value, Attr.VAL_COST.value],
-}
-OUTPUT_ACTIVATION = {"regression": "linear"}  # else sigmoid (one output unit) or softmax
+ACCURACY_COLUMNS = [Attr.TRAIN_ACCURACY.value, Attr.VAL_ACCURACY.value]
+COST_COLUMNS = [Attr.TRAIN_COST.value, Attr.VAL_COST.value]
+
+
+def score_columns(task: Task) -> list[str]:
+    """The scores of a trials table: the accuracies of a task with classes; the costs (squared
+    error) of one without, which has no accuracy."""
+    return ACCURACY_COLUMNS if task.has_classes else COST_COLUMNS
+
+
+def output_activation(task: Task, n_outputs: int) -> str:
+    """g[L] for n[L] = `n_outputs` units: sigmoid for one or softmax for several (classes),
+    else linear."""
+    if not task.has_classes:
+        return "linear"
+    return "sigmoid" if n_outputs == 1 else "softmax"
 
 
 def test_columns(task: str) -> list[str]:
     """`test_<metric>` for each metric of the task, in the table's order."""
-    return [f"test_{name}" for name in metrics_of(task)]
+    return [f"test_{name}" for name in task_of(task).metrics()]
 
 
 def params_columns(trials: pd.DataFrame) -> list[str]:
@@ -108,7 +119,7 @@ def trials_table(trials: pd.DataFrame, task: str = "classification") -> pd.DataF
     """Every trial: number, state, value, hyperparameters, scores (accuracies, or the costs of
     a regression), size, time, pruning, failure."""
     extra = [c for c in trials.columns if c.startswith("values_")]
-    scores = SCORE_COLUMNS.get(task, SCORE_COLUMNS["classification"])
+    scores = score_columns(task_of(task))
     order = [
         *TRIAL_COLUMNS[:3],
         *extra,
@@ -249,8 +260,7 @@ def layer_activations(
     hidden = [
         best.get(f"params_activation_{layer}", shared) for layer in range(1, len(layer_dims) - 1)
     ]
-    output = OUTPUT_ACTIVATION.get(task, "sigmoid" if layer_dims[-1] == 1 else "softmax")
-    return [*map(str, hidden), output]
+    return [*map(str, hidden), output_activation(task_of(task), layer_dims[-1])]
 
 
 def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str, Any]]:
@@ -332,10 +342,11 @@ def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
 def test_fields(test: TestRecord | None, task: str = "classification") -> dict[str, float]:
     """`test_<metric>` for every metric of the task: the final model's stored test scores, NaN
     where none is stored (a record stored before test scores has its test accuracy only)."""
+    problem = task_of(task)
     scores = dict(test.test_scores) if test is not None else {}
-    if test is not None and test.test_accuracy is not None and task == "classification":
+    if test is not None and test.test_accuracy is not None and problem.has_classes:
         scores["accuracy"] = test.test_accuracy
-    return {f"test_{name}": float(scores.get(name, math.nan)) for name in metrics_of(task)}
+    return {f"test_{name}": float(scores.get(name, math.nan)) for name in problem.metrics()}
 
 
 def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
