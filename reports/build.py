@@ -110,8 +110,11 @@ def trial_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[Figure
 
 
 def regression_recipes(data: StudyData, predictions: Predictions | None) -> list[FigureRecipe]:
-    """A regression's own figures: its value against its size, and its best network's
-    predictions and residuals on the test data (empty without `predictions`)."""
+    """A regression's own figures: its value against its size, predictions and residuals.
+
+    The predictions and residuals are those of its best network on the test data (empty
+    without `predictions`).
+    """
     info, trials, _ = data
     y_true, y_pred = predictions if predictions is not None else (np.empty(0), np.empty(0))
     summary = data_summary(info)
@@ -231,8 +234,10 @@ def target_paragraph(summary: DataSummary) -> Block:
 
 
 def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Block]:
-    """The data section: what the examples are, their columns and their target (or a line
-    saying why the section is left out)."""
+    """The data section: what the examples are, their columns and their target.
+
+    Without a readable data summary, a line saying why the section is left out.
+    """
     summary = data_summary(info)
     if summary is None:
         return [heading("Data"), paragraph("No summary of the data is stored with this study.")]
@@ -253,8 +258,7 @@ def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Blo
 
 
 def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
-    """The tables of one study's report, by CSV name (`data` and `target` with a readable
-    data summary)."""
+    """The tables of one study's report, by CSV name (`data`, `target`: with a data summary)."""
     info, trials, curves = data
     tables = {
         "summary": tab.summary_table(trials, info),
@@ -272,8 +276,16 @@ def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
 def study_blocks(
     data: StudyData, tables: Mapping[str, pd.DataFrame], figures: Sequence[Block]
 ) -> list[Block]:
-    """The blocks of one study's report: overview, the two kinds of numbers, tables, figures
-    (`figures`: the blocks of `figure_blocks`)."""
+    """The blocks of one study's report: overview, the two kinds of numbers, tables, figures.
+
+    Args:
+        data: the study read back.
+        tables: its tables (`study_tables`).
+        figures: the blocks of `figure_blocks`.
+
+    Returns:
+        The report laid out, in order.
+    """
     learned = tables["learned_parameters"]
     return [
         heading("Parameters and hyperparameters"),

@@ -38,9 +38,9 @@ def markdown_text(text: str) -> str:
 
 
 def markdown_code(text: str) -> str:
-    """Stored text as a Markdown code span on one line, shown literally (not in a table cell,
-    where GFM still splits at `|`).
+    """Stored text as a Markdown code span on one line, shown literally.
 
+    Not for a table cell, where GFM still splits at `|`.
     The fence is one backtick longer than the longest run of backticks inside (CommonMark),
     padded with a space when the text starts or ends with a backtick or a space.
     """
@@ -56,8 +56,11 @@ def html_text(text: str) -> str:
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell: a list or dict as JSON text (read back unambiguously), and a string that a
-    spreadsheet would run as a formula prefixed with `'`; numbers and other values unchanged."""
+    """A CSV cell that reads back as stored and that no spreadsheet runs.
+
+    A list or dict becomes JSON text (read back unambiguously), and a string that a spreadsheet
+    would run as a formula is prefixed with `'`; numbers and other values are unchanged.
+    """
     if isinstance(value, list | tuple | dict):
         value = json.dumps(value)  # starts with [ or {: never a formula
     if isinstance(value, str) and value.startswith(FORMULA_START):

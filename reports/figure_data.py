@@ -59,8 +59,10 @@ class HistoryData(NamedTuple):
 
 
 def history_data(trials: pd.DataFrame, direction: str, metric: str) -> HistoryData:
-    """Plot data of the optimization history: the complete trials' numbers and values, in
-    number order, and the best value so far (by `direction`; `metric` labels the axis)."""
+    """Plot data of the optimization history: each complete trial's value, the best so far.
+
+    In trial number order; `direction` says which value is best, `metric` labels the axis.
+    """
     complete = complete_trials(trials).sort_values("number")
     values = complete["value"].astype(float).tolist() if not complete.empty else []
     numbers = complete["number"].astype(int).tolist() if not complete.empty else []
@@ -150,8 +152,10 @@ class ImportanceData(NamedTuple):
 
 
 def importance_data(hyperparameters: pd.DataFrame) -> ImportanceData:
-    """Tuned hyperparameters with a defined importance, least important first (for barh), from
-    the hyperparameter table (`reports.tables.hyperparameter_table`)."""
+    """Tuned hyperparameters with a defined importance, least important first (for barh).
+
+    From the hyperparameter table (`reports.tables.hyperparameter_table`).
+    """
     rows = hyperparameters[pd.to_numeric(hyperparameters["importance"], errors="coerce").notna()]
     rows = rows.sort_values("importance", kind="stable")
     return ImportanceData(rows["name"].tolist(), rows["importance"].astype(float).tolist())
@@ -200,8 +204,11 @@ def scale_column(column: pd.Series) -> tuple[np.ndarray, Ticks]:
 
 
 def parallel_data(trials: pd.DataFrame, metric: str) -> ParallelData:
-    """Plot data of the parallel coordinates of the complete trials: an axis per `params_*`
-    column with more than one value, each scaled to [0, 1] (`metric` labels the colors)."""
+    """Plot data of the parallel coordinates of the complete trials.
+
+    An axis per `params_*` column with more than one value, each scaled to [0, 1]; `metric`
+    labels the colors.
+    """
     complete = complete_trials(trials)
     axes, columns, ticks = [], [], []
     for column in params_columns(complete):
@@ -237,8 +244,10 @@ class ScatterData(NamedTuple):
 
 
 def learning_rate_data(trials: pd.DataFrame, metric: str) -> ScatterData:
-    """α against the value of each complete trial with a positive α (the axis is logarithmic),
-    colored by the number of iterations (`metric` labels the value axis)."""
+    """α against the value of each complete trial, colored by the number of iterations.
+
+    Trials with a positive α only (the axis is logarithmic); `metric` labels the value axis.
+    """
     complete = complete_trials(trials)
     rows = complete[np.asarray(numbers(complete, "params_learning_rate")) > 0]
     return ScatterData(
@@ -252,8 +261,10 @@ def learning_rate_data(trials: pd.DataFrame, metric: str) -> ScatterData:
 
 
 def parameters_data(trials: pd.DataFrame, metric: str | None = None) -> ScatterData:
-    """Validation accuracy (or, given a `metric`, each trial's value by it: a regression has
-    no accuracy) against the number of learned parameters, colored by depth (L - 1).
+    """A score against the number of learned parameters, colored by depth (L - 1).
+
+    The score is the validation accuracy or, given a `metric`, each trial's value by it (a
+    regression has no accuracy).
 
     Args:
         trials: the trials table.
@@ -281,8 +292,10 @@ def parameters_data(trials: pd.DataFrame, metric: str | None = None) -> ScatterD
 
 
 class PredictionsData(NamedTuple):
-    """The best network's predictions on the test data against the true values, one column per
-    target (rows where a value is not finite left out)."""
+    """The best network's predictions on the test data against the true values.
+
+    One column per target; rows where a value is not finite are left out.
+    """
 
     actual: np.ndarray  # (m, k)
     predicted: np.ndarray  # (m, k)

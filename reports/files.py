@@ -14,8 +14,7 @@ from reports.render import csv_text, render_html, render_markdown
 def report_files(
     title: str, blocks: Sequence[Block], csvs: Mapping[str, pd.DataFrame]
 ) -> dict[str, bytes]:
-    """The files of a report, by file name: a CSV per table, a PNG per figure, report.md and
-    report.html (UTF-8)."""
+    """The files of a report, by name: a CSV per table, a PNG per figure, report.md, .html."""
     files = {f"{name}.csv": csv_text(frame).encode("utf-8") for name, frame in csvs.items()}
     files.update({f"{b.text}.png": b.image for b in blocks if b.kind == "figure"})
     files["report.md"] = render_markdown(title, blocks).encode("utf-8")

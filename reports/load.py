@@ -56,8 +56,11 @@ CURVE_COLUMNS = ("number", "state", "iteration", "cost", "val_metric")
 
 
 def task_of(name: Any) -> Task:
-    """The task `name` stands for (`search.tasks.task_named`): a classification for a name no
-    task has, which only a damaged or foreign spec stores (its report is still written)."""
+    """The task `name` stands for (`search.tasks.task_named`), a classification if none.
+
+    Only a damaged or foreign spec names a task that does not exist: its report is still
+    written, as a classification's.
+    """
     try:
         return task_named(name)
     except ValueError:
@@ -65,9 +68,10 @@ def task_of(name: Any) -> Task:
 
 
 def guessed_metric(task: Task, direction: str) -> str:
-    """The metric of a study whose stored spec names none: the task's default metric when it
-    goes the study's direction, else the task's first metric that does (`accuracy` or
-    `log_loss`, `r2` or `rmse`).
+    """The metric of a study whose stored spec names none, from its task and direction.
+
+    The task's default metric when it goes the study's direction, else the task's first metric
+    that does: `accuracy` or `log_loss`, `r2` or `rmse`.
 
     Every version of dnnsearch stored a metric; only a spec written by someone else lacks one.
     The guess lives here, not in `search.spec.upgrade`, because it needs the study's direction,
@@ -97,9 +101,11 @@ class StudyInfo:
 
     @cached_property
     def problem(self) -> Task:
-        """The study's task (`search.tasks`), from its spec as `search.spec.upgrade` reads it (a
-        spec stored before there were tasks is a classification's; see `task_of` for a task
-        no version wrote)."""
+        """The study's task (`search.tasks`), from its spec as `search.spec.upgrade` reads it.
+
+        A spec stored before there were tasks is a classification's (upgrade's rule); for a
+        task no version wrote, see `task_of`.
+        """
         return task_of((upgrade(self.spec) or {}).get("task"))
 
     @property
@@ -126,8 +132,7 @@ class StudyInfo:
 
     @cached_property
     def space(self) -> SearchSpace | None:
-        """The spec's search space read back through `search` (None when the spec is not valid
-        in this version)."""
+        """The spec's search space read through `search` (None: the spec is not valid now)."""
         try:
             return StudySpec.from_stored(self.spec, self.name).space
         except SpecError:
@@ -151,8 +156,10 @@ def _n_hidden(value: Any) -> int | None:
 def trial_params(
     trial: FrozenTrial, record: TrialRecord, space: SearchSpace | None
 ) -> dict[str, Any]:
-    """`params_<name>` for every trial parameter: tuned from the trial, fixed from the spec,
-    NaN where it does not apply (in space order, then any the space does not know)."""
+    """`params_<name>` for every trial parameter: tuned from the trial, fixed from the spec.
+
+    NaN where a parameter does not apply; in space order, then any the space does not know.
+    """
     known = space or SearchSpace.from_dict()
     names = space.param_names() if space is not None else []
     fixed = space.fixed_params() if space is not None else {}

@@ -1,5 +1,4 @@
-"""A report's blocks rendered: as Markdown, as one self-contained HTML page, its tables as CSV
-and its figures as PNG.
+"""A report's blocks rendered: Markdown, one self-contained HTML page, CSV tables, PNG figures.
 
 The report is rendered twice from the same blocks (`reports.blocks`): as Markdown beside its
 PNG files, and as one HTML file with the figures embedded as base64 data URIs, readable
@@ -91,9 +90,11 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV text, safe (`csv_frame`), with RFC 4180's CRLF between rows: Python's
-    writer quotes a cell holding a character of the line terminator only, so with "\\n" alone a
-    stored "\\r" would go unquoted and split its row when read back."""
+    r"""A table as CSV text, safe (`csv_frame`), with RFC 4180's CRLF between rows.
+
+    Python's writer quotes a cell holding a character of the line terminator only, so with "\n"
+    alone a stored "\r" would go unquoted and split its row when read back.
+    """
     return csv_frame(frame).to_csv(index=False, lineterminator="\r\n")
 
 
@@ -215,7 +216,7 @@ FigureRecipe = tuple[str, Callable[[], Any], Callable[[Any], Figure]]
 
 
 def draw_figures(recipes: Sequence[FigureRecipe]) -> dict[str, Figure]:
-    """name -> Figure for each recipe whose plot data is not empty, in the recipes' order.
+    """A Figure for each recipe whose plot data is not empty, by name, in the recipes' order.
 
     Drawn without TeX whatever the user's matplotlibrc says: stored text in a label must not
     reach LaTeX (the figures escape it for mathtext only). A Text reads `text.usetex` when it

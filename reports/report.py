@@ -68,12 +68,19 @@ class Report:
         return render.html_body(self.title, self.blocks)
 
     def save(self, out_dir: str | Path | None = None) -> Path:
-        """Write report.md, report.html, a CSV per table and a PNG per figure into `out_dir`
-        (default: the folder `dnnsearch` writes to); return the folder."""
+        """Write report.md, report.html, a CSV per table and a PNG per figure.
+
+        Args:
+            out_dir: the folder (default: the one `dnnsearch` writes to, `default_dir`).
+
+        Returns:
+            The folder.
+        """
         out = Path(out_dir) if out_dir is not None else self.default_dir()
         return write_files(out, self.title, self.blocks, self.tables)
 
     def default_dir(self) -> Path:
+        """The folder `dnnsearch` writes this report to."""
         raise NotImplementedError
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -87,27 +94,38 @@ class Report:
 
 
 class StudyReport(Report):
-    """The report of one study (`study_report`): summary, hyperparameters, learned
-    parameters, figures and trials."""
+    """The report of one study (`study_report`): summary, hyperparameters, learned parameters.
+
+    Then its figures and its trials.
+    """
 
     def __init__(
         self, data: StudyData, predictions: tuple[np.ndarray, np.ndarray] | None = None
     ) -> None:
+        """A study's report.
+
+        Args:
+            data: the study read back (`reports.load`).
+            predictions: a regression's `(y_true, y_pred)` on the test data (or None).
+        """
         self.data = data
         self.predictions = predictions  # a regression's (y_true, y_pred) on the test data
         self.title = f"Study {data.info.name}"
 
     @property
     def name(self) -> str:
+        """The study's name."""
         return self.data.info.name
 
     def __repr__(self) -> str:
+        """The study's name, its number of trials and its best value."""
         info, trials, _ = self.data
         best = tab.best_row(trials, info.direction)
         found = f"best {info.metric} {float(best['value']):.4g}" if best is not None else "no best"
         return f"StudyReport({self.name!r}: {len(trials)} trials, {found})"
 
     def default_dir(self) -> Path:
+        """`runs/<name>/report`."""
         return RUNS_DIR / self.name / "report"
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -121,18 +139,20 @@ class StudyReport(Report):
 
 
 class ComparisonReport(Report):
-    """Several studies side by side (`compare`): their summaries, best hyperparameters and
-    best-so-far curves."""
+    """Several studies side by side (`compare`): summaries, best hyperparameters, curves."""
 
     def __init__(self, studies: Sequence[StudyData]) -> None:
+        """A comparison of `studies` (read back by `reports.load`), in their order."""
         self.studies = list(studies)
         self.names = [s.info.name for s in self.studies]
         self.title = f"Comparison: {', '.join(self.names)}"
 
     def __repr__(self) -> str:
+        """The number of studies and their names."""
         return f"ComparisonReport({len(self.names)} studies: {', '.join(map(repr, self.names))})"
 
     def default_dir(self) -> Path:
+        """`runs/compare/<a>_vs_<b>`."""
         return RUNS_DIR / "compare" / "_vs_".join(self.names)
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -162,8 +182,9 @@ def study_report(name: str, storage: str | None = None) -> StudyReport:
 
 
 def compare(names: Sequence[str], storage: str | None = None) -> ComparisonReport:
-    """A comparison of studies `names` (each read once, in order; without `storage`, each
-    from its own default journal file).
+    """A comparison of studies `names`, each read once, in order.
+
+    Without `storage`, each study is read from its own default journal file.
 
     Raises:
         search.StorageError: one of the studies does not exist.
