@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,11 +22,13 @@ import pandas as pd
 import pytest
 from matplotlib.cbook import is_math_text
 
+import search
 from reports import figures, learned_parameters_table, write_comparison, write_report
 from reports.escape import csv_cell, figure_label, markdown_code, markdown_text
 from reports.files import write_files
 from reports.render import markdown_table
 from reports.tables import best_values_table
+from studies.cli import main
 
 REPORTS = ("hostile", "hostile_invalid", "hostile_compare")
 HTML_TAGS = {
@@ -352,3 +355,71 @@ def test_csv_quotes_a_cell_with_a_carriage_return(tmp_path):
     with (out / "t.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows == [["a", "b"], ["'\r=1+1", "1.5"], ["x\ry", "2.0"]]
+
+
+# Links planted in a report's folder ------------------------------------------------------------
+
+REPORT_FILES = ("report.md", "report.html", "summary.csv", "trials.csv", "learning_rate.png")
+
+
+def plant(folder: Path, victims: Path, kind: str) -> dict[Path, bytes]:
+    """A link at each of REPORT_FILES in `folder` to a file of `victims` (a symbolic link, a
+    dangling one, or a hard link): what each victim holds before the report (or nothing)."""
+    folder.mkdir(parents=True)
+    victims.mkdir()
+    before = {}
+    for name in REPORT_FILES:
+        victim = victims / f"victim-{name}"
+        if kind != "dangling":
+            victim.write_bytes(b"keep me")
+            before[victim] = b"keep me"
+        (os.link if kind == "hard" else os.symlink)(victim, folder / name)
+    return before
+
+
+@pytest.mark.parametrize("kind", ["symbolic", "dangling", "hard"])
+def test_report_writes_no_file_through_a_link_planted_at_its_path(
+    journal, tmp_path, monkeypatch, make_study, kind
+):
+    monkeypatch.chdir(tmp_path)  # the default folder: runs/toy/report
+    make_study("toy")
+    victims = tmp_path / "victims"
+    before = plant(tmp_path / "runs" / "toy" / "report", victims, kind)
+    out = write_report("toy", journal)
+    assert {path: path.read_bytes() for path in victims.iterdir()} == before
+    for name in REPORT_FILES:
+        assert not (out / name).is_symlink() and (out / name).stat().st_nlink == 1, name
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# Study toy")
+    assert not list(out.glob(".*"))  # no file left half written
+
+
+def test_comparison_writes_no_file_through_a_link(journal, tmp_path, make_study):
+    make_study("toy")
+    make_study("other")
+    victims = tmp_path / "victims"
+    before = plant(tmp_path / "cmp", victims, "symbolic")
+    out = write_comparison(["toy", "other"], journal, tmp_path / "cmp")
+    assert {path: path.read_bytes() for path in victims.iterdir()} == before
+    assert not (out / "report.md").is_symlink()
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_report_folder_that_is_a_symbolic_link_is_refused(
+    journal, tmp_path, monkeypatch, make_study, capsys, command
+):
+    monkeypatch.chdir(tmp_path)
+    make_study("toy")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = tmp_path / "runs" / "toy" / "report"
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(search.StorageError, match="is a symbolic link; refusing to write"):
+        write_report("toy", journal) if command == "report" else write_comparison(
+            ["toy"], journal, folder
+        )
+    argv = ["report", "toy"] if command == "report" else ["compare", "toy", "--out", str(folder)]
+    assert main([*argv, "--storage", journal]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "is a symbolic link" in error
+    assert not list(elsewhere.iterdir())
