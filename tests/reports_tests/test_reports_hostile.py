@@ -31,6 +31,16 @@ from reports.tables import best_values_table
 from studies.cli import main
 
 REPORTS = ("hostile", "hostile_invalid", "hostile_compare")
+# conftest's MARKUP_NAMES (and `compare`): hostile studies whose names reach their storage paths
+MARKUP = (
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "[x](javascript:alert(1))",
+    "a`b``c | d",
+    "compare",
+)
+# Unicode's explicit bidirectional formatting characters: they reorder the text shown around them
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 HTML_TAGS = {
     "html": {"lang"},
     "head": set(),
@@ -78,6 +88,11 @@ class Page(HTMLParser):
             self.title += data
 
 
+def folder(written: dict[str, Path], markup_written: dict[str, Path], report: str) -> Path:
+    """The folder of a report of conftest's `written` or `markup_written`."""
+    return markup_written[report] if report in MARKUP else written[report]
+
+
 def parse_page(text: str) -> Page:
     page = Page()
     page.feed(text)
@@ -117,12 +132,24 @@ def unescaped(text: str, chars: str) -> list[str]:
     return [token for token in re.findall(r"\\.|.", text, re.S) if token in chars]
 
 
+def literal(escaped: str) -> str:
+    """Markdown text as it reads: its backslash escapes undone."""
+    return re.sub(r"\\(.)", r"\1", escaped)
+
+
+def one_line(text: str) -> str:
+    """`text` as the reports show it: each run of line breaks, other controls and bidi controls
+    as one space, no space at the ends."""
+    controls = "\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    return re.sub(f"[{controls}]+", " ", text).strip()
+
+
 # HTML -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("report", REPORTS)
-def test_html_has_only_the_reports_own_tags_and_attributes(written, report):
-    text = (written[report] / "report.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_html_has_only_the_reports_own_tags_and_attributes(written, markup_written, report):
+    text = (folder(written, markup_written, report) / "report.html").read_text(encoding="utf-8")
     assert "<script" not in text.lower() and "<img src=x" not in text
     page = parse_page(text)
     for tag, attrs in page.tags:
@@ -178,8 +205,36 @@ def test_markdown_rows_and_headings_stay_on_one_line(written, hostile):
 def test_markdown_overview_shows_the_data_set_literally(written, hostile):
     text = (written["hostile"] / "report.md").read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if line.startswith("Data set "))
-    dataset = re.sub(r"[\t\n\r]", " ", " ".join(hostile.texts))
-    assert line.startswith(f"Data set ``{dataset}``, maximize")  # a code span: shown literally
+    dataset = one_line(" ".join(hostile.texts))  # holds `<`: escaped text, not a code span
+    assert line.startswith(f"Data set {markdown_text(dataset)}, maximize")
+    assert literal(markdown_text(dataset)) == dataset
+    toy = (written["toy"] / "report.md").read_text(encoding="utf-8")
+    assert "Data set `toy`, maximize" in toy  # plain text stays a code span
+
+
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_markdown_holds_no_tag_and_no_link_from_stored_text(written, markup_written, report):
+    """No `<` or `>` that a backslash does not escape (a code span cannot escape: stored text
+    that holds one is never put in a code span), and no `](` but the report's figure links."""
+    text = (folder(written, markup_written, report) / "report.md").read_text(encoding="utf-8")
+    assert not unescaped(text, "<>"), report
+    assert not re.findall(r"\]\((?![a-z_]+\.png\))", text), report
+    assert "<img" not in text.replace("\\<", "") and "<svg" not in text.replace("\\<", "")
+
+
+def test_a_hostile_study_name_in_the_storage_path_is_escaped(markup_written, hostile):
+    for name in hostile.markup_names:
+        text = (markup_written[name] / "report.md").read_text(encoding="utf-8")
+        line = next(line for line in text.splitlines() if line.startswith("Data set "))
+        shown = literal(line[line.index("Storage: ") + len("Storage: ") :]).strip("` .")
+        assert shown.endswith(f"{name}/journal.log"), line
+
+
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_no_bidi_control_reaches_markdown_or_html(written, markup_written, report):
+    for page in ("report.md", "report.html"):
+        text = (folder(written, markup_written, report) / page).read_text(encoding="utf-8")
+        assert not BIDI.search(text), (report, page)
 
 
 def test_markdown_text_is_one_literal_line(hostile):
@@ -188,7 +243,8 @@ def test_markdown_text_is_one_literal_line(hostile):
         assert "\n" not in escaped and "\r" not in escaped
         assert not unescaped(escaped, "|<>[]`*_&$#~\\"), text
         assert not re.match(r"[-+=]|\d+[.)]", escaped), text  # no list or setext underline
-        assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(text.split())
+        assert literal(escaped) == one_line(text)
+        assert "](" not in escaped and not BIDI.search(escaped), text
 
 
 def test_markdown_table_escapes_text_not_numbers():
