@@ -75,6 +75,10 @@ class Report:
 
         Returns:
             The folder.
+
+        Raises:
+            search.StorageError: the folder is a symbolic link (nothing is written through
+                one, nor through a link planted at a file's path: `reports.files`).
         """
         out = Path(out_dir) if out_dir is not None else self.default_dir()
         return write_files(out, self.title, self.blocks, self.tables)
@@ -94,9 +98,9 @@ class Report:
 
 
 class StudyReport(Report):
-    """The report of one study (`study_report`): summary, hyperparameters, learned parameters.
+    """The report of one study (`study_report`).
 
-    Then its figures and its trials.
+    Its summary, hyperparameters, learned parameters, figures and trials.
     """
 
     def __init__(
@@ -199,7 +203,7 @@ def write_report(name: str, storage: str | None = None, out_dir: str | Path | No
     learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data.
 
     Raises:
-        search.StorageError: there is no such study.
+        search.StorageError: there is no such study, or the folder is a symbolic link.
     """
     return study_report(name, storage).save(out_dir)
 
@@ -213,6 +217,7 @@ def write_comparison(
     best_so_far.png. Without `storage`, each study is read from its own default journal file.
 
     Raises:
-        search.StorageError: one of the studies does not exist.
+        search.StorageError: one of the studies does not exist, or the folder is a symbolic
+            link.
     """
     return compare(names, storage).save(out_dir)
