@@ -1,8 +1,10 @@
 """reports: read stored studies back as pandas tables, matplotlib figures and report files.
 
-load (storage -> tidy DataFrame) -> tables (DataFrame in, DataFrame out) -> figures
-(DataFrame in, Figure out) -> build (report.md, self-contained report.html, CSV, PNG).
-Reports read the storage only and never train.
+load (storage -> tidy DataFrame) -> tables, data, importance (DataFrame in, DataFrame out)
+-> figures (DataFrame in, Figure out: figure_data computes, figure_plots draws) -> build (the
+report's content: its tables, figures and blocks) -> render (Markdown, self-contained HTML,
+CSV, PNG) -> files (written without following links). Reports read the storage only and
+never train.
 
 >>> from reports import load_study_data, summary_table, write_report
 >>> info, trials, curves = load_study_data("digits")  # doctest: +SKIP

@@ -1,5 +1,4 @@
-"""The data a study learned from, as report tables: its columns, its target, and a row per
-study for a comparison.
+"""The data a study learned from, as report tables: its columns, its target, a study's row.
 
 A run stores what its data are with the study (`search.summary.DataSummary`, None for a study
 run before there were summaries), and the report reads it back with `DataSummary.read`, which
@@ -35,8 +34,11 @@ def categories_text(categories: Sequence[str], limit: int = MAX_CATEGORIES) -> s
 
 
 def data_table(summary: DataSummary) -> pd.DataFrame:
-    """A row per column of the table read: kind, missing cells, categories kept, categories
-    pooled, encoded width, why dropped (no rows for numeric arrays without column names)."""
+    """A row per column of the table read, as the data summary describes it.
+
+    Columns: kind, missing cells, categories kept, categories pooled, encoded width, why
+    dropped. No rows for numeric arrays without column names.
+    """
     rows = [
         {
             "column": c.name,
@@ -53,8 +55,11 @@ def data_table(summary: DataSummary) -> pd.DataFrame:
 
 
 def target_table(summary: DataSummary) -> pd.DataFrame:
-    """The target: a row per class with its count and share of the examples (classification),
-    or one row with its mean, standard deviation, minimum and maximum (regression)."""
+    """The target: a row per class, or one row of statistics for numbers.
+
+    A task with classes gets each class's count and share of the examples; a regression, the
+    target's mean, standard deviation, minimum and maximum.
+    """
     if summary.statistics is not None:
         return pd.DataFrame([{"target": summary.target, **summary.statistics}])
     classes = summary.classes or {}

@@ -30,9 +30,11 @@ from search import (
     open_existing_study,
     redact,
 )
+from search.metrics import METRICS
 from search.record import Attr, TestRecord, is_enqueued
 from search.space import N_HIDDEN
-from search.spec import read_stored
+from search.spec import read_stored, upgrade
+from search.tasks import CLASSIFICATION, Task, task_named
 
 NAN = math.nan
 USER_COLUMNS = tuple(
@@ -53,6 +55,34 @@ LIST_COLUMNS = (Attr.LAYER_DIMS.value, Attr.ACTIVATIONS.value)
 CURVE_COLUMNS = ("number", "state", "iteration", "cost", "val_metric")
 
 
+def task_of(name: Any) -> Task:
+    """The task `name` stands for (`search.tasks.task_named`), a classification if none.
+
+    Only a damaged or foreign spec names a task that does not exist: its report is still
+    written, as a classification's.
+    """
+    try:
+        return task_named(name)
+    except ValueError:
+        return CLASSIFICATION
+
+
+def guessed_metric(task: Task, direction: str) -> str:
+    """The metric of a study whose stored spec names none, from its task and direction.
+
+    The task's default metric when it goes the study's direction, else the task's first metric
+    that does: `accuracy` or `log_loss`, `r2` or `rmse`.
+
+    Every version of dnnsearch stored a metric; only a spec written by someone else lacks one.
+    The guess lives here, not in `search.spec.upgrade`, because it needs the study's direction,
+    which the spec does not hold.
+    """
+    if METRICS[task.default_metric].direction == direction:
+        return task.default_metric
+    going = (name for name, metric in task.metrics().items() if metric.direction == direction)
+    return next(going, task.default_metric)
+
+
 @dataclass(frozen=True)
 class StudyInfo:
     """What a report needs to know about a study besides its trials.
@@ -69,32 +99,40 @@ class StudyInfo:
     storage: str = ""
     data_summary: Any = None  # as stored (None before studies stored one): see reports.data
 
+    @cached_property
+    def problem(self) -> Task:
+        """The study's task (`search.tasks`), from its spec as `search.spec.upgrade` reads it.
+
+        A spec stored before there were tasks is a classification's (upgrade's rule); for a
+        task no version wrote, see `task_of`.
+        """
+        return task_of((upgrade(self.spec) or {}).get("task"))
+
     @property
     def task(self) -> str:
-        """`regression` when the stored spec says so, else `classification` (the default, and
-        what a spec stored before there were tasks means)."""
-        return "regression" if self.spec.get("task") == "regression" else "classification"
+        """The name of the study's task: `classification` or `regression`."""
+        return self.problem.name
 
     @property
     def metric(self) -> str:
-        """The study's metric (from the spec; without one, guessed from the task and the
-        direction: `accuracy` or `log_loss`, `r2` or `rmse`)."""
-        guesses = {"classification": ("accuracy", "log_loss"), "regression": ("r2", "rmse")}
-        maximized, minimized = guesses[self.task]
-        return str(
-            self.spec.get("metric", maximized if self.direction == "maximize" else minimized)
-        )
+        """The study's metric (from the spec; without one, `guessed_metric`)."""
+        if "metric" in self.spec:
+            return str(self.spec["metric"])
+        return guessed_metric(self.problem, self.direction)
 
     @property
     def direction(self) -> str:
+        """The direction of the study's value (its first objective): maximize or minimize."""
         return self.directions[0]
 
     @property
     def pareto(self) -> bool:
+        """Whether the study has a second objective (the number of parameters, minimized)."""
         return len(self.directions) > 1
 
     @cached_property
     def space(self) -> SearchSpace | None:
+        """The spec's search space read through `search` (None: the spec is not valid now)."""
         try:
             return StudySpec.from_stored(self.spec, self.name).space
         except SpecError:
@@ -118,8 +156,10 @@ def _n_hidden(value: Any) -> int | None:
 def trial_params(
     trial: FrozenTrial, record: TrialRecord, space: SearchSpace | None
 ) -> dict[str, Any]:
-    """`params_<name>` for every trial parameter: tuned from the trial, fixed from the spec,
-    NaN where it does not apply (in space order, then any the space does not know)."""
+    """`params_<name>` for every trial parameter: tuned from the trial, fixed from the spec.
+
+    NaN where a parameter does not apply; in space order, then any the space does not know.
+    """
     known = space or SearchSpace.from_dict()
     names = space.param_names() if space is not None else []
     fixed = space.fixed_params() if space is not None else {}

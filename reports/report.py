@@ -23,10 +23,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from reports import build
+from reports import build, render
 from reports import tables as tab
-from reports.build import Block, FigureRecipe
+from reports.blocks import Block
+from reports.files import write_files
 from reports.load import StudyData, load_study_data, read_study
+from reports.render import FigureRecipe
 from search import default_storage, open_existing_study, test_predictions
 from search.storage import RUNS_DIR
 
@@ -44,34 +46,45 @@ class Report:
     @cached_property
     def figures(self) -> dict[str, Figure]:
         """The report's figures with data, by PNG name, drawn once on first use."""
-        return build.draw_figures(self._recipes())
+        return render.draw_figures(self._recipes())
 
     @cached_property
     def blocks(self) -> list[Block]:
         """The report laid out: headings, text, tables, figures (as PNG bytes)."""
-        images = {name: build.png_bytes(figure) for name, figure in self.figures.items()}
+        images = {name: render.png_bytes(figure) for name, figure in self.figures.items()}
         names = [name for name, _, _ in self._recipes()]
         return self._blocks(build.figure_blocks(names, images))
 
     def markdown(self) -> str:
         """report.md: the report as Markdown (figures linked as `<name>.png`)."""
-        return build.render_markdown(self.title, self.blocks)
+        return render.render_markdown(self.title, self.blocks)
 
     def html(self) -> str:
         """report.html: the report as one self-contained page (figures embedded)."""
-        return build.render_html(self.title, self.blocks)
+        return render.render_html(self.title, self.blocks)
 
     def _repr_html_(self) -> str:
         """The report inline in Jupyter: report.html's body, stored text escaped as there."""
-        return build.html_body(self.title, self.blocks)
+        return render.html_body(self.title, self.blocks)
 
     def save(self, out_dir: str | Path | None = None) -> Path:
-        """Write report.md, report.html, a CSV per table and a PNG per figure into `out_dir`
-        (default: the folder `dnnsearch` writes to); return the folder."""
+        """Write report.md, report.html, a CSV per table and a PNG per figure.
+
+        Args:
+            out_dir: the folder (default: the one `dnnsearch` writes to, `default_dir`).
+
+        Returns:
+            The folder.
+
+        Raises:
+            search.StorageError: the folder is a symbolic link (nothing is written through
+                one, nor through a link planted at a file's path: `reports.files`).
+        """
         out = Path(out_dir) if out_dir is not None else self.default_dir()
-        return build.write_files(out, self.title, self.blocks, self.tables)
+        return write_files(out, self.title, self.blocks, self.tables)
 
     def default_dir(self) -> Path:
+        """The folder `dnnsearch` writes this report to."""
         raise NotImplementedError
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -85,27 +98,38 @@ class Report:
 
 
 class StudyReport(Report):
-    """The report of one study (`study_report`): summary, hyperparameters, learned
-    parameters, figures and trials."""
+    """The report of one study (`study_report`).
+
+    Its summary, hyperparameters, learned parameters, figures and trials.
+    """
 
     def __init__(
         self, data: StudyData, predictions: tuple[np.ndarray, np.ndarray] | None = None
     ) -> None:
+        """A study's report.
+
+        Args:
+            data: the study read back (`reports.load`).
+            predictions: a regression's `(y_true, y_pred)` on the test data (or None).
+        """
         self.data = data
         self.predictions = predictions  # a regression's (y_true, y_pred) on the test data
         self.title = f"Study {data.info.name}"
 
     @property
     def name(self) -> str:
+        """The study's name."""
         return self.data.info.name
 
     def __repr__(self) -> str:
+        """The study's name, its number of trials and its best value."""
         info, trials, _ = self.data
         best = tab.best_row(trials, info.direction)
         found = f"best {info.metric} {float(best['value']):.4g}" if best is not None else "no best"
         return f"StudyReport({self.name!r}: {len(trials)} trials, {found})"
 
     def default_dir(self) -> Path:
+        """`runs/<name>/report`."""
         return RUNS_DIR / self.name / "report"
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -119,18 +143,20 @@ class StudyReport(Report):
 
 
 class ComparisonReport(Report):
-    """Several studies side by side (`compare`): their summaries, best hyperparameters and
-    best-so-far curves."""
+    """Several studies side by side (`compare`): summaries, best hyperparameters, curves."""
 
     def __init__(self, studies: Sequence[StudyData]) -> None:
+        """A comparison of `studies` (read back by `reports.load`), in their order."""
         self.studies = list(studies)
         self.names = [s.info.name for s in self.studies]
         self.title = f"Comparison: {', '.join(self.names)}"
 
     def __repr__(self) -> str:
+        """The number of studies and their names."""
         return f"ComparisonReport({len(self.names)} studies: {', '.join(map(repr, self.names))})"
 
     def default_dir(self) -> Path:
+        """`runs/compare/<a>_vs_<b>`."""
         return RUNS_DIR / "compare" / "_vs_".join(self.names)
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -155,12 +181,14 @@ def study_report(name: str, storage: str | None = None) -> StudyReport:
     url = storage or default_storage(name)
     study = open_existing_study(name, url)
     data = read_study(study, url)
-    return StudyReport(data, test_predictions(study) if data.info.task == "regression" else None)
+    predictions = None if data.info.problem.has_classes else test_predictions(study)
+    return StudyReport(data, predictions)
 
 
 def compare(names: Sequence[str], storage: str | None = None) -> ComparisonReport:
-    """A comparison of studies `names` (each read once, in order; without `storage`, each
-    from its own default journal file).
+    """A comparison of studies `names`, each read once, in order.
+
+    Without `storage`, each study is read from its own default journal file.
 
     Raises:
         search.StorageError: one of the studies does not exist.
@@ -175,7 +203,7 @@ def write_report(name: str, storage: str | None = None, out_dir: str | Path | No
     learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data.
 
     Raises:
-        search.StorageError: there is no such study.
+        search.StorageError: there is no such study, or the folder is a symbolic link.
     """
     return study_report(name, storage).save(out_dir)
 
@@ -189,6 +217,7 @@ def write_comparison(
     best_so_far.png. Without `storage`, each study is read from its own default journal file.
 
     Raises:
-        search.StorageError: one of the studies does not exist.
+        search.StorageError: one of the studies does not exist, or the folder is a symbolic
+            link.
     """
     return compare(names, storage).save(out_dir)

@@ -9,26 +9,21 @@ shape (n[l], 1), n[l] (n[l-1] + 1) numbers per layer).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import optuna
 import pandas as pd
-from optuna.distributions import (
-    BaseDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
 
 from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
-from reports.load import StudyInfo
+from reports.importance import param_importances
+from reports.load import StudyInfo, task_of
 from search.best import best_number
 from search.entries import Choice, Entry, Fixed, Range
-from search.metrics import METRICS, metrics_of
+from search.metrics import METRICS
 from search.record import Attr, Failure, TestRecord, split_param
+from search.tasks import Task
 
 N_PARAMETERS = Attr.N_PARAMETERS.value
 HYPERPARAMETER_COLUMNS = ["name", "symbol", "tuned", "range", "scale", "best_value", "importance"]
@@ -65,17 +60,28 @@ TRIAL_COLUMNS = [
     Attr.FAIL_REASON.value,
     "enqueued",  # a configuration given in the study's `enqueue`, tried before the sampler's
 ]
-# A regression has no accuracy: its trials show their costs (squared error) instead
-SCORE_COLUMNS = {
-    "classification": [Attr.TRAIN_ACCURACY.value, Attr.VAL_ACCURACY.value],
-    "regression": [Attr.TRAIN_COST.value, Attr.VAL_COST.value],
-}
-OUTPUT_ACTIVATION = {"regression": "linear"}  # else sigmoid (one output unit) or softmax
+ACCURACY_COLUMNS = [Attr.TRAIN_ACCURACY.value, Attr.VAL_ACCURACY.value]
+COST_COLUMNS = [Attr.TRAIN_COST.value, Attr.VAL_COST.value]
+
+
+def score_columns(task: Task) -> list[str]:
+    """The scores of a trials table: a task with classes its accuracies, else its costs.
+
+    A regression has no accuracy: its trials show their costs (the squared error).
+    """
+    return ACCURACY_COLUMNS if task.has_classes else COST_COLUMNS
+
+
+def output_activation(task: Task, n_outputs: int) -> str:
+    """g[L] for n[L] = `n_outputs`: sigmoid (one) or softmax (several) for classes, else linear."""
+    if not task.has_classes:
+        return "linear"
+    return "sigmoid" if n_outputs == 1 else "softmax"
 
 
 def test_columns(task: str) -> list[str]:
     """`test_<metric>` for each metric of the task, in the table's order."""
-    return [f"test_{name}" for name in metrics_of(task)]
+    return [f"test_{name}" for name in task_of(task).metrics()]
 
 
 def params_columns(trials: pd.DataFrame) -> list[str]:
@@ -105,10 +111,12 @@ def best_row(trials: pd.DataFrame, direction: str) -> pd.Series | None:
 
 
 def trials_table(trials: pd.DataFrame, task: str = "classification") -> pd.DataFrame:
-    """Every trial: number, state, value, hyperparameters, scores (accuracies, or the costs of
-    a regression), size, time, pruning, failure."""
+    """Every trial: number, state, value, hyperparameters, scores, size, time, pruning, failure.
+
+    The scores are the accuracies, or the costs of a task without classes (`score_columns`).
+    """
     extra = [c for c in trials.columns if c.startswith("values_")]
-    scores = SCORE_COLUMNS.get(task, SCORE_COLUMNS["classification"])
+    scores = score_columns(task_of(task))
     order = [
         *TRIAL_COLUMNS[:3],
         *extra,
@@ -131,6 +139,7 @@ def range_text(entry: Entry | None) -> str:
 
 
 def scale_of(entry: Entry | None) -> str:
+    """A space entry's scale: log, linear, categorical or fixed (empty for none)."""
     if isinstance(entry, Range):
         return "log" if entry.log else "linear"
     return {Choice: "categorical", Fixed: "fixed"}.get(type(entry), "")
@@ -154,7 +163,7 @@ def hyperparameter_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
         else [c.removeprefix("params_") for c in params_columns(trials)]
     )
     best = best_row(trials, info.direction)
-    importances = param_importances(trials, info)
+    importances = param_importances(complete_trials(trials), info)
     rows = []
     for name in names:
         entry = space.entry_of(name) if space is not None else None
@@ -173,75 +182,13 @@ def hyperparameter_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HYPERPARAMETER_COLUMNS)
 
 
-def tuned_distributions(info: StudyInfo) -> dict[str, BaseDistribution]:
-    """Trial parameter name -> distribution, for the tuned hyperparameters of the spec."""
-    return info.space.distributions() if info.space is not None else {}
-
-
-def as_param(value: Any, dist: BaseDistribution) -> Any:
-    """A DataFrame cell as the trial parameter Optuna expects (None where not applicable)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(dist, IntDistribution):
-        return int(value)
-    if isinstance(dist, FloatDistribution):
-        return float(value)
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def importance_study(
-    complete: pd.DataFrame, info: StudyInfo, distributions: Mapping[str, BaseDistribution]
-) -> optuna.Study:
-    """An in-memory study rebuilt from the complete trials (the stored one is not touched)."""
-    study = optuna.create_study(
-        directions=[optuna.study.StudyDirection[d.upper()] for d in info.directions]
-    )
-    for _, row in complete.iterrows():
-        params = {n: as_param(row.get(f"params_{n}"), dist) for n, dist in distributions.items()}
-        params = {n: v for n, v in params.items() if v is not None}
-        values = [float(row["value"])]
-        if info.pareto:
-            values.append(float(row.get("values_1", row.get(N_PARAMETERS, 0.0))))
-        used = {n: distributions[n] for n in params}
-        study.add_trial(optuna.trial.create_trial(values=values, params=params, distributions=used))
-    return study
-
-
-def param_importances(trials: pd.DataFrame, info: StudyInfo) -> dict[str, float]:
-    """Importance of each tuned parameter that varied (Optuna's default evaluator), by name.
-
-    Empty unless two complete trials differ in some tuned parameter. Never raises: an
-    evaluator error leaves every importance undefined (NaN in the tables).
-    """
-    complete = complete_trials(trials)
-    distributions = tuned_distributions(info)
-    varied = [
-        n
-        for n in distributions
-        if f"params_{n}" in complete and complete[f"params_{n}"].dropna().astype(str).nunique() > 1
-    ]
-    if len(complete) < 2 or not varied:
-        return {}
-    verbosity = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            study = importance_study(complete, info, distributions)
-            target = (lambda t: t.values[0]) if info.pareto else None
-            found = optuna.importance.get_param_importances(study, params=varied, target=target)
-            return dict(found)
-    except Exception:  # importances are optional: the report must still be written
-        return {}
-    finally:
-        optuna.logging.set_verbosity(verbosity)
-
-
 def layer_activations(
     best: pd.Series, layer_dims: Sequence[int], task: str = "classification"
 ) -> list[str]:
-    """g[1..L] of the best trial: its `activations`, else from its hyperparameters (and the
-    task's output activation)."""
+    """g[1..L] of the best trial: its `activations`, else from its hyperparameters.
+
+    In the second case g[L] is the task's output activation (`output_activation`).
+    """
     stored = best.get(Attr.ACTIVATIONS.value)
     if isinstance(stored, list | tuple) and len(stored) == len(layer_dims) - 1:
         return list(stored)
@@ -249,8 +196,7 @@ def layer_activations(
     hidden = [
         best.get(f"params_activation_{layer}", shared) for layer in range(1, len(layer_dims) - 1)
     ]
-    output = OUTPUT_ACTIVATION.get(task, "sigmoid" if layer_dims[-1] == 1 else "softmax")
-    return [*map(str, hidden), output]
+    return [*map(str, hidden), output_activation(task_of(task), layer_dims[-1])]
 
 
 def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str, Any]]:
@@ -269,8 +215,10 @@ def layer_rows(dims: Sequence[int], activations: Sequence[str]) -> list[dict[str
 
 
 def stored_layer_dims(stored: Any) -> list[int] | None:
-    """A stored `layer_dims` as [n_x, n_1, ..., n_L], or None unless it is one (the storage may
-    hold anything: text, floats, a single layer)."""
+    """A stored `layer_dims` as [n_x, n_1, ..., n_L], or None unless it is one.
+
+    The storage may hold anything: text, floats, a single layer.
+    """
     if not isinstance(stored, list | tuple) or len(stored) < 2:
         return None
     if not all(
@@ -330,12 +278,15 @@ def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
 
 
 def test_fields(test: TestRecord | None, task: str = "classification") -> dict[str, float]:
-    """`test_<metric>` for every metric of the task: the final model's stored test scores, NaN
-    where none is stored (a record stored before test scores has its test accuracy only)."""
+    """`test_<metric>` for every metric of the task: the final model's stored test scores.
+
+    NaN where none is stored (a record stored before test scores has its test accuracy only).
+    """
+    problem = task_of(task)
     scores = dict(test.test_scores) if test is not None else {}
-    if test is not None and test.test_accuracy is not None and task == "classification":
+    if test is not None and test.test_accuracy is not None and problem.has_classes:
         scores["accuracy"] = test.test_accuracy
-    return {f"test_{name}": float(scores.get(name, math.nan)) for name in metrics_of(task)}
+    return {f"test_{name}": float(scores.get(name, math.nan)) for name in problem.metrics()}
 
 
 def best_fields(trials: pd.DataFrame, info: StudyInfo) -> dict[str, Any]:
@@ -385,8 +336,10 @@ def summary_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
 def comparison_table(
     summaries: Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame],
 ) -> pd.DataFrame:
-    """Several studies side by side: one row per study, the summary columns (the test scores
-    of the studies' tasks)."""
+    """Several studies side by side: one row per study, the summary columns.
+
+    The test scores shown are those of the studies' tasks.
+    """
     frames = list(summaries.values()) if isinstance(summaries, Mapping) else list(summaries)
     if not frames:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)

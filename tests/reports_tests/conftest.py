@@ -167,7 +167,7 @@ def hostile_summary() -> dict[str, Any]:
         **data_summary(),
         "validation": HOSTILE[0],
         "columns": columns,
-        "target": {"name": HOSTILE[3], "classes": {text: 1 for text in HOSTILE}},
+        "target": {"name": " ".join(HOSTILE), "classes": {text: 1 for text in HOSTILE}},
     }
 
 
@@ -212,9 +212,22 @@ HOSTILE = (
     "\tx",
     "\r=1+1",
     '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(1)>",
+    "[x](javascript:alert(1))",
+    "a`b``c",
+    "\u202eevil\u202c \u2066isolate\u2069 \u200fmark\u061c",  # bidi controls: trojan source
+    "a\r\nb\x0bc\u2028d\x85e",
 )
 # Valid study names (printable, no slashes) that are still hostile
 HOSTILE_NAMES = ("=cmd <b>x|y<i> $x^$", "_$x^$ & <i>", "-2+3 `code` [a](b) # h")
+# Valid study names holding HTML, a link and backticks: read from the storage, and also part
+# of the study's own storage path (`runs/NAME/journal.log`), which its report shows
+MARKUP_NAMES = (
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "[x](javascript:alert(1))",
+    "a`b``c | d",
+)
 HOSTILE_PARAM = "x|y <script>"  # a trial parameter no space knows, as a column name
 
 
@@ -287,6 +300,7 @@ class Hostile(NamedTuple):
     texts: tuple[str, ...] = HOSTILE
     names: tuple[str, ...] = HOSTILE_NAMES
     param: str = HOSTILE_PARAM
+    markup_names: tuple[str, ...] = MARKUP_NAMES
 
 
 @pytest.fixture
@@ -402,3 +416,21 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "none": write_report("none_complete", journal, root / "none"),
         "compare": write_comparison(["toy", "toy_random", "none_complete"], journal, root / "cmp"),
     }
+
+
+@pytest.fixture(scope="session")
+def markup_written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Written once per session: the report of a hostile study under each of MARKUP_NAMES, each
+    in its own journal at `runs/NAME/journal.log` (so the name is part of the storage path the
+    report shows), by name; and their comparison (`compare`, one journal for all)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    root = tmp_path_factory.mktemp("markup")
+    shared = str(root / "journal.log")
+    written = {}
+    for k, name in enumerate(MARKUP_NAMES):
+        own = str(root / "runs" / name / "journal.log")
+        build_hostile_study(own, name)
+        build_hostile_study(shared, name)
+        written[name] = write_report(name, own, root / f"report{k}")
+    written["compare"] = write_comparison(list(MARKUP_NAMES), shared, root / "compare")
+    return written

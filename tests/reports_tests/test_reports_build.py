@@ -11,7 +11,8 @@ import pytest
 
 import search
 from reports import write_comparison, write_report
-from reports.build import Stored, format_cell, html_paragraphs, markdown_table
+from reports.blocks import Stored
+from reports.render import format_cell, html_paragraphs, markdown_table
 
 STUDY_FIGURES = {
     "optimization_history",

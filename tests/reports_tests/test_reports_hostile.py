@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,12 +22,25 @@ import pandas as pd
 import pytest
 from matplotlib.cbook import is_math_text
 
+import search
 from reports import figures, learned_parameters_table, write_comparison, write_report
-from reports.build import markdown_table, write_files
 from reports.escape import csv_cell, figure_label, markdown_code, markdown_text
+from reports.files import write_files
+from reports.render import markdown_table
 from reports.tables import best_values_table
+from studies.cli import main
 
 REPORTS = ("hostile", "hostile_invalid", "hostile_compare")
+# conftest's MARKUP_NAMES (and `compare`): hostile studies whose names reach their storage paths
+MARKUP = (
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "[x](javascript:alert(1))",
+    "a`b``c | d",
+    "compare",
+)
+# Unicode's explicit bidirectional formatting characters: they reorder the text shown around them
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 HTML_TAGS = {
     "html": {"lang"},
     "head": set(),
@@ -74,6 +88,11 @@ class Page(HTMLParser):
             self.title += data
 
 
+def folder(written: dict[str, Path], markup_written: dict[str, Path], report: str) -> Path:
+    """The folder of a report of conftest's `written` or `markup_written`."""
+    return markup_written[report] if report in MARKUP else written[report]
+
+
 def parse_page(text: str) -> Page:
     page = Page()
     page.feed(text)
@@ -113,12 +132,24 @@ def unescaped(text: str, chars: str) -> list[str]:
     return [token for token in re.findall(r"\\.|.", text, re.S) if token in chars]
 
 
+def literal(escaped: str) -> str:
+    """Markdown text as it reads: its backslash escapes undone."""
+    return re.sub(r"\\(.)", r"\1", escaped)
+
+
+def one_line(text: str) -> str:
+    """`text` as the reports show it: each run of line breaks, other controls and bidi controls
+    as one space, no space at the ends."""
+    controls = "\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    return re.sub(f"[{controls}]+", " ", text).strip()
+
+
 # HTML -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("report", REPORTS)
-def test_html_has_only_the_reports_own_tags_and_attributes(written, report):
-    text = (written[report] / "report.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_html_has_only_the_reports_own_tags_and_attributes(written, markup_written, report):
+    text = (folder(written, markup_written, report) / "report.html").read_text(encoding="utf-8")
     assert "<script" not in text.lower() and "<img src=x" not in text
     page = parse_page(text)
     for tag, attrs in page.tags:
@@ -174,8 +205,36 @@ def test_markdown_rows_and_headings_stay_on_one_line(written, hostile):
 def test_markdown_overview_shows_the_data_set_literally(written, hostile):
     text = (written["hostile"] / "report.md").read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if line.startswith("Data set "))
-    dataset = re.sub(r"[\t\n\r]", " ", " ".join(hostile.texts))
-    assert line.startswith(f"Data set ``{dataset}``, maximize")  # a code span: shown literally
+    dataset = one_line(" ".join(hostile.texts))  # holds `<`: escaped text, not a code span
+    assert line.startswith(f"Data set {markdown_text(dataset)}, maximize")
+    assert literal(markdown_text(dataset)) == dataset
+    toy = (written["toy"] / "report.md").read_text(encoding="utf-8")
+    assert "Data set `toy`, maximize" in toy  # plain text stays a code span
+
+
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_markdown_holds_no_tag_and_no_link_from_stored_text(written, markup_written, report):
+    """No `<` or `>` that a backslash does not escape (a code span cannot escape: stored text
+    that holds one is never put in a code span), and no `](` but the report's figure links."""
+    text = (folder(written, markup_written, report) / "report.md").read_text(encoding="utf-8")
+    assert not unescaped(text, "<>"), report
+    assert not re.findall(r"\]\((?![a-z_]+\.png\))", text), report
+    assert "<img" not in text.replace("\\<", "") and "<svg" not in text.replace("\\<", "")
+
+
+def test_a_hostile_study_name_in_the_storage_path_is_escaped(markup_written, hostile):
+    for name in hostile.markup_names:
+        text = (markup_written[name] / "report.md").read_text(encoding="utf-8")
+        line = next(line for line in text.splitlines() if line.startswith("Data set "))
+        shown = literal(line[line.index("Storage: ") + len("Storage: ") :]).strip("` .")
+        assert shown.endswith(f"{name}/journal.log"), line
+
+
+@pytest.mark.parametrize("report", [*REPORTS, *MARKUP])
+def test_no_bidi_control_reaches_markdown_or_html(written, markup_written, report):
+    for page in ("report.md", "report.html"):
+        text = (folder(written, markup_written, report) / page).read_text(encoding="utf-8")
+        assert not BIDI.search(text), (report, page)
 
 
 def test_markdown_text_is_one_literal_line(hostile):
@@ -184,7 +243,8 @@ def test_markdown_text_is_one_literal_line(hostile):
         assert "\n" not in escaped and "\r" not in escaped
         assert not unescaped(escaped, "|<>[]`*_&$#~\\"), text
         assert not re.match(r"[-+=]|\d+[.)]", escaped), text  # no list or setext underline
-        assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(text.split())
+        assert literal(escaped) == one_line(text)
+        assert "](" not in escaped and not BIDI.search(escaped), text
 
 
 def test_markdown_table_escapes_text_not_numbers():
@@ -351,3 +411,71 @@ def test_csv_quotes_a_cell_with_a_carriage_return(tmp_path):
     with (out / "t.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows == [["a", "b"], ["'\r=1+1", "1.5"], ["x\ry", "2.0"]]
+
+
+# Links planted in a report's folder ------------------------------------------------------------
+
+REPORT_FILES = ("report.md", "report.html", "summary.csv", "trials.csv", "learning_rate.png")
+
+
+def plant(folder: Path, victims: Path, kind: str) -> dict[Path, bytes]:
+    """A link at each of REPORT_FILES in `folder` to a file of `victims` (a symbolic link, a
+    dangling one, or a hard link): what each victim holds before the report (or nothing)."""
+    folder.mkdir(parents=True)
+    victims.mkdir()
+    before = {}
+    for name in REPORT_FILES:
+        victim = victims / f"victim-{name}"
+        if kind != "dangling":
+            victim.write_bytes(b"keep me")
+            before[victim] = b"keep me"
+        (os.link if kind == "hard" else os.symlink)(victim, folder / name)
+    return before
+
+
+@pytest.mark.parametrize("kind", ["symbolic", "dangling", "hard"])
+def test_report_writes_no_file_through_a_link_planted_at_its_path(
+    journal, tmp_path, monkeypatch, make_study, kind
+):
+    monkeypatch.chdir(tmp_path)  # the default folder: runs/toy/report
+    make_study("toy")
+    victims = tmp_path / "victims"
+    before = plant(tmp_path / "runs" / "toy" / "report", victims, kind)
+    out = write_report("toy", journal)
+    assert {path: path.read_bytes() for path in victims.iterdir()} == before
+    for name in REPORT_FILES:
+        assert not (out / name).is_symlink() and (out / name).stat().st_nlink == 1, name
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# Study toy")
+    assert not list(out.glob(".*"))  # no file left half written
+
+
+def test_comparison_writes_no_file_through_a_link(journal, tmp_path, make_study):
+    make_study("toy")
+    make_study("other")
+    victims = tmp_path / "victims"
+    before = plant(tmp_path / "cmp", victims, "symbolic")
+    out = write_comparison(["toy", "other"], journal, tmp_path / "cmp")
+    assert {path: path.read_bytes() for path in victims.iterdir()} == before
+    assert not (out / "report.md").is_symlink()
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_report_folder_that_is_a_symbolic_link_is_refused(
+    journal, tmp_path, monkeypatch, make_study, capsys, command
+):
+    monkeypatch.chdir(tmp_path)
+    make_study("toy")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = tmp_path / "runs" / "toy" / "report"
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(search.StorageError, match="is a symbolic link; refusing to write"):
+        write_report("toy", journal) if command == "report" else write_comparison(
+            ["toy"], journal, folder
+        )
+    argv = ["report", "toy"] if command == "report" else ["compare", "toy", "--out", str(folder)]
+    assert main([*argv, "--storage", journal]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "is a symbolic link" in error
+    assert not list(elsewhere.iterdir())

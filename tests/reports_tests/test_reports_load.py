@@ -8,9 +8,10 @@ import optuna
 import pytest
 
 import search
-from reports import load_study_data
+from reports import StudyInfo, load_study_data
 from search import SearchSpace
 from search.record import TestRecord
+from search.tasks import CLASSIFICATION, REGRESSION
 
 
 def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
@@ -87,6 +88,25 @@ def test_study_info(make_study, journal):
         trial=1, refit=False, test_accuracy=0.9
     )
     assert info.target_trials == 6
+
+
+@pytest.mark.parametrize(
+    ("spec", "directions", "task", "metric"),
+    [
+        ({"task": "regression", "metric": "mae"}, ("minimize",), REGRESSION, "mae"),
+        ({}, ("maximize",), CLASSIFICATION, "accuracy"),  # no spec stored: a plain study
+        ({}, ("minimize",), CLASSIFICATION, "log_loss"),
+        ({"task": "regression"}, ("maximize",), REGRESSION, "r2"),
+        ({"task": "regression"}, ("minimize", "minimize"), REGRESSION, "rmse"),
+        ({"task": "<img src=x>"}, ("maximize",), CLASSIFICATION, "accuracy"),  # damaged
+        ({"task": ["regression"]}, ("minimize",), CLASSIFICATION, "log_loss"),
+    ],
+)
+def test_task_and_metric_of_a_stored_spec(spec, directions, task, metric):
+    """The task as `search.spec.upgrade` reads the spec (none stored: a classification); the
+    metric as stored, else the task's metric that goes the study's direction."""
+    info = StudyInfo("s", spec, directions=directions)
+    assert info.problem is task and info.task == task.name and info.metric == metric
 
 
 def test_reads_a_running_study(make_study, journal):

@@ -22,7 +22,7 @@ from reports import (
     write_comparison,
     write_report,
 )
-from reports.build import csv_text, png_bytes
+from reports.render import csv_text, png_bytes
 from studies.cli import main
 
 
