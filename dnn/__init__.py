@@ -21,6 +21,8 @@ Modules, one concern each. The course: `activations` (g[l] and g'[l], by name),
 `initialization` (the scale of W[l], by name), `core` (initialize_parameters, the linear and
 activation steps, forward, compute_cost, backward, update_parameters), `dropout`, `gradcheck`,
 `optimizers` (momentum, Adam, learning-rate decay), `hyperparameters` (one rule for each),
+`scaling` (the input scalings, learned on the training rows), `target_scale` (a regression
+target learned as it is or on a log scale),
 `labels` (the prediction rule), `types`, and `train` (the fast loop). The product around it:
 `config` (the estimators' arguments, `NetworkConfig`), `checks` (the data checks: features,
 labels, targets), `inputs` (what fit and predict accept), `network` (the estimator base),

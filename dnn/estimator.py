@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from dnn.checks import RowName
 from dnn.classifier import NetworkClassifier
+from dnn.config import NetworkConfig
 from dnn.loading import load_as
 from dnn.metadata import CLASSIFICATION, REGRESSION
 from dnn.network import Network
@@ -72,9 +73,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
     _counterpart = "DeepNetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, config: NetworkConfig) -> Array:
         check_classification_targets(y)
-        return super()._fit_targets(y, row, dtype)
+        return super()._fit_targets(y, row, config)
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn's tags, declaring that more than two classes are supported."""
