@@ -15,7 +15,9 @@ Estimators (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 
 `DeepNetworkRegressor` for numeric targets, and `dnn.load(path)` for either kind of saved file;
 `NetworkClassifier` and `NetworkRegressor` are the same networks without scikit-learn (quicker
 to import: a study's worker processes use them), and `load_network(path)` reads a file into
-one of them.
+one of them. `NetworkEnsemble(members, weights)` predicts by the weighted mean of fitted
+networks (`DeepNetworkEnsemble`, its scikit-learn face, is what `dnn.load` gives for its
+file).
 
 Modules, one concern each. The course: `activations` (g[l] and g'[l], by name),
 `initialization` (the scale of W[l], by name), `core` (initialize_parameters, the linear and
@@ -28,10 +30,13 @@ target learned as it is or on a log scale),
 labels, targets), `inputs` (what fit and predict accept), `network` (the estimator base),
 `classifier` and `regressor` (the estimators without scikit-learn), `npz` (the safe `.npz`
 reader), `persistence` and `metadata` (the network files), `loading` (a file into the class
-of its task), `cells`, `columns`, `tables` and `table_state` (encoding a raw table: the cell
-parser, a column's kind and encoding, the encoder, its saved state), and
-`estimator` (the scikit-learn faces `DeepNetwork`, `DeepNetworkRegressor` and `load`, the
-only module that imports scikit-learn; it is loaded on first use of one of those names).
+of its task, or an ensemble's), `ensemble` and `ensemble_file` (the ensemble and its file),
+`cells`, `columns`, `tables` and
+`table_state` (encoding a raw table: the cell parser, a column's kind and encoding, the
+encoder, its saved state), and
+`estimator` (the scikit-learn faces `DeepNetwork`, `DeepNetworkRegressor`,
+`DeepNetworkEnsemble` and `load`, the only module that imports scikit-learn; it is loaded on
+first use of one of those names).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from dnn.activations import ACTIVATIONS
 from dnn.classifier import NetworkClassifier
 from dnn.core import backward, compute_cost, forward, initialize_parameters, update_parameters
 from dnn.dropout import dropout_masks
+from dnn.ensemble import NetworkEnsemble
 from dnn.gradcheck import gradient_check
 from dnn.hyperparameters import HYPERPARAMETERS, check_hyperparameter
 from dnn.labels import predict_labels
@@ -58,14 +64,16 @@ from dnn.train import TrainingDiverged, TrainResult, train
 from dnn.types import count_parameters
 
 if TYPE_CHECKING:
-    from dnn.estimator import DeepNetwork, DeepNetworkRegressor, load
+    from dnn.estimator import DeepNetwork, DeepNetworkEnsemble, DeepNetworkRegressor, load
 
 __all__ = [
     "ACTIVATIONS",
     "HYPERPARAMETERS",
     "DeepNetwork",
+    "DeepNetworkEnsemble",
     "DeepNetworkRegressor",
     "NetworkClassifier",
+    "NetworkEnsemble",
     "NetworkRegressor",
     "TrainResult",
     "TrainingDiverged",
@@ -90,11 +98,12 @@ __all__ = [
 ]
 
 
-LAZY = ("DeepNetwork", "DeepNetworkRegressor", "load")  # the names of `dnn.estimator`
+# the names of `dnn.estimator`
+LAZY = ("DeepNetwork", "DeepNetworkEnsemble", "DeepNetworkRegressor", "load")
 
 
 def __getattr__(name: str) -> Any:
-    """`dnn.DeepNetwork`, `dnn.DeepNetworkRegressor` and `dnn.load`, loaded on first use.
+    """The names of `dnn.estimator` (`dnn.DeepNetwork`, `dnn.load`, ...), loaded on first use.
 
     So `import dnn` does not import scikit-learn.
 

@@ -94,6 +94,11 @@ def network_from_arrays(
     Raises:
         ValueError: what is wrong, one line (without the file's name).
     """
+    if "ensemble" in arrays and "meta" not in arrays:
+        raise ValueError(
+            "this file holds an ensemble of networks: load it with NetworkEnsemble.load "
+            "(or load_network, or dnn.load)"
+        )
     task, meta = read_meta(arrays, check_task)
     _check_names(arrays, task)
     parameters = _layers(arrays)
