@@ -17,7 +17,7 @@ Estimators (X is (m, n_x), scikit-learn style): `DeepNetwork(hidden_layers=(20, 
 to import: a study's worker processes use them), and `load_network(path)` reads a file into
 one of them. `NetworkEnsemble(members, weights)` predicts by the weighted mean of fitted
 networks (`DeepNetworkEnsemble`, its scikit-learn face, is what `dnn.load` gives for its
-file).
+file); `to_onnx(path)` exports a network or an ensemble (with the `onnx` extra).
 
 Modules, one concern each. The course: `activations` (g[l] and g'[l], by name),
 `initialization` (the scale of W[l], by name), `core` (initialize_parameters, the linear and
@@ -31,7 +31,8 @@ labels, targets), `inputs` (what fit and predict accept), `network` (the estimat
 `classifier` and `regressor` (the estimators without scikit-learn), `npz` (the safe `.npz`
 reader), `persistence` and `metadata` (the network files), `loading` (a file into the class
 of its task, or an ensemble's), `ensemble` and `ensemble_file` (the ensemble and its file),
-`cells`, `columns`, `tables` and
+`onnx_export` and `onnx_inputs` (the ONNX model, and the table encoding written beside it;
+the only modules that import `onnx`, loaded on use), `cells`, `columns`, `tables` and
 `table_state` (encoding a raw table: the cell parser, a column's kind and encoding, the
 encoder, its saved state), and
 `estimator` (the scikit-learn faces `DeepNetwork`, `DeepNetworkRegressor`,

@@ -10,7 +10,7 @@ the table with its own encoder, so members may come from different folds of a st
 
 How the members and weights are chosen (greedy selection on validation predictions, say) is
 the search's business; `dnn` only checks, predicts, saves and loads (`dnn.ensemble_file`: one
-`.npz`, no pickle). numpy only; `dnn.estimator.DeepNetworkEnsemble` is
+`.npz`, no pickle) and exports (`to_onnx`). numpy only; `dnn.estimator.DeepNetworkEnsemble` is
 the scikit-learn face that `dnn.load` gives.
 """
 
@@ -182,6 +182,20 @@ class NetworkEnsemble:
         from dnn.ensemble_file import read_ensemble
 
         return read_ensemble(path, cls)
+
+    def to_onnx(self, path: str | Path, dtype: str | None = None) -> Path:
+        """Export the ensemble to one ONNX model (`dnn.onnx_export`; needs `onnx`).
+
+        Args:
+            path: the `.onnx` file to write.
+            dtype: `float32` or `float64`; None: the members'.
+
+        Returns:
+            The path written.
+        """
+        from dnn.onnx_export import export
+
+        return export(self, path, dtype)
 
 
 def check_members(members: list[Network]) -> None:

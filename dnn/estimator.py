@@ -129,7 +129,7 @@ class DeepNetworkEnsemble(NetworkEnsemble, BaseEstimator):
     """A `NetworkEnsemble` as scikit-learn sees an estimator: what `dnn.load` gives for one.
 
     The arguments, attributes and methods are `NetworkEnsemble`'s (`members`, `weights`;
-    `predict`, `predict_proba`, `score`, `save`); its members, once loaded, are
+    `predict`, `predict_proba`, `score`, `save`, `to_onnx`); its members, once loaded, are
     `DeepNetwork`s or `DeepNetworkRegressor`s. It is fitted as made (there is no `fit`: the
     members are); scikit-learn's tags say its task, so `is_classifier` and the scorers work.
     """

@@ -327,6 +327,21 @@ class Network(Inputs):
             **self.parameters_,
         }
 
+    def to_onnx(self, path: str | Path, dtype: str | None = None) -> Path:
+        """Export the network to an ONNX model (`dnn.onnx_export`; needs `onnx`).
+
+        Args:
+            path: the `.onnx` file to write (a table network's input description is written
+                beside it: `dnn.onnx_inputs`).
+            dtype: `float32` or `float64`; None: the network's.
+
+        Returns:
+            The path written.
+        """
+        from dnn.onnx_export import export
+
+        return export(self, path, dtype)
+
     def _encoder_arrays(self) -> dict[str, NDArray[Any]]:
         encoder = getattr(self, "encoder_", None)
         if encoder is None:

@@ -32,3 +32,15 @@ def test_import_dnn_does_not_import_scikit_learn() -> None:
         "assert 'sklearn' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_dnn_does_not_import_onnx() -> None:
+    """`onnx` and `onnxruntime` are an optional extra: only `to_onnx` imports `onnx`."""
+    code = (
+        "import sys, numpy as np, dnn\n"
+        "from dnn import NetworkEnsemble, load_network\n"
+        "net = dnn.NetworkClassifier((3,), num_iterations=2).fit(np.eye(4), [0, 1, 0, 1])\n"
+        "NetworkEnsemble([net]).predict(np.eye(4))\n"
+        "assert not {'onnx', 'onnxruntime'} & set(sys.modules), 'onnx imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
