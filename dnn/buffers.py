@@ -38,8 +38,11 @@ class Buffers:
     def __init__(
         self, layer_dims: Sequence[int], m: int, dtype: np.dtype, keeps: Sequence[float]
     ) -> None:
-        """Allocate the buffers of batches of up to m examples (`keeps`: the keep probability
-        of A[l], l = 0..L-1; a dropout mask buffer where it is below 1)."""
+        """Allocate the buffers of batches of up to m examples.
+
+        `keeps` holds the keep probability of A[l], l = 0..L-1: a dropout mask buffer where it
+        is below 1.
+        """
         self.layer_dims = list(layer_dims)
         # keeps[l]: the keep probability of A[l], l = 0..L-1; a mask buffer where it is below 1
         inputs = list(zip(self.layer_dims[:-1], keeps, strict=True))
@@ -92,6 +95,7 @@ def training_memory(
     optimizer: str = "gd",
     dropout: bool = False,
     dtype: str | np.dtype = "float64",
+    scaling: str | None = None,
 ) -> int:
     """Bytes that training a network of `layer_dims` on m examples allocates (an estimate).
 
@@ -99,8 +103,10 @@ def training_memory(
     optimizer's state; the buffers of one batch (A[l], two dA/dZ buffers, dropout masks); the
     training set standardized and transposed for full-batch training, or one batch of it
     gathered and transposed with mini-batches, and a chunk of rows being standardized
-    (`Rows`); Y, and its shuffled copy. X itself, the caller's, is not counted. Computed before
-    anything is allocated, so that a study can refuse a network that does not fit.
+    (`Rows`); Y, and its shuffled copy; with the `quantile` input scaling (`scaling`) and
+    mini-batches, the scaled set, made once (`Network._training_rows`). X itself, the
+    caller's, is not counted. Computed before anything is allocated, so that a study can
+    refuse a network that does not fit.
     """
     dims = [int(n) for n in layer_dims]
     itemsize = np.dtype(dtype).itemsize
@@ -110,10 +116,12 @@ def training_memory(
     buffers = (sum(dims[1:]) + 2 * max(dims[1:])) * batch
     masks = 2 * sum(dims[:-1]) * batch if dropout else 0
     transposed = 2 * dims[0] * batch if batch < m else dims[0] * m  # gathered rows, batch
+    if scaling == "quantile" and batch < m:
+        transposed += dims[0] * m
     training = state + buffers + masks + transposed + 2 * dims[-1] * m
     # before: W, b, Y and a chunk of rows being standardized (or the normalization's
     # temporaries), and with full batch the transposed set it is written into
     chunk = min(dims[0] * m, CHUNK_ELEMENTS)
-    full = dims[0] * m if batch == m else 0
+    full = dims[0] * m if batch == m or scaling == "quantile" else 0
     standardizing = n_parameters + dims[-1] * m + full + chunk
     return max(training, standardizing) * itemsize

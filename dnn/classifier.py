@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dnn.checks import RowName, check_labels
+from dnn.config import NetworkConfig
 from dnn.labels import encode_labels, predict_labels
 from dnn.metadata import CLASSIFICATION
 from dnn.network import Network
@@ -43,10 +44,10 @@ class NetworkClassifier(Network):
     _task = CLASSIFICATION
     _counterpart = "NetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, config: NetworkConfig) -> Array:
         """Set `classes_`; return Y: 0/1 (1, m) for two classes, one-hot (C, m) for C > 2."""
         self.classes_ = check_labels(y, row=row)
-        return encode_labels(y, self.classes_, dtype)
+        return encode_labels(y, self.classes_, config.dtype)
 
     def _output_activation(self, n_L: int) -> str:
         """Sigmoid for one output unit (two classes), softmax for C > 2."""

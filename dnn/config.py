@@ -67,12 +67,18 @@ class NetworkConfig:
         cost_every: the cost is recorded in `costs_` every `cost_every` iterations.
         callback: `callback(iteration, cost)` at each recorded cost; returning True stops.
         verbose: print the cost at every recorded iteration.
-        normalize: standardize each feature with the mean and standard deviation of the
-            training X (learned in `fit`, kept in `x_mean_`, `x_scale_`, saved with the net).
+        normalize: scale each feature as `scaling` says, with statistics of the training X
+            (learned in `fit`, kept in `input_scaling_`, saved with the net).
+        scaling: with `normalize`, how (`dnn.scaling`): `standard` ((x - mean) / std, the
+            default), `robust` ((x - median) / IQR, clipped to ±5) or `quantile` (through
+            the training quantiles to a standard normal). No effect without `normalize`.
         decay_rate: learning-rate decay: iteration i (an epoch with mini-batches) steps with
             α / (1 + decay_rate i); 0 (the default) keeps α constant.
         categorical: columns of a table X to encode as categories whatever their dtype.
         drop: columns of a table X to leave out. Both only for a table (see `TableEncoder`).
+        target_scale: a regressor's: learn y as it is (`standard`) or log(y + shift) (`log`,
+            for a target >= 0; `dnn.target_scale`); predictions are in y's units either way.
+            A classifier takes only `standard`.
     """
 
     hidden_layers: Sequence[int] = (20, 7, 5)
@@ -98,6 +104,8 @@ class NetworkConfig:
     decay_rate: float = _default("decay_rate")
     categorical: Sequence[str] = ()
     drop: Sequence[str] = ()
+    scaling: str = _default("scaling")
+    target_scale: str = _default("target_scale")
 
     def hidden(self) -> tuple[list[int], list[str]]:
         """The hidden layers, checked: units n[1..L-1] and one activation name per layer.
@@ -140,6 +148,24 @@ class NetworkConfig:
             self,
             **{name: check_hyperparameter(name, getattr(self, name)) for name in CHECKED},
         )
+
+    def check_task(self, task: str) -> None:
+        """Refuse a hyperparameter of the other task's networks at a value other than its default.
+
+        Args:
+            task: the network's task (`classification`, `regression`).
+
+        Raises:
+            ValueError: `<name> applies to a <task> network; a <task> network takes only
+                <default>`.
+        """
+        for name in CHECKED:
+            rule = HYPERPARAMETERS[name]
+            if rule.task not in (None, task) and getattr(self, name) != rule.default:
+                raise ValueError(
+                    f"{name} applies to a {rule.task} network; a {task} network takes only "
+                    f"{rule.default!r}, got {getattr(self, name)!r}"
+                )
 
     def arguments(self) -> dict[str, Any]:
         """Argument name -> value, as the estimators take them (the values as they are)."""

@@ -5,7 +5,8 @@ The networks, their training and their files are `NetworkClassifier`'s and
 scikit-learn's conventions need: its input validation (`validate_data`, with its messages and
 `feature_names_in_`), `check_is_fitted` and its `NotFittedError`, `score` (accuracy, R^2),
 `get_params`/`set_params`/`clone`, and the tags its estimator checks read. `dnn.load` reads
-either kind of file into its scikit-learn face.
+either kind of network's file into its scikit-learn face, and an ensemble's file into a
+`DeepNetworkEnsemble` of them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from dnn.checks import RowName
 from dnn.classifier import NetworkClassifier
+from dnn.config import NetworkConfig
+from dnn.ensemble import NetworkEnsemble
 from dnn.loading import load_as
 from dnn.metadata import CLASSIFICATION, REGRESSION
 from dnn.network import Network
@@ -72,9 +76,9 @@ class DeepNetwork(_ScikitLearnValidation, ClassifierMixin, BaseEstimator, Networ
 
     _counterpart = "DeepNetworkRegressor"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, config: NetworkConfig) -> Array:
         check_classification_targets(y)
-        return super()._fit_targets(y, row, dtype)
+        return super()._fit_targets(y, row, config)
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn's tags, declaring that more than two classes are supported."""
@@ -121,20 +125,50 @@ FACES: dict[str, type[DeepNetwork] | type[DeepNetworkRegressor]] = {
 }
 
 
-def load(path: str | Path) -> DeepNetwork | DeepNetworkRegressor:
-    """Read a file written by `save` into a `DeepNetwork` or a `DeepNetworkRegressor`.
+class DeepNetworkEnsemble(NetworkEnsemble, BaseEstimator):
+    """A `NetworkEnsemble` as scikit-learn sees an estimator: what `dnn.load` gives for one.
 
-    The task saved in the file says which (a file from before regression existed is a
-    classifier's).
+    The arguments, attributes and methods are `NetworkEnsemble`'s (`members`, `weights`;
+    `predict`, `predict_proba`, `score`, `save`, `to_onnx`); its members, once loaded, are
+    `DeepNetwork`s or `DeepNetworkRegressor`s. It is fitted as made (there is no `fit`: the
+    members are); scikit-learn's tags say its task, so `is_classifier` and the scorers work.
+    """
+
+    _member_classes = FACES
+
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags of a fitted classifier or regressor, as the members' task."""
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.target_tags.required = True
+        if self.task == CLASSIFICATION:
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+        else:
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Always: an ensemble is made of fitted members."""
+        return True
+
+
+def load(path: str | Path) -> DeepNetwork | DeepNetworkRegressor | DeepNetworkEnsemble:
+    """Read a saved network or ensemble into its scikit-learn face.
+
+    A `DeepNetwork` or a `DeepNetworkRegressor`, as the task saved in the file says (a file
+    from before regression existed is a classifier's), or a `DeepNetworkEnsemble` of them for
+    an ensemble's file.
 
     Args:
         path: the `.npz` file.
 
     Returns:
-        The network, ready to predict.
+        The network or ensemble, ready to predict.
 
     Raises:
         ValueError: `<path>: <problem>` (one line), as `DeepNetwork.load`.
         FileNotFoundError: no such file.
     """
-    return load_as(path, FACES)
+    return load_as(path, FACES, DeepNetworkEnsemble)

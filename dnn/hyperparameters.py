@@ -8,8 +8,11 @@ validate through `check_hyperparameter`, so a rule, or a new hyperparameter, is 
 
 `tunable` marks what a study may search over (a key of a study file's `[space]`); `symbol` is
 the course's notation, for reports. The choices of `activation`, `optimizer` and `init` are the
-keys of their tables (`ACTIVATIONS`' hidden ones, `OPTIMIZERS`, `INITIALIZATIONS`), so a new
-one is one entry there; those modules never import this one.
+keys of their tables (`ACTIVATIONS`' hidden ones, `OPTIMIZERS`, `INITIALIZATIONS`), and those
+of `scaling` and `target_scale` the names their modules list (`SCALINGS`, `TARGET_SCALES`), so a
+new one is one entry there; those modules never import this one. `task` marks a
+hyperparameter of one task's networks (`target_scale`, a regressor's): the other task's
+networks take it too, for one constructor for both, but only at its default.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 from dnn.activations import HIDDEN_ACTIVATIONS
 from dnn.initialization import INITIALIZATIONS
 from dnn.optimizers import OPTIMIZERS
+from dnn.scaling import SCALINGS
+from dnn.target_scale import TARGET_SCALES
 
 DTYPES = ("float64", "float32")
 
@@ -37,6 +42,7 @@ class Rule:
         none_ok: None is allowed too (mini_batch_size: the whole training set).
         tunable: a study's search space may hold it.
         symbol: the course's notation, for reports.
+        task: the one task whose networks use it (`regression`), or None for both.
     """
 
     kind: str
@@ -49,6 +55,7 @@ class Rule:
     none_ok: bool = False
     tunable: bool = True
     symbol: str = ""
+    task: str | None = None
 
     def expected(self) -> str:
         """What a valid value is, in words: `a number in (0, 1]`, `one of gd, momentum, adam`."""
@@ -121,6 +128,12 @@ HYPERPARAMETERS: dict[str, Rule] = {
         "float", 1.0, low=0, high=1, low_open=True, symbol="keep_prob of A[0] (input dropout)"
     ),
     "init": Rule("choice", "he", choices=tuple(INITIALIZATIONS), symbol="initialization of W[l]"),
+    "scaling": Rule(
+        "choice", "standard", choices=SCALINGS, symbol="input scaling (standard, robust, quantile)"
+    ),
+    "target_scale": Rule(
+        "choice", "standard", choices=TARGET_SCALES, task="regression", symbol="target scale"
+    ),
     "beta1": Rule("float", 0.9, low=0, high=1, high_open=True, tunable=False, symbol="β1"),
     "beta2": Rule("float", 0.999, low=0, high=1, high_open=True, tunable=False, symbol="β2"),
     "epsilon": Rule("float", 1e-8, low=0, low_open=True, tunable=False, symbol="ε (Adam)"),

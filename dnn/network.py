@@ -35,8 +35,9 @@ from dnn.config import ARGUMENTS, DEFAULTS, KEYWORD_ARGUMENTS, Callback, Network
 from dnn.core import forward, initialize_parameters, make_rng
 from dnn.inputs import Inputs
 from dnn.metadata import SavedMeta, meta_json, saved_config
-from dnn.persistence import SavedNetwork, read_network
-from dnn.rows import CHUNK_ELEMENTS, Rows
+from dnn.persistence import SavedNetwork, npz_path, read_network
+from dnn.rows import Rows
+from dnn.scaling import InputScaling, fit_scaling
 from dnn.train import TRAIN_HYPERPARAMETERS, TrainResult, train
 from dnn.types import Array, Parameters, count_parameters, layer_dims_of
 
@@ -58,6 +59,8 @@ class Network(Inputs):
         parameters_: the learned `W1..WL`, `b1..bL`. costs_: the recorded costs (with a
         regressor, of the standardized targets); cost_iterations_: their iterations.
         n_features_in_, layer_dims_, activations_, n_iter_ (iterations run), n_parameters_.
+        input_scaling_: the `dnn.scaling.InputScaling` learned with `normalize` (else None);
+        `x_mean_` and `x_scale_` are its mean and scale when it is `standard`.
         encoder_: the `TableEncoder` learned from a table X (absent for an array X);
         `n_features_in_` and `feature_names_in_` are then the table's columns, and
         `layer_dims_[0]` the number of columns it encodes them into.
@@ -68,8 +71,7 @@ class Network(Inputs):
 
     # set by `fit` or `load`
     parameters_: Parameters
-    x_mean_: NDArray[Any] | None
-    x_scale_: NDArray[Any] | None
+    input_scaling_: InputScaling | None
 
     @signature_of(NetworkConfig)
     def __init__(
@@ -145,13 +147,13 @@ class Network(Inputs):
 
     # -- the task (each subclass) ---------------------------------------------------------
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
+    def _fit_targets(self, y: NDArray[Any], row: RowName, config: NetworkConfig) -> Array:
         """Learn what the task keeps of y (classes, or the targets' scale) and return Y.
 
         Args:
             y: the targets, checked by the task.
             row: names y's rows in messages.
-            dtype: the network's dtype.
+            config: the checked arguments (the network's dtype, `target_scale`).
 
         Returns:
             Y, (n[L], m) in the network's dtype.
@@ -191,19 +193,20 @@ class Network(Inputs):
                 is then left unfitted).
         """
         config = self._config().checked()
+        config.check_task(self._task)
         units, hidden_names = config.hidden()
         X, y, row = self._training_features(X, y, config)
-        Y = self._fit_targets(y, row, config.dtype)  # (n_L, m)
+        Y = self._fit_targets(y, row, config)  # (n_L, m)
         self.layer_dims_ = [X.shape[1], *units, Y.shape[0]]
         self.activations_ = [*hidden_names, self._output_activation(Y.shape[0])]
         rng = make_rng(config.seed)
         parameters = initialize_parameters(self.layer_dims_, config.init, rng, config.dtype)
-        self._fit_normalization(X, config.normalize)
+        self._fit_normalization(X, config)
         # parameters_ is live during training, so a callback can call predict or score; a fit
         # that raises (divergence, an exception from the callback) leaves the net unfitted.
         self.parameters_ = parameters
         try:
-            result = self._train(self._rows(X), Y, rng, config)
+            result = self._train(self._training_rows(X, config), Y, rng, config)
         except BaseException:
             del self.parameters_
             raise
@@ -227,20 +230,48 @@ class Network(Inputs):
             inplace=True,
         )
 
-    def _fit_normalization(self, X: Array, normalize: bool) -> None:
-        if not normalize:
-            self.x_mean_, self.x_scale_ = None, None
-            return
-        self.x_mean_, scale = column_stats(X)
-        self.x_scale_ = np.where(scale > 0, scale, 1.0)
+    def _fit_normalization(self, X: Array, config: NetworkConfig) -> None:
+        """Learn the input scaling from the training rows (`input_scaling_`; None without)."""
+        self.input_scaling_ = fit_scaling(config.scaling, X) if config.normalize else None
 
     def _rows(self, X: Array) -> Rows:
         """X (m, n_x) as the network sees it (`dnn.rows.Rows`).
 
-        Standardized if `normalize`, in its dtype, transposed to (n_x, m) where it is read.
+        Scaled by `input_scaling_` if any, in its dtype, transposed to (n_x, m) where it is
+        read.
         """
-        x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
-        return Rows(X, x_mean, x_scale, self._config().dtype)
+        dtype = self._config().dtype
+        scaling = getattr(self, "input_scaling_", None)
+        if scaling is None:
+            return Rows(X, dtype=dtype)
+        mean, scale = scaling.affine or (None, None)
+        return Rows(X, mean, scale, dtype, scaling.finish if scaling.nonlinear else None)
+
+    def _training_rows(self, X: Array, config: NetworkConfig) -> Rows:
+        """The training set as `Rows`; quantile-scaled once, whole, for mini-batches.
+
+        The quantile map goes feature by feature; made again for every mini-batch it would
+        cost more than the batch's training step, so with mini-batches the scaled set (n_x,
+        m) is made once, as full-batch training makes it.
+        """
+        rows = self._rows(X)
+        scaling = self.input_scaling_
+        batch = config.mini_batch_size
+        if scaling is None or scaling.kind != "quantile" or batch is None or batch >= len(X):
+            return rows
+        return Rows(rows.columns().T, dtype=config.dtype)
+
+    @property
+    def x_mean_(self) -> NDArray[Any] | None:
+        """The `standard` scaling's means (n[0],), else None (see `input_scaling_`)."""
+        scaling = getattr(self, "input_scaling_", None)
+        return scaling.center if scaling is not None and scaling.kind == "standard" else None
+
+    @property
+    def x_scale_(self) -> NDArray[Any] | None:
+        """The `standard` scaling's standard deviations (n[0],), else None."""
+        scaling = getattr(self, "input_scaling_", None)
+        return scaling.scale if scaling is not None and scaling.kind == "standard" else None
 
     # -- prediction -----------------------------------------------------------------------
 
@@ -278,21 +309,38 @@ class Network(Inputs):
             The path written (`.npz` is appended when missing).
         """
         self._check_fitted()
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
-        np.savez(
-            path,
-            meta=np.array(meta_json(self._task, self._meta())),
-            costs=self.costs_,
-            cost_iterations=self.cost_iterations_,
+        path = npz_path(path)
+        # allow_pickle=False: an object array fails here rather than in `load`
+        np.savez(path, **self._arrays(), allow_pickle=False)
+        return path
+
+    def _arrays(self) -> dict[str, NDArray[Any]]:
+        """Every array of the network's file, by name (`dnn.persistence`)."""
+        scaling = getattr(self, "input_scaling_", None)
+        return {
+            "meta": np.array(meta_json(self._task, self._meta())),
+            "costs": self.costs_,
+            "cost_iterations": self.cost_iterations_,
             **self._target_arrays(),
-            **self._normalization_arrays(),
+            **({} if scaling is None else scaling.arrays()),
             **self._encoder_arrays(),
             **self.parameters_,
-            allow_pickle=False,  # an object array fails here rather than in `load`
-        )
-        return path
+        }
+
+    def to_onnx(self, path: str | Path, dtype: str | None = None) -> Path:
+        """Export the network to an ONNX model (`dnn.onnx_export`; needs `onnx`).
+
+        Args:
+            path: the `.onnx` file to write (a table network's input description is written
+                beside it: `dnn.onnx_inputs`).
+            dtype: `float32` or `float64`; None: the network's.
+
+        Returns:
+            The path written.
+        """
+        from dnn.onnx_export import export
+
+        return export(self, path, dtype)
 
     def _encoder_arrays(self) -> dict[str, NDArray[Any]]:
         encoder = getattr(self, "encoder_", None)
@@ -310,12 +358,6 @@ class Network(Inputs):
             int(self.n_features_in_),
             None if names is None else [str(name) for name in names],
         )
-
-    def _normalization_arrays(self) -> dict[str, NDArray[Any]]:
-        x_mean, x_scale = getattr(self, "x_mean_", None), getattr(self, "x_scale_", None)
-        if x_mean is None or x_scale is None:
-            return {}
-        return {"x_mean": x_mean, "x_scale": x_scale}
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
@@ -354,7 +396,7 @@ class Network(Inputs):
         net._set_targets(saved)
         net.costs_ = saved.costs
         net.cost_iterations_ = saved.cost_iterations
-        net.x_mean_, net.x_scale_ = saved.x_mean, saved.x_scale
+        net.input_scaling_ = saved.scaling
         net.activations_ = meta.activations
         net.layer_dims_ = layer_dims_of(net.parameters_)
         net.n_iter_ = meta.n_iter
@@ -374,33 +416,6 @@ def _reporting(callback: Callback | None) -> Callback:
         return callback(iteration, cost) if callback is not None else None
 
     return report
-
-
-def column_stats(X: Array) -> tuple[Array, Array]:
-    """The mean and standard deviation of each column of X (m, n_x), in chunks of rows.
-
-    Bit for bit those of `X.mean(axis=0)` and `X.std(axis=0)`, without their temporaries of
-    X's size.
-
-    numpy sums the rows of a C-ordered X one after the other (axis 0 is not its contiguous
-    axis, so there is no pairwise summation): chunks of rows, each summed on top of the rows
-    before it, add in that same order. Any other layout (a single column, Fortran order, a
-    small X) is left to numpy.
-    """
-    m, n_x = X.shape
-    step = max(1, CHUNK_ELEMENTS // n_x)
-    if m <= step or n_x < 2 or not X.flags.c_contiguous:
-        return X.mean(axis=0), X.std(axis=0)
-    total = np.zeros((1, n_x), X.dtype)
-    for start in range(0, m, step):
-        total = np.add.reduce(np.concatenate([total, X[start : start + step]]), axis=0)[None]
-    mean = total[0] / m
-    squares = np.zeros((1, n_x), X.dtype)
-    for start in range(0, m, step):
-        deviation = X[start : start + step] - mean
-        np.multiply(deviation, deviation, out=deviation)
-        squares = np.add.reduce(np.concatenate([squares, deviation]), axis=0)[None]
-    return mean, np.sqrt(squares[0] / m)
 
 
 def _same(value: object, default: object) -> bool:

@@ -3,14 +3,17 @@
 `Network.save` (`dnn.network`, and so `DeepNetwork.save`) writes one `.npz` (a zip of `.npy`
 arrays, never pickle): `meta` (a JSON string, `dnn.metadata`: this format's version and the
 network's task, then the estimator's arguments, activations and fitted sizes), `costs`,
-`cost_iterations`, the learned `W1..WL`, `b1..bL`, `x_mean`, `x_scale` with `normalize`, and
-the task's arrays: `classes` for a classifier, `y_mean` and `y_scale` (the targets' scaling)
-for a regressor; and `encoder` (a JSON string: `TableEncoder.to_state()`) for a network fitted
-on a table. This module owns the archive's arrays, `dnn.metadata` the fields of `meta`, and
-`dnn.npz` the safe reading of the zip. A file may come from anywhere (a study folder, a
-colleague), so `read_network` trusts none of it: each problem is a ValueError of one line
-naming the file and what is wrong, and strings in the file (labels, feature names) stay plain
-data.
+`cost_iterations`, the learned `W1..WL`, `b1..bL`, with `normalize` the input scaling's arrays
+(`x_mean`, `x_scale` for the `standard` scaling, `x_median`, `x_iqr` for `robust`,
+`x_quantiles` for `quantile`: `dnn.scaling.SCALING_ARRAYS`), and the task's arrays: `classes`
+for a classifier, `y_mean` and `y_scale` (the targets' scaling) for a regressor, and `y_shift`
+with `target_scale="log"`; and `encoder` (a JSON string: `TableEncoder.to_state()`) for a
+network fitted on a table. Files written before `scaling` and `target_scale` existed hold
+neither key nor array and read as `standard`, as they were. This module owns the archive's
+arrays, `dnn.metadata` the fields of `meta`, and `dnn.npz` the safe reading of the zip. A
+file may come from anywhere (a study folder, a colleague), so `read_network` trusts none of
+it: each problem is a ValueError of one line naming the file and what is wrong, and strings
+in the file (labels, feature names) stay plain data.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dnn.core import check_activations
 from dnn.hyperparameters import DTYPES
 from dnn.metadata import CLASSIFICATION, REGRESSION, SavedMeta, json_object, read_meta
 from dnn.npz import read_npz
+from dnn.scaling import SCALING_ARRAYS, InputScaling
 from dnn.types import Parameters
 
 if TYPE_CHECKING:
@@ -36,7 +40,8 @@ if TYPE_CHECKING:
 LAYER_KEY = re.compile(r"[Wb][1-9][0-9]*")  # W1..WL, b1..bL (no W0, no W01)
 REQUIRED_ARRAYS = ("meta", "costs", "cost_iterations")
 TASK_ARRAYS = {CLASSIFICATION: ("classes",), REGRESSION: ("y_mean", "y_scale")}
-OPTIONAL_ARRAYS = ("x_mean", "x_scale", "encoder")
+SCALING_NAMES = tuple(name for names in SCALING_ARRAYS.values() for name in names)
+OPTIONAL_ARRAYS = (*SCALING_NAMES, "y_shift", "encoder")
 
 
 class SavedNetwork(NamedTuple):
@@ -48,11 +53,17 @@ class SavedNetwork(NamedTuple):
     classes: NDArray[Any] | None  # classification: (C,), distinct, C >= 2
     y_mean: NDArray[Any] | None  # regression: () for a 1-d target, (k,) for k targets
     y_scale: NDArray[Any] | None  # regression: the same shape, positive
+    y_shift: NDArray[Any] | None  # regression with target_scale "log": the same shape, >= 0
     costs: NDArray[Any]  # (k,)
     cost_iterations: NDArray[Any]  # (k,)
-    x_mean: NDArray[Any] | None  # (n[0],), or None without normalization
-    x_scale: NDArray[Any] | None  # (n[0],), positive
+    scaling: InputScaling | None  # the input scaling of n[0] features, None without normalize
     encoder: TableEncoder | None  # fitted on a table: its n_features_in columns -> n[0]
+
+
+def npz_path(path: str | Path) -> Path:
+    """The path `save` writes: `path`, with `.npz` appended when it has another suffix."""
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def read_network(path: str | Path, check_task: Callable[[str], None] | None = None) -> SavedNetwork:
@@ -70,27 +81,41 @@ def read_network(path: str | Path, check_task: Callable[[str], None] | None = No
         ValueError: `<path>: <what is wrong>`, one line. A missing file is FileNotFoundError.
     """
     try:
-        return _read(Path(path), check_task)
+        return network_from_arrays(read_npz(path), check_task)
     except ValueError as error:
-        raise ValueError(f"{path}: {_one_line(error)}") from None
+        raise ValueError(f"{path}: {one_line(error)}") from None
 
 
-def _read(path: Path, check_task: Callable[[str], None] | None) -> SavedNetwork:
-    arrays = read_npz(path)
+def network_from_arrays(
+    arrays: dict[str, NDArray[Any]], check_task: Callable[[str], None] | None = None
+) -> SavedNetwork:
+    """What the arrays of a network's file hold, each checked (`read_network` without a path).
+
+    Raises:
+        ValueError: what is wrong, one line (without the file's name).
+    """
+    if "ensemble" in arrays and "meta" not in arrays:
+        raise ValueError(
+            "this file holds an ensemble of networks: load it with NetworkEnsemble.load "
+            "(or load_network, or dnn.load)"
+        )
     task, meta = read_meta(arrays, check_task)
     _check_names(arrays, task)
     parameters = _layers(arrays)
     _check_inputs(meta, parameters, arrays)
     n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
-    classes, y_mean, y_scale, output = None, None, None, OUTPUT_ACTIVATIONS[2]
+    classes, output = None, OUTPUT_ACTIVATIONS[2]
+    targets: tuple[NDArray[Any] | None, NDArray[Any] | None, NDArray[Any] | None]
+    targets = (None, None, None)
     if task == CLASSIFICATION:
         classes, output = _check_classes(arrays["classes"], n_L)
     else:
-        y_mean, y_scale = _target_scaling(arrays, n_L)
+        targets = _target_scaling(arrays, n_L, meta.config)
     _check_activations(meta.activations, parameters, output, task)
-    x_mean, x_scale = _normalization(arrays, parameters["W1"].shape[1])
+    scaling = _input_scaling(arrays, parameters["W1"].shape[1], meta.config)
     costs, cost_iterations = _costs(arrays)
     encoder = _encoder(arrays, meta, parameters["W1"].shape[1])
+    y_mean, y_scale, y_shift = targets
     return SavedNetwork(
         task,
         meta,
@@ -98,15 +123,16 @@ def _read(path: Path, check_task: Callable[[str], None] | None) -> SavedNetwork:
         classes,
         y_mean,
         y_scale,
+        y_shift,
         costs,
         cost_iterations,
-        x_mean,
-        x_scale,
+        scaling,
         encoder,
     )
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none)."""
     lines = str(error).splitlines()
     return lines[0] if lines else type(error).__name__
 
@@ -208,7 +234,7 @@ def _check_activations(names: list[str], parameters: Parameters, output: str, ta
     try:
         checked = check_activations(names, len(parameters) // 2)
     except ValueError as error:
-        raise ValueError(f"meta activations: {_one_line(error)}") from None
+        raise ValueError(f"meta activations: {one_line(error)}") from None
     if checked[-1] != output:
         n_L = parameters[f"W{len(parameters) // 2}"].shape[0]
         needs = (
@@ -217,52 +243,67 @@ def _check_activations(names: list[str], parameters: Parameters, output: str, ta
         raise ValueError(f"the output activation is {checked[-1]!r} but {needs} {output!r}")
 
 
-def _target_scaling(arrays: dict[str, NDArray[Any]], n_L: int) -> tuple[NDArray[Any], NDArray[Any]]:
-    """The targets' scaling, y_mean and y_scale, checked.
+def _target_scaling(
+    arrays: dict[str, NDArray[Any]], n_L: int, config: dict[str, Any]
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any] | None]:
+    """The targets' scaling, y_mean, y_scale and (with target_scale "log") y_shift, checked.
 
     Floats of one shape, () for one target or (k,) for k = n[L] targets, finite, y_scale
-    positive.
+    positive, y_shift >= 0.
     """
-    y_mean, y_scale = arrays["y_mean"], arrays["y_scale"]
-    for key, value in (("y_mean", y_mean), ("y_scale", y_scale)):
+    log = config.get("target_scale", "standard") == "log"
+    if log != ("y_shift" in arrays):
+        raise ValueError(
+            "target_scale is 'log' but the file has no array 'y_shift'"
+            if log
+            else "array 'y_shift' belongs to target_scale 'log' only"
+        )
+    names = ("y_mean", "y_scale", "y_shift") if log else ("y_mean", "y_scale")
+    for key in names:
+        value = arrays[key]
         if value.ndim > 1 or value.dtype.kind != "f":
             raise ValueError(f"{key} must be a float scalar or 1-d array, got {_describe(value)}")
         if not np.isfinite(value).all():
             raise ValueError(f"{key} holds NaN or infinite values")
-    if y_scale.shape != y_mean.shape:
-        raise ValueError(f"y_scale has shape {y_scale.shape} but y_mean {y_mean.shape}")
+        if value.shape != arrays["y_mean"].shape:
+            raise ValueError(f"{key} has shape {value.shape} but y_mean {arrays['y_mean'].shape}")
+    y_mean, y_scale = arrays["y_mean"], arrays["y_scale"]
     k = 1 if y_mean.ndim == 0 else len(y_mean)
     if n_L != k:
         raise ValueError(f"the output layer has n[L] = {n_L} units but y_mean has {k} targets")
     if not (y_scale > 0).all():
         raise ValueError("y_scale must be positive")
-    return y_mean, y_scale
+    if log and not (arrays["y_shift"] >= 0).all():
+        raise ValueError("y_shift must be >= 0")
+    return y_mean, y_scale, arrays["y_shift"] if log else None
 
 
 # -- the rest ------------------------------------------------------------------------------
 
 
-def _normalization(
-    arrays: dict[str, NDArray[Any]], n_x: int
-) -> tuple[NDArray[Any] | None, NDArray[Any] | None]:
-    """x_mean and x_scale, both (n[0],) floats (x_scale positive), or neither."""
-    present = [key for key in ("x_mean", "x_scale") if key in arrays]
+def _input_scaling(
+    arrays: dict[str, NDArray[Any]], n_x: int, config: dict[str, Any]
+) -> InputScaling | None:
+    """The input scaling: exactly the arrays of the file's `scaling`, checked, or none.
+
+    The arrays decide whether the inputs are scaled (files from before `normalize` was saved
+    have them and no key, and a network loaded from one saves them with `normalize` false);
+    `normalize` true without them is refused.
+    """
+    present = [name for name in SCALING_NAMES if name in arrays]
+    kind = config.get("scaling", "standard")
+    needed = SCALING_ARRAYS[kind]
     if not present:
-        return None, None
-    if len(present) == 1:
-        other = "x_scale" if present[0] == "x_mean" else "x_mean"
-        raise ValueError(f"array {present[0]!r} without {other!r}")
-    for key in present:
-        value = arrays[key]
-        if value.shape != (n_x,) or value.dtype.kind != "f":
-            raise ValueError(
-                f"{key} must be a float array of shape ({n_x},) (n[0]), got {_describe(value)}"
-            )
-        if not np.isfinite(value).all():
-            raise ValueError(f"{key} holds NaN or infinite values")
-    if not (arrays["x_scale"] > 0).all():
-        raise ValueError("x_scale must be positive")
-    return arrays["x_mean"], arrays["x_scale"]
+        if config.get("normalize", False):
+            raise ValueError(f"normalize is true but the file has no array {needed[0]!r}")
+        return None
+    for name in present:
+        if name not in needed:
+            raise ValueError(f"array {name!r} does not belong to scaling {kind!r}")
+    missing = [name for name in needed if name not in arrays]
+    if missing:
+        raise ValueError(f"array {present[0]!r} without {missing[0]!r}")
+    return InputScaling.from_arrays(kind, arrays, n_x)
 
 
 def _costs(arrays: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]]:

@@ -1,8 +1,9 @@
 """`NetworkRegressor`: the L-layer network for numeric targets, numpy only.
 
-The targets y (m,) or (m, k) are standardized with their mean and standard deviation, learned
-with k linear output units and the squared error, and the scaling is undone in `predict`. The
-rest (fit, prediction in chunks, files) is `dnn.network.Network`'s.
+The targets y (m,) or (m, k) are standardized with their mean and standard deviation (on a log
+scale first with `target_scale="log"`: `dnn.target_scale`), learned with k linear output units
+and the squared error, and the scaling is undone in `predict`. The rest (fit, prediction in
+chunks, files) is `dnn.network.Network`'s.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dnn.checks import RowName, check_targets
+from dnn.config import NetworkConfig
 from dnn.metadata import REGRESSION
 from dnn.network import Network
 from dnn.persistence import SavedNetwork
+from dnn.target_scale import from_log, log_shift, to_log
 from dnn.types import Array
 
 
@@ -25,12 +28,14 @@ class NetworkRegressor(Network):
     The arguments are `Network`'s (`dnn.config.NetworkConfig`). y is (m,) or (m, k) numbers;
     `fit` standardizes each target column with its mean and standard deviation (a constant
     column is only centred; a wholly constant y, or a spread too small to learn from, is
-    refused), trains on that, and `predict` undoes it.
+    refused), trains on that, and `predict` undoes it. With `target_scale="log"` it does so
+    with t = log(y + y_shift_) in place of y, and predicts exp(t) - y_shift_ (never below 0).
 
     Attributes:
-        y_mean_, y_scale_: the targets' mean and standard deviation (1 where it is 0), of
-        shape () for a 1-d y and (k,) for y (m, k): `predict` returns y's shape. And those of
-        `Network`.
+        y_mean_, y_scale_: the mean and standard deviation (1 where it is 0) of the targets as
+        learned (of log(y + y_shift_) with `log`), of shape () for a 1-d y and (k,) for y (m,
+        k): `predict` returns y's shape. y_shift_: the log's shift, of the same shape (`log`
+        only; else None). And those of `Network`.
 
     Example:
         >>> import numpy as np
@@ -43,14 +48,20 @@ class NetworkRegressor(Network):
     _task = REGRESSION
     _counterpart = "NetworkClassifier"
 
-    def _fit_targets(self, y: NDArray[Any], row: RowName, dtype: str) -> Array:
-        """Set `y_mean_`, `y_scale_`; return the standardized targets Y, (k, m)."""
+    y_shift_: NDArray[np.float64] | None
+
+    def _fit_targets(self, y: NDArray[Any], row: RowName, config: NetworkConfig) -> Array:
+        """Set `y_mean_`, `y_scale_`, `y_shift_`; return the standardized targets Y, (k, m)."""
         y = check_targets(y, row=row)
+        self.y_shift_ = None
+        if config.target_scale == "log":
+            self.y_shift_ = log_shift(y, row)
+            y = to_log(y, self.y_shift_)
         self.y_mean_ = np.asarray(y.mean(axis=0))
         scale = y.std(axis=0)
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
         Y = ((y - self.y_mean_) / self.y_scale_).reshape(len(y), -1)  # (m, k)
-        return np.ascontiguousarray(Y.T, dtype=dtype)
+        return np.ascontiguousarray(Y.T, dtype=config.dtype)
 
     def _output_activation(self, n_L: int) -> str:
         """Linear, whatever the number of targets."""
@@ -68,13 +79,16 @@ class NetworkRegressor(Network):
             The targets in their own scale, (m,) or (m, k).
         """
         y = self._output(X, check_input) * self.y_scale_ + self.y_mean_  # (m, k), float64
+        if self.y_shift_ is not None:
+            y = from_log(y, self.y_shift_)
         return y[:, 0] if self.y_mean_.ndim == 0 else y
 
     def _target_arrays(self) -> dict[str, NDArray[Any]]:
         """The targets' scaling, as `save` writes it."""
-        return {"y_mean": self.y_mean_, "y_scale": self.y_scale_}
+        shift = {} if self.y_shift_ is None else {"y_shift": self.y_shift_}
+        return {"y_mean": self.y_mean_, "y_scale": self.y_scale_, **shift}
 
     def _set_targets(self, saved: SavedNetwork) -> None:
-        """Set `y_mean_`, `y_scale_` from a file's arrays."""
+        """Set `y_mean_`, `y_scale_`, `y_shift_` from a file's arrays."""
         assert saved.y_mean is not None and saved.y_scale is not None  # a regression file's
-        self.y_mean_, self.y_scale_ = saved.y_mean, saved.y_scale
+        self.y_mean_, self.y_scale_, self.y_shift_ = saved.y_mean, saved.y_scale, saved.y_shift

@@ -2,10 +2,14 @@
 
 `Rows` standardizes and transposes examples only where the loop reads them: a mini-batch at a
 time, or the whole set once (in chunks of rows) for full-batch training, so that a large X (a
-memory-mapped file, say) is never copied whole but where the matrix products need it.
+memory-mapped file, say) is never copied whole but where the matrix products need it. The
+scaling is an affine step `(X - mean) / scale` and, for the robust and quantile scalings of
+`dnn.scaling`, a step after it (`finish`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,10 +22,10 @@ CHUNK_ELEMENTS = 2**18  # values standardized at once where a whole set is trans
 class Rows:
     """Examples as rows X (m, n_x), read standardized and transposed only where asked.
 
-    Standardized `(X - mean) / scale` (when `mean` and `scale` are given) and transposed to
-    the network's (n_x, m) and `dtype`: one batch (`gather`) or a range of rows
-    (`columns`). Each value is what `np.ascontiguousarray(((X - mean) / scale).T, dtype)`
-    holds, bit for bit.
+    Standardized `(X - mean) / scale` (when `mean` and `scale` are given), then `finish`ed
+    (when given), and transposed to the network's (n_x, m) and `dtype`: one batch (`gather`)
+    or a range of rows (`columns`). Each value is what
+    `np.ascontiguousarray(finish((X - mean) / scale).T, dtype)` holds, bit for bit.
 
     X is not copied: a memory-mapped array stays on disk but for the rows read.
     """
@@ -32,14 +36,17 @@ class Rows:
         mean: Array | None = None,
         scale: Array | None = None,
         dtype: str | np.dtype = "float64",
+        finish: Callable[[Array], Array] | None = None,
     ) -> None:
-        """Keep X (not copied) and the standardization.
+        """Keep X (not copied) and the scaling.
 
         Args:
             X: the examples, (m, n_x).
             mean: (n_x,) subtracted from each row, or None (no standardization).
             scale: (n_x,) each centred row is divided by, or None.
             dtype: the dtype of what is read (the network's).
+            finish: rows (k, n_x) -> a new array (k, n_x), applied after the standardization
+                (`InputScaling.finish`); None: nothing more.
 
         Raises:
             ValueError: X is not 2-d.
@@ -49,6 +56,7 @@ class Rows:
         self.X = X
         self.affine = None if mean is None or scale is None else (mean, scale)
         self.dtype = np.dtype(dtype)
+        self.finish = finish
         self._rows: dict[int, Array] = {}  # the gathered rows of a batch of k, by k
 
     @property
@@ -57,14 +65,16 @@ class Rows:
         return self.X.shape[1], self.X.shape[0]
 
     def standardized(self, rows: Array) -> Array:
-        """Rows (k, n_x) of X standardized, in the arithmetic's dtype (may be `rows` itself)."""
+        """Rows (k, n_x) of X scaled, in the arithmetic's dtype (may be `rows` itself)."""
         if self.affine is None:
-            return rows
+            return rows if self.finish is None else self.finish(rows)
         mean, scale = self.affine
         centred = rows - mean
         if np.result_type(centred.dtype, scale.dtype) != centred.dtype:
-            return centred / scale
-        return np.divide(centred, scale, out=centred)  # the same values, one temporary
+            centred = centred / scale
+        else:
+            np.divide(centred, scale, out=centred)  # the same values, one temporary
+        return centred if self.finish is None else self.finish(centred)
 
     def gather(self, index: NDArray[np.intp], out: Array) -> Array:
         """Write the examples `index` (k,), standardized and transposed, into `out` (n_x, k)."""
@@ -78,7 +88,8 @@ class Rows:
         mean, scale = self.affine
         np.subtract(rows, mean, out=rows)
         np.divide(rows, scale, out=rows)
-        np.copyto(out, rows.T, casting="unsafe")
+        scaled = rows if self.finish is None else self.finish(rows)
+        np.copyto(out, scaled.T, casting="unsafe")
         return out
 
     def _in_place(self) -> bool:

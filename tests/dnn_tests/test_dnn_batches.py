@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import dnn.network
+import dnn.scaling
 from dnn import NetworkClassifier
 from dnn.core import initialize_parameters
-from dnn.network import column_stats
 from dnn.rows import Rows
+from dnn.scaling import column_stats
 from dnn.train import train
 
 rows_module = importlib.import_module("dnn.rows")  # where `Rows` reads CHUNK_ELEMENTS
@@ -26,7 +26,7 @@ rows_module = importlib.import_module("dnn.rows")  # where `Rows` reads CHUNK_EL
 def test_the_chunked_statistics_are_numpys_bit_for_bit(
     monkeypatch: pytest.MonkeyPatch, dtype: type
 ) -> None:
-    monkeypatch.setattr(dnn.network, "CHUNK_ELEMENTS", 700)  # chunks of 18 rows of 37
+    monkeypatch.setattr(dnn.scaling, "CHUNK_ELEMENTS", 700)  # chunks of 18 rows of 37
     rng = np.random.default_rng(0)
     X: np.ndarray = (rng.random((1001, 37)) * rng.integers(1, 1000, 37) + 1e4).astype(dtype)
     mean, std = column_stats(X)
@@ -37,7 +37,7 @@ def test_the_chunked_statistics_are_numpys_bit_for_bit(
 
 def test_layouts_numpy_sums_otherwise_are_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """A single column or a Fortran-ordered X is summed pairwise by numpy: not chunked."""
-    monkeypatch.setattr(dnn.network, "CHUNK_ELEMENTS", 64)
+    monkeypatch.setattr(dnn.scaling, "CHUNK_ELEMENTS", 64)
     rng = np.random.default_rng(1)
     for X in (rng.random((5000, 1)) * 1e3, np.asfortranarray(rng.random((3000, 5)) * 1e3)):
         mean, std = column_stats(X)

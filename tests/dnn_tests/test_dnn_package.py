@@ -9,7 +9,7 @@ import dnn
 
 
 def test_every_public_name_resolves() -> None:
-    assert 12 <= len(dnn.__all__) <= 26
+    assert 12 <= len(dnn.__all__) <= 28  # 28: with NetworkEnsemble and its face
     for name in dnn.__all__:
         assert getattr(dnn, name) is not None, name
     assert dnn.DeepNetwork.__module__ == "dnn.estimator"
@@ -30,5 +30,17 @@ def test_import_dnn_does_not_import_scikit_learn() -> None:
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
         "from dnn import DeepNetwork\n"
         "assert 'sklearn' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_dnn_does_not_import_onnx() -> None:
+    """`onnx` and `onnxruntime` are an optional extra: only `to_onnx` imports `onnx`."""
+    code = (
+        "import sys, numpy as np, dnn\n"
+        "from dnn import NetworkEnsemble, load_network\n"
+        "net = dnn.NetworkClassifier((3,), num_iterations=2).fit(np.eye(4), [0, 1, 0, 1])\n"
+        "NetworkEnsemble([net]).predict(np.eye(4))\n"
+        "assert not {'onnx', 'onnxruntime'} & set(sys.modules), 'onnx imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -41,6 +41,8 @@ def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
         "keep_prob",
         "input_keep_prob",
         "init",
+        "scaling",
+        "target_scale",
     ]
     assert [c.removeprefix("params_") for c in trials if c.startswith("params_")] == expected
     for column in (
