@@ -242,33 +242,24 @@ def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
 
 def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback | None) -> None:
     """One go of the run's workers: this process's, and the loky ones of `executor`."""
-    spec, deadline = run.spec, run.deadline
-    threads = max(1, cores() // spec.jobs)
+    threads = max(1, cores() // run.spec.jobs)
+    options: dict[str, Any] = {"deadline": run.deadline, "fast_tpe": run.fast_tpe}
     files = run.shared if run.shared is not None else run.splits
     try:
         futures = [
             executor.submit(
                 _pool_worker,
-                spec,
+                run.spec,
                 first + w,
                 threads,
-                deadline=deadline,
                 progress=run.printer,
                 splits=files,
-                fast_tpe=run.fast_tpe,
+                **options,
             )
-            for w in range(1, spec.jobs)
+            for w in range(1, run.spec.jobs)
         ]
-        worker_process(
-            spec,
-            first,
-            threads,
-            deadline=deadline,
-            progress=here,
-            splits=run.splits,
-            fast_tpe=run.fast_tpe,
-        )
-        if not _finished_in_time(futures, deadline):
+        worker_process(run.spec, first, threads, progress=here, splits=run.splits, **options)
+        if not _finished_in_time(futures, run.deadline):
             # past the budget: a running trial is failed as interrupted (run_study)
             executor.shutdown(wait=True, kill_workers=True)
     except TerminatedWorkerError:
@@ -277,9 +268,7 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
         executor.shutdown(wait=True, kill_workers=True)
         lost = fail_dead_trials(run.study)
         if run.printer is not None:
-            run.printer.say(
-                f"a worker process died; trials {lost} marked failed, restarting workers"
-            )
+            run.printer.say(f"a worker process died; trials {lost} marked failed, restarting")
     except BaseException:  # Ctrl-C or an error here or in a worker: stop them all
         executor.shutdown(wait=True, kill_workers=True)
         raise

@@ -1,7 +1,8 @@
-"""The `dnnsearch` command line: run, worker, best, report, compare, studies.
+"""The `dnnsearch` command line: run, worker, best, report, compare, studies, repair.
 
-Each command is a small function that parses nothing itself and returns an exit code; every
-expected error is printed as one line on stderr (`dnnsearch: error: ...`), exit code 2.
+Each command is a small function that parses nothing itself (`studies.arguments` holds the
+grammar) and returns an exit code; every expected error is printed as one line on stderr
+(`dnnsearch: error: ...`), exit code 2.
 """
 
 from __future__ import annotations
@@ -12,139 +13,11 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
+
+from studies.arguments import LONG_TIMEOUT, build_parser
 
 # The commands import search, reports and the data sets when they run, not at start-up:
 # `dnnsearch --help` needs none of them, and Ctrl-C while they load then ends quietly.
-
-LONG_TIMEOUT = 600.0  # `run --long`: as many trials as fit in ten minutes
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line, without the usage block."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
-
-
-EXAMPLES = {
-    "run": "examples:\n  dnnsearch run digits\n"
-    "  dnnsearch run my_study.toml --trials 100 --jobs 2\n"
-    "  dnnsearch run digits --long          # ten minutes, many more trials\n"
-    "  dnnsearch run digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
-    "worker": "example:\n  dnnsearch worker digits --storage postgresql+psycopg2://user:pw@db:5432/optuna",
-    "best": "examples:\n  dnnsearch best digits\n  dnnsearch best digits --format python > best.py",
-    "report": "example:\n  dnnsearch report digits --out report_digits/",
-    "compare": "example:\n  dnnsearch compare digits_tpe digits_random --out compare/",
-    "studies": "example:\n  dnnsearch studies",
-    "repair": "example:\n  dnnsearch repair digits    # after 'line 12 is not a journal record'",
-}
-
-
-def build_parser() -> Parser:
-    parser = Parser(
-        prog="dnnsearch",
-        description="Tune a deep network's hyperparameters and understand the result.",
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an internal error"
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    commands.required = True
-
-    def command(name: str, help_text: str) -> Parser:
-        return commands.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXAMPLES[name],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-
-    run = command("run", "run (or resume) a study: a built-in name or a TOML file")
-    run.add_argument("study", metavar="STUDY")
-    run.add_argument(
-        "--trials",
-        type=_positive_int,
-        help="number of trials to add (default: the study's n_trials); replaces the study "
-        "file's timeout unless --timeout is given",
-    )
-    run.add_argument(
-        "--jobs", type=_positive_int, help="worker processes (default: the study's n_jobs)"
-    )
-    run.add_argument(
-        "--storage", help="storage URL or journal file (default: runs/NAME/journal.log)"
-    )
-    run.add_argument("--study-name", help="store the study under this name")
-    run.add_argument(
-        "--seed",
-        type=_non_negative_int,
-        help="seed of the data splits, the sampler and the weights",
-    )
-    run.add_argument(
-        "--timeout",
-        type=_positive_float,
-        metavar="SECONDS",
-        help="stop starting trials after this long",
-    )
-    run.add_argument(
-        "--long",
-        action="store_true",
-        help=f"a long search: as many trials as fit in {LONG_TIMEOUT:.0f} s",
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress lines")
-
-    worker = command("worker", "join a stored study as one more worker (any machine)")
-    worker.add_argument("name", metavar="NAME")
-    worker.add_argument("--storage", required=True, help="the study's storage URL")
-    worker.add_argument("--trials", type=_positive_int, help="run at most this many trials here")
-    worker.add_argument("--quiet", action="store_true")
-
-    best = command("best", "print the best configuration of a study")
-    best.add_argument("name", metavar="NAME")
-    best.add_argument("--storage")
-    best.add_argument("--format", choices=("json", "python"), default="json")
-
-    report = command("report", "write a study's report (md, html, csv, png)")
-    report.add_argument("name", metavar="NAME")
-    report.add_argument("--storage")
-    report.add_argument("--out", type=Path, help="output folder (default: runs/NAME/report)")
-
-    compare = command("compare", "compare several studies side by side")
-    compare.add_argument("names", metavar="NAME", nargs="+")
-    compare.add_argument(
-        "--storage", help="storage of all the studies (default: each one's own file)"
-    )
-    compare.add_argument("--out", type=Path, help="output folder (default: runs/compare)")
-
-    command("studies", "list the built-in studies")
-
-    repair = command("repair", "keep a backup of a damaged journal, then drop what cannot be read")
-    repair.add_argument("name", metavar="NAME")
-    repair.add_argument("--storage", help="the journal file (default: runs/NAME/journal.log)")
-    return parser
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
 
 
 def cmd_run(args: argparse.Namespace) -> int:

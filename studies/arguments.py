@@ -1,0 +1,165 @@
+"""The command line's grammar: each command's arguments, help and example, as one table.
+
+`build_parser` makes an argparse parser from `COMMANDS`; `studies.cli` runs what it parses. A
+bad argument is one line on stderr and exit code 2 (`Parser.error`), with no usage block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+LONG_TIMEOUT = 600.0  # `run --long`: as many trials as fit in ten minutes
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line, without the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print `dnnsearch: error: <message> (see --help)` and exit with code 2."""
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+class Argument(NamedTuple):
+    """One argument of a command: its names and `add_argument`'s keywords."""
+
+    names: tuple[str, ...]
+    options: dict[str, Any]
+
+
+def arg(*names: str, **options: Any) -> Argument:
+    """An `Argument` (`arg("--trials", type=int, help=...)`)."""
+    return Argument(names, options)
+
+
+class Command(NamedTuple):
+    """A command: what it does (its help), an example of it, its arguments."""
+
+    help: str
+    example: str
+    arguments: tuple[Argument, ...]
+
+
+NAME = arg("name", metavar="NAME")
+STORAGE = arg("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
+PG = "postgresql://user:pw@db:5432/optuna"
+
+COMMANDS: dict[str, Command] = {
+    "run": Command(
+        "run (or resume) a study: a built-in name or a TOML file",
+        "examples:\n  dnnsearch run digits\n  dnnsearch run my_study.toml --trials 100 --jobs 2\n"
+        "  dnnsearch run my_study.toml --timeout 300  # as many trials as fit in 5 minutes\n"
+        "  dnnsearch run digits --long          # ten minutes\n"
+        f"  dnnsearch run digits --storage {PG}",
+        (
+            arg("study", metavar="STUDY"),
+            arg(
+                "--trials",
+                type=_positive_int,
+                help="trials to add (default: the study's n_trials, or as many as its timeout "
+                "allows); replaces the study file's timeout unless --timeout is given",
+            ),
+            arg(
+                "--jobs", type=_positive_int, help="worker processes (default: the machine's cores)"
+            ),
+            STORAGE,
+            arg("--study-name", help="store the study under this name"),
+            arg("--seed", type=_non_negative_int, help="seed of the splits, sampler and weights"),
+            arg(
+                "--timeout",
+                type=_positive_float,
+                metavar="SECONDS",
+                help="stop starting trials after this long",
+            ),
+            arg(
+                "--long",
+                action="store_true",
+                help=f"a long search: as many trials as fit in {LONG_TIMEOUT:.0f} s",
+            ),
+            arg("--quiet", action="store_true", help="no progress lines"),
+        ),
+    ),
+    "worker": Command(
+        "join a stored study as one more worker (any machine)",
+        f"example:\n  dnnsearch worker digits --storage {PG}",
+        (
+            NAME,
+            arg("--storage", required=True, help="the study's storage URL"),
+            arg("--trials", type=_positive_int, help="run at most this many trials here"),
+            arg("--quiet", action="store_true", help="no progress lines"),
+        ),
+    ),
+    "best": Command(
+        "print the best configuration of a study",
+        "examples:\n  dnnsearch best digits\n  dnnsearch best digits --format python > best.py",
+        (NAME, STORAGE, arg("--format", choices=("json", "python"), default="json")),
+    ),
+    "report": Command(
+        "write a study's report (md, html, csv, png)",
+        "example:\n  dnnsearch report digits --out report_digits/",
+        (NAME, STORAGE, arg("--out", type=Path, help="output folder (default: runs/NAME/report)")),
+    ),
+    "compare": Command(
+        "compare several studies side by side",
+        "example:\n  dnnsearch compare digits_tpe digits_random --out compare/",
+        (
+            arg("names", metavar="NAME", nargs="+"),
+            arg("--storage", help="storage of all the studies (default: each one's own file)"),
+            arg("--out", type=Path, help="output folder (default: runs/compare)"),
+        ),
+    ),
+    "studies": Command("list the built-in studies", "example:\n  dnnsearch studies", ()),
+    "repair": Command(
+        "keep a backup of a damaged journal, then drop what cannot be read",
+        "example:\n  dnnsearch repair digits    # after 'line 12 is not a journal record'",
+        (NAME, arg("--storage", help="the journal file (default: runs/NAME/journal.log)")),
+    ),
+}
+
+
+def build_parser() -> Parser:
+    """The `dnnsearch` parser: `--debug`, then one subcommand of `COMMANDS`."""
+    parser = Parser(
+        prog="dnnsearch",
+        description="Tune a deep network's hyperparameters and understand the result.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal error"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(
+            name,
+            help=command.help,
+            description=command.help,
+            epilog=command.example,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        for argument in command.arguments:
+            sub.add_argument(*argument.names, **argument.options)
+    return parser
