@@ -12,7 +12,9 @@ only the trials that are new or were unfinished at its last look.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
+import math
 import os
 import socket
 from collections import Counter
@@ -83,6 +85,7 @@ class Ledger:
         self.unfinished: list[int] = []  # numbers of those running or waiting at the last look
         self.best: FrozenTrial | None = None  # see `search.best.best_number`
         self.top: float | None = None  # the best first value of a complete trial
+        self.values: list[float] = []  # complete trials' first values, best first (signed)
         self._directions = [d.name.lower() for d in study.directions]
 
     def tally(self, stop: int | None = None) -> Tally:
@@ -102,6 +105,10 @@ class Ledger:
         if not complete:
             return
         firsts = [t.values[0] for t in complete]
+        sign = -1.0 if self._directions[0] == "maximize" else 1.0
+        for value in firsts:
+            if math.isfinite(value):
+                bisect.insort(self.values, sign * value)
         top = max if self._directions[0] == "maximize" else min
         self.top = top(firsts) if self.top is None else top(self.top, *firsts)
         candidates = {t.number: t for t in complete}
@@ -109,6 +116,13 @@ class Ledger:
             candidates[self.best.number] = self.best
         number = best_number(((n, t.values) for n, t in candidates.items()), self._directions)
         self.best = None if number is None else candidates[number]
+
+    def rank(self, value: float) -> int:
+        """How many complete trials have a strictly better first value (0: the best so far;
+        a single-objective study)."""
+        self.tally()
+        sign = -1.0 if self._directions[0] == "maximize" else 1.0
+        return bisect.bisect_left(self.values, sign * value)
 
     def best_so_far(self, value: float) -> bool:
         """True when no complete trial beats `value` (a single-objective study)."""

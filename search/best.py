@@ -23,7 +23,7 @@ from optuna.trial import TrialState
 
 import dnn
 from dnn import NetworkClassifier, NetworkRegressor, load_network
-from search.record import StudyRecord, TrialRecord
+from search.record import StudyRecord, TestRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
 from search.tasks import task_named
@@ -155,6 +155,9 @@ class BestConfig:
     final_params_sha256: str | None = None
     scored_on: str = "validation"  # or "5-fold CV": what `value` was measured on
     task: str = "classification"  # or "regression": `build` makes a `DeepNetworkRegressor`
+    # a final model that is an ensemble of the best trials (`search.ensemble`): `members`
+    # (trial numbers), `weights` and its `validation` score; None for a single network
+    ensemble: dict[str, Any] | None = None
 
     @property
     def hidden_layers(self) -> list[int]:
@@ -175,6 +178,8 @@ class BestConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready: the fields, with `study` and `trial` as short names."""
         data = dataclasses.asdict(self)
+        if data["ensemble"] is None:  # as studies of a single network always wrote it
+            del data["ensemble"]
         return {
             "study": data.pop("study_name"),
             "trial": data.pop("trial_number"),
@@ -190,10 +195,11 @@ class BestConfig:
     def estimator_class(self) -> Any:
         return task_named(self.task).estimator_class()
 
-    def load_network(self, final: bool = True) -> DeepNetwork:
-        """A trained network, without retraining: the final model (the best configuration
-        retrained on training + validation data, the one scored on test) when the study made
-        one and `final`, else the best trial's own network."""
+    def load_network(self, final: bool = True) -> Any:
+        """A trained network, without retraining: the final model when the study made one and
+        `final` (the best configuration retrained on training + validation data, or an
+        ensemble of the best trials, `dnn.DeepNetworkEnsemble`: the one scored on test), else
+        the best trial's own network."""
         if final and self.final_params_path:
             what = f"the final model of study {self.study_name!r}"
             return load_verified(self.final_params_path, self.final_params_sha256, what)
@@ -297,4 +303,13 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         final_params_sha256=test.params_sha256 if test else None,
         scored_on=spec.scored_on,
         task=spec.task,
+        ensemble=_ensemble_of(test),
     )
+
+
+def _ensemble_of(test: TestRecord | None) -> dict[str, Any] | None:
+    """A final ensemble's members, weights and validation score (None for a single network)."""
+    if test is None or not test.members:
+        return None
+    weights = [round(w, 6) for w in test.weights]
+    return {"members": list(test.members), "weights": weights, "validation": test.validation}

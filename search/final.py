@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from search.accounting import count_trials
 from search.best import best_trial, load_trained, load_verified
 from search.data import Splits, stack
+from search.ensemble import Ensemble, choose
 from search.epochs import stop_at
 from search.metrics import score_all
 from search.record import StudyRecord, TestRecord, TrialRecord, set_best_test
@@ -52,8 +53,9 @@ class RunResult:
     test_scores: dict[str, float] = field(default_factory=dict)  # metric name -> test value
     not_scored: str | None = None  # why the best trial has no test scores (`NOT_SCORED`)
     # the scores are the best configuration's retrained on training + validation (`refit`),
-    # else the best trial's own network's
+    # else the best trial's own network's, or the ensemble's of these trials (`search.ensemble`)
     test_refit: bool = False
+    ensemble: tuple[int, ...] = ()
 
 
 class OutOfTimeError(Exception):
@@ -84,7 +86,6 @@ def finish(
     try:
         if trial is not None:
             restore_network(spec, trial, splits, cutoff)
-        if trial is not None and len(splits.y_test):  # no test set: nothing to score
             test = _scored(spec, study, trial, splits, cutoff)
     except OutOfTimeError:
         not_scored = NOT_SCORED
@@ -99,6 +100,7 @@ def finish(
         test_scores=dict(test.test_scores) if test is not None else {},
         not_scored=not_scored,
         test_refit=test.refit if test is not None else False,
+        ensemble=test.members if test is not None else (),
     )
 
 
@@ -108,15 +110,62 @@ def _scored(
     trial: optuna.trial.FrozenTrial,
     splits: Splits,
     cutoff: float | None,
-) -> TestRecord:
-    """The stored test record of this best trial, scored now if it is not there yet (or
-    completed with the metrics added since it was stored)."""
+) -> TestRecord | None:
+    """The stored record of this best trial's final model, made now if it is not there yet
+    (or completed with the metrics added since it was stored): an ensemble of the best trials
+    when it beats the best trial on validation (`search.ensemble`), scored on test when there
+    is a test set, else the best trial's network or refit, scored on test."""
+    ensemble = choose(spec, study, splits)
+    if ensemble is None and not len(splits.y_test):  # nothing to score, nothing to keep
+        return None
     stored = StudyRecord.of(study).best_test
-    if stored is None or stored.trial != trial.number or stored.refit != spec.refits:
+    members = ensemble.trials if ensemble is not None else ()
+    if (
+        stored is None
+        or stored.trial != trial.number
+        or stored.members != members
+        or (ensemble is None and stored.refit != spec.refits)
+        or (ensemble is not None and stored.weights != ensemble.weights)
+    ):
+        if ensemble is not None:
+            return _ensemble_record(spec, study, trial, splits, ensemble)
         return _score_on_test(spec, study, trial, splits, cutoff)
-    if set(spec.problem.metrics()) - set(stored.test_scores):
+    if len(splits.y_test) and set(spec.problem.metrics()) - set(stored.test_scores):
         return _add_test_scores(spec, study, trial, splits, stored, cutoff)
     return stored
+
+
+def _ensemble_record(
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    ensemble: Ensemble,
+) -> TestRecord:
+    """Save the chosen ensemble (`ensemble.npz` beside the trials) and store its record,
+    with its test scores when there is a test set."""
+    path = save_network(
+        ensemble.network, artifacts_dir(spec.storage_url, spec.name) / "ensemble.npz"
+    )
+    tested = len(splits.y_test) > 0
+    scores = scores_on_test(ensemble.network, splits, spec.problem) if tested else {}
+    regression = tested and not spec.problem.has_classes
+    predictions = save_predictions(spec, ensemble.network, splits) if regression else (None, None)
+    record = TestRecord(
+        trial=trial.number,
+        refit=False,
+        test_accuracy=scores.get("accuracy"),
+        params_path=path,
+        params_sha256=file_sha256(path),
+        test_scores=scores,
+        predictions_path=predictions[0],
+        predictions_sha256=predictions[1],
+        members=ensemble.trials,
+        weights=ensemble.weights,
+        validation=ensemble.score,
+    )
+    set_best_test(study, record)
+    return record
 
 
 def fit_by(

@@ -29,7 +29,7 @@ from search.machine import available_memory, blas_threads
 from search.metrics import METRICS, accuracy
 from search.record import SURPLUS_DETAIL, Failure, LearningCurve, TrialRecord
 from search.spec import StudySpec
-from search.storage import file_sha256, save_network
+from search.storage import file_sha256, save_arrays, save_network
 from search.tasks import Network
 
 TIME_BUDGET = "the study's time budget (--timeout) ran out"
@@ -181,16 +181,44 @@ class Objective:
         finally:
             record.wall_time = time.perf_counter() - start
         record.activations = list(net.activations_)
-        value = self._record_scores([net, *others], record)
+        value, predictions = self._record_scores([net, *others], record)
         if not math.isfinite(value):  # predictions that overflowed: the network diverged
             detail = f"the validation {self.spec.metric} is {value}"
             record.fail_reason = Failure.DIVERGED.reason(detail)
             return self._failed()
-        if self.spec.pareto or self._best_so_far(trial, value):
-            path = self.artifacts / "trials" / f"{trial.number}.npz"
-            record.params_path = save_network(net, path)
-            record.params_sha256 = file_sha256(record.params_path)
+        if self.spec.pareto or self._kept(trial, value):
+            self._save(trial.number, [net, *others], predictions, record)
         return (value, float(n_parameters)) if self.spec.pareto else value
+
+    def _kept(self, trial: optuna.Trial, value: float) -> bool:
+        """Whether a trial keeps its network: when it ranks among the study's `ensemble` best
+        complete trials (or is the best) when it ends.
+
+        The study's final best trial was at least as good as every trial completed before it,
+        so it always has its `.npz` (so do trials that tie with it), and so do the trials an
+        ensemble may be selected from; the thousands of trials of a long study that were worse
+        when they ended keep no file.
+        """
+        return self.ledger_of(trial.study).rank(value) < max(self.spec.ensemble, 1)
+
+    def _save(
+        self, number: int, nets: list[Network], predictions: np.ndarray, record: TrialRecord
+    ) -> None:
+        """Save fold 0's network; for an ensemble's selection, the validation predictions and
+        the other folds' networks too."""
+        folder = self.artifacts / "trials"
+        record.params_path = save_network(nets[0], folder / f"{number}.npz")
+        record.params_sha256 = file_sha256(record.params_path)
+        if self.spec.ensemble == 0 or self.spec.pareto:
+            return
+        written = save_arrays(folder / f"{number}.predictions.npz", val=predictions)
+        record.predictions_path, record.predictions_sha256 = written, file_sha256(written)
+        if len(nets) > 1:
+            others = enumerate(nets[1:], start=1)
+            record.fold_paths = [
+                save_network(n, folder / f"{number}.fold{f}.npz") for f, n in others
+            ]
+            record.fold_sha256s = [file_sha256(path) for path in record.fold_paths]
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
         """Another fold's network: not reported (fold 0's curve is), held to the deadline, and
@@ -209,15 +237,6 @@ class Objective:
         if self.deadline is not None and time.time() >= self.deadline:
             record.pruned_reason = TIME_BUDGET
             raise optuna.TrialPruned()
-
-    def _best_so_far(self, trial: optuna.Trial, value: float) -> bool:
-        """True when no complete trial beats `value`: only such trials' parameters are saved.
-
-        The study's final best trial was at least as good as every trial completed before it,
-        so it always has its `.npz` (so do trials that tie with it); the thousands of trials
-        of a long study that were worse when they ended keep no file.
-        """
-        return self.ledger_of(trial.study).best_so_far(value)
 
     def ledger_of(self, study: optuna.Study) -> Ledger:
         """This objective's `Ledger` of the study (made at the first look, kept after)."""
@@ -264,12 +283,13 @@ class Objective:
 
         return callback
 
-    def _record_scores(self, nets: list[Network], record: TrialRecord) -> float:
+    def _record_scores(self, nets: list[Network], record: TrialRecord) -> tuple[float, np.ndarray]:
         """Train scores of fold 0's network; validation scores over every fold's examples.
 
         Returns:
             the trial's value: the study's metric, its folds' mean weighted by their sizes (for
-            accuracy and log_loss, the score of all the folds' examples together).
+            accuracy and log_loss, the score of all the folds' examples together); and its
+            validation predictions, every fold's in the folds' order.
         """
         s = self.splits
         metric = METRICS[self.spec.metric]
@@ -279,9 +299,10 @@ class Objective:
         record.train_cost = self.task.cost(output, s.y_train, classes)
         if self.task.has_classes:
             record.train_accuracy = accuracy(output, s.y_train, classes)
-        sizes, accuracies, costs, values = [], [], [], []
+        sizes, accuracies, costs, values, outputs = [], [], [], [], []
         for net, fold in zip(nets, self.folds, strict=True):
             output = self.task.outputs(net, fold.X_val)
+            outputs.append(output)
             sizes.append(len(fold.y_val))
             costs.append(self.task.cost(output, fold.y_val, classes))
             values.append(metric(output, fold.y_val, classes))
@@ -292,7 +313,7 @@ class Objective:
             record.val_accuracy = float(np.average(accuracies, weights=sizes))
             if len(nets) > 1:
                 record.fold_val_accuracy = accuracies
-        return float(np.average(values, weights=sizes))
+        return float(np.average(values, weights=sizes)), np.concatenate(outputs)
 
 
 def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:

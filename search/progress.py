@@ -239,7 +239,21 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
     )
     if scores:
         lines.insert(1, f"  test scores: {scores}")
+    if config.ensemble is not None:
+        lines.insert(1, _ensemble_text(config))
     return lines
+
+
+def _ensemble_text(config: Any) -> str:
+    """`  final model: an ensemble of trials 3 (0.5), 7 (0.3), 12 (0.2): 5-fold CV accuracy
+    0.97`."""
+    ensemble = config.ensemble
+    members = ", ".join(
+        f"{m} ({w:.2g})" for m, w in zip(ensemble["members"], ensemble["weights"], strict=True)
+    )
+    validation = ensemble["validation"]
+    score = f"{config.scored_on} {config.metric} {validation:.4f}" if validation is not None else ""
+    return f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
 
 
 def _test_text(spec: StudySpec, result: RunResult, config: Any) -> str:
@@ -251,6 +265,8 @@ def _test_text(spec: StudySpec, result: RunResult, config: Any) -> str:
             text += f" ({result.not_scored}; the next run scores it)"
         return text
     text = f"{score:.4f}"
+    if result.ensemble:
+        return text + " (the final ensemble's)"
     if result.test_refit:
         return text + " (the best configuration retrained on train + validation)"
     # a refit study (by `refit`, or by folds, which the run may have chosen by size)

@@ -60,6 +60,10 @@ class Attr(StrEnum):
     TRAIN_SCORE = "train_score"
     COST_EVERY = "cost_every"
     BEST_ITERATION = "best_iteration"
+    PREDICTIONS_PATH = "predictions_path"
+    PREDICTIONS_SHA256 = "predictions_sha256"
+    FOLD_PATHS = "fold_paths"
+    FOLD_SHA256S = "fold_sha256s"
 
 
 class StudyAttr(StrEnum):
@@ -144,6 +148,13 @@ class TrialRecord:
     # the iteration of its best validation report, its network's (`search.epochs`); None for a
     # trial of a study without early stopping, whose network is its last iteration's
     best_iteration: int | None = None
+    # a trial among the study's `ensemble` best when it ended keeps what the final ensemble
+    # selection needs (`search.ensemble`): its predictions on validation (out of fold, with k
+    # folds: `val`, in the folds' order), and with k folds its networks of folds 1..k-1
+    predictions_path: str | None = None
+    predictions_sha256: str | None = None
+    fold_paths: list[str] | None = None
+    fold_sha256s: list[str] | None = None
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""
@@ -259,10 +270,17 @@ class TestRecord:
     # .npz beside the networks), for the figures of a regression
     predictions_path: str | None = None
     predictions_sha256: str | None = None
+    # a final model that is an ensemble of the best trials (`search.ensemble`): their numbers,
+    # their weights, and its validation score (params_path is then the ensemble's file)
+    members: tuple[int, ...] = ()
+    weights: tuple[float, ...] = ()
+    validation: float | None = None
 
     def to_attr(self) -> dict[str, Any]:
+        """The record as stored (plain JSON; fields without a value left out)."""
         data = dataclasses.asdict(self)
-        return {key: value for key, value in data.items() if value is not None and value != {}}
+        data["members"], data["weights"] = list(self.members), list(self.weights)
+        return {key: value for key, value in data.items() if value not in (None, {}, [])}
 
 
 @dataclass(frozen=True)
@@ -299,8 +317,8 @@ def _test_record(stored: Any) -> TestRecord | None:
     if not isinstance(stored, dict) or not isinstance(stored.get("trial"), int):
         return None
     accuracy, scores = stored.get("test_accuracy"), _scores(stored.get("test_scores"))
-    if not scores and not isinstance(accuracy, int | float):
-        return None
+    if not scores and not isinstance(accuracy, int | float) and not _ensemble(stored):
+        return None  # neither scores nor an ensemble (a study without a test set has one)
     return TestRecord(
         trial=stored["trial"],
         refit=bool(stored.get("refit", False)),
@@ -310,7 +328,27 @@ def _test_record(stored: Any) -> TestRecord | None:
         test_scores=scores,
         predictions_path=_str_or_none(stored.get("predictions_path")),
         predictions_sha256=_str_or_none(stored.get("predictions_sha256")),
+        **_ensemble(stored),
     )
+
+
+def _ensemble(stored: dict[str, Any]) -> dict[str, Any]:
+    """An ensemble's members, weights and validation score, if stored whole (else none)."""
+    members, weights = stored.get("members"), stored.get("weights")
+    validation = stored.get("validation")
+    if (
+        not isinstance(members, list)
+        or not isinstance(weights, list)
+        or len(members) != len(weights)
+        or not all(isinstance(m, int) and not isinstance(m, bool) for m in members)
+        or not all(isinstance(w, int | float) and not isinstance(w, bool) for w in weights)
+    ):
+        return {}
+    return {
+        "members": tuple(members),
+        "weights": tuple(float(w) for w in weights),
+        "validation": float(validation) if isinstance(validation, int | float) else None,
+    }
 
 
 def _str_or_none(stored: Any) -> str | None:

@@ -35,6 +35,7 @@ DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
+MAX_ENSEMBLE = 100  # trials an ensemble may be selected from
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
 
@@ -177,6 +178,7 @@ KEYS: dict[str, Key] = {
     "pruner": Key(_choice(PRUNERS)),
     "report_every": Key(_integer(1), compared=True),
     "early_stopping": Key(_type(bool), since=False),  # a resumed study may turn it on
+    "ensemble": Key(_integer(0, MAX_ENSEMBLE), since=0),
     "max_parameters": Key(_optional(_integer(1)), compared=True),
     "refit": Key(_type(bool)),
     "cv_folds": Key(_folds, compared=True, since=0),
@@ -250,6 +252,9 @@ class StudySpec:
     pruner: str = "median"
     report_every: int = 50
     early_stopping: bool = True  # a trial keeps its best report's network (`search.epochs`)
+    # the best trials the final ensemble is selected from (`search.ensemble`); 0: none, the
+    # final model is the best trial (or its refit)
+    ensemble: int = 20
     max_parameters: int | None = None
     refit: bool = False
     cv_folds: int | None = None  # None: by the data's size (`default_folds`); 0: one split

@@ -77,7 +77,10 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         n_jobs: worker processes; None: one per core of the machine (at most 8), as
             scikit-learn's -1. The arguments after `space` are keyword-only.
         storage: a storage URL; None: the CLI's embedded journal file `runs/NAME/journal.log`.
-        refit: train the best configuration on all of X as `best_estimator_`.
+        refit: keep a final model as `best_estimator_`: the best configuration trained on all
+            of X, or the study's ensemble of its best trials when that won on validation
+            (`ensemble`, the study file's key: the number of best trials it is chosen from;
+            0 turns it off; None: the study's, 20 for a new one).
         enqueue: configurations tried first (`[{"hidden_layers": [20, 7, 5], ...}]`).
         verbose: 0 silent; 1 a progress bar (`tqdm.auto`) when the output is a terminal or
             a notebook; 2 the CLI's progress lines, on stderr.
@@ -106,6 +109,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         verbose: int = 1,
         categorical: Sequence[str] = (),
         drop: Sequence[str] = (),
+        ensemble: int | None = None,
     ) -> None:
         self.space = space
         self.n_trials = n_trials
@@ -126,6 +130,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         self.verbose = verbose
         self.categorical = categorical
         self.drop = drop
+        self.ensemble = ensemble
 
     def fit(self, x: Any, y: Any) -> DeepNetworkSearch:
         """Run `n_trials` trials on x (m, n_x) (an array, or a DataFrame of raw columns) and y
@@ -160,7 +165,9 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         result = run_study(spec, lambda _: data, progress=self._progress())
         self._set_results(spec, result)
         if self.refit:
-            self.best_estimator_ = best_config(name, result.storage).build().fit(x, y)
+            config = best_config(name, result.storage)
+            final = config.load_network() if config.ensemble else config.build().fit(x, y)
+            self.best_estimator_ = final  # the ensemble of the best trials, when it won
         return self
 
     def _check_arguments(self) -> None:
@@ -203,6 +210,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
             seed=self.random_state,
             categorical=list(self.categorical),
             drop=list(self.drop),
+            ensemble=self.ensemble,
         )
         if raw.get("enqueue") is not None:
             raw["enqueue"] = list(raw["enqueue"])

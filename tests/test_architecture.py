@@ -90,9 +90,11 @@ def string_literals(path: Path) -> set[str]:
 # field and a DeepNetwork argument in many places, and is left out of the check.
 OTHER_MEANINGS = {
     "hyperparameters": {"reports/build.py"},
-    "activations": {"dnn/estimator.py", "dnn/network.py"},
+    "activations": {"dnn/metadata.py"},  # a field of a saved network's metadata
     "data": {"reports/build.py"},  # the report's data table (data.csv)
     "host": {"search/dburl.py"},  # libpq's connection keyword, read from a database URL
+    # the network's own setting of how often it records its cost, which a trial records
+    "cost_every": {"dnn/config.py", "dnn/hyperparameters.py"},
 }
 
 

@@ -27,19 +27,21 @@ SPACE = {
     "mini_batch_size": [32, "full"],
     "activation": ["relu", "tanh"],
 }
-# Without early stopping, as the snapshot was taken: `early_stopping` (a trial's best epoch)
-# has tests of its own, and this one holds the rest of the trial's machinery unchanged.
+# Without early stopping and ensembles, as the snapshot was taken: a trial's best epoch and the
+# final ensemble have tests of their own; this one holds the rest of the machinery unchanged.
 STUDIES = {
     "plain": {
         "n_trials": 10,
         "max_parameters": 120,
         "cv_folds": 0,
         "early_stopping": False,
+        "ensemble": 0,
         "space": SPACE,
     },
     "cv": {
         "n_trials": 6,
         "early_stopping": False,
+        "ensemble": 0,
         "cv_folds": 3,
         "per_layer_activation": True,
         "space": {**SPACE, "keep_prob": {"low": 0.6, "high": 1.0}, "lambd": [0.0, 0.1]},

@@ -1,0 +1,195 @@
+"""The final model as an ensemble of the study's best trials, when that is better on validation.
+
+Greedy ensemble selection with replacement (Caruana et al., 2004, as auto-sklearn does): the
+study's `ensemble` best trials (the library) each stored their predictions on the validation
+part (with k folds: their out-of-fold predictions, every example of training + validation
+predicted by the fold network that did not train on it). Starting from the best trial alone,
+each round adds the trial (again, possibly) whose predictions, averaged in, score best (by
+the study's metric for a regression; by log loss for classes, smooth where accuracy moves by
+whole examples); the weights are how often each was added, in the round whose ensemble scored
+best, so never worse there than the best trial alone. The ensemble is chosen on validation
+only; it replaces the best single trial when it scores strictly better there by that measure,
+and is scored once on the test set.
+
+A member is a trial's network, or with k folds its k fold networks with equal weights (the
+network that made each out-of-fold prediction is in the ensemble, and nothing is retrained).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from dnn import NetworkEnsemble
+from dnn.npz import read_npz
+from search.best import load_trained, load_verified
+from search.data import Splits
+from search.metrics import METRICS, Metric
+from search.record import TrialRecord
+from search.spec import StudySpec
+from search.storage import StorageError, file_sha256
+
+ROUNDS = 50  # rounds of greedy selection (auto-sklearn's ensemble_size)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Greedy selection's outcome: the members (indices into the library) and their weights,
+    the ensemble's validation score, and the best single member's."""
+
+    members: tuple[int, ...]
+    weights: tuple[float, ...]
+    score: float
+    single: float
+
+    def better(self, direction: str) -> bool:
+        """Whether the ensemble beats the best single member strictly (and is one)."""
+        sign = 1.0 if direction == "maximize" else -1.0
+        return len(self.members) > 1 and sign * (self.score - self.single) > 0
+
+
+def select(
+    predictions: list[np.ndarray],
+    y: np.ndarray,
+    classes: Any,
+    metric: Metric,
+    rounds: int = ROUNDS,
+) -> Selection:
+    """Greedy selection with replacement over the library's validation predictions.
+
+    Args:
+        predictions: per library member, its validation predictions (class probabilities
+            (m, C) or predicted values), the best trial's first.
+        y: the validation targets those predictions are of.
+        classes: the classes the probabilities' columns stand for (None for a regression).
+        metric: the study's metric (its direction says which score is better).
+        rounds: how many times a member is added.
+
+    Returns:
+        The members with their weights (counts over the members added) of the best round's
+        ensemble, its score, and the best trial's alone.
+    """
+    sign = 1.0 if metric.direction == "maximize" else -1.0
+    single = metric(predictions[0], y, classes)
+    total = np.array(predictions[0], dtype=np.float64)
+    counts = Counter({0: 1})
+    kept, kept_score = Counter(counts), single  # the best ensemble of any round
+    for size in range(2, rounds + 1):
+        scores = [metric((total + p) / size, y, classes) for p in predictions]
+        keyed = [sign * s if np.isfinite(s) else -np.inf for s in scores]
+        best = int(np.argmax(keyed))  # the first of equals: the better trial
+        total += predictions[best]
+        counts[best] += 1
+        if np.isfinite(scores[best]) and sign * (scores[best] - kept_score) > 0:
+            kept, kept_score = Counter(counts), scores[best]
+    members = tuple(sorted(kept))
+    n = sum(kept.values())
+    return Selection(members, tuple(kept[m] / n for m in members), kept_score, single)
+
+
+# -- the study's ensemble ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """The ensemble a study's final step chose: its trials (best first), their weights, its
+    validation score by the study's metric and the best trial's, and the networks that predict
+    for it."""
+
+    trials: tuple[int, ...]
+    weights: tuple[float, ...]
+    score: float
+    single: float
+    network: Any  # a `dnn.NetworkEnsemble` (each trial's fold networks in equal shares)
+
+
+def library(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:
+    """The study's `spec.ensemble` best complete trials that kept what selection needs: their
+    validation predictions and networks (all folds'), best first (`search.best.best_number`'s
+    order)."""
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
+    sign = -1.0 if spec.direction == "maximize" else 1.0
+    ranked = sorted(
+        (t for t in complete if t.values and np.isfinite(t.values[0])),
+        key=lambda t: (sign * t.values[0], t.number),
+    )
+    found = []
+    for trial in ranked:
+        record = TrialRecord.from_trial(trial)
+        files = [record.predictions_path, record.params_path, *(record.fold_paths or [])]
+        if all(path is not None and Path(path).is_file() for path in files):
+            if len(record.fold_paths or []) == max(spec.cv_folds or 0, 1) - 1:
+                found.append(trial)
+        if len(found) == spec.ensemble:
+            break
+    return found
+
+
+def validation_targets(spec: StudySpec, splits: Splits) -> np.ndarray:
+    """The targets of the trials' stored validation predictions: the validation part's, or
+    with k folds every fold's validation part's, in the folds' order."""
+    if not spec.cv_folds:
+        return splits.y_val
+    folds = spec.problem.folds(splits, spec.cv_folds, spec.seed)
+    return np.concatenate([fold.y_val for fold in folds])
+
+
+def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | None:
+    """The ensemble of the study's best trials when it beats the best trial alone on
+    validation (None otherwise, or when fewer than two trials can take part).
+
+    Raises:
+        StorageError: a trial's file is not the one recorded (its SHA-256).
+    """
+    trials = library(spec, study) if spec.ensemble else []
+    if len(trials) < 2:
+        return None
+    y = validation_targets(spec, splits)
+    has_classes = spec.problem.has_classes
+    classes = np.unique(np.concatenate([splits.y_train, splits.y_val])) if has_classes else None
+    predictions = [_predictions(trial) for trial in trials]
+    # classes are chosen by their probabilities' log loss: smooth where accuracy moves by whole
+    # examples, and better on test than choosing by accuracy (issue 22's measurements)
+    measure = METRICS["log_loss"] if has_classes else METRICS[spec.metric]
+    selection = select(predictions, y, classes, measure)
+    if not selection.better(measure.direction):
+        return None
+    shares = zip(selection.members, selection.weights, strict=True)
+    mixed = np.sum([w * predictions[i] for i, w in shares], axis=0)
+    metric = METRICS[spec.metric]
+    score, single = metric(mixed, y, classes), metric(predictions[0], y, classes)
+    chosen = [trials[i] for i in selection.members]
+    members, weights = [], []
+    for trial, weight in zip(chosen, selection.weights, strict=True):
+        networks = _networks(trial)
+        members += networks
+        weights += [weight / len(networks)] * len(networks)
+    network = NetworkEnsemble(members, weights)
+    numbers = tuple(t.number for t in chosen)
+    return Ensemble(numbers, selection.weights, score, single, network)
+
+
+def _predictions(trial: FrozenTrial) -> np.ndarray:
+    record = TrialRecord.from_trial(trial)
+    path, digest = str(record.predictions_path), record.predictions_sha256
+    if digest is not None and file_sha256(path) != digest:
+        raise StorageError(f"{path} is not the predictions saved for trial {trial.number}")
+    return read_npz(path, ["val"])["val"]
+
+
+def _networks(trial: FrozenTrial) -> list[Any]:
+    """A trial's networks: its own (fold 0's), then its other folds', each checked."""
+    record = TrialRecord.from_trial(trial)
+    what = f"trial {trial.number}"
+    networks = [load_trained(trial)]
+    for f, (path, digest) in enumerate(
+        zip(record.fold_paths or [], record.fold_sha256s or [], strict=True), start=1
+    ):
+        networks.append(load_verified(path, digest, f"{what} (fold {f})", scikit_learn=False))
+    return networks
