@@ -17,7 +17,7 @@ import numpy as np
 from search.checks import check_parts
 from search.data import Dataset, Splits, split_dataset
 from search.samplers import check_sampler
-from search.spec import SMALL_DATA, StudySpec
+from search.spec import SMALL_DATA, StudySpec, upgrade
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data
 
@@ -53,11 +53,29 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     _check_folds(spec, splits, chosen)
     try:
         summary, warnings = describe_data(spec, splits)  # what fails on all the data, first
+    except ValueError as error:
+        raise ValueError(f"dataset {spec.dataset}: {error}") from None
+    spec = _with_space(spec, existing, splits, summary.n_x)
+    try:
         check_parts(spec, splits)
     except ValueError as error:
         raise ValueError(f"dataset {spec.dataset}: {error}") from None
     check_resumable(spec, existing, splits)
     return Prepared(spec, splits, summary, warnings, chosen, existing)
+
+
+def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x: int) -> StudySpec:
+    """The spec with the search space its file leaves out: a resumed study's own (what it
+    searched, whatever today's defaults), else the task's defaults for these data."""
+    stored = upgrade(existing.record.spec) if existing is not None else None
+    if stored is not None and isinstance(stored.get("space"), dict):
+        defaults = stored["space"]
+    elif spec.sampler == "grid":  # a grid lists what its file gives; the rest holds still
+        return spec
+    else:
+        y = np.concatenate([splits.y_train, splits.y_val])
+        defaults = spec.problem.default_space(len(y), n_x, y)
+    return spec.replace(space=spec.space.filled(defaults))
 
 
 def split_data(spec: StudySpec, load_data: DataLoader) -> Splits:

@@ -237,10 +237,10 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
         for name in spec.problem.metrics()
         if name in result.test_scores
     )
-    if scores:
-        lines.insert(1, f"  test scores: {scores}")
     if config.ensemble is not None:
         lines.insert(1, _ensemble_text(config))
+    if scores:
+        lines.insert(1, f"  test scores: {scores}")
     return lines
 
 

@@ -10,6 +10,7 @@ way, `params_of` the other. Configurations to try first (`enqueue`) are checked 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,10 @@ HIDDEN_ONLY = (ACTIVATION, "keep_prob")  # they exist only in networks with hidd
 # the rest are sampled in the order of dnn's table (the order fixes the sampler's draws).
 STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 
-# The search ranges a space starts from; every other tunable hyperparameter of dnn's table
-# is held at its default unless the study file says otherwise.
+# The search ranges a space starts from before a run knows its data; a run replaces what a
+# study file leaves out by its task's defaults for the data (`search.tasks.Task.default_space`)
+# or, resuming a study, by the study's own. Every other tunable hyperparameter of dnn's table
+# is held at its default.
 DEFAULT_RANGES: dict[str, Any] = {
     "learning_rate": {"low": 1e-3, "high": 1.0, "log": True},
     "num_iterations": {"low": 100, "high": 800, "step": 100},
@@ -75,6 +78,9 @@ class SearchSpace:
 
     entries: tuple[tuple[str, Entry], ...]
     per_layer_activation: bool = False
+    # the keys a study file set (the others are defaults, `filled`); not part of what the
+    # space is: two spaces of the same entries are equal
+    given: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def from_dict(
@@ -83,12 +89,22 @@ class SearchSpace:
         """Default space, updated by `raw` (TOML `[space]`), validated."""
         merged = {**default_space(), **(raw or {})}
         entries = tuple((key, parse_entry(key, merged[key])) for key in merged)
-        return cls(entries, per_layer_activation)
+        return cls(entries, per_layer_activation, tuple(raw or ()))
+
+    def filled(self, defaults: Mapping[str, Any]) -> SearchSpace:
+        """The space with the entries a study file left out taken from `defaults` (TOML
+        forms: a task's defaults for the data, or a stored study's space); the keys it set
+        are kept."""
+        raw = {key: entry.to_toml() for key, entry in self.entries if key in self.given}
+        filled = SearchSpace.from_dict({**defaults, **raw}, self.per_layer_activation)
+        return dataclasses.replace(filled, given=self.given)
 
     def __getitem__(self, key: str) -> Entry:
+        """The entry of hyperparameter `key`."""
         return dict(self.entries)[key]
 
     def to_dict(self) -> dict[str, Any]:
+        """The space in a study file's forms (every entry, defaults included)."""
         return {key: entry.to_toml() for key, entry in self.entries}
 
     def tuned(self) -> list[str]:

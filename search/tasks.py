@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from search.summary import DataSummary
 
 MAX_NAMED_CLASSES = 10  # a run's first line names at most this many classes
+# The default space's data-aware parts (issue 22): mini-batches are a choice from this many
+# examples on (below, a full batch is as fast per epoch and steadier); dropout from this many
+# input columns on (wide inputs: images, one-hot tables); the course's 2,500 iterations are
+# reachable where training is full-batch only.
+MINI_BATCHES_FROM = 1_000
+DROPOUT_FROM = 100
+FULL_BATCH_ITERATIONS = 2_500
+MINI_BATCH_EPOCHS = 800
 
 Network = dnn.NetworkClassifier | dnn.NetworkRegressor
 Split = Callable[..., Splits]
@@ -87,6 +95,29 @@ class Task:
     def describe(self, summary: DataSummary) -> str:
         """The problem in words, for a run's first line."""
         raise NotImplementedError
+
+    def default_space(self, m: int, n_x: int, y: np.ndarray) -> dict[str, Any]:
+        """The search space of a study file that leaves it out, for m examples (training +
+        validation) of n_x encoded inputs: a linear model (no hidden layer: the course's week-2
+        network) up to three hidden layers, learning rates down to 1e-4, iterations up to the
+        course's 2,500 for full-batch training (early stopping makes them a cap), L2 from
+        nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and dropout
+        from `DROPOUT_FROM` inputs on. Hyperparameters it leaves out keep their defaults."""
+        space: dict[str, Any] = {
+            "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
+            "n_hidden": {"low": 0, "high": 3},
+            "n_units": {"low": 8, "high": 128, "log": True},
+            "activation": ["relu", "leaky_relu", "tanh"],
+            "optimizer": ["gd", "momentum", "adam"],
+            "lambd": {"low": 1e-5, "high": 10.0, "log": True},
+        }
+        epochs = FULL_BATCH_ITERATIONS if m < MINI_BATCHES_FROM else MINI_BATCH_EPOCHS
+        space["num_iterations"] = {"low": 100, "high": epochs, "step": 100}
+        if m >= MINI_BATCHES_FROM:
+            space["mini_batch_size"] = ["full", 32, 64, 128, 256]
+        if n_x >= DROPOUT_FROM:
+            space["keep_prob"] = {"low": 0.5, "high": 1.0}
+        return space
 
     def network_class(self) -> type[Network]:
         """The network a trial of this task trains (no scikit-learn face: quick to import)."""

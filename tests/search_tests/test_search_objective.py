@@ -99,18 +99,23 @@ def test_a_trial_retrains_bit_identically_from_its_record(tmp_path, dropout):
         np.testing.assert_array_equal(value, saved.parameters_[key])
 
 
-def test_parameters_are_saved_for_trials_best_when_they_ended(tmp_path):
-    study = run_in_memory(make_spec(), 12, tmp_path)
-    best_before = -math.inf
+@pytest.mark.parametrize("kept", [0, 3])
+def test_networks_are_saved_for_trials_among_the_best_when_they_ended(tmp_path, kept):
+    """`ensemble = 0`: the best so far only; `ensemble = k`: the k best so far, with their
+    validation predictions, which the final ensemble is selected from."""
+    study = run_in_memory(make_spec().replace(ensemble=kept), 12, tmp_path)
+    before: list[float] = []
     for trial in study.trials:
-        saved = "params_path" in trial.user_attrs
-        assert saved == (trial.value >= best_before), trial.number
-        best_before = max(best_before, trial.value)
+        record = TrialRecord.from_trial(trial)
+        rank = sum(value > trial.value for value in before)  # complete trials better before it
+        assert (record.params_path is not None) == (rank < max(kept, 1)), trial.number
+        assert (record.predictions_path is not None) == (kept > 0 and rank < kept)
+        before.append(trial.value)
     assert "params_path" in study.best_trial.user_attrs
-    assert sum("params_path" in t.user_attrs for t in study.trials) < len(study.trials)
-    assert len(list((tmp_path / "trials").glob("*.npz"))) == sum(
-        "params_path" in t.user_attrs for t in study.trials
-    )
+    saved = sum("params_path" in t.user_attrs for t in study.trials)
+    assert saved < len(study.trials)
+    networks = [p for p in (tmp_path / "trials").glob("*.npz") if "predictions" not in p.name]
+    assert len(networks) == saved
 
 
 def test_cross_validation_folds_cover_training_and_validation_once():

@@ -116,7 +116,7 @@ def test_fit_tunes_on_all_of_x_and_refits_the_best_configuration():
     from dnn import DeepNetwork
 
     x, y = moons()
-    search = tiny_search(study_name="moons").fit(x, y)
+    search = tiny_search(study_name="moons", ensemble=0).fit(x, y)  # no ensemble: a refit
     assert search.study_name_ == "moons" and search.storage_.endswith("runs/moons/journal.log")
     assert search.best_score_ == search.best_trial_.values[0] == search.study_.best_value
     assert search.best_params_["hidden_layers"] == [search.best_trial_.params["n_1"]]
