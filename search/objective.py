@@ -142,6 +142,8 @@ class Objective:
             mini_batch_size=hp.get("mini_batch_size"),
             optimizer=hp.get("optimizer", "gd"),
             dropout=dropout,
+            dtype=hp.get("dtype", "float64"),
+            scaling=hp.get("scaling"),
         )
         need += 2 * sum(layer_dims[1:]) * m_val * 8  # the validation predictions while reporting
         free = available_memory()

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from search.checks import check_parts
-from search.data import Dataset, Splits, split_dataset
+from search.data import Dataset, Splits, is_frame, split_dataset
 from search.samplers import check_sampler
 from search.spec import SMALL_DATA, StudySpec, upgrade
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data
+from search.tasks import HEAVY_TAILS, skewness
 
+SKEW_ROWS = 100_000  # rows of a large X that judge its tails
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 
 
@@ -74,8 +77,21 @@ def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x:
         return spec
     else:
         y = np.concatenate([splits.y_train, splits.y_val])
-        defaults = spec.problem.default_space(len(y), n_x, y)
+        defaults = spec.problem.default_space(len(y), n_x, y, heavy_tailed(splits.X_train))
     return spec.replace(space=spec.space.filled(defaults))
+
+
+def heavy_tailed(x: Any) -> bool:
+    """Whether some numeric input of the training part has a skewness beyond `HEAVY_TAILS`
+    in size (incomes, counts, outliers): its scaling is then worth tuning. A large X is
+    judged on its first rows."""
+    rows = x[:SKEW_ROWS]
+    if is_frame(rows):
+        numeric = [c for c in rows.columns if rows[c].dtype.kind in "iuf"]
+        rows = rows[numeric].to_numpy(dtype=np.float64, na_value=np.nan) if numeric else None
+    if rows is None or rows.size == 0:
+        return False
+    return bool((np.abs(skewness(np.asarray(rows, dtype=np.float64))) > HEAVY_TAILS).any())
 
 
 def split_data(spec: StudySpec, load_data: DataLoader) -> Splits:

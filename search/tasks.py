@@ -32,6 +32,7 @@ MAX_NAMED_CLASSES = 10  # a run's first line names at most this many classes
 # examples on (below, a full batch is as fast per epoch and steadier); dropout from this many
 # input columns on (wide inputs: images, one-hot tables); the course's 2,500 iterations are
 # reachable where training is full-batch only.
+HEAVY_TAILS = 2.0  # |skewness| of an input (or of a regression's target) from which scales tune
 MINI_BATCHES_FROM = 1_000
 DROPOUT_FROM = 100
 FULL_BATCH_ITERATIONS = 2_500
@@ -96,13 +97,17 @@ class Task:
         """The problem in words, for a run's first line."""
         raise NotImplementedError
 
-    def default_space(self, m: int, n_x: int, y: np.ndarray) -> dict[str, Any]:
+    def default_space(
+        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
+    ) -> dict[str, Any]:
         """The search space of a study file that leaves it out, for m examples (training +
         validation) of n_x encoded inputs: a linear model (no hidden layer: the course's week-2
         network) up to three hidden layers, learning rates down to 1e-4, iterations up to the
         course's 2,500 for full-batch training (early stopping makes them a cap), L2 from
         nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and dropout
-        from `DROPOUT_FROM` inputs on. Hyperparameters it leaves out keep their defaults."""
+        from `DROPOUT_FROM` inputs on, and the inputs' scaling (standard or quantile) where
+        some input is heavy-tailed (`heavy_tails`). Hyperparameters it leaves out keep their
+        defaults."""
         space: dict[str, Any] = {
             "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
             "n_hidden": {"low": 0, "high": 3},
@@ -117,6 +122,8 @@ class Task:
             space["mini_batch_size"] = ["full", 32, 64, 128, 256]
         if n_x >= DROPOUT_FROM:
             space["keep_prob"] = {"low": 0.5, "high": 1.0}
+        if heavy_tails:
+            space["scaling"] = ["standard", "quantile"]
         return space
 
     def network_class(self) -> type[Network]:
@@ -235,6 +242,18 @@ class Regression(Task):
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
         return data.shuffled_folds(splits, k, seed)
 
+    def default_space(
+        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
+    ) -> dict[str, Any]:
+        """A task's default space (`Task.default_space`), and for a target that is positive
+        and skewed (prices, salaries, counts) its scale: learned as it is or on a log scale
+        (predictions and scores always in its own units)."""
+        space = super().default_space(m, n_x, y, heavy_tails)
+        values = np.asarray(y, dtype=np.float64)
+        if values.min() > 0 and (skewness(values) > HEAVY_TAILS / 2).all():
+            space["target_scale"] = ["standard", "log"]
+        return space
+
     def describe_target(self, y: np.ndarray) -> dict[str, Any]:
         values = y.astype(np.float64)
         statistics = {
@@ -255,6 +274,17 @@ class Regression(Task):
 
 CLASSIFICATION, REGRESSION = Classification(), Regression()
 TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, REGRESSION)}
+
+
+def skewness(values: np.ndarray) -> np.ndarray:
+    """The skewness of each column of values (m,) or (m, k): E[(x - mean)^3] / std^3 (0 for a
+    constant column, NaN cells left out)."""
+    values = np.asarray(values, dtype=np.float64)
+    centred = values - np.nanmean(values, axis=0)
+    std = np.sqrt(np.nanmean(centred**2, axis=0))
+    third = np.nanmean(centred**3, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(std > 0, third / np.where(std > 0, std, 1.0) ** 3, 0.0)
 
 
 def task_named(name: str) -> Task:
