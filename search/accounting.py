@@ -44,8 +44,11 @@ from search.storage import is_rdb
 
 @dataclass(frozen=True)
 class Tally:
-    """How a study's trials stand: `counted` toward its total, `live` (counted, running or
-    waiting), and `waiting` (enqueued or re-queued, not yet started)."""
+    """How a study's trials stand.
+
+    `counted` toward its total, `live` (counted, running or waiting), and `waiting` (enqueued or
+    re-queued, not yet started).
+    """
 
     counted: int
     live: int
@@ -69,9 +72,10 @@ def count_trials(study: optuna.Study) -> int:
 
 
 class Ledger:
-    """A worker's running account of a study's trials: their `Tally`, the best complete trial
-    and the best first value, brought up to date at each look from the trials that are new
-    or were unfinished at the last one.
+    """A worker's running account of a study's trials.
+
+    Their `Tally`, the best complete trial and the best first value, brought up to date at each look
+    from the trials that are new or were unfinished at the last one.
 
     A worker looks several times per trial; listing every trial each time made its time per
     trial grow with the study. A finished trial never changes, so it is read once.
@@ -119,7 +123,8 @@ class Ledger:
 
     def rank(self, value: float) -> int:
         """How many complete trials have a strictly better first value (0: the best so far;
-        a single-objective study)."""
+        a single-objective study).
+        """
         self.tally()
         sign = -1.0 if self._directions[0] == "maximize" else 1.0
         return bisect.bisect_left(self.values, sign * value)
@@ -156,7 +161,8 @@ def new_total(study: optuna.Study, n_trials: int | None, others: int) -> int:
     """The study's total once this run adds `n_trials` (None: `UNLIMITED`, the deadline ends
     the run): counted trials + n, or, while another run is at work on the study (it said so
     and its process lives, or trials of live processes are running), its total + n, so that
-    two runs at once add up instead of the later one cutting the earlier one short."""
+    two runs at once add up instead of the later one cutting the earlier one short.
+    """
     n_trials = UNLIMITED if n_trials is None else n_trials
     now = tally(study.get_trials(deepcopy=False))
     if others or now.live > now.counted:
@@ -165,8 +171,11 @@ def new_total(study: optuna.Study, n_trials: int | None, others: int) -> int:
 
 
 def other_runs(study: optuna.Study) -> int:
-    """Runs of the study, other than this one, that are at work: on this machine, those whose
-    process lives; on another machine, every one that has not said it ended."""
+    """Runs of the study, other than this one, that are at work.
+
+    On this machine, those whose process lives; on another machine, every one that has not said it
+    ended.
+    """
     me, host = os.getpid(), socket.gethostname()
     return sum(
         1
@@ -177,8 +186,11 @@ def other_runs(study: optuna.Study) -> int:
 
 @contextmanager
 def starting(storage: str) -> Iterator[None]:
-    """Held while a run reads and sets the study's total: runs that start together on one
-    journal file take turns (a lock file beside it); a database has no such lock."""
+    """Held while a run reads and sets the study's total.
+
+    Runs that start together on one journal file take turns (a lock file beside it); a database has
+    no such lock.
+    """
     if is_rdb(storage):
         yield
         return

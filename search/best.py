@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 def best_number(
     candidates: Iterable[tuple[int, Sequence[float]]], directions: Sequence[str]
 ) -> int | None:
-    """The number of the best of `(trial number, values)`: the best first value; on a tie (or
-    in a Pareto study) fewer parameters, the second value; then the earlier trial.
+    """The number of the best of `(trial number, values)`.
+
+    The best first value; on a tie (or in a Pareto study) fewer parameters, the second value; then
+    the earlier trial.
 
     The one ranking rule: `best_trial` uses it on trials, reports on the rows of a table. In a
     Pareto study the trial it picks is on the front (nothing beats its first value, and among
@@ -57,8 +59,10 @@ def best_number(
 def best_trial(
     study: optuna.Study, trials: list[optuna.trial.FrozenTrial] | None = None
 ) -> optuna.trial.FrozenTrial | None:
-    """The best complete trial (see `best_number`). `trials`, when the caller has just read
-    them, saves reading them again."""
+    """The best complete trial (see `best_number`).
+
+    `trials`, when the caller has just read them, saves reading them again.
+    """
     if trials is None:
         trials = study.get_trials(deepcopy=False)
     complete = {t.number: t for t in trials if t.state == TrialState.COMPLETE and t.values}
@@ -68,8 +72,10 @@ def best_trial(
 
 
 def load_trained(trial: optuna.trial.FrozenTrial) -> NetworkClassifier | NetworkRegressor:
-    """The trained network of a complete trial, from its `.npz`, as the trial trained it:
-    without its scikit-learn face (`load_verified(scikit_learn=False)`)."""
+    """The trained network of a complete trial, from its `.npz`, as the trial trained it.
+
+    Without its scikit-learn face (`load_verified(scikit_learn=False)`).
+    """
     record = TrialRecord.from_trial(trial)
     what = f"trial {trial.number}"
     return load_verified(record.params_path, record.params_sha256, what, scikit_learn=False)
@@ -90,10 +96,11 @@ def load_verified(
 def load_verified(
     path: str | None, sha256: str | None, what: str, *, scikit_learn: bool = True
 ) -> Any:
-    """The network saved at `path`, if its bytes are those recorded when it was saved: a
-    `DeepNetwork` (or `DeepNetworkRegressor`), or with `scikit_learn=False` the same network
-    without that face (`dnn.network.load_network`), which does not import scikit-learn (a
-    run's final scoring then does without it).
+    """The network saved at `path`, if its bytes are those recorded when it was saved.
+
+    A `DeepNetwork` (or `DeepNetworkRegressor`), or with `scikit_learn=False` the same network
+    without that face (`dnn.network.load_network`), which does not import scikit-learn (a run's
+    final scoring then does without it).
 
     Two studies of one name, or a file replaced by hand, would otherwise hand back another
     study's network without a word. Files saved before digests were recorded are trusted.
@@ -114,7 +121,8 @@ def load_verified(
 def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
     """A regression study's test targets and its final model's predictions, `(y_true,
     y_pred)`, for its report's figures; None when it has none (a classification, a study not
-    yet scored, or a file that is gone or not the one recorded)."""
+    yet scored, or a file that is gone or not the one recorded).
+    """
     test = StudyRecord.of(study).best_test
     if test is None or test.predictions_path is None:
         return None
@@ -189,17 +197,20 @@ class BestConfig:
     def build(self, **overrides: Any) -> DeepNetwork:
         """An untrained `DeepNetwork` (a `DeepNetworkRegressor` for a regression) with these
         hyperparameters (overrides win). A study of a table also sets its `categorical` and
-        `drop` columns: the network takes the raw table in `fit` and `predict`."""
+        `drop` columns: the network takes the raw table in `fit` and `predict`.
+        """
         return self.estimator_class()(**{**self.hyperparameters, **overrides})
 
     def estimator_class(self) -> Any:
         return task_named(self.task).estimator_class()
 
     def load_network(self, final: bool = True) -> Any:
-        """A trained network, without retraining: the final model when the study made one and
-        `final` (the best configuration retrained on training + validation data, or an
-        ensemble of the best trials, `dnn.DeepNetworkEnsemble`: the one scored on test), else
-        the best trial's own network."""
+        """A trained network, without retraining.
+
+        The final model when the study made one and `final` (the best configuration retrained on
+        training + validation data, or an ensemble of the best trials, `dnn.DeepNetworkEnsemble`:
+        the one scored on test), else the best trial's own network.
+        """
         if final and self.final_params_path:
             what = f"the final model of study {self.study_name!r}"
             return load_verified(self.final_params_path, self.final_params_sha256, what)
@@ -235,8 +246,10 @@ class BestConfig:
         )
 
     def to_json(self) -> str:
-        """Strict JSON: a score that is not a number (NaN, say a ROC AUC on a test split with
-        one class) is `null`."""
+        """Strict JSON.
+
+        A score that is not a number (NaN, say a ROC AUC on a test split with one class) is `null`.
+        """
         return json.dumps(_finite(self.to_dict()), indent=2, allow_nan=False)
 
 

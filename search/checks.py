@@ -23,9 +23,12 @@ from search.spec import StudySpec
 
 
 def categorical_columns(spec: StudySpec, splits: Splits) -> tuple[str, ...]:
-    """The columns every part's encoder takes as categories: the study's `categorical`, and
-    the columns the whole table makes categorical although some of their levels read as
-    numbers (a part holding only those would make the column numeric). None for arrays."""
+    """The columns every part's encoder takes as categories.
+
+    The study's `categorical`, and the columns the whole table makes categorical although some of
+    their levels read as numbers (a part holding only those would make the column numeric). None for
+    arrays.
+    """
     if not is_frame(splits.X_train):
         return tuple(spec.categorical)
     whole = stack([splits.X_train, splits.X_val, splits.X_test])

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 
 
 class Splits(NamedTuple):
-    """The three splits; X is (m, n_x) (an array or a DataFrame) and y is (m,) (or (m, k)
-    for a regression with k targets), scikit-learn style."""
+    """The three splits.
+
+    X is (m, n_x) (an array or a DataFrame) and y is (m,) (or (m, k) for a regression with k
+    targets), scikit-learn style.
+    """
 
     X_train: Any
     y_train: np.ndarray
@@ -37,14 +40,19 @@ class Splits(NamedTuple):
 
 
 def is_frame(x: object) -> bool:
-    """A pandas DataFrame (or a subclass), told without importing pandas: `dnn`'s rule, the
-    one the networks apply to the same data."""
+    """A pandas DataFrame (or a subclass), told without importing pandas.
+
+    `dnn`'s rule, the one the networks apply to the same data.
+    """
     return is_table(x)
 
 
 def take(x: Any, rows: np.ndarray) -> Any:
-    """Rows of X by position: an array's, or a DataFrame's with their index labels (a
-    message names a table's row by its label: a CSV file's line, see `studies`)."""
+    """Rows of X by position.
+
+    An array's, or a DataFrame's with their index labels (a message names a table's row by its
+    label: a CSV file's line, see `studies`).
+    """
     if is_frame(x):
         return x.iloc[rows]
     return x[rows]
@@ -81,9 +89,11 @@ def check_data(x: Any, y: Any, task: Task, row: RowName | None = None) -> tuple[
 
 
 class Dataset(NamedTuple):
-    """What a data loader hands a study: the examples (X (m, n_x) or a DataFrame of raw
-    columns, y (m,)), and the user's own test set when there is one (then no test split is
-    cut from X)."""
+    """What a data loader hands a study.
+
+    The examples (X (m, n_x) or a DataFrame of raw columns, y (m,)), and the user's own test set
+    when there is one (then no test split is cut from X).
+    """
 
     X: Any
     y: np.ndarray
@@ -92,9 +102,10 @@ class Dataset(NamedTuple):
 
 
 def split_dataset(data: Dataset, fractions: tuple[float, float], seed: int, task: Task) -> Splits:
-    """Train, validation and test splits (`fractions`: validation's and test's): the test
-    split is the data set's own test set when it has one, else that fraction of the examples
-    (stratified by class for a classification, seeded).
+    """Train, validation and test splits (`fractions`: validation's and test's).
+
+    The test split is the data set's own test set when it has one, else that fraction of the
+    examples (stratified by class for a classification, seeded).
 
     A data set whose test set is empty holds nothing out: its examples are cut into training
     and validation only, and the study has no test scores (`DeepNetworkSearch`, whose caller
@@ -118,8 +129,11 @@ def split_dataset(data: Dataset, fractions: tuple[float, float], seed: int, task
 
 
 def _check_test(x: Any, y: Any, train: Any, task: Task) -> tuple[Any, np.ndarray]:
-    """A test set: as many features as training has (a table: its columns, by name), and
-    targets the task can score (`Task.check_test_target`: one class is enough)."""
+    """A test set.
+
+    As many features as training has (a table: its columns, by name), and targets the task can score
+    (`Task.check_test_target`: one class is enough).
+    """
     y = np.asarray(y)
     if is_frame(train):
         if not is_frame(x) or x.shape[0] == 0:
@@ -143,8 +157,11 @@ def _check_test(x: Any, y: Any, train: Any, task: Task) -> tuple[Any, np.ndarray
 
 
 def _check_test_labels(y_test: np.ndarray, classes: np.ndarray) -> None:
-    """Every test label must be a class the network can predict: one of the training data's
-    (a label of another type, `'1'` for `1`, or an unseen class would score silently wrong)."""
+    """Every test label must be a class the network can predict.
+
+    One of the training data's (a label of another type, `'1'` for `1`, or an unseen class would
+    score silently wrong).
+    """
     known = np.isin(y_test, classes)
     if not known.all():
         row = int(np.argmin(known))
@@ -189,7 +206,8 @@ def shuffled_split(
     allow_empty_test: bool = False,
 ) -> Splits:
     """Train, validation and test parts of a seeded shuffle (a regression has no classes to
-    stratify)."""
+    stratify).
+    """
     order = np.random.default_rng(seed).permutation(len(y))
     train, val, test = _cut(order, validation_fraction, test_fraction)
     return _splits(x, y, train, val, test, allow_empty_test)
@@ -198,8 +216,11 @@ def shuffled_split(
 def _cut(
     order: np.ndarray, validation_fraction: float, test_fraction: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(train, validation, test) of shuffled rows: the test rows first, then the validation
-    rows, each a rounded fraction; at least one row is left for training."""
+    """(train, validation, test) of shuffled rows.
+
+    The test rows first, then the validation rows, each a rounded fraction; at least one row is left
+    for training.
+    """
     n_test = int(round(len(order) * test_fraction))
     n_val = min(int(round(len(order) * validation_fraction)), max(len(order) - n_test - 1, 0))
     return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
@@ -240,8 +261,10 @@ def python_value(value: Any) -> Any:
 
 
 def shuffled_folds(splits: Splits, k: int, seed: int) -> list[Splits]:
-    """k folds of training + validation (test kept), each validating on one fold: every
-    example is in exactly one fold's validation part, dealt after a seeded shuffle."""
+    """K folds of training + validation (test kept), each validating on one fold.
+
+    Every example is in exactly one fold's validation part, dealt after a seeded shuffle.
+    """
     x = stack([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
     if len(y) < 2 * k:
@@ -252,8 +275,11 @@ def shuffled_folds(splits: Splits, k: int, seed: int) -> list[Splits]:
 
 
 def stratified_folds(splits: Splits, k: int, seed: int) -> list[Splits]:
-    """`shuffled_folds` by class: each class is dealt round-robin over the folds after a
-    seeded shuffle, so that every fold holds each class in about its share."""
+    """`shuffled_folds` by class.
+
+    Each class is dealt round-robin over the folds after a seeded shuffle, so that every fold holds
+    each class in about its share.
+    """
     x = stack([splits.X_train, splits.X_val])
     y = np.concatenate([splits.y_train, splits.y_val])
     labels, counts = np.unique(y, return_counts=True)

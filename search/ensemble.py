@@ -40,8 +40,11 @@ ROUNDS = 50  # rounds of greedy selection (auto-sklearn's ensemble_size)
 
 @dataclass(frozen=True)
 class Selection:
-    """Greedy selection's outcome: the members (indices into the library) and their weights,
-    the ensemble's validation score, and the best single member's."""
+    """Greedy selection's outcome.
+
+    The members (indices into the library) and their weights, the ensemble's validation score, and
+    the best single member's.
+    """
 
     members: tuple[int, ...]
     weights: tuple[float, ...]
@@ -98,9 +101,11 @@ def select(
 
 @dataclass(frozen=True)
 class Ensemble:
-    """The ensemble a study's final step chose: its trials (best first), their weights, its
-    validation score by the study's metric and the best trial's, and the networks that predict
-    for it."""
+    """The ensemble a study's final step chose.
+
+    Its trials (best first), their weights, its validation score by the study's metric and the best
+    trial's, and the networks that predict for it.
+    """
 
     trials: tuple[int, ...]
     weights: tuple[float, ...]
@@ -110,9 +115,11 @@ class Ensemble:
 
 
 def library(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:
-    """The study's `spec.ensemble` best complete trials that kept what selection needs: their
-    validation predictions and networks (all folds'), best first (`search.best.best_number`'s
-    order)."""
+    """The study's `spec.ensemble` best complete trials that kept what selection needs.
+
+    Their validation predictions and networks (all folds'), best first (`search.best.best_number`'s
+    order).
+    """
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     sign = -1.0 if spec.direction == "maximize" else 1.0
     ranked = sorted(
@@ -132,8 +139,10 @@ def library(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:
 
 
 def validation_targets(spec: StudySpec, splits: Splits) -> np.ndarray:
-    """The targets of the trials' stored validation predictions: the validation part's, or
-    with k folds every fold's validation part's, in the folds' order."""
+    """The targets of the trials' stored validation predictions.
+
+    The validation part's, or with k folds every fold's validation part's, in the folds' order.
+    """
     if not spec.cv_folds:
         return splits.y_val
     folds = spec.problem.folds(splits, spec.cv_folds, spec.seed)

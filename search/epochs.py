@@ -35,8 +35,11 @@ class BestEpoch:
         self.since = 0  # reports since the best
 
     def see(self, iteration: int, value: float, parameters: dict[str, np.ndarray]) -> bool:
-        """Take a report into account; True when training should stop (no better report in
-        `patience` reports). Its parameters are copied when it is the best so far."""
+        """Take a report into account.
+
+        True when training should stop (no better report in `patience` reports). Its parameters are
+        copied when it is the best so far.
+        """
         better = np.isfinite(value) and (
             self.value is None
             or not np.isfinite(self.value)
@@ -50,8 +53,11 @@ class BestEpoch:
         return self.since >= self.patience
 
     def rewind(self, net: Any) -> None:
-        """Set the network to its best report: its parameters then, and the costs and number of
-        iterations it had recorded by then (what a network trained up to it would hold)."""
+        """Set the network to its best report.
+
+        Its parameters then, and the costs and number of iterations it had recorded by then (what a
+        network trained up to it would hold).
+        """
         if self.parameters is None or self.iteration is None:
             return
         if self.iteration >= net.n_iter_ - 1:

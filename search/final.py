@@ -114,7 +114,8 @@ def _scored(
     """The stored record of this best trial's final model, made now if it is not there yet
     (or completed with the metrics added since it was stored): an ensemble of the best trials
     when it beats the best trial on validation (`search.ensemble`), scored on test when there
-    is a test set, else the best trial's network or refit, scored on test."""
+    is a test set, else the best trial's network or refit, scored on test.
+    """
     ensemble = choose(spec, study, splits)
     if ensemble is None and not len(splits.y_test):  # nothing to score, nothing to keep
         return None
@@ -143,7 +144,8 @@ def _ensemble_record(
     ensemble: Ensemble,
 ) -> TestRecord:
     """Save the chosen ensemble (`ensemble.npz` beside the trials) and store its record,
-    with its test scores when there is a test set."""
+    with its test scores when there is a test set.
+    """
     path = save_network(
         ensemble.network, artifacts_dir(spec.storage_url, spec.name) / "ensemble.npz"
     )
@@ -178,11 +180,13 @@ def fit_by(
     every_epoch: bool = True,
     stop_after: int | None = None,
 ) -> Any:
-    """`net.fit(x, y)`, held to `cutoff`: not started when `seconds`, the time it is expected
-    to take, do not fit before it; stopped at the first epoch that ends past it (or, without
-    `every_epoch`, at the first recorded cost past it: a trial's network retrained to be saved
-    again as it was keeps its own `cost_every`, whose costs its file holds). Training ends
-    after iteration `stop_after` (a trial's best, `search.epochs`) when one is given.
+    """`net.fit(x, y)`, held to `cutoff`.
+
+    Not started when `seconds`, the time it is expected to take, do not fit before it; stopped at
+    the first epoch that ends past it (or, without `every_epoch`, at the first recorded cost past
+    it: a trial's network retrained to be saved again as it was keeps its own `cost_every`, whose
+    costs its file holds). Training ends after iteration `stop_after` (a trial's best,
+    `search.epochs`) when one is given.
 
     Raises:
         OutOfTimeError: it could not end in time (the network is left unfitted).
@@ -204,9 +208,11 @@ def fit_by(
 
 
 def _fit_seconds(spec: StudySpec, trial: optuna.trial.FrozenTrial, m: int, splits: Splits) -> float:
-    """About the time a network of the trial's configuration takes to train on m examples:
-    the trial's time per example it trained on (with k folds, k networks each on (k - 1) / k
-    of training + validation), times m."""
+    """About the time a network of the trial's configuration takes to train on m examples.
+
+    The trial's time per example it trained on (with k folds, k networks each on (k - 1) / k of
+    training + validation), times m.
+    """
     wall_time = TrialRecord.from_trial(trial).wall_time
     if wall_time is None:
         return 0.0
@@ -223,7 +229,8 @@ def scores_on_test(net: Network, splits: Splits, task: Task) -> dict[str, float]
 
 def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, str]:
     """A regression's test targets and predictions (`y_true`, `y_pred`), for its report's
-    figures, beside the networks; returns the path and its SHA-256."""
+    figures, beside the networks; returns the path and its SHA-256.
+    """
     path = artifacts_dir(spec.storage_url, spec.name) / "test_predictions.npz"
     written = save_arrays(path, y_true=splits.y_test, y_pred=np.asarray(net.predict(splits.X_test)))
     return written, file_sha256(written)
@@ -281,7 +288,8 @@ def _add_test_scores(
     """A stored test record with every metric's score added (a record stored before there
     were test scores, or before a metric was added): the network it scored is loaded, not
     trained again, and its test accuracy is kept. A refit network whose file is gone is
-    retrained and scored anew."""
+    retrained and scored anew.
+    """
     net: Network
     if not stored.refit:
         net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff)
@@ -307,7 +315,8 @@ def _refit(
 ) -> Network:
     """The best configuration retrained on training + validation, under the trial's number of
     BLAS threads (as its trials trained: reproducible, and two threads of a loaded machine
-    can run several times slower than one)."""
+    can run several times slower than one).
+    """
     net = spec.problem.network_class()(**_hyperparameters(trial))
     y = np.concatenate([splits.y_train, splits.y_val])
     seconds = _fit_seconds(spec, trial, len(y), splits)
@@ -356,9 +365,12 @@ def restore_network(
 def trained_network(
     trial: optuna.trial.FrozenTrial, splits: Splits, task: Task, cutoff: float | None = None
 ) -> Network:
-    """A complete trial's network: its saved `.npz`, or, when that file is on another
-    machine, retrained from its record (bit-identical: same hyperparameters, seed, split and
-    number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`)."""
+    """A complete trial's network.
+
+    Its saved `.npz`, or, when that file is on another machine, retrained from its record
+    (bit-identical: same hyperparameters, seed, split and number of BLAS threads), by `cutoff` (a
+    `time.time()`; see `finish`).
+    """
     record = TrialRecord.from_trial(trial)
     if _has_saved_network(trial):
         return load_trained(trial)

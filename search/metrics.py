@@ -43,7 +43,8 @@ PROBA_FLOOR = 1e-15  # log_loss clips probabilities to [PROBA_FLOOR, 1]: no log(
 @dataclass(frozen=True)
 class Metric:
     """A metric of `(proba (m, C), y (m,), classes (C,)) -> float` (classification) or
-    `(prediction, y, None) -> float` (regression), its direction, one line, its task."""
+    `(prediction, y, None) -> float` (regression), its direction, one line, its task.
+    """
 
     function: MetricFunction
     direction: Direction
@@ -79,9 +80,11 @@ def balanced_accuracy(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> 
 
 
 def f1(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    """F1 = 2 TP / (2 TP + FP + FN) of `classes[1]` for two classes; for more, the mean over
-    the classes that occur in y or in the predictions (macro). An F1 with nothing to count
-    (no TP, FP or FN) is 0, as scikit-learn's default."""
+    """F1 = 2 TP / (2 TP + FP + FN) of `classes[1]` for two classes.
+
+    For more, the mean over the classes that occur in y or in the predictions (macro). An F1 with
+    nothing to count (no TP, FP or FN) is 0, as scikit-learn's default.
+    """
     predicted = predict_labels(proba, classes)
     labels = classes[1:2] if len(classes) == 2 else np.union1d(y, predicted)
     tp, fp, fn = _confusion(y, predicted, labels)
@@ -104,9 +107,11 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def binary_roc_auc(score: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve of `score` (m,) for the rows where `positive` (m,) holds:
-    the chance that a positive scores above a negative, ties counting one half (Mann-Whitney
-    U / (n_pos n_neg)); NaN unless there are positives and negatives."""
+    """Area under the ROC curve of `score` (m,) for the rows where `positive` (m,) holds.
+
+    The chance that a positive scores above a negative, ties counting one half (Mann-Whitney U /
+    (n_pos n_neg)); NaN unless there are positives and negatives.
+    """
     n_pos = int(np.sum(positive))
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
@@ -116,9 +121,11 @@ def binary_roc_auc(score: np.ndarray, positive: np.ndarray) -> float:
 
 
 def roc_auc(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    """ROC AUC of proba[:, 1] for `classes[1]` with two classes; for more, the mean over the
-    classes of each one against the rest (macro one-vs-rest), leaving out a class without
-    both positives and negatives in y. NaN when no class has both."""
+    """ROC AUC of proba[:, 1] for `classes[1]` with two classes.
+
+    For more, the mean over the classes of each one against the rest (macro one-vs-rest), leaving
+    out a class without both positives and negatives in y. NaN when no class has both.
+    """
     if len(classes) == 2:
         return binary_roc_auc(proba[:, 1], y == classes[1])
     areas = [binary_roc_auc(proba[:, k], y == label) for k, label in enumerate(classes)]
@@ -134,15 +141,18 @@ def log_loss(proba: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
 
 
 def _errors(prediction: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """prediction - y, both as float arrays of y's shape ((m,) or (m, k))."""
+    """Prediction - y, both as float arrays of y's shape ((m,) or (m, k))."""
     return np.asarray(prediction, dtype=np.float64).reshape(np.shape(y)) - np.asarray(
         y, dtype=np.float64
     )
 
 
 def rmse(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None) -> float:
-    """Root of the mean squared error; with several targets, the mean of their RMSEs (as
-    scikit-learn's `root_mean_squared_error` with uniform weights)."""
+    """Root of the mean squared error.
+
+    With several targets, the mean of their RMSEs (as scikit-learn's `root_mean_squared_error` with
+    uniform weights).
+    """
     errors = _errors(prediction, y)
     return float(np.mean(np.sqrt(np.mean(errors**2, axis=0))))
 
@@ -153,9 +163,11 @@ def mae(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None
 
 
 def r2(prediction: np.ndarray, y: np.ndarray, classes: np.ndarray | None = None) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot, averaged over the targets with
-    several; as scikit-learn's `r2_score`, a constant y scores 1 when predicted exactly and 0
-    otherwise, and fewer than two rows give NaN."""
+    """Coefficient of determination 1 - SS_res / SS_tot, averaged over the targets with several.
+
+    As scikit-learn's `r2_score`, a constant y scores 1 when predicted exactly and 0 otherwise, and
+    fewer than two rows give NaN.
+    """
     y = np.asarray(y, dtype=np.float64)
     if len(y) < 2:
         return math.nan
@@ -193,5 +205,6 @@ def score_all(
     output: np.ndarray, y: np.ndarray, classes: np.ndarray | None, task: str = "classification"
 ) -> dict[str, float]:
     """Every metric of a task on one set of predictions (probabilities for classification,
-    predicted values for regression): name -> value."""
+    predicted values for regression): name -> value.
+    """
     return {name: metric(output, y, classes) for name, metric in metrics_of(task).items()}

@@ -43,9 +43,12 @@ def trial_seed(study_seed: int, trial_number: int) -> int:
 def sample_hyperparameters(
     trial: optuna.Trial, spec: StudySpec, categorical: tuple[str, ...] | None = None
 ) -> dict[str, Any]:
-    """The network's arguments for one trial: the space's sample, its seed, normalization, the
-    study's dtype, and a table's `categorical` (the study's, or the columns the whole table
-    makes categorical: `search.checks.categorical_columns`) and `drop` columns, if any."""
+    """The network's arguments for one trial.
+
+    The space's sample, its seed, normalization, the study's dtype, and a table's `categorical` (the
+    study's, or the columns the whole table makes categorical: `search.checks.categorical_columns`)
+    and `drop` columns, if any.
+    """
     return {
         **spec.space.sample(trial),
         "seed": trial_seed(spec.seed, trial.number),
@@ -56,7 +59,8 @@ def sample_hyperparameters(
 
 def fixed_arguments(spec: StudySpec, categorical: tuple[str, ...]) -> dict[str, Any]:
     """The network arguments a study sets for every trial (only those that differ from the
-    estimator's defaults, so that a study of arrays records what it always did)."""
+    estimator's defaults, so that a study of arrays records what it always did).
+    """
     fixed: dict[str, Any] = {}
     if spec.dtype != "float64":
         fixed["dtype"] = spec.dtype
@@ -68,8 +72,11 @@ def fixed_arguments(spec: StudySpec, categorical: tuple[str, ...]) -> dict[str, 
 
 
 def encoded(net: Any, x: Any) -> Any:
-    """x as the network's input: a table through the encoder it learned, once (a trial
-    scores its validation part at every report)."""
+    """X as the network's input.
+
+    A table through the encoder it learned, once (a trial scores its validation part at every
+    report).
+    """
     encoder = getattr(net, "encoder_", None)
     return encoder.transform(x) if encoder is not None and is_frame(x) else x
 
@@ -133,7 +140,8 @@ class Objective:
 
     def _check_memory(self, hp: dict[str, Any], layer_dims: list[int], record: TrialRecord) -> None:
         """Prune, before anything is allocated, a network that would not fit in this worker's
-        share of the free memory (a typo such as a million units must not swap the machine)."""
+        share of the free memory (a typo such as a million units must not swap the machine).
+        """
         m, m_val = len(self.splits.y_train), len(self.splits.y_val)
         dropout = hp.get("keep_prob", 1.0) < 1 or hp.get("input_keep_prob", 1.0) < 1
         need = training_memory(
@@ -193,8 +201,10 @@ class Objective:
         return (value, float(n_parameters)) if self.spec.pareto else value
 
     def _kept(self, trial: optuna.Trial, value: float) -> bool:
-        """Whether a trial keeps its network: when it ranks among the study's `ensemble` best
-        complete trials (or is the best) when it ends.
+        """Whether a trial keeps its network.
+
+        When it ranks among the study's `ensemble` best complete trials (or is the best) when it
+        ends.
 
         The study's final best trial was at least as good as every trial completed before it,
         so it always has its `.npz` (so do trials that tie with it), and so do the trials an
@@ -206,8 +216,10 @@ class Objective:
     def _save(
         self, number: int, nets: list[Network], predictions: np.ndarray, record: TrialRecord
     ) -> None:
-        """Save fold 0's network; for an ensemble's selection, the validation predictions and
-        the other folds' networks too."""
+        """Save fold 0's network.
+
+        For an ensemble's selection, the validation predictions and the other folds' networks too.
+        """
         folder = self.artifacts / "trials"
         record.params_path = save_network(nets[0], folder / f"{number}.npz")
         record.params_sha256 = file_sha256(record.params_path)
@@ -223,8 +235,11 @@ class Objective:
             record.fold_sha256s = [file_sha256(path) for path in record.fold_paths]
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
-        """Another fold's network: not reported (fold 0's curve is), held to the deadline, and
-        trained for fold 0's best number of iterations."""
+        """Another fold's network.
+
+        Not reported (fold 0's curve is), held to the deadline, and trained for fold 0's best number
+        of iterations.
+        """
         net = self.task.network_class()(**hp, cost_every=self._cost_every())
         stop = stop_at(record.best_iteration)
 
@@ -251,10 +266,12 @@ class Objective:
         return METRICS[self.spec.metric](self.task.outputs(net, x), y, classes)
 
     def _cost_every(self) -> int:
-        """How often the network calls back: at every report, and with a time budget at every
-        iteration (an epoch), so that a trial stops within an epoch of the deadline, not
-        `report_every` epochs of a large data set later (the callback then checks the clock
-        and scores the validation part at the reports only)."""
+        """How often the network calls back.
+
+        At every report, and with a time budget at every iteration (an epoch), so that a trial stops
+        within an epoch of the deadline, not `report_every` epochs of a large data set later (the
+        callback then checks the clock and scores the validation part at the reports only).
+        """
         return 1 if self.deadline is not None else self.spec.report_every
 
     def _reporter(
@@ -319,8 +336,11 @@ class Objective:
 
 
 def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:
-    """n[0]: the features of an array, or the encoded width of a table's training part (the
-    encoder each trial fits there gives the same width)."""
+    """n[0].
+
+    The features of an array, or the encoded width of a table's training part (the encoder each
+    trial fits there gives the same width).
+    """
     if not is_frame(x):
         return int(x.shape[1])
     from dnn.tables import TableEncoder

@@ -65,7 +65,8 @@ class Run:
 
 def plan_run(spec: StudySpec, study: optuna.Study, splits: Splits, start: float) -> Run:
     """Fail the trials of killed runs, raise the study's total by `spec.trials`, enqueue its
-    first configurations once, and mark this run active (see the module docstring)."""
+    first configurations once, and mark this run active (see the module docstring).
+    """
     fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)
     with starting(spec.storage_url):
@@ -79,8 +80,10 @@ def plan_run(spec: StudySpec, study: optuna.Study, splits: Splits, start: float)
 
 
 def _enqueue_once(spec: StudySpec, study: optuna.Study) -> None:
-    """Enqueue the spec's configurations in a study without trials, after its total is set:
-    they are the first of its trials, and a resumed study does not try them again."""
+    """Enqueue the spec's configurations in a study without trials, after its total is set.
+
+    They are the first of its trials, and a resumed study does not try them again.
+    """
     if study.get_trials(deepcopy=False):
         return
     for params in spec.enqueued_params():
@@ -88,8 +91,10 @@ def _enqueue_once(spec: StudySpec, study: optuna.Study) -> None:
 
 
 def end_run(study: optuna.Study) -> None:
-    """Mark the run ended, and leave none of its trials RUNNING: those of its worker
-    processes (dead by now) and its own are failed as interrupted."""
+    """Mark the run ended, and leave none of its trials RUNNING.
+
+    Those of its worker processes (dead by now) and its own are failed as interrupted.
+    """
     mark_run(study, False)
     fail_dead_trials(study, Failure.INTERRUPTED)
     fail_own_trials(study, Failure.INTERRUPTED)

@@ -68,8 +68,11 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
 
 
 def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x: int) -> StudySpec:
-    """The spec with the search space its file leaves out: a resumed study's own (what it
-    searched, whatever today's defaults), else the task's defaults for these data."""
+    """The spec with the search space its file leaves out.
+
+    A resumed study's own (what it searched, whatever today's defaults), else the task's defaults
+    for these data.
+    """
     stored = upgrade(existing.record.spec) if existing is not None else None
     if stored is not None and isinstance(stored.get("space"), dict):
         defaults = stored["space"]
@@ -84,7 +87,8 @@ def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x:
 def heavy_tailed(x: Any) -> bool:
     """Whether some numeric input of the training part has a skewness beyond `HEAVY_TAILS`
     in size (incomes, counts, outliers): its scaling is then worth tuning. A large X is
-    judged on its first rows."""
+    judged on its first rows.
+    """
     rows = x[:SKEW_ROWS]
     if is_frame(rows):
         numeric = [c for c in rows.columns if rows[c].dtype.kind in "iuf"]
@@ -103,8 +107,11 @@ def split_data(spec: StudySpec, load_data: DataLoader) -> Splits:
 
 
 def _check_folds(spec: StudySpec, splits: Splits, chosen: bool) -> None:
-    """The k folds of a cross-validated study can be made; with folds chosen by the data's
-    size, the message says how to ask for one validation split instead."""
+    """The k folds of a cross-validated study can be made.
+
+    With folds chosen by the data's size, the message says how to ask for one validation split
+    instead.
+    """
     if not spec.cv_folds:
         return
     try:

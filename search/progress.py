@@ -68,7 +68,8 @@ class Progress:
 
     def __getstate__(self) -> dict[str, Any]:
         """Worker processes print to their own stdout or stderr, inherited from this process,
-        and keep their own ledger."""
+        and keep their own ledger.
+        """
         state = dict(self.__dict__)
         state["stream"] = "stdout" if self.stream is sys.stdout else "stderr"
         state["ledger"] = None
@@ -106,7 +107,8 @@ class Progress:
     def trial_line(self, trial: FrozenTrial, said: dict[int, int]) -> str | None:
         """`trial 3: epoch 40/100, val 0.9100, 2:15` for a trial of this process running
         for `LONG_TRIAL` s or more with a report newer than the last line (`said`: trial
-        number -> step shown, updated); None otherwise."""
+        number -> step shown, updated); None otherwise.
+        """
         record = TrialRecord.from_trial(trial)
         started = trial.datetime_start
         if record.pid != os.getpid() or started is None or not trial.intermediate_values:
@@ -127,7 +129,8 @@ class Progress:
 def long_trial_lines(study: optuna.Study, progress: Callback | None) -> Iterator[None]:
     """While held, a thread prints `Progress.trial_line` of this process's running trial
     every `LONG_TRIAL` seconds (a trial of minutes shows how it goes; a short one says
-    nothing)."""
+    nothing).
+    """
     if not isinstance(progress, Progress):
         yield
         return
@@ -169,10 +172,13 @@ def clock(seconds: float) -> str:
 def opening_lines(
     spec: StudySpec, summary: DataSummary, chosen: bool, warnings: list[str]
 ) -> list[str]:
-    """A run's first lines: the problem as the run understood it (task, target, classes or
-    range) and how trials are validated (`chosen`: by the data's size, as the study file does
-    not say, and why); the examples, the encoded width, the columns' kinds and the run's
-    settings; then the encoder's warnings (a dropped identifier column, say)."""
+    """A run's first lines.
+
+    The problem as the run understood it (task, target, classes or range) and how trials are
+    validated (`chosen`: by the data's size, as the study file does not say, and why); the examples,
+    the encoded width, the columns' kinds and the run's settings; then the encoder's warnings (a
+    dropped identifier column, say).
+    """
     why = ""
     if chosen:
         why = (
@@ -209,9 +215,11 @@ def budget_text(spec: StudySpec) -> str:
 
 
 def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
-    """What a run prints when it ends: the best trial, its validation and test scores (and
-    which network the test scored), its shape and hyperparameters, where it is stored, and
-    what to run next."""
+    """What a run prints when it ends.
+
+    The best trial, its validation and test scores (and which network the test scored), its shape
+    and hyperparameters, where it is stored, and what to run next.
+    """
     where = redact(result.storage)
     if result.best_trial is None:
         return [
@@ -245,8 +253,7 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
 
 
 def _ensemble_text(config: Any) -> str:
-    """`  final model: an ensemble of trials 3 (0.5), 7 (0.3), 12 (0.2): 5-fold CV accuracy
-    0.97`."""
+    """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`."""
     ensemble = config.ensemble
     members = ", ".join(
         f"{m} ({w:.2g})" for m, w in zip(ensemble["members"], ensemble["weights"], strict=True)
@@ -304,7 +311,8 @@ class TrialBar:
 
     def begin(self, spec: StudySpec, done_before: int) -> None:
         """Show the bar, of `spec.trials` trials (a count without a total when the deadline
-        ends the run)."""
+        ends the run).
+        """
         self.done_before, self.metric = done_before, spec.metric
         options = {"total": spec.trials, "desc": spec.name, "unit": "trial"}
         try:

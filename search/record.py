@@ -198,7 +198,8 @@ class TrialRecord:
 
 def failure_of(trial: FrozenTrial) -> Failure | None:
     """The kind of a trial's failure, read from its one attribute (workers ask this of every
-    failed trial before each trial: no whole record is built)."""
+    failed trial before each trial: no whole record is built).
+    """
     return Failure.of(trial.user_attrs.get(Attr.FAIL_REASON))
 
 
@@ -209,7 +210,8 @@ def is_surplus(trial: FrozenTrial) -> bool:
 
 def is_enqueued(trial: FrozenTrial) -> bool:
     """Whether the trial tried a configuration given before the study ran (`enqueue`), not
-    one its sampler proposed (Optuna stores those parameters as the trial's `fixed_params`)."""
+    one its sampler proposed (Optuna stores those parameters as the trial's `fixed_params`).
+    """
     return bool(trial.system_attrs.get("fixed_params"))
 
 
@@ -239,8 +241,10 @@ def layer_param(key: str, layer: int) -> str:
 
 
 def split_param(name: str) -> tuple[str, int | None]:
-    """The space key and layer of a trial parameter: `n_2` -> (`n_units`, 2), `lambd` ->
-    (`lambd`, None)."""
+    """The space key and layer of a trial parameter.
+
+    `n_2` -> (`n_units`, 2), `lambd` -> (`lambd`, None).
+    """
     head, _, tail = name.rpartition("_")
     for key, prefix in PER_LAYER_PREFIX.items():
         if head == prefix and tail.isdigit():
@@ -357,7 +361,8 @@ def _str_or_none(stored: Any) -> str | None:
 
 def _scores(stored: Any) -> dict[str, float]:
     """Stored test scores, name -> value (none before they were stored; a value that is not a
-    number, which only a storage written by something else can hold, is left out)."""
+    number, which only a storage written by something else can hold, is left out).
+    """
     if not isinstance(stored, dict):
         return {}
     return {

@@ -75,8 +75,10 @@ def run_study(
 
 
 def _reporting(run: Run, progress: TextIO | Watcher | None, prepared: Prepared) -> Run:
-    """The run with what it reports to: a watcher, or progress lines opened by the run's
-    first lines."""
+    """The run with what it reports to.
+
+    A watcher, or progress lines opened by the run's first lines.
+    """
     if isinstance(progress, Watcher):
         return run.replace(watcher=progress)
     if progress is None:

@@ -27,10 +27,12 @@ PREFIX = "dnnsearch-"  # a run's folder: dnnsearch-<pid>-<random>, in tempfile's
 
 
 class MappedSplits(NamedTuple):
-    """Splits written to files (`write_splits`): what travels to a worker process in their
-    place, a few file names, so that no process receives a copy of the arrays. `parts` holds,
-    for each field of `Splits`, an array's `.npy` file name in `folder`, or the part itself
-    when it is not a numeric array (a table, text labels)."""
+    """Splits written to files (`write_splits`).
+
+    What travels to a worker process in their place, a few file names, so that no process receives a
+    copy of the arrays. `parts` holds, for each field of `Splits`, an array's `.npy` file name in
+    `folder`, or the part itself when it is not a numeric array (a table, text labels).
+    """
 
     folder: str
     parts: tuple[Any, ...]
@@ -52,8 +54,11 @@ def write_splits(splits: Splits, folder: str | Path) -> MappedSplits:
 
 
 def open_splits(data: Splits | MappedSplits) -> Splits:
-    """The splits to train on: those written by `write_splits` memory-mapped read-only
-    (every process that maps a file shares its pages), or the splits as they are."""
+    """The splits to train on.
+
+    Those written by `write_splits` memory-mapped read-only (every process that maps a file shares
+    its pages), or the splits as they are.
+    """
     if isinstance(data, Splits):
         return data
     return Splits(

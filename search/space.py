@@ -94,7 +94,8 @@ class SearchSpace:
     def filled(self, defaults: Mapping[str, Any]) -> SearchSpace:
         """The space with the entries a study file left out taken from `defaults` (TOML
         forms: a task's defaults for the data, or a stored study's space); the keys it set
-        are kept."""
+        are kept.
+        """
         raw = {key: entry.to_toml() for key, entry in self.entries if key in self.given}
         filled = SearchSpace.from_dict({**defaults, **raw}, self.per_layer_activation)
         return dataclasses.replace(filled, given=self.given)
@@ -209,8 +210,10 @@ class SearchSpace:
         return key not in HIDDEN_ONLY or n_hidden > 0
 
     def check_grid(self) -> None:
-        """Refuse a space the grid sampler cannot list: a continuous range without a step, or
-        more than `MAX_GRID` points (counted before a single one is made).
+        """Refuse a space the grid sampler cannot list.
+
+        A continuous range without a step, or more than `MAX_GRID` points (counted before a single
+        one is made).
 
         Raises:
             SpecError: naming the hyperparameter.
@@ -275,7 +278,8 @@ def _enqueued(space: SearchSpace, index: int, config: Any) -> dict[str, Any]:
 
 def _with_layers(where: str, config: dict[str, Any]) -> dict[str, Any]:
     """A configuration with `DeepNetwork`'s `hidden_layers = [n_1, ...]` as `n_hidden` and
-    `n_1 ...` (and a list of activations as `activation_1 ...`)."""
+    `n_1 ...` (and a list of activations as `activation_1 ...`).
+    """
     if "hidden_layers" not in config:
         return config
     layers = config.pop("hidden_layers")

@@ -46,10 +46,12 @@ def scored_on(cv_folds: int | None) -> str:
 
 
 def default_folds(n_examples: int) -> int:
-    """`cv_folds` for a study file that does not set it: k-fold cross-validation below
-    `SMALL_DATA` examples, where one validation split is too small to trust (a 20% split of
-    500 examples is 100, whose accuracy varies by about 4 points from luck alone), else 0
-    (one validation split, `validation_fraction`)."""
+    """`cv_folds` for a study file that does not set it.
+
+    K-fold cross-validation below `SMALL_DATA` examples, where one validation split is too small to
+    trust (a 20% split of 500 examples is 100, whose accuracy varies by about 4 points from luck
+    alone), else 0 (one validation split, `validation_fraction`).
+    """
     return DEFAULT_FOLDS if n_examples < SMALL_DATA else 0
 
 
@@ -192,8 +194,9 @@ COMPARED = tuple(name for name, key in KEYS.items() if key.compared)
 
 
 def upgrade(stored: Any) -> dict[str, Any] | None:
-    """A spec as an older version stored it, read as this version writes it; None when it is
-    no spec (a plain Optuna study's, or a damaged storage's: not a mapping).
+    """A spec as an older version stored it, read as this version writes it.
+
+    None when it is no spec (a plain Optuna study's, or a damaged storage's: not a mapping).
 
     Keys added since hold what the study did without them (`Key.since`: one validation split,
     no columns dropped, float64, ...); a space holds the hyperparameters added since at their
@@ -294,8 +297,10 @@ class StudySpec:
 
     @property
     def refits(self) -> bool:
-        """The final model is the best configuration retrained on training + validation: with
-        `refit`, and always with `cv_folds` (no single trial's network saw all that data)."""
+        """The final model is the best configuration retrained on training + validation.
+
+        With `refit`, and always with `cv_folds` (no single trial's network saw all that data).
+        """
         return self.refit or bool(self.cv_folds)
 
     @property
@@ -305,8 +310,11 @@ class StudySpec:
 
     @property
     def trials(self) -> int | None:
-        """The trials a run adds: `n_trials`; without it, as many as the timeout allows
-        (None), or `DEFAULT_TRIALS` when the study sets no timeout either."""
+        """The trials a run adds.
+
+        `n_trials`; without it, as many as the timeout allows (None), or `DEFAULT_TRIALS` when the
+        study sets no timeout either.
+        """
         if self.n_trials is not None:
             return self.n_trials
         return None if self.timeout is not None else DEFAULT_TRIALS
@@ -322,9 +330,11 @@ class StudySpec:
         return self.storage or default_storage(self.name)
 
     def with_folds(self, n_examples: int, stored: Mapping[str, Any] | None = None) -> StudySpec:
-        """The spec with `cv_folds` decided: the file's value; else, for a study that exists,
-        its stored value (`upgrade`: a study stored before the default used one split); else
-        `default_folds(n_examples)`."""
+        """The spec with `cv_folds` decided.
+
+        The file's value; else, for a study that exists, its stored value (`upgrade`: a study stored
+        before the default used one split); else `default_folds(n_examples)`.
+        """
         if self.cv_folds is not None:
             return self
         if stored is not None:

@@ -53,7 +53,8 @@ class Existing(NamedTuple):
 
 def find_existing(spec: StudySpec) -> Existing | None:
     """The spec's study as stored, read without creating anything (None when the storage or
-    the study does not exist yet)."""
+    the study does not exist yet).
+    """
     try:
         storage = open_storage(spec.storage_url, create=False)
     except StorageError:
@@ -65,9 +66,10 @@ def find_existing(spec: StudySpec) -> Existing | None:
 
 
 def check_resumable(spec: StudySpec, existing: Existing | None, splits: Splits) -> None:
-    """Refuse, before anything is written, to resume a study made otherwise: by something else
-    than dnnsearch (no spec, but trials or a data fingerprint), with another definition, or
-    on other data.
+    """Refuse, before anything is written, to resume a study made otherwise.
+
+    By something else than dnnsearch (no spec, but trials or a data fingerprint), with another
+    definition, or on other data.
 
     Raises:
         StudyMismatchError: one line naming what differs.
@@ -148,7 +150,8 @@ def _check_same_definition(spec: StudySpec, stored: Any) -> None:
 
 def load_study(spec: StudySpec, worker: int = 0) -> optuna.Study:
     """Open an existing study by name, with this worker's seeded sampler and the study's
-    stored heartbeat (every worker of a study agrees on it)."""
+    stored heartbeat (every worker of a study agrees on it).
+    """
     quiet_optuna()
     study = _load(spec, worker, DEFAULT_HEARTBEAT)
     heartbeat = Heartbeat(**(StudyRecord.of(study).heartbeat or {}))
@@ -167,8 +170,11 @@ def _load(spec: StudySpec, worker: int, heartbeat: Heartbeat) -> optuna.Study:
 
 
 def data_fingerprint(splits: Splits) -> dict[str, Any]:
-    """What identifies a study's data: its size and a digest of its examples, split as the
-    study splits them (the split is a function of the data and the seed)."""
+    """What identifies a study's data.
+
+    Its size and a digest of its examples, split as the study splits them (the split is a function
+    of the data and the seed).
+    """
     digest = hashlib.sha256()
     for part in splits:
         array = np.asarray(part)
@@ -190,7 +196,8 @@ def data_fingerprint(splits: Splits) -> dict[str, Any]:
 
 def _check_same_data(spec: StudySpec, stored: Any, found: dict[str, Any]) -> None:
     """Refuse to go on with other data than the study's (StudyMismatchError naming what
-    differs: the size, or the same size with other values)."""
+    differs: the size, or the same size with other values).
+    """
     if stored is None or stored == found:
         return
     if not isinstance(stored, dict):

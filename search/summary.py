@@ -52,8 +52,11 @@ class Column:
 
 @dataclass(frozen=True)
 class DataSummary:
-    """A study's data: `classes` (label -> count) for a classification, `statistics` (mean,
-    std, min, max) for a regression; `columns` empty for numeric arrays without names."""
+    """A study's data.
+
+    `classes` (label -> count) for a classification, `statistics` (mean, std, min, max) for a
+    regression; `columns` empty for numeric arrays without names.
+    """
 
     task: str
     examples: int

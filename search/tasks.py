@@ -59,8 +59,9 @@ class Task:
     def check_target(
         self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
     ) -> np.ndarray:
-        """y as the task takes it (labels as given, targets as float64), or ValueError naming
-        the first bad row (`row`) of `name` (see `dnn.checks`)."""
+        """Y as the task takes it (labels as given, targets as float64), or ValueError naming
+        the first bad row (`row`) of `name` (see `dnn.checks`).
+        """
         raise NotImplementedError
 
     def check_test_target(
@@ -86,7 +87,7 @@ class Task:
         raise NotImplementedError
 
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
-        """k cross-validation folds of training + validation (the test part kept)."""
+        """K cross-validation folds of training + validation (the test part kept)."""
         raise NotImplementedError
 
     def describe_target(self, y: np.ndarray) -> dict[str, Any]:
@@ -107,7 +108,8 @@ class Task:
         nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and dropout
         from `DROPOUT_FROM` inputs on, and the inputs' scaling (standard or quantile) where
         some input is heavy-tailed (`heavy_tails`). Hyperparameters it leaves out keep their
-        defaults."""
+        defaults.
+        """
         space: dict[str, Any] = {
             "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
             "n_hidden": {"low": 0, "high": 3},
@@ -151,8 +153,11 @@ class Classification(Task):
     def check_target(
         self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
     ) -> np.ndarray:
-        """Labels a study can learn: `dnn.checks.check_labels`, and classes, not measurements
-        or identifiers (too many distinct float labels; a different label in every row)."""
+        """Labels a study can learn.
+
+        `dnn.checks.check_labels`, and classes, not measurements or identifiers (too many distinct
+        float labels; a different label in every row).
+        """
         classes = check_labels(y, name=name, row=row)
         m = len(y)
         if m > 1 and len(classes) == m:
@@ -247,7 +252,8 @@ class Regression(Task):
     ) -> dict[str, Any]:
         """A task's default space (`Task.default_space`), and for a target that is positive
         and skewed (prices, salaries, counts) its scale: learned as it is or on a log scale
-        (predictions and scores always in its own units)."""
+        (predictions and scores always in its own units).
+        """
         space = super().default_space(m, n_x, y, heavy_tails)
         values = np.asarray(y, dtype=np.float64)
         if values.min() > 0 and (skewness(values) > HEAVY_TAILS / 2).all():
@@ -277,8 +283,10 @@ TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, REGRESSIO
 
 
 def skewness(values: np.ndarray) -> np.ndarray:
-    """The skewness of each column of values (m,) or (m, k): E[(x - mean)^3] / std^3 (0 for a
-    constant column, NaN cells left out)."""
+    """The skewness of each column of values (m,) or (m, k).
+
+    E[(x - mean)^3] / std^3 (0 for a constant column, NaN cells left out).
+    """
     values = np.asarray(values, dtype=np.float64)
     centred = values - np.nanmean(values, axis=0)
     std = np.sqrt(np.nanmean(centred**2, axis=0))

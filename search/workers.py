@@ -94,7 +94,8 @@ class TrialsFailingError(ValueError):
 class FailureStreak:
     """An Optuna callback that stops a worker whose trials fail `MAX_FAILURES` times in a row
     for the same reason before any of its trials completes (a target that overflows, say, made
-    every trial fail, and a run of one trial ran a thousand)."""
+    every trial fail, and a run of one trial ran a thousand).
+    """
 
     def __init__(self) -> None:
         """No failure seen yet."""
@@ -157,8 +158,10 @@ def worker_process(
 
 
 def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
-    """The loky processes of a run with several jobs, started at once: each imports what a
-    trial needs (about a second) while this process loads the data and prepares the study.
+    """The loky processes of a run with several jobs, started at once.
+
+    Each imports what a trial needs (about a second) while this process loads the data and prepares
+    the study.
 
     A private pool, not loky's process-wide reusable one: that one is also joblib's and
     scikit-learn's (`Parallel`), which a run in a notebook must not shut down or kill.
@@ -172,8 +175,11 @@ def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
 
 
 def _warm_up() -> None:
-    """Run in a new worker process: importing this module (to unpickle this function) has
-    imported Optuna, numpy, dnn and the objective, all that a trial needs."""
+    """Run in a new worker process.
+
+    Importing this module (to unpickle this function) has imported Optuna, numpy, dnn and the
+    objective, all that a trial needs.
+    """
     _end_with_parent()
 
 
@@ -207,8 +213,10 @@ def _end_with_parent() -> None:
 
 
 def run_workers(run: Run, pool: ProcessPoolExecutor | None = None) -> None:
-    """Run `spec.jobs` workers: this process and `n_jobs - 1` loky worker processes (the
-    `pool` started with the run, the first time; a new one after a worker died).
+    """Run `spec.jobs` workers.
+
+    This process and `n_jobs - 1` loky worker processes (the `pool` started with the run, the first
+    time; a new one after a worker died).
 
     The loky workers receive `run.shared`, the splits' files, when there are any (each maps
     them: no copy of the data per process), else the splits themselves: a loky process then
@@ -277,7 +285,8 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
 def _finished_in_time(futures: list, deadline: float | None) -> bool:
     """Wait for the loky workers, until `WORKER_GRACE` s past the deadline at most (one still
     starting, or in a trial between two reports, would hold the run past its budget); False
-    when some had not finished by then. A worker's error is raised here."""
+    when some had not finished by then. A worker's error is raised here.
+    """
     for future in futures:
         wait = None if deadline is None else max(deadline + WORKER_GRACE - time.time(), 0.0)
         try:

@@ -149,8 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _reader_gone() -> int:
-    """Exit quietly as a pipe's writer does when its reader has gone (128 + SIGPIPE): stdout
-    goes to /dev/null, so that Python's flush at exit does not fail a second time."""
+    """Exit quietly as a pipe's writer does when its reader has gone (128 + SIGPIPE).
+
+    Stdout goes to /dev/null, so that Python's flush at exit does not fail a second time.
+    """
     import os
 
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -116,9 +116,12 @@ def parity(n_bits: int = 10) -> tuple[np.ndarray, np.ndarray]:
 
 
 def diabetes() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's diabetes set, a regression: 442 patients, 10 features (age, sex, body
-    mass index, blood pressure, six blood serum measurements; each centred and scaled), and
-    a measure of the disease's progression a year later (25 to 346)."""
+    """scikit-learn's diabetes set, a regression.
+
+    442 patients, 10 features (age, sex, body mass index, blood pressure, six blood serum
+    measurements; each centred and scaled), and a measure of the disease's progression a year later
+    (25 to 346).
+    """
     from sklearn.datasets import load_diabetes
 
     x, y = load_diabetes(return_X_y=True)
@@ -126,8 +129,11 @@ def diabetes() -> tuple[np.ndarray, np.ndarray]:
 
 
 def friedman1() -> tuple[np.ndarray, np.ndarray]:
-    """Friedman's first regression problem: 2,000 points of 10 uniform features on [0, 1], of
-    which five matter, y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (std 1)."""
+    """Friedman's first regression problem.
+
+    2,000 points of 10 uniform features on [0, 1], of which five matter, y = 10 sin(pi x1 x2) + 20
+    (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (std 1).
+    """
     from sklearn.datasets import make_friedman1
 
     return make_friedman1(n_samples=2000, n_features=10, noise=1.0, random_state=0)
@@ -139,9 +145,12 @@ BUILTIN_TABLES = {"penguins": "data/penguins.csv"}
 
 
 def penguins(target: str = "species", task: Task | str = CLASSIFICATION) -> tuple[Any, np.ndarray]:
-    """palmerpenguins' table (CC0): 344 penguins of three species (Adelie 152, Gentoo 124,
-    Chinstrap 68), with their island and sex (text), bill length and depth, flipper length,
-    body mass and year; 19 cells are empty (NA), 11 of them in `sex`."""
+    """Palmerpenguins' table (CC0).
+
+    344 penguins of three species (Adelie 152, Gentoo 124, Chinstrap 68), with their island and sex
+    (text), bill length and depth, flipper length, body mass and year; 19 cells are empty (NA), 11
+    of them in `sex`.
+    """
     return builtin_table("penguins", target, task)
 
 
@@ -197,8 +206,10 @@ def _load_table(path: Path, name: str, spec: StudySpec) -> tuple[Any, np.ndarray
 
 
 def load_npz(path: Path, task: Task | str = CLASSIFICATION) -> tuple[np.ndarray, np.ndarray]:
-    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle; y holds labels
-    the task can learn, or for a regression finite numbers ((m, k) for k targets)."""
+    """Arrays `X` (m, n_x) and `y` (m,) of an `.npz` file, read without pickle.
+
+    Y holds labels the task can learn, or for a regression finite numbers ((m, k) for k targets).
+    """
     x, y = read_arrays(path)
     try:
         x, y = check_data(x, y, _task(task))
@@ -242,7 +253,8 @@ def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> dict[str,
 
 def load_dataset(spec: StudySpec) -> Dataset:
     """The data set a spec names (a built-in name, a `.csv` or an `.npz` path), and its own
-    test file (`test_dataset`) when the spec names one."""
+    test file (`test_dataset`) when the spec names one.
+    """
     x, y, kinds = _load_examples(spec)
     if spec.test_dataset is None:
         return Dataset(x, y)
@@ -304,9 +316,12 @@ def _data_file(name: str) -> Path:
 
 
 def _load_test(spec: StudySpec, train: Any, kinds: dict[str, str]) -> tuple[Any, np.ndarray]:
-    """The test file: a CSV's columns matched by name to the training table's (a column the
-    training file holds numbers in must hold numbers), an npz's by position; labels checked
-    as labels (a test file may hold one class only), or a regression's targets as numbers."""
+    """The test file.
+
+    A CSV's columns matched by name to the training table's (a column the training file holds
+    numbers in must hold numbers), an npz's by position; labels checked as labels (a test file may
+    hold one class only), or a regression's targets as numbers.
+    """
     path = Path(str(spec.test_dataset))
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npz") or not path.is_file():

@@ -133,8 +133,9 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         self.ensemble = ensemble
 
     def fit(self, x: Any, y: Any) -> DeepNetworkSearch:
-        """Run `n_trials` trials on x (m, n_x) (an array, or a DataFrame of raw columns) and y
-        (m,); then set the fitted attributes and, with `refit`, train `best_estimator_`.
+        """Run `n_trials` trials on x (m, n_x) (an array, or a DataFrame of raw columns) and y (m,).
+
+        Then set the fitted attributes and, with `refit`, train `best_estimator_`.
 
         Raises:
             SpecError: a bad argument (one line naming it), or a stored study of that name
@@ -188,8 +189,10 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
                 raise SpecError(f"{key}: expected a list of column names, got {names!r}")
 
     def _spec(self, name: str, stored: StudySpec | None, y: np.ndarray) -> StudySpec:
-        """The study's spec: the stored study's definition (or a new in-memory study's) with
-        this estimator's arguments."""
+        """The study's spec.
+
+        The stored study's definition (or a new in-memory study's) with this estimator's arguments.
+        """
         raw: dict[str, Any] = {"dataset": IN_MEMORY}
         if stored is not None:
             run_time = ("timeout", "storage", "n_trials", "n_jobs")  # this fit's, not the study's
@@ -240,7 +243,8 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
     @property
     def study_(self) -> optuna.Study:
         """The Optuna study, opened from its storage on each use (so that a fitted search
-        holds no open storage, and pickles)."""
+        holds no open storage, and pickles).
+        """
         check_is_fitted(self, "study_name_")
         return open_existing_study(self.study_name_, self.storage_)
 
@@ -268,8 +272,10 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         return self._fitted().classes_
 
     def report(self) -> StudyReport:
-        """The study's report (`reports.study_report`): inline in a notebook, `.tables`,
-        `.figures`, `.save(dir)`."""
+        """The study's report (`reports.study_report`).
+
+        Inline in a notebook, `.tables`, `.figures`, `.save(dir)`.
+        """
         check_is_fitted(self, "study_name_")
         return study_report(self.study_name_, self.storage_)
 
@@ -300,7 +306,7 @@ def fresh_name() -> str:
 
 
 def _as_targets(y: Any) -> np.ndarray:
-    """y as an array: a pandas Series or a one-column DataFrame as its values."""
+    """Y as an array: a pandas Series or a one-column DataFrame as its values."""
     y = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
     return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
 

@@ -202,8 +202,10 @@ def check_test_columns(name: str, test: pd.DataFrame, kinds: dict[str, str]) -> 
 
 
 def check_real(name: str, column: pd.Series, label: str) -> None:
-    """Refuse a column of numbers of which some are complex (`1+2j`): the encoder would take
-    it for categories, but its values are measurements that a network cannot read.
+    """Refuse a column of numbers of which some are complex (`1+2j`).
+
+    The encoder would take it for categories, but its values are measurements that a network cannot
+    read.
 
     Raises:
         DataError: naming the table, the column, the line and the cell.
