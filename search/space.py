@@ -49,10 +49,10 @@ STRUCTURE = (N_HIDDEN, UNITS, ACTIVATION, "mini_batch_size", "keep_prob")
 # or, resuming a study, by the study's own. Every other tunable hyperparameter of dnn's table
 # is held at its default.
 DEFAULT_RANGES: dict[str, Any] = {
-    "learning_rate": {"low": 1e-3, "high": 1.0, "log": True},
-    "num_iterations": {"low": 100, "high": 800, "step": 100},
-    N_HIDDEN: {"low": 1, "high": 3},
-    UNITS: {"low": 8, "high": 128, "log": True},
+    "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
+    "num_iterations": {"low": 100, "high": 2500, "step": 100},
+    N_HIDDEN: {"low": 0, "high": 3},
+    UNITS: {"low": 4, "high": 128, "log": True},
     ACTIVATION: ["relu", "leaky_relu", "tanh"],
     "optimizer": ["gd", "momentum", "adam"],
 }

@@ -113,7 +113,7 @@ class Task:
         space: dict[str, Any] = {
             "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
             "n_hidden": {"low": 0, "high": 3},
-            "n_units": {"low": 8, "high": 128, "log": True},
+            "n_units": {"low": 4, "high": 128, "log": True},  # the course's 5 and 7 too
             "activation": ["relu", "leaky_relu", "tanh"],
             "optimizer": ["gd", "momentum", "adam"],
             "lambd": {"low": 1e-5, "high": 10.0, "log": True},

@@ -132,3 +132,27 @@ def test_cross_validation_implies_a_refit_final_model():
     assert not plain.refits
     assert plain.replace(refit=True).refits
     assert plain.replace(cv_folds=5).refits
+
+
+def test_the_default_space_contains_the_courses_network():
+    """The course's answer for its cat images (week 4): [12288, 20, 7, 5, 1], relu then
+    sigmoid, gradient descent at 0.0075 for 2,500 iterations; and its week-2 logistic
+    regression (no hidden layer)."""
+    import numpy as np
+
+    from search.space import SearchSpace
+    from search.tasks import CLASSIFICATION
+
+    y = np.array([0] * 137 + [1] * 72)  # the training file's 209 images, 72 cats
+    space = SearchSpace.from_dict().filled(CLASSIFICATION.default_space(209, 12288, y))
+    course = {
+        "hidden_layers": [20, 7, 5],
+        "activation": "relu",
+        "learning_rate": 0.0075,
+        "num_iterations": 2500,
+        "optimizer": "gd",
+    }
+    (params,) = space.enqueued(({**course, "keep_prob": 1.0, "lambd": 1e-5},))
+    assert params["n_hidden"] == 3 and [params[f"n_{i}"] for i in (1, 2, 3)] == [20, 7, 5]
+    logistic = {"n_hidden": 0, "learning_rate": 0.005, "num_iterations": 2000, "optimizer": "gd"}
+    assert space.enqueued((logistic,))
