@@ -65,8 +65,9 @@ def study_user_attr(study: optuna.Study, key: str, default: Any = None) -> Any:
 def trials_numbered(
     study: optuna.Study, numbers: Sequence[int], start: int, stop: int | None = None
 ) -> list[FrozenTrial]:
-    """The trials numbered `numbers`, then those numbered from `start` up to `stop` (to the
-    last when None), as stored now; not copies, so not to be changed.
+    """The trials numbered `numbers`, then those from `start` up to `stop` (to the last when None).
+
+    They are as stored now; not copies, so not to be changed.
 
     On a journal storage this reads only those trials, after one read of the new records;
     on others it lists every trial and picks them.

@@ -122,8 +122,9 @@ class Ledger:
         self.best = None if number is None else candidates[number]
 
     def rank(self, value: float) -> int:
-        """How many complete trials have a strictly better first value (0: the best so far;
-        a single-objective study).
+        """How many complete trials have a strictly better first value (0: the best so far).
+
+        For a single-objective study.
         """
         self.tally()
         sign = -1.0 if self._directions[0] == "maximize" else 1.0
@@ -158,10 +159,11 @@ UNLIMITED = 10**9  # the trials a run adds when only its time budget ends it
 
 
 def new_total(study: optuna.Study, n_trials: int | None, others: int) -> int:
-    """The study's total once this run adds `n_trials` (None: `UNLIMITED`, the deadline ends
-    the run): counted trials + n, or, while another run is at work on the study (it said so
-    and its process lives, or trials of live processes are running), its total + n, so that
-    two runs at once add up instead of the later one cutting the earlier one short.
+    """The study's total once this run adds `n_trials` (None: `UNLIMITED`, the deadline ends).
+
+    It is counted trials + n, or, while another run is at work on the study (it said so and its
+    process lives, or trials of live processes are running), its total + n, so that two runs at
+    once add up instead of the later one cutting the earlier one short.
     """
     n_trials = UNLIMITED if n_trials is None else n_trials
     now = tally(study.get_trials(deepcopy=False))

@@ -119,9 +119,10 @@ def load_verified(
 
 
 def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
-    """A regression study's test targets and its final model's predictions, `(y_true,
-    y_pred)`, for its report's figures; None when it has none (a classification, a study not
-    yet scored, or a file that is gone or not the one recorded).
+    """A regression study's test targets and its final model's predictions, `(y_true, y_pred)`.
+
+    They are for its report's figures; None when it has none (a classification, a study not yet
+    scored, or a file that is gone or not the one recorded).
     """
     test = StudyRecord.of(study).best_test
     if test is None or test.predictions_path is None:
@@ -169,18 +170,22 @@ class BestConfig:
 
     @property
     def hidden_layers(self) -> list[int]:
+        """The best trial's hidden layer sizes, `[n_1, ..., n_{L-1}]`."""
         return list(self.hyperparameters["hidden_layers"])
 
     @property
     def activation(self) -> str | list[str]:
+        """The hidden layers' activation: one name, or one per hidden layer."""
         return self.hyperparameters["activation"]
 
     @property
     def learning_rate(self) -> float:
+        """The best trial's learning rate."""
         return self.hyperparameters["learning_rate"]
 
     @property
     def num_iterations(self) -> int:
+        """The best trial's number of training iterations."""
         return self.hyperparameters["num_iterations"]
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,13 +200,15 @@ class BestConfig:
         }
 
     def build(self, **overrides: Any) -> DeepNetwork:
-        """An untrained `DeepNetwork` (a `DeepNetworkRegressor` for a regression) with these
-        hyperparameters (overrides win). A study of a table also sets its `categorical` and
-        `drop` columns: the network takes the raw table in `fit` and `predict`.
+        """An untrained `DeepNetwork` (a `DeepNetworkRegressor` for a regression) of this config.
+
+        It has these hyperparameters, overrides winning. A study of a table also sets its
+        `categorical` and `drop` columns: the network takes the raw table in `fit` and `predict`.
         """
         return self.estimator_class()(**{**self.hyperparameters, **overrides})
 
     def estimator_class(self) -> Any:
+        """`DeepNetwork` or `DeepNetworkRegressor`, as the task asks (imports scikit-learn)."""
         return task_named(self.task).estimator_class()
 
     def load_network(self, final: bool = True) -> Any:

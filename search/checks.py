@@ -38,8 +38,9 @@ def categorical_columns(spec: StudySpec, splits: Splits) -> tuple[str, ...]:
 
 
 def check_parts(spec: StudySpec, splits: Splits) -> None:
-    """Make every part the trials will train on, and refuse the first that cannot be learned
-    from (see the module docstring).
+    """Make every part the trials will train on, and refuse the first that cannot be learned from.
+
+    See the module docstring.
 
     Raises:
         ValueError: one line naming the part and the problem.

@@ -205,8 +205,9 @@ def shuffled_split(
     *,
     allow_empty_test: bool = False,
 ) -> Splits:
-    """Train, validation and test parts of a seeded shuffle (a regression has no classes to
-    stratify).
+    """Train, validation and test parts of a seeded shuffle.
+
+    Not stratified: a regression has no classes to stratify.
     """
     order = np.random.default_rng(seed).permutation(len(y))
     train, val, test = _cut(order, validation_fraction, test_fraction)

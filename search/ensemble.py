@@ -150,8 +150,9 @@ def validation_targets(spec: StudySpec, splits: Splits) -> np.ndarray:
 
 
 def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | None:
-    """The ensemble of the study's best trials when it beats the best trial alone on
-    validation (None otherwise, or when fewer than two trials can take part).
+    """The ensemble of the study's best trials when it beats the best trial alone on validation.
+
+    None otherwise, or when fewer than two trials can take part.
 
     Raises:
         StorageError: a trial's file is not the one recorded (its SHA-256).

@@ -159,13 +159,18 @@ def parse_entry(key: str, raw: Any) -> Entry:
 class Suggester(Protocol):
     """What sampling needs of an Optuna trial."""
 
-    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        """One of `choices`, as the trial parameter `name`."""
+
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int: ...
+    ) -> int:
+        """An integer in [low, high] (by `step`; on a log scale with `log`), as parameter `name`."""
+
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float: ...
+    ) -> float:
+        """A float in [low, high] (by `step`; on a log scale with `log`), as parameter `name`."""
 
 
 def suggest(trial: Suggester, name: str, entry: Entry) -> Any:

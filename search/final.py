@@ -111,10 +111,12 @@ def _scored(
     splits: Splits,
     cutoff: float | None,
 ) -> TestRecord | None:
-    """The stored record of this best trial's final model, made now if it is not there yet
-    (or completed with the metrics added since it was stored): an ensemble of the best trials
-    when it beats the best trial on validation (`search.ensemble`), scored on test when there
-    is a test set, else the best trial's network or refit, scored on test.
+    """The stored record of this best trial's final model, made now if it is not there yet.
+
+    A stored record is completed with the metrics added since it was stored. The final model is
+    an ensemble of the best trials when it beats the best trial on validation (`search.ensemble`),
+    scored on test when there is a test set, else the best trial's network or refit, scored on
+    test.
     """
     ensemble = choose(spec, study, splits)
     if ensemble is None and not len(splits.y_test):  # nothing to score, nothing to keep
@@ -143,8 +145,9 @@ def _ensemble_record(
     splits: Splits,
     ensemble: Ensemble,
 ) -> TestRecord:
-    """Save the chosen ensemble (`ensemble.npz` beside the trials) and store its record,
-    with its test scores when there is a test set.
+    """Save the chosen ensemble (`ensemble.npz` beside the trials) and store its record.
+
+    The record holds its test scores when there is a test set.
     """
     path = save_network(
         ensemble.network, artifacts_dir(spec.storage_url, spec.name) / "ensemble.npz"
@@ -228,8 +231,12 @@ def scores_on_test(net: Network, splits: Splits, task: Task) -> dict[str, float]
 
 
 def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, str]:
-    """A regression's test targets and predictions (`y_true`, `y_pred`), for its report's
-    figures, beside the networks; returns the path and its SHA-256.
+    """Save a regression's test targets and predictions (`y_true`, `y_pred`) beside the networks.
+
+    They are for its report's figures.
+
+    Returns:
+        The file's path and its SHA-256.
     """
     path = artifacts_dir(spec.storage_url, spec.name) / "test_predictions.npz"
     written = save_arrays(path, y_true=splits.y_test, y_pred=np.asarray(net.predict(splits.X_test)))
@@ -285,10 +292,11 @@ def _add_test_scores(
     stored: TestRecord,
     cutoff: float | None = None,
 ) -> TestRecord:
-    """A stored test record with every metric's score added (a record stored before there
-    were test scores, or before a metric was added): the network it scored is loaded, not
-    trained again, and its test accuracy is kept. A refit network whose file is gone is
-    retrained and scored anew.
+    """A stored test record with every metric's score added.
+
+    For a record stored before there were test scores, or before a metric was added: the network
+    it scored is loaded, not trained again, and its test accuracy is kept. A refit network whose
+    file is gone is retrained and scored anew.
     """
     net: Network
     if not stored.refit:
@@ -313,9 +321,10 @@ def _hyperparameters(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
 def _refit(
     spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None
 ) -> Network:
-    """The best configuration retrained on training + validation, under the trial's number of
-    BLAS threads (as its trials trained: reproducible, and two threads of a loaded machine
-    can run several times slower than one).
+    """The best configuration retrained on training + validation, under the trial's BLAS threads.
+
+    The trial's number of BLAS threads, as its trials trained: reproducible, and two threads of a
+    loaded machine can run several times slower than one.
     """
     net = spec.problem.network_class()(**_hyperparameters(trial))
     y = np.concatenate([splits.y_train, splits.y_val])
@@ -339,10 +348,14 @@ def trained_on(spec: StudySpec, splits: Splits) -> Splits:
 def restore_network(
     spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None = None
 ) -> bool:
-    """Write the best trial's network back where its record says it is, when its file is gone
-    (deleted by hand; the study's best trial always has one): retrained from its record, bit
-    for bit, so that its file is the one recorded (its SHA-256). A network that comes out
-    otherwise (another machine's BLAS) is not kept. Returns whether the file is there now.
+    """Write the best trial's network back where its record says it is, when its file is gone.
+
+    The file was deleted by hand (the study's best trial always has one). The network is
+    retrained from its record, bit for bit, so that its file is the one recorded (its SHA-256).
+    A network that comes out otherwise (another machine's BLAS) is not kept.
+
+    Returns:
+        Whether the file is there now.
 
     Raises:
         OutOfTimeError: the retraining could not end by `cutoff`.

@@ -42,8 +42,10 @@ PROBA_FLOOR = 1e-15  # log_loss clips probabilities to [PROBA_FLOOR, 1]: no log(
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric of `(proba (m, C), y (m,), classes (C,)) -> float` (classification) or
-    `(prediction, y, None) -> float` (regression), its direction, one line, its task.
+    """A metric function, its direction, one line that describes it, and its task.
+
+    The function is `(proba (m, C), y (m,), classes (C,)) -> float` (classification) or
+    `(prediction, y, None) -> float` (regression).
     """
 
     function: MetricFunction
@@ -52,6 +54,7 @@ class Metric:
     task: Task = "classification"
 
     def __call__(self, proba: np.ndarray, y: np.ndarray, classes: np.ndarray | None) -> float:
+        """The metric of these predictions against y (`classes` None for a regression)."""
         return self.function(proba, y, classes)
 
 
@@ -204,7 +207,8 @@ def metrics_of(task: str) -> dict[str, Metric]:
 def score_all(
     output: np.ndarray, y: np.ndarray, classes: np.ndarray | None, task: str = "classification"
 ) -> dict[str, float]:
-    """Every metric of a task on one set of predictions (probabilities for classification,
-    predicted values for regression): name -> value.
+    """Every metric of a task on one set of predictions: name -> value.
+
+    The predictions are probabilities for classification, predicted values for regression.
     """
     return {name: metric(output, y, classes) for name, metric in metrics_of(task).items()}

@@ -58,8 +58,10 @@ def sample_hyperparameters(
 
 
 def fixed_arguments(spec: StudySpec, categorical: tuple[str, ...]) -> dict[str, Any]:
-    """The network arguments a study sets for every trial (only those that differ from the
-    estimator's defaults, so that a study of arrays records what it always did).
+    """The network arguments a study sets for every trial.
+
+    Only those that differ from the estimator's defaults, so that a study of arrays records what
+    it always did.
     """
     fixed: dict[str, Any] = {}
     if spec.dtype != "float64":
@@ -87,6 +89,14 @@ class Objective:
     def __init__(
         self, spec: StudySpec, splits: Splits, artifacts: Path, deadline: float | None = None
     ) -> None:
+        """Set up what every trial shares: the folds, the task, n_x and n[L], this process's host.
+
+        Args:
+            spec: the study.
+            splits: the train, validation and test parts (dealt into folds with `spec.cv_folds`).
+            artifacts: the folder the trials' files are saved in.
+            deadline: `time.time()` past which running trials stop at their report; None: none.
+        """
         self.spec = spec
         self.deadline = deadline  # time.time() past which running trials stop at their report
         # With cross-validation a trial trains on fold 0 first (reporting, so it can be pruned),
@@ -106,6 +116,7 @@ class Objective:
         self.ledger: Ledger | None = None
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
+        """Train the trial's network, return its value(s); its record is written however it ends."""
         # pid and host first and on their own: they tell `fail_dead_trials` whose trial it is.
         TrialRecord(pid=os.getpid(), host=self.host).write(trial)
         record = TrialRecord()
@@ -139,8 +150,10 @@ class Objective:
         return self._train(trial, hp, n_parameters, record)
 
     def _check_memory(self, hp: dict[str, Any], layer_dims: list[int], record: TrialRecord) -> None:
-        """Prune, before anything is allocated, a network that would not fit in this worker's
-        share of the free memory (a typo such as a million units must not swap the machine).
+        """Prune a network that would not fit in this worker's share of the free memory.
+
+        It is pruned before anything is allocated: a typo such as a million units must not swap the
+        machine.
         """
         m, m_val = len(self.splits.y_train), len(self.splits.y_val)
         dropout = hp.get("keep_prob", 1.0) < 1 or hp.get("input_keep_prob", 1.0) < 1

@@ -64,8 +64,10 @@ class Run:
 
 
 def plan_run(spec: StudySpec, study: optuna.Study, splits: Splits, start: float) -> Run:
-    """Fail the trials of killed runs, raise the study's total by `spec.trials`, enqueue its
-    first configurations once, and mark this run active (see the module docstring).
+    """Fail the killed runs' trials, raise the total, enqueue first configurations, mark the run.
+
+    The study's total is raised by `spec.trials`, its first configurations are enqueued once, and
+    this run is marked active (see the module docstring).
     """
     fail_dead_trials(study)  # left RUNNING by a run that was killed (SIGKILL, power loss)
     done_before = count_trials(study)

@@ -85,8 +85,9 @@ def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x:
 
 
 def heavy_tailed(x: Any) -> bool:
-    """Whether some numeric input of the training part has a skewness beyond `HEAVY_TAILS`
-    in size (incomes, counts, outliers): its scaling is then worth tuning. A large X is
+    """Whether a numeric input of the training part is heavy-tailed, so its scaling is worth tuning.
+
+    Heavy-tailed: a skewness beyond `HEAVY_TAILS` in size (incomes, counts, outliers). A large X is
     judged on its first rows.
     """
     rows = x[:SKEW_ROWS]

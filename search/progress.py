@@ -37,8 +37,9 @@ LONG_TRIAL = 10.0
 
 @runtime_checkable
 class Watcher(Protocol):
-    """A display of a run that lives in this process only (a progress bar), which
-    `run_study(progress=...)` takes in place of a stream of progress lines.
+    """A display of a run that lives in this process only (a progress bar).
+
+    `run_study(progress=...)` takes it in place of a stream of progress lines.
 
     `begin` is called once the study holds its total, `__call__` after each trial this
     process runs (with `n_jobs > 1` the others' trials are in the study's count), and `end`
@@ -67,8 +68,9 @@ class Progress:
         self.ledger: Ledger | None = None  # of the study whose trials it counts, in this process
 
     def __getstate__(self) -> dict[str, Any]:
-        """Worker processes print to their own stdout or stderr, inherited from this process,
-        and keep their own ledger.
+        """Worker processes print to their own stdout or stderr, inherited from this process.
+
+        They also keep their own ledger.
         """
         state = dict(self.__dict__)
         state["stream"] = "stdout" if self.stream is sys.stdout else "stderr"
@@ -105,9 +107,10 @@ class Progress:
         print(text, file=self.stream, flush=True)
 
     def trial_line(self, trial: FrozenTrial, said: dict[int, int]) -> str | None:
-        """`trial 3: epoch 40/100, val 0.9100, 2:15` for a trial of this process running
-        for `LONG_TRIAL` s or more with a report newer than the last line (`said`: trial
-        number -> step shown, updated); None otherwise.
+        """`trial 3: epoch 40/100, val 0.9100, 2:15` for a long trial of this process, else None.
+
+        Long: running for `LONG_TRIAL` s or more, with a report newer than the last line (`said`:
+        trial number -> step shown, updated).
         """
         record = TrialRecord.from_trial(trial)
         started = trial.datetime_start
@@ -127,8 +130,9 @@ class Progress:
 
 @contextmanager
 def long_trial_lines(study: optuna.Study, progress: Callback | None) -> Iterator[None]:
-    """While held, a thread prints `Progress.trial_line` of this process's running trial
-    every `LONG_TRIAL` seconds (a trial of minutes shows how it goes; a short one says
+    """While held, a thread prints `Progress.trial_line` of this process's running trial.
+
+    It prints every `LONG_TRIAL` seconds (a trial of minutes shows how it goes; a short one says
     nothing).
     """
     if not isinstance(progress, Progress):
@@ -310,8 +314,9 @@ class TrialBar:
         self.metric = ""
 
     def begin(self, spec: StudySpec, done_before: int) -> None:
-        """Show the bar, of `spec.trials` trials (a count without a total when the deadline
-        ends the run).
+        """Show the bar, of `spec.trials` trials.
+
+        A count without a total when the deadline ends the run.
         """
         self.done_before, self.metric = done_before, spec.metric
         options = {"total": spec.trials, "desc": spec.name, "unit": "trial"}

@@ -112,6 +112,7 @@ class LearningCurve:
     val_metric: list[float] = field(default_factory=list)
 
     def add(self, iteration: int, cost: float, value: float) -> None:
+        """Append one report: the iteration, its cost and the validation metric."""
         self.iteration.append(iteration)
         self.cost.append(cost)
         self.val_metric.append(value)
@@ -181,6 +182,7 @@ class TrialRecord:
 
     @classmethod
     def from_trial(cls, trial: FrozenTrial) -> TrialRecord:
+        """The record of a stored trial, read from its user attributes."""
         return cls.from_user_attrs(trial.user_attrs)
 
     @property
@@ -197,8 +199,9 @@ class TrialRecord:
 
 
 def failure_of(trial: FrozenTrial) -> Failure | None:
-    """The kind of a trial's failure, read from its one attribute (workers ask this of every
-    failed trial before each trial: no whole record is built).
+    """The kind of a trial's failure, read from its one attribute.
+
+    Workers ask this of every failed trial before each trial: no whole record is built.
     """
     return Failure.of(trial.user_attrs.get(Attr.FAIL_REASON))
 
@@ -209,13 +212,16 @@ def is_surplus(trial: FrozenTrial) -> bool:
 
 
 def is_enqueued(trial: FrozenTrial) -> bool:
-    """Whether the trial tried a configuration given before the study ran (`enqueue`), not
-    one its sampler proposed (Optuna stores those parameters as the trial's `fixed_params`).
+    """Whether the trial tried a configuration given before the study ran (`enqueue`).
+
+    Rather than one its sampler proposed (Optuna stores those parameters as the trial's
+    `fixed_params`).
     """
     return bool(trial.system_attrs.get("fixed_params"))
 
 
 def is_diverged(trial: FrozenTrial) -> bool:
+    """Whether a trial failed because its cost became NaN or inf (a result: it counts)."""
     return failure_of(trial) == Failure.DIVERGED
 
 
@@ -360,8 +366,10 @@ def _str_or_none(stored: Any) -> str | None:
 
 
 def _scores(stored: Any) -> dict[str, float]:
-    """Stored test scores, name -> value (none before they were stored; a value that is not a
-    number, which only a storage written by something else can hold, is left out).
+    """Stored test scores, name -> value (none before they were stored).
+
+    A value that is not a number, which only a storage written by something else can hold, is
+    left out.
     """
     if not isinstance(stored, dict):
         return {}
@@ -398,24 +406,30 @@ def active_runs(study: optuna.Study) -> list[tuple[str, int]]:
 
 
 def set_target_trials(study: optuna.Study, total: int) -> None:
+    """Store the study's total number of trials, the one its runs work toward."""
     study.set_user_attr(StudyAttr.TARGET_TRIALS, total)
 
 
 def set_spec(study: optuna.Study, spec: dict[str, Any]) -> None:
+    """Store the study's spec, as a plain dict."""
     study.set_user_attr(StudyAttr.SPEC, spec)
 
 
 def set_best_test(study: optuna.Study, record: TestRecord) -> None:
+    """Store the final model's test record on the study."""
     study.set_user_attr(StudyAttr.BEST_TEST, record.to_attr())
 
 
 def set_data(study: optuna.Study, fingerprint: dict[str, Any]) -> None:
+    """Store the data set's fingerprint, by which a resume on other data is refused."""
     study.set_user_attr(StudyAttr.DATA, fingerprint)
 
 
 def set_data_summary(study: optuna.Study, summary: dict[str, Any]) -> None:
+    """Store what the data are: columns, their kinds, the target."""
     study.set_user_attr(StudyAttr.DATA_SUMMARY, summary)
 
 
 def set_heartbeat(study: optuna.Study, heartbeat: dict[str, Any]) -> None:
+    """Store the trials' heartbeat, which every worker of the study reads."""
     study.set_user_attr(StudyAttr.HEARTBEAT, heartbeat)

@@ -43,8 +43,9 @@ def run_study(
     progress: TextIO | Watcher | None = sys.stderr,
     fast_tpe: bool = True,
 ) -> RunResult:
-    """Run `spec.trials` more counted trials (or trials until `spec.timeout`) with `spec.jobs`
-    workers; report the best.
+    """Run `spec.trials` more counted trials (or until `spec.timeout`) with `spec.jobs` workers.
+
+    It reports the best.
 
     Args:
         spec: the study.

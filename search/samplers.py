@@ -67,8 +67,9 @@ PRUNERS: dict[str, Callable[[StudySpec], optuna.pruners.BasePruner]] = {
 
 
 def check_sampler(name: str) -> None:
-    """Refuse a sampler whose package is missing (before a study is stored: it would fail
-    after creating the storage otherwise).
+    """Refuse a sampler whose package is missing, before a study is stored.
+
+    It would fail after creating the storage otherwise.
 
     Raises:
         SpecError: `sampler: 'gp' needs the package 'torch' (pip install torch)`.

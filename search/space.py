@@ -92,9 +92,10 @@ class SearchSpace:
         return cls(entries, per_layer_activation, tuple(raw or ()))
 
     def filled(self, defaults: Mapping[str, Any]) -> SearchSpace:
-        """The space with the entries a study file left out taken from `defaults` (TOML
-        forms: a task's defaults for the data, or a stored study's space); the keys it set
-        are kept.
+        """The space with the entries a study file left out taken from `defaults`.
+
+        The keys it set are kept; `defaults` are in TOML forms: a task's defaults for the data, or a
+        stored study's space.
         """
         raw = {key: entry.to_toml() for key, entry in self.entries if key in self.given}
         filled = SearchSpace.from_dict({**defaults, **raw}, self.per_layer_activation)
@@ -123,6 +124,7 @@ class SearchSpace:
         return entry.low, entry.high
 
     def max_hidden(self) -> int:
+        """The most hidden layers the space allows (`n_hidden`'s upper bound)."""
         return int(self.bounds(N_HIDDEN)[1])
 
     def param_names(self) -> list[str]:
@@ -235,8 +237,9 @@ class SearchSpace:
                 )
 
     def enqueued(self, configs: Any) -> list[dict[str, Any]]:
-        """Configurations to try first (a study's `enqueue`) as the trial parameters Optuna
-        enqueues, checked.
+        """Configurations to try first (a study's `enqueue`), checked.
+
+        They come out as the trial parameters Optuna enqueues.
 
         Each configuration names hyperparameters of the space, as trial parameters (`n_hidden`,
         `n_1`, ..., `learning_rate`) or with `DeepNetwork`'s `hidden_layers = [20, 7, 5]`; each
@@ -277,8 +280,9 @@ def _enqueued(space: SearchSpace, index: int, config: Any) -> dict[str, Any]:
 
 
 def _with_layers(where: str, config: dict[str, Any]) -> dict[str, Any]:
-    """A configuration with `DeepNetwork`'s `hidden_layers = [n_1, ...]` as `n_hidden` and
-    `n_1 ...` (and a list of activations as `activation_1 ...`).
+    """A configuration with `DeepNetwork`'s `hidden_layers = [n_1, ...]` as `n_hidden`, `n_1 ...`.
+
+    A list of activations becomes `activation_1 ...` likewise.
     """
     if "hidden_layers" not in config:
         return config

@@ -76,6 +76,7 @@ class Heartbeat:
     grace_period: int = 30
 
     def __post_init__(self) -> None:
+        """Refuse (ValueError) an interval under 1 s, or a grace period not longer than it."""
         if self.interval < 1:
             raise ValueError(f"heartbeat interval must be >= 1 second, got {self.interval}")
         if self.grace_period <= self.interval:

@@ -52,8 +52,9 @@ class Existing(NamedTuple):
 
 
 def find_existing(spec: StudySpec) -> Existing | None:
-    """The spec's study as stored, read without creating anything (None when the storage or
-    the study does not exist yet).
+    """The spec's study as stored, read without creating anything.
+
+    None when the storage or the study does not exist yet.
     """
     try:
         storage = open_storage(spec.storage_url, create=False)
@@ -149,8 +150,9 @@ def _check_same_definition(spec: StudySpec, stored: Any) -> None:
 
 
 def load_study(spec: StudySpec, worker: int = 0) -> optuna.Study:
-    """Open an existing study by name, with this worker's seeded sampler and the study's
-    stored heartbeat (every worker of a study agrees on it).
+    """Open an existing study by name, with this worker's seeded sampler and the stored heartbeat.
+
+    The heartbeat is the study's own: every worker of a study agrees on it.
     """
     quiet_optuna()
     study = _load(spec, worker, DEFAULT_HEARTBEAT)
@@ -195,8 +197,10 @@ def data_fingerprint(splits: Splits) -> dict[str, Any]:
 
 
 def _check_same_data(spec: StudySpec, stored: Any, found: dict[str, Any]) -> None:
-    """Refuse to go on with other data than the study's (StudyMismatchError naming what
-    differs: the size, or the same size with other values).
+    """Refuse to go on with other data than the study's.
+
+    Raises:
+        StudyMismatchError: naming what differs: the size, or the same size with other values.
     """
     if stored is None or stored == found:
         return

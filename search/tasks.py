@@ -59,8 +59,10 @@ class Task:
     def check_target(
         self, y: np.ndarray, *, name: str = "y", row: RowName = by_position
     ) -> np.ndarray:
-        """Y as the task takes it (labels as given, targets as float64), or ValueError naming
-        the first bad row (`row`) of `name` (see `dnn.checks`).
+        """Y as the task takes it: labels as given, targets as float64.
+
+        Raises:
+            ValueError: naming the first bad row (`row`) of `name` (see `dnn.checks`).
         """
         raise NotImplementedError
 
@@ -101,12 +103,13 @@ class Task:
     def default_space(
         self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
     ) -> dict[str, Any]:
-        """The search space of a study file that leaves it out, for m examples (training +
-        validation) of n_x encoded inputs: a linear model (no hidden layer: the course's week-2
-        network) up to three hidden layers, learning rates down to 1e-4, iterations up to the
-        course's 2,500 for full-batch training (early stopping makes them a cap), L2 from
-        nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and dropout
-        from `DROPOUT_FROM` inputs on, and the inputs' scaling (standard or quantile) where
+        """The search space of a study file that leaves it out, for the data it is given.
+
+        For m examples (training + validation) of n_x encoded inputs: a linear model (no hidden
+        layer: the course's week-2 network) up to three hidden layers, learning rates down to 1e-4,
+        iterations up to the course's 2,500 for full-batch training (early stopping makes them a
+        cap), L2 from nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and
+        dropout from `DROPOUT_FROM` inputs on, and the inputs' scaling (standard or quantile) where
         some input is heavy-tailed (`heavy_tails`). Hyperparameters it leaves out keep their
         defaults.
         """
@@ -185,23 +188,29 @@ class Classification(Task):
         return 1 if classes == 2 else classes
 
     def outputs(self, net: Any, x: Any) -> np.ndarray:
+        """The network's class probabilities for x, as the metrics take them."""
         return net.predict_proba(x, check_input=False)
 
     def cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        """The cross-entropy (log loss) of the probabilities against the labels y."""
         return log_loss(output, y, classes)
 
     def split(self, x: Any, y: np.ndarray, fractions: tuple[float, float], seed: int) -> Splits:
+        """Seeded train, validation and test parts, stratified by class (no test at fraction 0)."""
         return data.stratified_split(x, y, *fractions, seed, allow_empty_test=fractions[1] == 0)
 
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
+        """K stratified cross-validation folds of training + validation (the test part kept)."""
         return data.stratified_folds(splits, k, seed)
 
     def describe_target(self, y: np.ndarray) -> dict[str, Any]:
+        """Each class label's count: `{"classes": {label: count}}`."""
         labels, counts = np.unique(y, return_counts=True)
         classes = {str(data.python_value(v)): int(c) for v, c in zip(labels, counts, strict=True)}
         return {"classes": classes}
 
     def describe(self, summary: DataSummary) -> str:
+        """Binary or multi-class, the target's name and its class counts, for a run's first line."""
         classes = summary.classes or {}
         kind = "binary classification" if len(classes) == 2 else "multi-class classification"
         shown = ", ".join(f"{k}: {v}" for k, v in list(classes.items())[:MAX_NAMED_CLASSES])
@@ -236,23 +245,28 @@ class Regression(Task):
         return 1 if y.ndim == 1 else int(y.shape[1])
 
     def outputs(self, net: Any, x: Any) -> np.ndarray:
+        """The network's predicted values for x, as the metrics take them."""
         return net.predict(x, check_input=False)
 
     def cost(self, output: np.ndarray, y: np.ndarray, classes: Any) -> float:
+        """The mean squared error of the predictions against the targets y."""
         return rmse(output, y) ** 2
 
     def split(self, x: Any, y: np.ndarray, fractions: tuple[float, float], seed: int) -> Splits:
+        """Seeded train, validation and test parts of a shuffle (no test part at fraction 0)."""
         return data.shuffled_split(x, y, *fractions, seed, allow_empty_test=fractions[1] == 0)
 
     def folds(self, splits: Splits, k: int, seed: int) -> list[Splits]:
+        """K shuffled cross-validation folds of training + validation (the test part kept)."""
         return data.shuffled_folds(splits, k, seed)
 
     def default_space(
         self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
     ) -> dict[str, Any]:
-        """A task's default space (`Task.default_space`), and for a target that is positive
-        and skewed (prices, salaries, counts) its scale: learned as it is or on a log scale
-        (predictions and scores always in its own units).
+        """A task's default space (`Task.default_space`), and a skewed positive target's scale.
+
+        For a target that is positive and skewed (prices, salaries, counts), its scale: learned as
+        it is or on a log scale (predictions and scores always in its own units).
         """
         space = super().default_space(m, n_x, y, heavy_tails)
         values = np.asarray(y, dtype=np.float64)
@@ -261,6 +275,7 @@ class Regression(Task):
         return space
 
     def describe_target(self, y: np.ndarray) -> dict[str, Any]:
+        """The target's mean, standard deviation, minimum and maximum: `{"statistics": {...}}`."""
         values = y.astype(np.float64)
         statistics = {
             "mean": values.mean(),
@@ -271,6 +286,7 @@ class Regression(Task):
         return {"statistics": {key: float(value) for key, value in statistics.items()}}
 
     def describe(self, summary: DataSummary) -> str:
+        """The target's name, mean, standard deviation and range, for a run's first line."""
         s = summary.statistics or {}
         return (
             f"regression{_named(summary.target)} (mean {s['mean']:.4g}, std {s['std']:.4g}, "

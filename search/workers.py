@@ -92,9 +92,11 @@ class TrialsFailingError(ValueError):
 
 
 class FailureStreak:
-    """An Optuna callback that stops a worker whose trials fail `MAX_FAILURES` times in a row
-    for the same reason before any of its trials completes (a target that overflows, say, made
-    every trial fail, and a run of one trial ran a thousand).
+    """An Optuna callback that stops a worker whose trials keep failing for the same reason.
+
+    It stops it when they fail `MAX_FAILURES` times in a row for the same reason before any of its
+    trials completes (a target that overflows, say, made every trial fail, and a run of one trial
+    ran a thousand).
     """
 
     def __init__(self) -> None:
@@ -283,9 +285,13 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
 
 
 def _finished_in_time(futures: list, deadline: float | None) -> bool:
-    """Wait for the loky workers, until `WORKER_GRACE` s past the deadline at most (one still
-    starting, or in a trial between two reports, would hold the run past its budget); False
-    when some had not finished by then. A worker's error is raised here.
+    """Wait for the loky workers, until `WORKER_GRACE` s past the deadline at most.
+
+    One still starting, or in a trial between two reports, would hold the run past its budget.
+    A worker's error is raised here.
+
+    Returns:
+        True when every worker finished; False when some had not finished by then.
     """
     for future in futures:
         wait = None if deadline is None else max(deadline + WORKER_GRACE - time.time(), 0.0)

@@ -21,6 +21,7 @@ from studies.arguments import LONG_TIMEOUT, build_parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """`dnnsearch run`: run (or resume) a study with the flags' overrides; print its last lines."""
     from search import run_study
     from search.progress import closing_lines
     from studies.datasets import load_dataset
@@ -49,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """`dnnsearch worker`: join a stored study as one more worker; say how many trials it ran."""
     from search import join_study
     from studies.datasets import load_dataset
 
@@ -61,6 +63,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_best(args: argparse.Namespace) -> int:
+    """`dnnsearch best`: print the best configuration of a study, as JSON or Python."""
     from search import best_config
 
     config = best_config(args.name, args.storage)
@@ -69,6 +72,7 @@ def cmd_best(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """`dnnsearch report`: write a study's report (md, html, csv, png); say where."""
     import reports
     from search.storage import RUNS_DIR
 
@@ -79,6 +83,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """`dnnsearch compare`: write several studies' comparison side by side; say where."""
     import reports
     from search.storage import RUNS_DIR
 
@@ -89,6 +94,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
+    """`dnnsearch studies`: list the built-in studies, one line each (task, description, budget)."""
     from search.progress import budget_text
     from studies.loader import builtin_studies, parse_study
 
@@ -102,6 +108,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    """`dnnsearch repair`: back up a damaged journal, drop what cannot be read; say what it did."""
     from search import repair_storage
 
     print(repair_storage(args.name, args.storage).message())

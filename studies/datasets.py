@@ -183,8 +183,9 @@ def load_csv(
     task: Task | str = CLASSIFICATION,
     name: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The feature columns of a CSV file as a DataFrame (indexed by its lines), as read, and
-    its `target` column as y, checked by the task (`studies.files.check_target`).
+    """A CSV file's feature columns as a DataFrame (indexed by its lines), and its `target` as y.
+
+    The features as read; y checked by the task (`studies.files.check_target`).
 
     With `columns` (a training file's feature columns, for its test file), those columns are
     taken by name, in that order; others are ignored, a missing one is refused by name, and the
@@ -224,10 +225,11 @@ def _task(task: Task | str) -> Task:
 
 
 def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> dict[str, str]:
-    """Each column's kind, decided once for the whole table by the networks' own encoder
-    (`dnn.tables.TableEncoder`, fitted here on every row): a column with every cell empty, an
-    infinite or huge number, numbers with a few text cells among them, or too many categories
-    are refused here, by the file's line; so is a column of complex numbers.
+    """Each column's kind, decided once for the whole table by the networks' own encoder.
+
+    The encoder is `dnn.tables.TableEncoder`, fitted here on every row. A column with every cell
+    empty, an infinite or huge number, numbers with a few text cells among them, or too many
+    categories are refused here, by the file's line; so is a column of complex numbers.
 
     Returns:
         column -> `numeric`, `categorical` or `dropped`.
@@ -252,8 +254,9 @@ def check_table(name: str, features: pd.DataFrame, spec: StudySpec) -> dict[str,
 
 
 def load_dataset(spec: StudySpec) -> Dataset:
-    """The data set a spec names (a built-in name, a `.csv` or an `.npz` path), and its own
-    test file (`test_dataset`) when the spec names one.
+    """The data set a spec names (a built-in name, a `.csv` or an `.npz` path).
+
+    It comes with its own test file (`test_dataset`) when the spec names one.
     """
     x, y, kinds = _load_examples(spec)
     if spec.test_dataset is None:

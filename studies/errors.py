@@ -1,5 +1,7 @@
-"""The errors of `studies` that the command line reports, importable without loading data sets
-(pandas, scikit-learn): `dnnsearch best` and `studies` need only this, not the loaders.
+"""The errors of `studies` that the command line reports.
+
+Importable without loading data sets (pandas, scikit-learn): `dnnsearch best` and `studies`
+need only this, not the loaders.
 """
 
 from __future__ import annotations

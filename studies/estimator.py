@@ -111,6 +111,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         drop: Sequence[str] = (),
         ensemble: int | None = None,
     ) -> None:
+        """Keep the arguments as given (scikit-learn's rule: `fit` checks and uses them)."""
         self.space = space
         self.n_trials = n_trials
         self.timeout = timeout
@@ -242,8 +243,9 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
 
     @property
     def study_(self) -> optuna.Study:
-        """The Optuna study, opened from its storage on each use (so that a fitted search
-        holds no open storage, and pickles).
+        """The Optuna study, opened from its storage on each use.
+
+        That way a fitted search holds no open storage, and pickles.
         """
         check_is_fitted(self, "study_name_")
         return open_existing_study(self.study_name_, self.storage_)
@@ -269,6 +271,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
 
     @property
     def classes_(self) -> np.ndarray:
+        """The class labels the best estimator learned (a classifier's only)."""
         return self._fitted().classes_
 
     def report(self) -> StudyReport:
@@ -280,6 +283,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
         return study_report(self.study_name_, self.storage_)
 
     def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags, with `non_deterministic` False: the search is seeded."""
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags

@@ -49,8 +49,9 @@ def first_line(error: BaseException) -> str:
 
 
 def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
-    """A CSV file (UTF-8 text with a header row) as a DataFrame of its cells as pandas reads
-    them, indexed by their line numbers (`line`).
+    """A CSV file (UTF-8 text with a header row) as a DataFrame of its cells as pandas reads them.
+
+    The rows are indexed by their line numbers (`line`).
 
     Raises:
         DataError: one line naming the file (`name`, else its path): not a file, binary, not
@@ -148,8 +149,10 @@ def split_target(
 def check_target(
     name: str, path: Path | None, frame: pd.DataFrame, target: str, task: Task, test: bool = False
 ) -> np.ndarray:
-    """A table's target column, checked by the task (`test`: one class is enough), its rows
-    named by their lines; an empty cell of a regression quoted as the file writes it.
+    """A table's target column, checked by the task (`test`: one class is enough).
+
+    Its rows are named by their lines; an empty cell of a regression is quoted as the file
+    writes it.
 
     Raises:
         DataError: one line naming the table, the target column and the line.
@@ -186,8 +189,9 @@ def _written(path: Path, column: str, position: int) -> str:
 
 
 def check_test_columns(name: str, test: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """A test table holds finite numbers where training decided a column is numeric (its
-    networks could not read text there), by the encoder's own cell parser.
+    """Check that a test table holds finite numbers where training decided a column is numeric.
+
+    Its networks could not read text there; the cells are read by the encoder's own parser.
 
     Raises:
         DataError: one line naming the test file, the column, the line and the cell.
