@@ -316,15 +316,24 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         layer_dims=list(record.layer_dims),
         n_parameters=int(record.n_parameters),
         params_path=record.params_path,
-        test_accuracy=test.test_accuracy if test else None,
-        test_scores=dict(test.test_scores) if test else {},
-        final_params_path=test.params_path if test else None,
         params_sha256=record.params_sha256,
-        final_params_sha256=test.params_sha256 if test else None,
         scored_on=spec.scored_on,
         task=spec.task,
-        ensemble=_ensemble_of(test),
+        **_final_fields(test),
     )
+
+
+def _final_fields(test: TestRecord | None) -> dict[str, Any]:
+    """A `BestConfig`'s fields of the final model, from its stored test record (if any)."""
+    if test is None:
+        return {"test_accuracy": None}
+    return {
+        "test_accuracy": test.test_accuracy,
+        "test_scores": dict(test.test_scores),
+        "final_params_path": test.params_path,
+        "final_params_sha256": test.params_sha256,
+        "ensemble": _ensemble_of(test),
+    }
 
 
 def _ensemble_of(test: TestRecord | None) -> dict[str, Any] | None:

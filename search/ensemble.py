@@ -175,14 +175,18 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     metric = METRICS[spec.metric]
     score, single = metric(mixed, y, classes), metric(predictions[0], y, classes)
     chosen = [trials[i] for i in selection.members]
-    members, weights = [], []
-    for trial, weight in zip(chosen, selection.weights, strict=True):
+    network = _network(chosen, selection.weights)
+    return Ensemble(tuple(t.number for t in chosen), selection.weights, score, single, network)
+
+
+def _network(trials: list[FrozenTrial], weights: tuple[float, ...]) -> Any:
+    """The `dnn.NetworkEnsemble` of the trials: each trial's weight shared by its networks."""
+    members, shares = [], []
+    for trial, weight in zip(trials, weights, strict=True):
         networks = _networks(trial)
         members += networks
-        weights += [weight / len(networks)] * len(networks)
-    network = NetworkEnsemble(members, weights)
-    numbers = tuple(t.number for t in chosen)
-    return Ensemble(numbers, selection.weights, score, single, network)
+        shares += [weight / len(networks)] * len(networks)
+    return NetworkEnsemble(members, shares)
 
 
 def _predictions(trial: FrozenTrial) -> np.ndarray:

@@ -250,23 +250,8 @@ def _score_on_test(
     splits: Splits,
     cutoff: float | None = None,
 ) -> TestRecord:
-    params_path = sha256 = None
-    refit = spec.refits
-    if refit:
-        try:
-            net = _refit(spec, trial, splits, cutoff)
-        except OutOfTimeError:
-            if not _has_saved_network(trial):
-                raise
-            # No time left to retrain: the best trial's own network, already saved, is scored
-            # (stored as not refit, so that the next run retrains and scores again).
-            refit, net = False, load_trained(trial)
-        else:
-            path = artifacts_dir(spec.storage_url, spec.name) / "best.npz"
-            params_path = save_network(net, path)
-            sha256 = file_sha256(params_path)
-    else:
-        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff)
+    """Score the best trial's final network (its refit, or its own) on test; store the record."""
+    net, refit, params_path = _final_network(spec, trial, splits, cutoff)
     scores = scores_on_test(net, splits, spec.problem)
     has_classes = spec.problem.has_classes
     predictions = (None, None) if has_classes else save_predictions(spec, net, splits)
@@ -275,13 +260,34 @@ def _score_on_test(
         refit=refit,
         test_accuracy=scores.get("accuracy"),
         params_path=params_path,
-        params_sha256=sha256,
+        params_sha256=file_sha256(params_path) if params_path else None,
         test_scores=scores,
         predictions_path=predictions[0],
         predictions_sha256=predictions[1],
     )
     set_best_test(study, record)
     return record
+
+
+def _final_network(
+    spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None
+) -> tuple[Network, bool, str | None]:
+    """The network the final scoring scores, whether it is a refit, and its file if saved here.
+
+    The refit (`best.npz`) with `refit` or folds, else the trial's own network.
+    """
+    if not spec.refits:
+        return trained_network(trial, trained_on(spec, splits), spec.problem, cutoff), False, None
+    try:
+        net = _refit(spec, trial, splits, cutoff)
+    except OutOfTimeError:
+        if not _has_saved_network(trial):
+            raise
+        # No time left to retrain: the best trial's own network, already saved, is scored
+        # (stored as not refit, so that the next run retrains and scores again).
+        return load_trained(trial), False, None
+    path = artifacts_dir(spec.storage_url, spec.name) / "best.npz"
+    return net, True, save_network(net, path)
 
 
 def _add_test_scores(

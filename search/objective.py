@@ -182,19 +182,10 @@ class Objective:
     def _train(
         self, trial: optuna.Trial, hp: dict[str, Any], n_parameters: int, record: TrialRecord
     ) -> Any:
-        s = self.splits
-        record.learning_curve = LearningCurve()  # filled as training goes, kept always
-        net = self.task.network_class()(**hp, cost_every=self._cost_every())
-        best = BestEpoch(self.spec.direction) if self.spec.early_stopping else None
-        net.set_params(callback=self._reporter(trial, net, record, best))
-        self.iteration = 0  # fold 0's last iteration that called back
+        """Train the trial's networks (every fold's), score them, keep them if they rank."""
         start = time.perf_counter()
         try:
-            net.fit(s.X_train, s.y_train)
-            if best is not None:
-                best.rewind(net)
-                record.best_iteration = best.iteration
-            others = [self._fold(hp, fold, record) for fold in self.folds[1:]]
+            nets = self._fit_folds(trial, hp, record)
         except optuna.TrialPruned:
             record.pruned_at = self.iteration
             raise
@@ -203,15 +194,30 @@ class Objective:
             return self._failed()
         finally:
             record.wall_time = time.perf_counter() - start
-        record.activations = list(net.activations_)
-        value, predictions = self._record_scores([net, *others], record)
+        record.activations = list(nets[0].activations_)
+        value, predictions = self._record_scores(nets, record)
         if not math.isfinite(value):  # predictions that overflowed: the network diverged
             detail = f"the validation {self.spec.metric} is {value}"
             record.fail_reason = Failure.DIVERGED.reason(detail)
             return self._failed()
         if self.spec.pareto or self._kept(trial, value):
-            self._save(trial.number, [net, *others], predictions, record)
+            self._save(trial.number, nets, predictions, record)
         return (value, float(n_parameters)) if self.spec.pareto else value
+
+    def _fit_folds(
+        self, trial: optuna.Trial, hp: dict[str, Any], record: TrialRecord
+    ) -> list[Network]:
+        """Fold 0's network, reported and rewound to its best epoch, then the other folds'."""
+        record.learning_curve = LearningCurve()  # filled as training goes, kept always
+        net = self.task.network_class()(**hp, cost_every=self._cost_every())
+        best = BestEpoch(self.spec.direction) if self.spec.early_stopping else None
+        net.set_params(callback=self._reporter(trial, net, record, best))
+        self.iteration = 0  # fold 0's last iteration that called back
+        net.fit(self.splits.X_train, self.splits.y_train)
+        if best is not None:
+            best.rewind(net)
+            record.best_iteration = best.iteration
+        return [net, *(self._fold(hp, fold, record) for fold in self.folds[1:])]
 
     def _kept(self, trial: optuna.Trial, value: float) -> bool:
         """Whether a trial keeps its network.

@@ -231,29 +231,40 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
             f"in {result.wall_time:.1f} s; storage {where}"
         ]
     config = best_config(spec.name, spec.storage)
-    hp = config.hyperparameters
+    flag = _storage_flag(spec.storage)
     lines = [
         f"best trial {result.best_trial}: {config.scored_on} {spec.metric} "
         f"{result.best_value:.4f}, test {spec.metric} {_test_text(spec, result, config)}",
-        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
-        f"activation {config.activation}",
-        f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
-        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
-        f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
+        *_scores_lines(spec, result, config),
+        *_network_lines(config),
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
-        f"next: dnnsearch report {shlex.quote(spec.name)}{_storage_flag(spec.storage)}   "
-        f"dnnsearch best {shlex.quote(spec.name)}{_storage_flag(spec.storage)} --format python",
+        f"next: dnnsearch report {shlex.quote(spec.name)}{flag}   "
+        f"dnnsearch best {shlex.quote(spec.name)}{flag} --format python",
     ]
+    return lines
+
+
+def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:
+    """The final model's test scores by every metric, and the ensemble it is, if one."""
     scores = ", ".join(
         f"{name} {result.test_scores[name]:.4f}"
         for name in spec.problem.metrics()
         if name in result.test_scores
     )
-    if config.ensemble is not None:
-        lines.insert(1, _ensemble_text(config))
-    if scores:
-        lines.insert(1, f"  test scores: {scores}")
-    return lines
+    lines = [f"  test scores: {scores}"] if scores else []
+    return lines + ([_ensemble_text(config)] if config.ensemble is not None else [])
+
+
+def _network_lines(config: Any) -> list[str]:
+    """The best trial's network: its shape and its hyperparameters."""
+    hp = config.hyperparameters
+    return [
+        f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
+        f"activation {config.activation}",
+        f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
+        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
+        f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
+    ]
 
 
 def _ensemble_text(config: Any) -> str:

@@ -254,18 +254,10 @@ def _attempt(run: Run, executor: ProcessPoolExecutor, first: int, here: Callback
     """One go of the run's workers: this process's, and the loky ones of `executor`."""
     threads = max(1, cores() // run.spec.jobs)
     options: dict[str, Any] = {"deadline": run.deadline, "fast_tpe": run.fast_tpe}
-    files = run.shared if run.shared is not None else run.splits
+    pooled = {"progress": run.printer, "splits": run.shared or run.splits, **options}
     try:
         futures = [
-            executor.submit(
-                _pool_worker,
-                run.spec,
-                first + w,
-                threads,
-                progress=run.printer,
-                splits=files,
-                **options,
-            )
+            executor.submit(_pool_worker, run.spec, first + w, threads, **pooled)
             for w in range(1, run.spec.jobs)
         ]
         worker_process(run.spec, first, threads, progress=here, splits=run.splits, **options)

@@ -144,15 +144,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
             ValueError: bad data (naming the problem). RuntimeError: no trial completed.
         """
         self._check_arguments()
-        if is_frame(x):  # raw columns, encoded by each trial's network
-            y = _as_targets(y)
-            self.feature_names_in_ = np.asarray(x.columns, dtype=object)
-        else:  # scikit-learn's checks and messages (sparse, complex, empty, 1-d X)
-            x, y = validate_data(
-                self, x, y, dtype=np.float64, multi_output=True, ensure_min_samples=2
-            )
-            y = _as_targets(y)
-        self.n_features_in_ = int(x.shape[1])
+        x, y = self._validated(x, y)
         name = self.study_name or fresh_name()
         spec = self._spec(name, _stored_spec(name, self.storage), y)
         if spec.test_dataset is not None:
@@ -171,6 +163,17 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
             final = config.load_network() if config.ensemble else config.build().fit(x, y)
             self.best_estimator_ = final  # the ensemble of the best trials, when it won
         return self
+
+    def _validated(self, x: Any, y: Any) -> tuple[Any, np.ndarray]:
+        """X and y as a study takes them; sets `n_features_in_` (and `feature_names_in_`)."""
+        if is_frame(x):  # raw columns, encoded by each trial's network
+            self.feature_names_in_ = np.asarray(x.columns, dtype=object)
+        else:  # scikit-learn's checks and messages (sparse, complex, empty, 1-d X)
+            x, y = validate_data(
+                self, x, y, dtype=np.float64, multi_output=True, ensure_min_samples=2
+            )
+        self.n_features_in_ = int(x.shape[1])
+        return x, _as_targets(y)
 
     def _check_arguments(self) -> None:
         """The arguments that are not study-file keys (those are the spec's to check)."""

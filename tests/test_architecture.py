@@ -178,3 +178,76 @@ def test_the_trial_path_loads_no_pandas_scipy_stats_sqlalchemy_or_scikit_learn(s
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+# -- the size of things (issue 20: modules one can read whole, short functions) ---------------
+
+MAX_MODULE_LINES = 450
+MAX_LONG_FUNCTIONS = 8  # functions whose body runs over LONG_BODY lines
+LONG_BODY = 25
+MAX_POSITIONAL = 6
+# Signatures the course fixes (DESIGN.md's public contract: the Adam update, the gradient
+# check) and the steps of the training loop, which keep the course's arguments in order.
+POSITIONAL_ALLOWED = {
+    ("dnn/optimizers.py", "update_parameters_with_adam"),
+    ("dnn/gradcheck.py", "gradient_check"),
+    ("dnn/gradcheck.py", "_numeric_gradient"),
+    ("dnn/train.py", "_backward_update_step"),
+    ("dnn/train.py", "__init__"),
+}
+
+
+def functions():
+    for _, path in modules():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield str(path.relative_to(ROOT)), node
+
+
+def body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body, its docstring left out."""
+    body = node.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1:
+        body = body[1:]
+    return (node.end_lineno or node.lineno) - body[0].lineno + 1
+
+
+def test_no_module_is_longer_than_one_can_read_whole():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for _, path in modules()
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, long
+
+
+def test_few_functions_are_long():
+    long = sorted((body_lines(node), path, node.name) for path, node in functions())
+    long = [entry for entry in long if entry[0] > LONG_BODY]
+    assert len(long) <= MAX_LONG_FUNCTIONS, long
+
+
+def test_no_function_takes_more_than_six_positional_parameters():
+    many = []
+    for path, node in functions():
+        names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        positional = len(names) - (1 if names[:1] in (["self"], ["cls"]) else 0)
+        if positional > MAX_POSITIONAL and (path, node.name) not in POSITIONAL_ALLOWED:
+            many.append((path, node.name, positional))
+    assert not many, many
+
+
+def test_the_task_is_compared_by_name_in_at_most_two_modules():
+    """A task's behaviour is its object's (`search.tasks`); its name is compared only where it
+    is read."""
+    comparing = set()
+    for _, path in modules():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value in ("regression", "classification")
+                for c in [node.left, *node.comparators]
+            ):
+                comparing.add(str(path.relative_to(ROOT)))
+    assert len(comparing) <= 2, sorted(comparing)
