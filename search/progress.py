@@ -262,7 +262,7 @@ def _network_lines(config: Any) -> list[str]:
         f"  layer_dims {config.layer_dims} ({config.n_parameters} learned parameters), "
         f"activation {config.activation}",
         f"  learning_rate {config.learning_rate:.3g}, num_iterations {config.num_iterations}, "
-        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size']}, "
+        f"optimizer {hp['optimizer']}, mini_batch_size {hp['mini_batch_size'] or 'full'}, "
         f"lambd {hp['lambd']:.3g}{_dropout_text(hp)}",
     ]
 
