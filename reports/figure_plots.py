@@ -16,9 +16,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from reports.escape import figure_label
+from reports.figure_curves import CurvesData
 from reports.figure_data import (
     CompareData,
-    CurvesData,
     HistoryData,
     ImportanceData,
     ParallelData,
