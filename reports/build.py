@@ -21,6 +21,7 @@ from reports import tables as tab
 from reports.blocks import Block, Stored, figure, fill, heading, paragraph, table
 from reports.load import StudyData, StudyInfo, task_of
 from reports.render import FigureRecipe
+from search.epochs import PATIENCE
 from search.summary import DataSummary, DataSummaryError
 
 INTRO = """\
@@ -72,17 +73,37 @@ CAPTIONS = {
     "best_so_far": "Best value so far of each study against wall time since its first trial.",
 }
 
+STOPPED_TEXT = (
+    " A dot marks each trial's best report on validation, whose network and value the trial "
+    f"kept; its training went on until {PATIENCE} reports in a row had not beaten it (or its "
+    "iterations ran out), drawn fainter."
+)
+
 Predictions = tuple[np.ndarray, np.ndarray]  # a regression's (y_true, y_pred) on the test data
 
 
-def figure_blocks(names: Sequence[str], images: Mapping[str, bytes]) -> list[Block]:
+def figure_blocks(
+    names: Sequence[str], images: Mapping[str, bytes], captions: Mapping[str, str] = CAPTIONS
+) -> list[Block]:
     """A figure block per name that has an image (PNG bytes), else a line saying why not."""
     return [
-        figure(name, images[name], CAPTIONS.get(name, ""))
+        figure(name, images[name], captions.get(name, ""))
         if name in images
         else paragraph(f"{name.replace('_', ' ')}: no data yet, figure omitted.")
         for name in names
     ]
+
+
+def study_captions(data: StudyData) -> dict[str, str]:
+    """The captions of a study's figures: `CAPTIONS`, but for what a study's own data change.
+
+    The learning curves' also say where each trial stopped, when some trial recorded its best
+    iteration (`reports.figure_curves`).
+    """
+    captions = dict(CAPTIONS)
+    if fig.best_iterations(data.trials):
+        captions["learning_curves"] += STOPPED_TEXT
+    return captions
 
 
 # A study's figures ----------------------------------------------------------------------------

@@ -1,28 +1,44 @@
-"""The learning curves' plot data: the trials to draw, and their recorded curves.
+"""The learning curves' plot data: the trials to draw, and where each one stopped.
 
-As for every figure (`reports.figure_data`), a `*_data` function computes a NamedTuple from the
-tidy tables of `reports.load` and `reports.tables`, and `reports.figure_plots.plot_curves` only
-draws it.
+Each trial keeps its best epoch (`search.epochs`): its value and its network are those of its
+best validation report, the iteration stored as its `best_iteration`, and its training stopped
+once `PATIENCE` reports in a row had not beaten it. Its learning curve holds every report, so
+the curve goes on past the network the trial kept: `Curve.best` is the position of the best
+report on it, which the drawing (`reports.figure_plots.plot_curves`) marks, drawing the rest of
+the curve fainter. A trial of a study without early stopping, or a pruned one, has none.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import pandas as pd
 
 from reports.figure_data import metric_label, numbers
+from reports.load import BEST_ITERATION
 from reports.tables import complete_trials
 
 
 class Curve(NamedTuple):
-    """One trial's recorded cost and validation metric against the iteration."""
+    """One trial's recorded cost and validation metric against the iteration.
+
+    Attributes:
+        number: the trial's number.
+        iteration: the iterations of its reports.
+        cost: the cost J at each.
+        val_metric: the validation metric at each.
+        pruned: whether the pruner stopped it.
+        best: the position, in these lists, of the report whose network the trial kept (None:
+            not recorded, or not one of its reports).
+    """
 
     number: int
     iteration: list[int]
     cost: list[float]
     val_metric: list[float]
     pruned: bool
+    best: int | None = None
 
 
 class CurvesData(NamedTuple):
@@ -35,6 +51,11 @@ class CurvesData(NamedTuple):
     def empty(self) -> bool:
         """No curve recorded."""
         return not self.curves
+
+    @property
+    def stopped(self) -> bool:
+        """Whether some curve has a best iteration to mark."""
+        return any(c.best is not None for c in self.curves)
 
 
 def curves_data(
@@ -49,7 +70,7 @@ def curves_data(
 
     Args:
         curves: the long learning-curves table (`reports.load`).
-        trials: the trials table.
+        trials: the trials table (its `best_iteration`, when it has one, places each best).
         direction: the study's, which ranks the complete trials.
         metric: the study's metric, for the label.
         n_best: how many of the best complete trials.
@@ -63,17 +84,28 @@ def curves_data(
     best = ranked["number"].astype(int).tolist()[:n_best]
     pruned = trials.loc[trials["state"] == "PRUNED", "number"].astype(int).tolist()[-n_pruned:]
     chosen = [(number, True) for number in pruned] + [(number, False) for number in best]
-    found = [curve_of(curves, number, is_pruned) for number, is_pruned in chosen]
+    stops = best_iterations(trials)
+    found = [curve_of(curves, n, is_pruned, stops.get(n)) for n, is_pruned in chosen]
     return CurvesData([c for c in found if c.iteration], metric_label(metric))
 
 
-def curve_of(curves: pd.DataFrame, number: int, pruned: bool) -> Curve:
-    """One trial's rows of the long learning-curves table."""
+def best_iterations(trials: pd.DataFrame) -> dict[int, int]:
+    """Each trial's `best_iteration`, by number, where it is a whole number (none recorded: {})."""
+    stored = numbers(trials, BEST_ITERATION)
+    return {
+        int(number): int(value)
+        for number, value in zip(trials["number"], stored, strict=True)
+        if math.isfinite(value) and value == int(value)
+    }
+
+
+def curve_of(
+    curves: pd.DataFrame, number: int, pruned: bool, best_iteration: int | None = None
+) -> Curve:
+    """One trial's rows of the long learning-curves table, its best report placed on them."""
     rows = curves[curves["number"] == number].sort_values("iteration")
+    iterations = rows["iteration"].astype(int).tolist()
+    best = iterations.index(best_iteration) if best_iteration in iterations else None
     return Curve(
-        number,
-        rows["iteration"].astype(int).tolist(),
-        numbers(rows, "cost"),
-        numbers(rows, "val_metric"),
-        pruned,
+        number, iterations, numbers(rows, "cost"), numbers(rows, "val_metric"), pruned, best
     )

@@ -11,7 +11,7 @@ example
 
 from __future__ import annotations
 
-from reports.figure_curves import Curve, CurvesData, curves_data
+from reports.figure_curves import Curve, CurvesData, best_iterations, curves_data
 from reports.figure_data import (
     CompareData,
     HistoryData,
@@ -56,6 +56,7 @@ __all__ = [
     "ResidualsData",
     "ScatterData",
     "StudyCurve",
+    "best_iterations",
     "compare_data",
     "curves_data",
     "history_data",

@@ -52,6 +52,10 @@ USER_COLUMNS = tuple(
     )
 )
 LIST_COLUMNS = (Attr.LAYER_DIMS.value, Attr.ACTIVATIONS.value)
+# The iteration of a trial's best validation report, whose network and value it kept
+# (`search.epochs`): a column only when some trial recorded one, before `pruned_at`, so that
+# the tables of a study stored without early stopping are what they were
+BEST_ITERATION = Attr.BEST_ITERATION.value
 CURVE_COLUMNS = ("number", "state", "iteration", "cost", "val_metric")
 
 
@@ -183,6 +187,8 @@ def trial_row(trial: FrozenTrial, space: SearchSpace | None, n_objectives: int) 
     row.update(trial_params(trial, record, space))
     stored = record.to_user_attrs()
     row.update({key: stored.get(key, NAN) for key in USER_COLUMNS})
+    if record.best_iteration is not None:
+        row[BEST_ITERATION] = record.best_iteration
     row.update({key: stored.get(key) for key in LIST_COLUMNS})
     start, complete = trial.datetime_start, trial.datetime_complete
     row["datetime_start"] = pd.Timestamp(start) if start else pd.NaT
@@ -214,7 +220,16 @@ def trials_frame(
                 "duration",
             ]
         )
-    return frame.sort_values("number", kind="stable").reset_index(drop=True)
+    return place_best_iteration(frame).sort_values("number", kind="stable").reset_index(drop=True)
+
+
+def place_best_iteration(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its `best_iteration` column, if any, just before `pruned_at`."""
+    if BEST_ITERATION not in frame:
+        return frame
+    columns = [c for c in frame.columns if c != BEST_ITERATION]
+    at = columns.index(Attr.PRUNED_AT.value)
+    return frame[[*columns[:at], BEST_ITERATION, *columns[at:]]]
 
 
 def curves_frame(trials: list[FrozenTrial]) -> pd.DataFrame:

@@ -53,7 +53,7 @@ class Report:
         """The report laid out: headings, text, tables, figures (as PNG bytes)."""
         images = {name: render.png_bytes(figure) for name, figure in self.figures.items()}
         names = [name for name, _, _ in self._recipes()]
-        return self._blocks(build.figure_blocks(names, images))
+        return self._blocks(build.figure_blocks(names, images, self._captions()))
 
     def markdown(self) -> str:
         """report.md: the report as Markdown (figures linked as `<name>.png`)."""
@@ -95,6 +95,9 @@ class Report:
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         raise NotImplementedError
+
+    def _captions(self) -> dict[str, str]:
+        return build.CAPTIONS
 
 
 class StudyReport(Report):
@@ -140,6 +143,9 @@ class StudyReport(Report):
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         return build.study_blocks(self.data, self.tables, figures)
+
+    def _captions(self) -> dict[str, str]:
+        return build.study_captions(self.data)
 
 
 class ComparisonReport(Report):

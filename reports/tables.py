@@ -18,7 +18,7 @@ import pandas as pd
 from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
 from reports.importance import param_importances
-from reports.load import StudyInfo, task_of
+from reports.load import BEST_ITERATION, StudyInfo, task_of
 from search.best import best_number
 from search.entries import Choice, Entry, Fixed, Range
 from search.metrics import METRICS
@@ -114,15 +114,20 @@ def trials_table(trials: pd.DataFrame, task: str = "classification") -> pd.DataF
     """Every trial: number, state, value, hyperparameters, scores, size, time, pruning, failure.
 
     The scores are the accuracies, or the costs of a task without classes (`score_columns`).
+    `best_iteration`, the iteration whose network and value a trial kept (`search.epochs`),
+    comes before `pruned_at` when some trial recorded one.
     """
     extra = [c for c in trials.columns if c.startswith("values_")]
     scores = score_columns(task_of(task))
+    stopped = [BEST_ITERATION] if BEST_ITERATION in trials else []
     order = [
         *TRIAL_COLUMNS[:3],
         *extra,
         *params_columns(trials),
         *scores,
-        *TRIAL_COLUMNS[5:],
+        *TRIAL_COLUMNS[5:7],
+        *stopped,
+        *TRIAL_COLUMNS[7:],
     ]
     table = trials.reindex(columns=order)
     return table.sort_values("number", kind="stable").reset_index(drop=True)

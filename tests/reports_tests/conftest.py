@@ -44,11 +44,31 @@ TRIALS = [
     (TrialState.FAIL, 0.9, [4], "tanh", math.nan),
     (TrialState.COMPLETE, 0.003, [8, 8], "tanh", 0.70),
 ]
+# TRIALS with early stopping: each complete trial kept its best report's network (trial 3's
+# best is its last report: nothing after it)
+STOPPED = [(*row, best) for row, best in zip(TRIALS, [50, 100, None, 150, None, 100], strict=True)]
 
 
 def spec_dict(name: str, **overrides: Any) -> dict[str, Any]:
     raw = {"name": name, "dataset": "toy", "n_trials": 6, "space": SPACE, **overrides}
     return search.StudySpec.from_dict(raw).to_dict()
+
+
+def learning_curve(
+    state: TrialState, accuracy: float, best_iteration: int | None = None
+) -> dict[str, list]:
+    """A trial's curve: its metric rises to `accuracy` at 150, or at its best iteration (then
+    falls: the trial kept that report's network)."""
+    iterations = [0, 50, 100, 150] if state != TrialState.PRUNED else [0, 50]
+    gain = 0.0 if math.isnan(accuracy) else accuracy - 0.5
+    best = best_iteration or 150
+    return {
+        "iteration": iterations,
+        "cost": [0.7 / (1 + i / 50) for i in iterations],
+        "val_metric": [
+            0.5 + gain * min(i, best) / best - 0.02 * max(i - best, 0) / 50 for i in iterations
+        ],
+    }
 
 
 def trial_of(
@@ -58,8 +78,10 @@ def trial_of(
     activation: str,
     accuracy: float,
     when: dt.datetime,
+    best_iteration: int | None = None,
 ) -> optuna.trial.FrozenTrial:
-    """A trial as `search.Objective` leaves it, with the user attrs it writes."""
+    """A trial as `search.Objective` leaves it, with the user attrs it writes (a complete
+    trial's `best_iteration` when one is given, as with early stopping)."""
     layer_dims = [N_X, *hidden, 1]
     params: dict[str, Any] = {"n_hidden": len(hidden)}
     params.update({f"n_{k}": n for k, n in enumerate(hidden, start=1)})
@@ -80,22 +102,16 @@ def trial_of(
         "seed": 1,
         "normalize": True,
     }
-    iterations = [0, 50, 100, 150] if state != TrialState.PRUNED else [0, 50]
-    curve = {
-        "iteration": iterations,
-        "cost": [0.7 / (1 + i / 50) for i in iterations],
-        "val_metric": [
-            0.5 + (0.0 if math.isnan(accuracy) else accuracy - 0.5) * i / 150 for i in iterations
-        ],
-    }
     attrs: dict[str, Any] = {
         "hyperparameters": hyperparameters,
         "layer_dims": layer_dims,
         "n_parameters": count_parameters(layer_dims),
         "seed": 1,
-        "learning_curve": curve,
+        "learning_curve": learning_curve(state, accuracy, best_iteration),
         "wall_time": 1.5,
     }
+    if state == TrialState.COMPLETE and best_iteration is not None:
+        attrs["best_iteration"] = best_iteration
     if state == TrialState.COMPLETE:
         activations = [activation] * len(hidden) + ["sigmoid"]
         attrs.update(
@@ -178,6 +194,7 @@ def build_study(
     summary: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> optuna.Study:
+    """A study of `rows` (see TRIALS and STOPPED), its best trial scored on test (accuracy 0.9)."""
     backend = search.open_storage(storage)
     spec = spec_dict(name, **overrides)
     study = optuna.create_study(
@@ -188,7 +205,9 @@ def build_study(
     if summary is not None:
         study.set_user_attr("data_summary", summary)
     for k, row in enumerate(rows):
-        study.add_trial(trial_of(*row, when=START + dt.timedelta(seconds=3 * k)))
+        when = START + dt.timedelta(seconds=3 * k)
+        best_iteration = row[5] if len(row) > 5 else None  # a row of STOPPED
+        study.add_trial(trial_of(*row[:5], when=when, best_iteration=best_iteration))
     best = search.best_trial(study)
     if best is not None:
         study.set_user_attr("best_test", {"trial": best.number, "test_accuracy": 0.9})
@@ -308,6 +327,17 @@ def hostile() -> Hostile:
     return Hostile()
 
 
+class Stopping(NamedTuple):
+    """Trials with early stopping, for tests (a copy: tests may change it)."""
+
+    rows: list[tuple]
+
+
+@pytest.fixture
+def stopping() -> Stopping:
+    return Stopping(list(STOPPED))
+
+
 @pytest.fixture
 def make_summary() -> Callable[[str], dict[str, Any]]:
     """make_summary(task="classification"): a fresh data summary as a run stores it."""
@@ -396,13 +426,15 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials,
     and a data summary), that of a study without complete trials (nor data summary), a
     comparison of three studies, and the reports of hostile studies (valid spec, invalid spec;
-    hostile data summaries) and their comparison with `toy`."""
+    hostile data summaries) and their comparison with `toy`; `stopped`, the report of TRIALS
+    with early stopping (STOPPED)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     root = tmp_path_factory.mktemp("reports")
     journal = str(root / "journal.log")
     build_study(journal, "toy", TRIALS, data_summary())
     build_study(journal, "toy_random", TRIALS[:4], sampler="random")
     build_study(journal, "none_complete", [row for row in TRIALS if row[0] != TrialState.COMPLETE])
+    build_study(journal, "stopped", STOPPED, data_summary())
     first, second, third = HOSTILE_NAMES
     build_hostile_study(journal, first)
     build_hostile_study(journal, second, valid_spec=False)
@@ -410,6 +442,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "journal": Path(journal),
         "toy": write_report("toy", journal, root / "toy"),
+        "stopped": write_report("stopped", journal, root / "stopped"),
         "hostile": write_report(first, journal, root / "hostile"),
         "hostile_invalid": write_report(second, journal, root / "hostile_invalid"),
         "hostile_compare": write_comparison([*HOSTILE_NAMES, "toy"], journal, root / "hcmp"),

@@ -135,3 +135,18 @@ def test_keep_prob_exists_only_with_hidden_layers():
     deep = params_of({"hidden_layers": [8], "keep_prob": 0.7, "activation": "relu"})
     assert deep["keep_prob"] == 0.7
     assert not SearchSpace.applies("keep_prob", 0) and SearchSpace.applies("keep_prob", 1)
+
+
+def test_best_iteration_is_a_column_when_a_trial_recorded_one(make_study, journal, stopping):
+    """Each trial keeps its best epoch (`search.epochs`): its iteration is a column before
+    `pruned_at`, NaN for the trials that recorded none (pruned, failed); a study stored
+    without early stopping has no such column, so its tables are what they were."""
+    make_study("stopped", stopping.rows)
+    trials = load_study_data("stopped", journal).trials
+    columns = list(trials.columns)
+    assert columns.index("best_iteration") == columns.index("pruned_at") - 1
+    best = trials["best_iteration"].tolist()
+    assert best[:2] == [50, 100] and best[3] == 150 and best[5] == 100
+    assert math.isnan(best[2]) and math.isnan(best[4])
+    make_study("toy")
+    assert "best_iteration" not in load_study_data("toy", journal).trials

@@ -29,6 +29,16 @@ def test_trials_table_columns(hand_made):
     assert len(table) == len(trials)
 
 
+def test_trials_table_shows_the_best_iteration_before_pruned_at(hand_made):
+    trials, _ = hand_made
+    assert "best_iteration" not in trials_table(trials)  # none recorded: as it was
+    stopped = trials.assign(best_iteration=[150, 100, math.nan, math.nan, 50])
+    columns = list(trials_table(stopped).columns)
+    assert columns.index("best_iteration") == columns.index("pruned_at") - 1
+    assert columns.index("best_iteration") == columns.index("wall_time") + 1
+    assert trials_table(stopped)["best_iteration"].tolist()[:2] == [150, 100]
+
+
 def test_learned_parameters_of_the_best_network(hand_made):
     trials, info = hand_made
     table = learned_parameters_table(trials, info)  # best: trial 1, layer_dims [4, 5, 4, 1]
