@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reports import data as dat
+from reports import ensemble as ens
 from reports import figures as fig
 from reports import tables as tab
 from reports.blocks import Block, Stored, figure, fill, heading, paragraph, table
@@ -73,6 +74,14 @@ CAPTIONS = {
     "best_so_far": "Best value so far of each study against wall time since its first trial.",
 }
 
+# A regression's predictions on the test data are its final model's: an ensemble's when it is one
+ENSEMBLE_CAPTIONS = {
+    "predictions": "The final ensemble's predictions on the test data against the true values; "
+    "on the red line y = x they would be exact.",
+    "residuals": "Residuals (actual - predicted) of the final ensemble on the test data against "
+    "its predictions: a slope or a funnel is a pattern it missed.",
+}
+
 STOPPED_TEXT = (
     " A dot marks each trial's best report on validation, whose network and value the trial "
     f"kept; its training went on until {PATIENCE} reports in a row had not beaten it (or its "
@@ -98,11 +107,14 @@ def study_captions(data: StudyData) -> dict[str, str]:
     """The captions of a study's figures: `CAPTIONS`, but for what a study's own data change.
 
     The learning curves' also say where each trial stopped, when some trial recorded its best
-    iteration (`reports.figure_curves`).
+    iteration (`reports.figure_curves`); a regression's predictions are the final ensemble's,
+    when its final model is one (`reports.ensemble`).
     """
     captions = dict(CAPTIONS)
     if fig.best_iterations(data.trials):
         captions["learning_curves"] += STOPPED_TEXT
+    if ens.is_final_ensemble(data):
+        captions.update(ENSEMBLE_CAPTIONS)
     return captions
 
 
@@ -133,7 +145,7 @@ def trial_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[Figure
 def regression_recipes(data: StudyData, predictions: Predictions | None) -> list[FigureRecipe]:
     """A regression's own figures: its value against its size, predictions and residuals.
 
-    The predictions and residuals are those of its best network on the test data (empty
+    The predictions and residuals are those of its final model on the test data (empty
     without `predictions`).
     """
     info, trials, _ = data
@@ -279,7 +291,11 @@ def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Blo
 
 
 def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
-    """The tables of one study's report, by CSV name (`data`, `target`: with a data summary)."""
+    """The tables of one study's report, by CSV name.
+
+    `data` and `target` with a data summary; `ensemble`, `ensemble_scores` and
+    `ensemble_parameters` when the final model is an ensemble (`reports.ensemble`).
+    """
     info, trials, curves = data
     tables = {
         "summary": tab.summary_table(trials, info),
@@ -291,13 +307,15 @@ def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
     summary = data_summary(info)
     if isinstance(summary, DataSummary):
         tables.update(data=dat.data_table(summary), target=dat.target_table(summary))
-    return tables
+    return {**tables, **ens.ensemble_tables(data)}
 
 
 def study_blocks(
     data: StudyData, tables: Mapping[str, pd.DataFrame], figures: Sequence[Block]
 ) -> list[Block]:
     """The blocks of one study's report: overview, the two kinds of numbers, tables, figures.
+
+    The final model has a section of its own when it is an ensemble (`reports.ensemble`).
 
     Args:
         data: the study read back.
@@ -320,6 +338,7 @@ def study_blocks(
         heading("Parameters: what the best network learned"),
         paragraph(learned_text(learned)),
         table(learned),
+        *ens.ensemble_blocks(data, tables),
         heading("Figures"),
         *figures,
         heading("Trials"),

@@ -31,7 +31,7 @@ from search import (
     redact,
 )
 from search.metrics import METRICS
-from search.record import Attr, TestRecord, is_enqueued
+from search.record import Attr, StudyAttr, TestRecord, is_enqueued
 from search.space import N_HIDDEN
 from search.spec import read_stored, upgrade
 from search.tasks import CLASSIFICATION, Task, task_named
@@ -56,6 +56,8 @@ LIST_COLUMNS = (Attr.LAYER_DIMS.value, Attr.ACTIVATIONS.value)
 # (`search.epochs`): a column only when some trial recorded one, before `pruned_at`, so that
 # the tables of a study stored without early stopping are what they were
 BEST_ITERATION = Attr.BEST_ITERATION.value
+# The fields of a stored `TestRecord` that make its final model an ensemble
+ENSEMBLE_FIELDS = ("members", "weights")
 CURVE_COLUMNS = ("number", "state", "iteration", "cost", "val_metric")
 
 
@@ -102,6 +104,9 @@ class StudyInfo:
     target_trials: int | None = None
     storage: str = ""
     data_summary: Any = None  # as stored (None before studies stored one): see reports.data
+    # the stored final model names members or weights, readable or not: `best_test` has none
+    # when they were not (`search.record` drops them), and the report says so
+    ensemble_stored: bool = False
 
     @cached_property
     def problem(self) -> Task:
@@ -256,6 +261,7 @@ def curves_frame(trials: list[FrozenTrial]) -> pd.DataFrame:
 def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
     """The study's name, stored spec, test score of the best trial and directions."""
     stored = StudyRecord.of(study)
+    test = study.user_attrs.get(StudyAttr.BEST_TEST)
     return StudyInfo(
         name=study.study_name,
         spec=read_stored(stored.spec, study.study_name) or {},
@@ -264,6 +270,7 @@ def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
         target_trials=stored.target_trials,
         storage=redact(storage),
         data_summary=stored.data_summary,
+        ensemble_stored=isinstance(test, dict) and any(key in test for key in ENSEMBLE_FIELDS),
     )
 
 

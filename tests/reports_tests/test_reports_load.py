@@ -150,3 +150,15 @@ def test_best_iteration_is_a_column_when_a_trial_recorded_one(make_study, journa
     assert math.isnan(best[2]) and math.isnan(best[4])
     make_study("toy")
     assert "best_iteration" not in load_study_data("toy", journal).trials
+
+
+def test_a_stored_ensemble_is_flagged_even_when_it_is_not_readable(make_study, journal, stopping):
+    make_study("ensemble", stopping.rows, final=stopping.ensemble)
+    info = load_study_data("ensemble", journal).info
+    assert info.ensemble_stored and info.best_test is not None
+    assert info.best_test.members == (1, 3, 0) and info.best_test.weights == (0.5, 0.3, 0.2)
+    make_study("damaged", stopping.rows, final=stopping.damaged)
+    info = load_study_data("damaged", journal).info
+    assert info.ensemble_stored and info.best_test is not None and not info.best_test.members
+    make_study("toy")
+    assert not load_study_data("toy", journal).info.ensemble_stored
