@@ -351,7 +351,9 @@ def study_blocks(
 
 def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
     """The tables of a comparison, by CSV name."""
-    comparison = tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies])
+    comparison = final_model_column(
+        tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies]), studies
+    )
     best = tab.best_values_table(
         {s.info.name: tab.hyperparameter_table(s.trials, s.info) for s in studies}
     )
@@ -362,6 +364,18 @@ def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
         rows.append(dat.studies_row(s.info.name, s.info.task, known))
     data = pd.DataFrame(rows, columns=dat.STUDIES_COLUMNS)
     return {"comparison": comparison, "best_hyperparameters": best, "data": data}
+
+
+def final_model_column(comparison: pd.DataFrame, studies: Sequence[StudyData]) -> pd.DataFrame:
+    """The comparison with a `final_model` column before its test scores.
+
+    Each study's final model: `single network` or `ensemble of N trials` (`reports.ensemble`).
+    """
+    tests = [k for k, c in enumerate(comparison.columns) if str(c).startswith("test_")]
+    table = comparison.copy()
+    at = tests[0] if tests else len(table.columns)
+    table.insert(at, "final_model", [ens.final_model_text(s.trials, s.info) for s in studies])
+    return table
 
 
 def compare_recipes(studies: Sequence[StudyData]) -> list[FigureRecipe]:

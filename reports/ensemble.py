@@ -143,6 +143,21 @@ def is_final_ensemble(data: StudyData) -> bool:
         return False
 
 
+def final_model_text(trials: pd.DataFrame, info: StudyInfo) -> str:
+    """What a study's final model is, for a comparison: an ensemble of how many trials.
+
+    `ensemble of 3 trials`, `single network`, `ensemble (record not readable)`, or empty
+    without a complete trial.
+    """
+    try:
+        ensemble = final_ensemble(trials, info)
+    except EnsembleError:
+        return "ensemble (record not readable)"
+    if ensemble is not None:
+        return f"ensemble of {trials_text(len(ensemble.members))}"
+    return "single network" if best_row(trials, info.direction) is not None else ""
+
+
 def trials_text(n: int) -> str:
     """`1 trial`, `3 trials`."""
     return f"{n} trial" if n == 1 else f"{n} trials"

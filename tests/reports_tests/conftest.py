@@ -452,7 +452,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     comparison of three studies, and the reports of hostile studies (valid spec, invalid spec;
     hostile data summaries) and their comparison with `toy`. With early stopping (STOPPED):
     `stopped` (one network), `ensemble` (ENSEMBLE), `damaged` (DAMAGED), the hostile
-    `hostile_ensemble` (hostile_invalid has an ensemble too)."""
+    `hostile_ensemble` (hostile_invalid has an ensemble too), and `ensemble_compare`."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     root = tmp_path_factory.mktemp("reports")
     journal = str(root / "journal.log")
@@ -466,6 +466,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     build_hostile_study(journal, first)
     build_hostile_study(journal, second, valid_spec=False, ensemble=True)
     build_hostile_study(journal, third, ensemble=True)
+    stopping = ["toy", "stopped", "ensemble", "damaged", "none_complete"]
     return {
         "journal": Path(journal),
         "toy": write_report("toy", journal, root / "toy"),
@@ -478,6 +479,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "hostile_compare": write_comparison([*HOSTILE_NAMES, "toy"], journal, root / "hcmp"),
         "none": write_report("none_complete", journal, root / "none"),
         "compare": write_comparison(["toy", "toy_random", "none_complete"], journal, root / "cmp"),
+        "ensemble_compare": write_comparison(stopping, journal, root / "ecmp"),
     }
 
 

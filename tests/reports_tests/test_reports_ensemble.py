@@ -297,3 +297,34 @@ def test_report_object_tables(written):
     assert ENSEMBLE_CSVS <= set(report.tables)
     assert report.tables["ensemble"]["trial"].tolist() == [1, 3, 0]
     assert not ENSEMBLE_CSVS & set(study_report("damaged", str(written["journal"])).tables)
+
+
+# A comparison ---------------------------------------------------------------------------------
+
+
+def test_comparison_says_whether_each_final_model_is_an_ensemble(written):
+    table = pd.read_csv(written["ensemble_compare"] / "comparison.csv", keep_default_na=False)
+    assert table["study"].tolist() == ["toy", "stopped", "ensemble", "damaged", "none_complete"]
+    assert table["final_model"].tolist() == [
+        "single network",
+        "single network",
+        "ensemble of 3 trials",
+        "ensemble (record not readable)",
+        "",  # no complete trial: no final model
+    ]
+    columns = list(table.columns)
+    assert columns.index("final_model") == columns.index("best_value") + 1
+    assert columns.index("final_model") == columns.index("test_accuracy") - 1
+    markdown = (written["ensemble_compare"] / "report.md").read_text(encoding="utf-8")
+    assert "| best\\_value | final\\_model | test\\_accuracy |" in markdown
+    assert "| ensemble of 3 trials |" in markdown
+
+
+def test_an_ensemble_of_one_trial_says_so(ensemble_data):
+    from reports.ensemble import final_model_text
+
+    info, trials, _ = ensemble_data
+    one = with_record(info, members=(1,), weights=(1.0,))
+    assert final_model_text(trials, one) == "ensemble of 1 trial"
+    assert final_model_text(trials, info) == "ensemble of 3 trials"
+    assert final_model_text(trials.iloc[0:0], info) == ""
