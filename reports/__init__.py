@@ -12,6 +12,9 @@ never train.
 >>> write_report("digits")                            # doctest: +SKIP  (runs/digits/report)
 >>> study_report("digits")                            # doctest: +SKIP  (inline in Jupyter)
 
+A study whose final model is an ensemble of its best trials gets a section on it
+(`reports.ensemble`: `final_ensemble` and its tables).
+
 `study_report(name)` and `compare(names)` return the report as an object: `.tables`
 (DataFrames), `.figures` (matplotlib Figures), shown inline in a notebook, and `.save(dir)`
 writing the same files as `write_report` and `write_comparison`.
@@ -22,6 +25,14 @@ and `plot_*` (a matplotlib Figure), for example
 """
 
 from reports import figures
+from reports.ensemble import (
+    EnsembleError,
+    FinalEnsemble,
+    ensemble_members_table,
+    ensemble_parameters_table,
+    ensemble_scores_table,
+    final_ensemble,
+)
 from reports.load import StudyData, StudyInfo, load_study_data, read_study
 from reports.report import (
     ComparisonReport,
@@ -41,12 +52,18 @@ from reports.tables import (
 
 __all__ = [
     "ComparisonReport",
+    "EnsembleError",
+    "FinalEnsemble",
     "StudyData",
     "StudyInfo",
     "StudyReport",
     "compare",
     "comparison_table",
+    "ensemble_members_table",
+    "ensemble_parameters_table",
+    "ensemble_scores_table",
     "figures",
+    "final_ensemble",
     "hyperparameter_table",
     "learned_parameters_table",
     "load_study_data",

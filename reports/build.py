@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from reports import data as dat
+from reports import ensemble as ens
 from reports import figures as fig
 from reports import tables as tab
 from reports.blocks import Block, Stored, figure, fill, heading, paragraph, table
 from reports.load import StudyData, StudyInfo, task_of
 from reports.render import FigureRecipe
+from search.epochs import PATIENCE
 from search.summary import DataSummary, DataSummaryError
 
 INTRO = """\
@@ -72,17 +74,48 @@ CAPTIONS = {
     "best_so_far": "Best value so far of each study against wall time since its first trial.",
 }
 
+# A regression's predictions on the test data are its final model's: an ensemble's when it is one
+ENSEMBLE_CAPTIONS = {
+    "predictions": "The final ensemble's predictions on the test data against the true values; "
+    "on the red line y = x they would be exact.",
+    "residuals": "Residuals (actual - predicted) of the final ensemble on the test data against "
+    "its predictions: a slope or a funnel is a pattern it missed.",
+}
+
+STOPPED_TEXT = (
+    " A dot marks each trial's best report on validation, whose network and value the trial "
+    f"kept; its training went on until {PATIENCE} reports in a row had not beaten it (or its "
+    "iterations ran out), drawn fainter."
+)
+
 Predictions = tuple[np.ndarray, np.ndarray]  # a regression's (y_true, y_pred) on the test data
 
 
-def figure_blocks(names: Sequence[str], images: Mapping[str, bytes]) -> list[Block]:
+def figure_blocks(
+    names: Sequence[str], images: Mapping[str, bytes], captions: Mapping[str, str] = CAPTIONS
+) -> list[Block]:
     """A figure block per name that has an image (PNG bytes), else a line saying why not."""
     return [
-        figure(name, images[name], CAPTIONS.get(name, ""))
+        figure(name, images[name], captions.get(name, ""))
         if name in images
         else paragraph(f"{name.replace('_', ' ')}: no data yet, figure omitted.")
         for name in names
     ]
+
+
+def study_captions(data: StudyData) -> dict[str, str]:
+    """The captions of a study's figures: `CAPTIONS`, but for what a study's own data change.
+
+    The learning curves' also say where each trial stopped, when some trial recorded its best
+    iteration (`reports.figure_curves`); a regression's predictions are the final ensemble's,
+    when its final model is one (`reports.ensemble`).
+    """
+    captions = dict(CAPTIONS)
+    if fig.best_iterations(data.trials):
+        captions["learning_curves"] += STOPPED_TEXT
+    if ens.is_final_ensemble(data):
+        captions.update(ENSEMBLE_CAPTIONS)
+    return captions
 
 
 # A study's figures ----------------------------------------------------------------------------
@@ -112,7 +145,7 @@ def trial_recipes(data: StudyData, hyperparameters: pd.DataFrame) -> list[Figure
 def regression_recipes(data: StudyData, predictions: Predictions | None) -> list[FigureRecipe]:
     """A regression's own figures: its value against its size, predictions and residuals.
 
-    The predictions and residuals are those of its best network on the test data (empty
+    The predictions and residuals are those of its final model on the test data (empty
     without `predictions`).
     """
     info, trials, _ = data
@@ -258,7 +291,11 @@ def data_blocks(info: StudyInfo, tables: Mapping[str, pd.DataFrame]) -> list[Blo
 
 
 def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
-    """The tables of one study's report, by CSV name (`data`, `target`: with a data summary)."""
+    """The tables of one study's report, by CSV name.
+
+    `data` and `target` with a data summary; `ensemble`, `ensemble_scores` and
+    `ensemble_parameters` when the final model is an ensemble (`reports.ensemble`).
+    """
     info, trials, curves = data
     tables = {
         "summary": tab.summary_table(trials, info),
@@ -270,13 +307,15 @@ def study_tables(data: StudyData) -> dict[str, pd.DataFrame]:
     summary = data_summary(info)
     if isinstance(summary, DataSummary):
         tables.update(data=dat.data_table(summary), target=dat.target_table(summary))
-    return tables
+    return {**tables, **ens.ensemble_tables(data)}
 
 
 def study_blocks(
     data: StudyData, tables: Mapping[str, pd.DataFrame], figures: Sequence[Block]
 ) -> list[Block]:
     """The blocks of one study's report: overview, the two kinds of numbers, tables, figures.
+
+    The final model has a section of its own when it is an ensemble (`reports.ensemble`).
 
     Args:
         data: the study read back.
@@ -299,6 +338,7 @@ def study_blocks(
         heading("Parameters: what the best network learned"),
         paragraph(learned_text(learned)),
         table(learned),
+        *ens.ensemble_blocks(data, tables),
         heading("Figures"),
         *figures,
         heading("Trials"),
@@ -311,7 +351,9 @@ def study_blocks(
 
 def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
     """The tables of a comparison, by CSV name."""
-    comparison = tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies])
+    comparison = final_model_column(
+        tab.comparison_table([tab.summary_table(s.trials, s.info) for s in studies]), studies
+    )
     best = tab.best_values_table(
         {s.info.name: tab.hyperparameter_table(s.trials, s.info) for s in studies}
     )
@@ -322,6 +364,18 @@ def compare_tables(studies: Sequence[StudyData]) -> dict[str, pd.DataFrame]:
         rows.append(dat.studies_row(s.info.name, s.info.task, known))
     data = pd.DataFrame(rows, columns=dat.STUDIES_COLUMNS)
     return {"comparison": comparison, "best_hyperparameters": best, "data": data}
+
+
+def final_model_column(comparison: pd.DataFrame, studies: Sequence[StudyData]) -> pd.DataFrame:
+    """The comparison with a `final_model` column before its test scores.
+
+    Each study's final model: `single network` or `ensemble of N trials` (`reports.ensemble`).
+    """
+    tests = [k for k, c in enumerate(comparison.columns) if str(c).startswith("test_")]
+    table = comparison.copy()
+    at = tests[0] if tests else len(table.columns)
+    table.insert(at, "final_model", [ens.final_model_text(s.trials, s.info) for s in studies])
+    return table
 
 
 def compare_recipes(studies: Sequence[StudyData]) -> list[FigureRecipe]:

@@ -8,6 +8,8 @@ passes through `figure_label` (one line, shortened, never mathtext): it may be s
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -16,9 +18,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from reports.escape import figure_label
+from reports.figure_curves import Curve, CurvesData
 from reports.figure_data import (
     CompareData,
-    CurvesData,
     HistoryData,
     ImportanceData,
     ParallelData,
@@ -63,15 +65,38 @@ def plot_history(data: HistoryData) -> Figure:
     return figure
 
 
+def draw_curve(cost_ax: Axes, metric_ax: Axes, curve: Curve) -> None:
+    """One trial's cost and validation metric: up to its best report, a dot there, then faint.
+
+    A curve without a best report (`Curve.best` None) is drawn whole; a pruned one in gray.
+    """
+    style: dict[str, Any] = (
+        {"color": "gray", "alpha": 0.3, "lw": 1} if curve.pruned else {"lw": 1.8}
+    )
+    label = None if curve.pruned else f"trial {curve.number}"
+    kept = slice(None) if curve.best is None else slice(curve.best + 1)
+    (line,) = cost_ax.plot(curve.iteration[kept], curve.cost[kept], label=label, **style)
+    color = line.get_color()
+    metric_ax.plot(curve.iteration[kept], curve.val_metric[kept], **{**style, "color": color})
+    if curve.best is None:
+        return
+    best, after = curve.best, slice(curve.best, None)
+    for ax, ys in ((cost_ax, curve.cost), (metric_ax, curve.val_metric)):
+        ax.plot([curve.iteration[best]], [ys[best]], "o", ms=5, color=color)
+        if best < len(curve.iteration) - 1:
+            ax.plot(curve.iteration[after], ys[after], color=color, alpha=0.3, lw=1)
+
+
 def plot_curves(data: CurvesData) -> Figure:
-    """Cost J and the validation metric against the iteration; pruned trials faded."""
+    """Cost J and the validation metric against the iteration; pruned trials faded.
+
+    Where a trial kept its best report's network, a dot marks that report and the curve after
+    it is faint (`draw_curve`).
+    """
     figure = new_figure(10, 4)
     cost_ax, metric_ax = figure.subplots(1, 2)
     for curve in data.curves:
-        style = {"color": "gray", "alpha": 0.3, "lw": 1} if curve.pruned else {"lw": 1.8}
-        label = None if curve.pruned else f"trial {curve.number}"
-        (line,) = cost_ax.plot(curve.iteration, curve.cost, label=label, **style)
-        metric_ax.plot(curve.iteration, curve.val_metric, **{**style, "color": line.get_color()})
+        draw_curve(cost_ax, metric_ax, curve)
     cost_ax.set(title="Learning curves: cost", xlabel="iteration", ylabel="cost J")
     metric_ax.set(
         title="Learning curves: validation", xlabel="iteration", ylabel=figure_label(data.ylabel)
@@ -79,7 +104,10 @@ def plot_curves(data: CurvesData) -> Figure:
     if data.empty:
         say_empty(cost_ax, "no learning curves recorded")
     elif any(not c.pruned for c in data.curves):
-        cost_ax.legend(loc="best", title="best trials (pruned: gray)", fontsize="small")
+        title = "best trials (pruned: gray)"
+        if data.stopped:
+            title = "best trials (dot: network kept; pruned: gray)"
+        cost_ax.legend(loc="best", title=title, fontsize="small")
     return figure
 
 

@@ -2,18 +2,18 @@
 
 This is the public namespace of the figures (`from reports import figures`); the two halves
 live apart, as in Optuna's `visualization` package: the plot data in `reports.figure_data`
-(DataFrames in, a NamedTuple out) and the drawing in `reports.figure_plots` (plot data in, a
-matplotlib Figure out, never shown or saved). For example
+and `reports.figure_curves` (DataFrames in, a NamedTuple out) and the drawing in
+`reports.figure_plots` (plot data in, a matplotlib Figure out, never shown or saved). For
+example
 
 >>> figures.plot_history(figures.history_data(trials, "maximize", "accuracy"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from reports.figure_curves import Curve, CurvesData, best_iterations, curves_data
 from reports.figure_data import (
     CompareData,
-    Curve,
-    CurvesData,
     HistoryData,
     ImportanceData,
     ParallelData,
@@ -22,7 +22,6 @@ from reports.figure_data import (
     ScatterData,
     StudyCurve,
     compare_data,
-    curves_data,
     history_data,
     importance_data,
     learning_rate_data,
@@ -57,6 +56,7 @@ __all__ = [
     "ResidualsData",
     "ScatterData",
     "StudyCurve",
+    "best_iterations",
     "compare_data",
     "curves_data",
     "history_data",

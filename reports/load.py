@@ -31,7 +31,7 @@ from search import (
     redact,
 )
 from search.metrics import METRICS
-from search.record import Attr, TestRecord, is_enqueued
+from search.record import Attr, StudyAttr, TestRecord, is_enqueued
 from search.space import N_HIDDEN
 from search.spec import read_stored, upgrade
 from search.tasks import CLASSIFICATION, Task, task_named
@@ -52,6 +52,12 @@ USER_COLUMNS = tuple(
     )
 )
 LIST_COLUMNS = (Attr.LAYER_DIMS.value, Attr.ACTIVATIONS.value)
+# The iteration of a trial's best validation report, whose network and value it kept
+# (`search.epochs`): a column only when some trial recorded one, before `pruned_at`, so that
+# the tables of a study stored without early stopping are what they were
+BEST_ITERATION = Attr.BEST_ITERATION.value
+# The fields of a stored `TestRecord` that make its final model an ensemble
+ENSEMBLE_FIELDS = ("members", "weights")
 CURVE_COLUMNS = ("number", "state", "iteration", "cost", "val_metric")
 
 
@@ -98,6 +104,9 @@ class StudyInfo:
     target_trials: int | None = None
     storage: str = ""
     data_summary: Any = None  # as stored (None before studies stored one): see reports.data
+    # the stored final model names members or weights, readable or not: `best_test` has none
+    # when they were not (`search.record` drops them), and the report says so
+    ensemble_stored: bool = False
 
     @cached_property
     def problem(self) -> Task:
@@ -183,6 +192,8 @@ def trial_row(trial: FrozenTrial, space: SearchSpace | None, n_objectives: int) 
     row.update(trial_params(trial, record, space))
     stored = record.to_user_attrs()
     row.update({key: stored.get(key, NAN) for key in USER_COLUMNS})
+    if record.best_iteration is not None:
+        row[BEST_ITERATION] = record.best_iteration
     row.update({key: stored.get(key) for key in LIST_COLUMNS})
     start, complete = trial.datetime_start, trial.datetime_complete
     row["datetime_start"] = pd.Timestamp(start) if start else pd.NaT
@@ -214,7 +225,16 @@ def trials_frame(
                 "duration",
             ]
         )
-    return frame.sort_values("number", kind="stable").reset_index(drop=True)
+    return place_best_iteration(frame).sort_values("number", kind="stable").reset_index(drop=True)
+
+
+def place_best_iteration(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its `best_iteration` column, if any, just before `pruned_at`."""
+    if BEST_ITERATION not in frame:
+        return frame
+    columns = [c for c in frame.columns if c != BEST_ITERATION]
+    at = columns.index(Attr.PRUNED_AT.value)
+    return frame[[*columns[:at], BEST_ITERATION, *columns[at:]]]
 
 
 def curves_frame(trials: list[FrozenTrial]) -> pd.DataFrame:
@@ -241,6 +261,7 @@ def curves_frame(trials: list[FrozenTrial]) -> pd.DataFrame:
 def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
     """The study's name, stored spec, test score of the best trial and directions."""
     stored = StudyRecord.of(study)
+    test = study.user_attrs.get(StudyAttr.BEST_TEST)
     return StudyInfo(
         name=study.study_name,
         spec=read_stored(stored.spec, study.study_name) or {},
@@ -249,6 +270,7 @@ def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
         target_trials=stored.target_trials,
         storage=redact(storage),
         data_summary=stored.data_summary,
+        ensemble_stored=isinstance(test, dict) and any(key in test for key in ENSEMBLE_FIELDS),
     )
 
 

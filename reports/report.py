@@ -53,7 +53,7 @@ class Report:
         """The report laid out: headings, text, tables, figures (as PNG bytes)."""
         images = {name: render.png_bytes(figure) for name, figure in self.figures.items()}
         names = [name for name, _, _ in self._recipes()]
-        return self._blocks(build.figure_blocks(names, images))
+        return self._blocks(build.figure_blocks(names, images, self._captions()))
 
     def markdown(self) -> str:
         """report.md: the report as Markdown (figures linked as `<name>.png`)."""
@@ -95,6 +95,9 @@ class Report:
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         raise NotImplementedError
+
+    def _captions(self) -> dict[str, str]:
+        return build.CAPTIONS
 
 
 class StudyReport(Report):
@@ -140,6 +143,9 @@ class StudyReport(Report):
 
     def _blocks(self, figures: list[Block]) -> list[Block]:
         return build.study_blocks(self.data, self.tables, figures)
+
+    def _captions(self) -> dict[str, str]:
+        return build.study_captions(self.data)
 
 
 class ComparisonReport(Report):
@@ -200,7 +206,9 @@ def write_report(name: str, storage: str | None = None, out_dir: str | Path | No
     """Write the report of study `name` into `out_dir` (default `runs/<name>/report`).
 
     Files: report.md, report.html (self-contained), summary.csv, hyperparameters.csv,
-    learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data.
+    learned_parameters.csv, trials.csv, learning_curves.csv, and one PNG per figure with data;
+    data.csv and target.csv with a data summary; ensemble.csv, ensemble_scores.csv and
+    ensemble_parameters.csv when the final model is an ensemble (`reports.ensemble`).
 
     Raises:
         search.StorageError: there is no such study, or the folder is a symbolic link.
@@ -213,8 +221,10 @@ def write_comparison(
 ) -> Path:
     """Write a comparison of studies `names` into `out_dir` (default `runs/compare/<a>_vs_<b>`).
 
-    Files: report.md, report.html (self-contained), comparison.csv, best_hyperparameters.csv,
-    best_so_far.png. Without `storage`, each study is read from its own default journal file.
+    Files: report.md, report.html (self-contained), comparison.csv (with each study's
+    `final_model`: one network or an ensemble of how many trials), best_hyperparameters.csv,
+    data.csv, best_so_far.png. Without `storage`, each study is read from its own default
+    journal file.
 
     Raises:
         search.StorageError: one of the studies does not exist, or the folder is a symbolic

@@ -18,7 +18,7 @@ import pandas as pd
 from dnn import count_parameters
 from dnn.hyperparameters import HYPERPARAMETERS
 from reports.importance import param_importances
-from reports.load import StudyInfo, task_of
+from reports.load import BEST_ITERATION, StudyInfo, task_of
 from search.best import best_number
 from search.entries import Choice, Entry, Fixed, Range
 from search.metrics import METRICS
@@ -114,15 +114,20 @@ def trials_table(trials: pd.DataFrame, task: str = "classification") -> pd.DataF
     """Every trial: number, state, value, hyperparameters, scores, size, time, pruning, failure.
 
     The scores are the accuracies, or the costs of a task without classes (`score_columns`).
+    `best_iteration`, the iteration whose network and value a trial kept (`search.epochs`),
+    comes before `pruned_at` when some trial recorded one.
     """
     extra = [c for c in trials.columns if c.startswith("values_")]
     scores = score_columns(task_of(task))
+    stopped = [BEST_ITERATION] if BEST_ITERATION in trials else []
     order = [
         *TRIAL_COLUMNS[:3],
         *extra,
         *params_columns(trials),
         *scores,
-        *TRIAL_COLUMNS[5:],
+        *TRIAL_COLUMNS[5:7],
+        *stopped,
+        *TRIAL_COLUMNS[7:],
     ]
     table = trials.reindex(columns=order)
     return table.sort_values("number", kind="stable").reset_index(drop=True)
@@ -183,18 +188,18 @@ def hyperparameter_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFrame:
 
 
 def layer_activations(
-    best: pd.Series, layer_dims: Sequence[int], task: str = "classification"
+    trial: pd.Series, layer_dims: Sequence[int], task: str = "classification"
 ) -> list[str]:
-    """g[1..L] of the best trial: its `activations`, else from its hyperparameters.
+    """g[1..L] of a trial's row: its stored `activations`, else from its hyperparameters.
 
     In the second case g[L] is the task's output activation (`output_activation`).
     """
-    stored = best.get(Attr.ACTIVATIONS.value)
+    stored = trial.get(Attr.ACTIVATIONS.value)
     if isinstance(stored, list | tuple) and len(stored) == len(layer_dims) - 1:
         return list(stored)
-    shared = best.get("params_activation", "relu")
+    shared = trial.get("params_activation", "relu")
     hidden = [
-        best.get(f"params_activation_{layer}", shared) for layer in range(1, len(layer_dims) - 1)
+        trial.get(f"params_activation_{layer}", shared) for layer in range(1, len(layer_dims) - 1)
     ]
     return [*map(str, hidden), output_activation(task_of(task), layer_dims[-1])]
 
@@ -233,11 +238,23 @@ def learned_parameters_table(trials: pd.DataFrame, info: StudyInfo) -> pd.DataFr
 
     Rows: W[l] is (n[l], n[l-1]), b[l] is (n[l], 1), g[l], and n[l] (n[l-1] + 1) parameters.
     """
-    best = best_row(trials, info.direction)
-    dims = stored_layer_dims(best.get(Attr.LAYER_DIMS.value) if best is not None else None)
-    if best is None or dims is None:
+    return network_table(best_row(trials, info.direction), info.task)
+
+
+def network_table(trial: pd.Series | None, task: str = "classification") -> pd.DataFrame:
+    """What a trial's network learned, per layer l, and the total.
+
+    Args:
+        trial: the trial's row of the trials table (None: no trial).
+        task: the study's task, for g[L] when the trial stored no activations.
+
+    Returns:
+        The rows of `learned_parameters_table`; none without a trial or readable layer sizes.
+    """
+    dims = stored_layer_dims(trial.get(Attr.LAYER_DIMS.value) if trial is not None else None)
+    if trial is None or dims is None:
         return pd.DataFrame(columns=LEARNED_COLUMNS)
-    rows = layer_rows(dims, layer_activations(best, dims, info.task))
+    rows = layer_rows(dims, layer_activations(trial, dims, task))
     total = {
         "layer": "total",
         "units": sum(dims[1:]),

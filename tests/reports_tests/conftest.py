@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -44,11 +45,43 @@ TRIALS = [
     (TrialState.FAIL, 0.9, [4], "tanh", math.nan),
     (TrialState.COMPLETE, 0.003, [8, 8], "tanh", 0.70),
 ]
+# TRIALS with early stopping: each complete trial kept its best report's network (trial 3's
+# best is its last report: nothing after it)
+STOPPED = [(*row, best) for row, best in zip(TRIALS, [50, 100, None, 150, None, 100], strict=True)]
+# The final model of a study of STOPPED as stored when an ensemble of its best trials won:
+# trial 1 is the best single trial
+ENSEMBLE = {
+    "members": [1, 3, 0],
+    "weights": [0.5, 0.3, 0.2],
+    "validation": 0.95,
+    "test_accuracy": 0.93,
+    "test_scores": {"accuracy": 0.93, "log_loss": 0.21},
+    "params_path": "runs/ensemble/artifacts/ensemble.npz",
+}
+# ... and as something else may have stored it: three members, two weights
+DAMAGED = {**ENSEMBLE, "weights": [0.5, 0.5]}
 
 
 def spec_dict(name: str, **overrides: Any) -> dict[str, Any]:
     raw = {"name": name, "dataset": "toy", "n_trials": 6, "space": SPACE, **overrides}
     return search.StudySpec.from_dict(raw).to_dict()
+
+
+def learning_curve(
+    state: TrialState, accuracy: float, best_iteration: int | None = None
+) -> dict[str, list]:
+    """A trial's curve: its metric rises to `accuracy` at 150, or at its best iteration (then
+    falls: the trial kept that report's network)."""
+    iterations = [0, 50, 100, 150] if state != TrialState.PRUNED else [0, 50]
+    gain = 0.0 if math.isnan(accuracy) else accuracy - 0.5
+    best = best_iteration or 150
+    return {
+        "iteration": iterations,
+        "cost": [0.7 / (1 + i / 50) for i in iterations],
+        "val_metric": [
+            0.5 + gain * min(i, best) / best - 0.02 * max(i - best, 0) / 50 for i in iterations
+        ],
+    }
 
 
 def trial_of(
@@ -58,8 +91,10 @@ def trial_of(
     activation: str,
     accuracy: float,
     when: dt.datetime,
+    best_iteration: int | None = None,
 ) -> optuna.trial.FrozenTrial:
-    """A trial as `search.Objective` leaves it, with the user attrs it writes."""
+    """A trial as `search.Objective` leaves it, with the user attrs it writes (a complete
+    trial's `best_iteration` when one is given, as with early stopping)."""
     layer_dims = [N_X, *hidden, 1]
     params: dict[str, Any] = {"n_hidden": len(hidden)}
     params.update({f"n_{k}": n for k, n in enumerate(hidden, start=1)})
@@ -80,22 +115,16 @@ def trial_of(
         "seed": 1,
         "normalize": True,
     }
-    iterations = [0, 50, 100, 150] if state != TrialState.PRUNED else [0, 50]
-    curve = {
-        "iteration": iterations,
-        "cost": [0.7 / (1 + i / 50) for i in iterations],
-        "val_metric": [
-            0.5 + (0.0 if math.isnan(accuracy) else accuracy - 0.5) * i / 150 for i in iterations
-        ],
-    }
     attrs: dict[str, Any] = {
         "hyperparameters": hyperparameters,
         "layer_dims": layer_dims,
         "n_parameters": count_parameters(layer_dims),
         "seed": 1,
-        "learning_curve": curve,
+        "learning_curve": learning_curve(state, accuracy, best_iteration),
         "wall_time": 1.5,
     }
+    if state == TrialState.COMPLETE and best_iteration is not None:
+        attrs["best_iteration"] = best_iteration
     if state == TrialState.COMPLETE:
         activations = [activation] * len(hidden) + ["sigmoid"]
         attrs.update(
@@ -176,8 +205,12 @@ def build_study(
     name: str,
     rows: list[tuple],
     summary: dict[str, Any] | None = None,
+    *,
+    final: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> optuna.Study:
+    """A study of `rows` (see TRIALS and STOPPED), its best trial scored on test (accuracy 0.9)
+    or, given `final`, the stored final model's other fields (an ensemble's, see ENSEMBLE)."""
     backend = search.open_storage(storage)
     spec = spec_dict(name, **overrides)
     study = optuna.create_study(
@@ -188,10 +221,13 @@ def build_study(
     if summary is not None:
         study.set_user_attr("data_summary", summary)
     for k, row in enumerate(rows):
-        study.add_trial(trial_of(*row, when=START + dt.timedelta(seconds=3 * k)))
+        when = START + dt.timedelta(seconds=3 * k)
+        best_iteration = row[5] if len(row) > 5 else None  # a row of STOPPED
+        study.add_trial(trial_of(*row[:5], when=when, best_iteration=best_iteration))
     best = search.best_trial(study)
     if best is not None:
-        study.set_user_attr("best_test", {"trial": best.number, "test_accuracy": 0.9})
+        test = {"trial": best.number, "test_accuracy": 0.9, **(final or {})}
+        study.set_user_attr("best_test", test)
     return study
 
 
@@ -260,9 +296,12 @@ def hostile_trials() -> list[optuna.trial.FrozenTrial]:
     ]
 
 
-def build_hostile_study(storage: str, name: str, valid_spec: bool = True) -> optuna.Study:
+def build_hostile_study(
+    storage: str, name: str, valid_spec: bool = True, ensemble: bool = False
+) -> optuna.Study:
     """A study whose stored strings are hostile: with a valid spec (hostile data set and
-    description), or with a spec stored by someone else that is not valid at all."""
+    description), or with a spec stored by someone else that is not valid at all; with
+    `ensemble`, its final model an ensemble of trials 0 and 2 (hostile activations)."""
     hostile = " ".join(HOSTILE)
     spec: dict[str, Any] = (
         spec_dict(name, dataset=hostile, description=hostile)
@@ -285,7 +324,8 @@ def build_hostile_study(storage: str, name: str, valid_spec: bool = True) -> opt
     study.set_user_attr("data_summary", hostile_summary())
     for trial in hostile_trials():
         study.add_trial(trial)
-    study.set_user_attr("best_test", {"trial": 0, "test_accuracy": -1.0})
+    final = {"members": [0, 2], "weights": [0.75, 0.25], "validation": 0.95} if ensemble else {}
+    study.set_user_attr("best_test", {"trial": 0, "test_accuracy": -1.0, **final})
     return study
 
 
@@ -308,6 +348,19 @@ def hostile() -> Hostile:
     return Hostile()
 
 
+class Stopping(NamedTuple):
+    """Trials with early stopping and final ensembles, for tests (copies: tests may change them)."""
+
+    rows: list[tuple]
+    ensemble: dict[str, Any]
+    damaged: dict[str, Any]
+
+
+@pytest.fixture
+def stopping() -> Stopping:
+    return Stopping(list(STOPPED), copy.deepcopy(ENSEMBLE), copy.deepcopy(DAMAGED))
+
+
 @pytest.fixture
 def make_summary() -> Callable[[str], dict[str, Any]]:
     """make_summary(task="classification"): a fresh data summary as a run stores it."""
@@ -327,7 +380,8 @@ def make_hostile_study(journal: str) -> Callable[..., optuna.Study]:
 
 @pytest.fixture
 def make_study(journal: str) -> Callable[..., optuna.Study]:
-    """make_study(name, rows=TRIALS, **spec overrides): a study in the test's journal file."""
+    """make_study(name, rows=TRIALS, summary=None, final=None, **spec overrides): a study in
+    the test's journal file (`final`: its stored final model's fields, see ENSEMBLE)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def make(
@@ -396,25 +450,36 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Written once per session: the report of `toy` (4 complete, 1 pruned, 1 failed trials,
     and a data summary), that of a study without complete trials (nor data summary), a
     comparison of three studies, and the reports of hostile studies (valid spec, invalid spec;
-    hostile data summaries) and their comparison with `toy`."""
+    hostile data summaries) and their comparison with `toy`. With early stopping (STOPPED):
+    `stopped` (one network), `ensemble` (ENSEMBLE), `damaged` (DAMAGED), the hostile
+    `hostile_ensemble` (hostile_invalid has an ensemble too), and `ensemble_compare`."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     root = tmp_path_factory.mktemp("reports")
     journal = str(root / "journal.log")
     build_study(journal, "toy", TRIALS, data_summary())
     build_study(journal, "toy_random", TRIALS[:4], sampler="random")
     build_study(journal, "none_complete", [row for row in TRIALS if row[0] != TrialState.COMPLETE])
+    build_study(journal, "stopped", STOPPED, data_summary())
+    build_study(journal, "ensemble", STOPPED, data_summary(), final=ENSEMBLE)
+    build_study(journal, "damaged", STOPPED, final=DAMAGED)
     first, second, third = HOSTILE_NAMES
     build_hostile_study(journal, first)
-    build_hostile_study(journal, second, valid_spec=False)
-    build_hostile_study(journal, third)
+    build_hostile_study(journal, second, valid_spec=False, ensemble=True)
+    build_hostile_study(journal, third, ensemble=True)
+    stopping = ["toy", "stopped", "ensemble", "damaged", "none_complete"]
     return {
         "journal": Path(journal),
         "toy": write_report("toy", journal, root / "toy"),
+        "stopped": write_report("stopped", journal, root / "stopped"),
+        "ensemble": write_report("ensemble", journal, root / "ensemble"),
+        "damaged": write_report("damaged", journal, root / "damaged"),
         "hostile": write_report(first, journal, root / "hostile"),
         "hostile_invalid": write_report(second, journal, root / "hostile_invalid"),
+        "hostile_ensemble": write_report(third, journal, root / "hostile_ensemble"),
         "hostile_compare": write_comparison([*HOSTILE_NAMES, "toy"], journal, root / "hcmp"),
         "none": write_report("none_complete", journal, root / "none"),
         "compare": write_comparison(["toy", "toy_random", "none_complete"], journal, root / "cmp"),
+        "ensemble_compare": write_comparison(stopping, journal, root / "ecmp"),
     }
 
 

@@ -70,6 +70,19 @@ def test_csvs(written):
     assert summary["test_accuracy"] == 0.9
 
 
+def test_a_report_says_where_each_trial_stopped(written):
+    """With early stopping the curves' caption says what the dots mark and trials.csv has each
+    trial's best iteration; a study stored without it keeps its caption and columns."""
+    stopped = (written["stopped"] / "report.md").read_text(encoding="utf-8")
+    toy = (written["toy"] / "report.md").read_text(encoding="utf-8")
+    assert "A dot marks each trial's best report on validation" in stopped
+    assert "until 10 reports in a row had not beaten it" in stopped and "A dot" not in toy
+    assert "| best\\_iteration | pruned\\_at |" in stopped
+    trials = pd.read_csv(written["stopped"] / "trials.csv")
+    assert trials["best_iteration"].tolist()[:2] == [50, 100]
+    assert "best_iteration" not in pd.read_csv(written["toy"] / "trials.csv")
+
+
 def test_report_without_complete_trials(written):
     out = written["none"]
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -70,6 +70,29 @@ def test_learning_curves(hand_made):
     assert faded[0] == pytest.approx(0.3) and faded[1] is None
 
 
+def test_learning_curves_mark_where_each_trial_stopped(hand_made):
+    """A trial's best report (its `best_iteration`) is placed on its curve; one that is not a
+    recorded report (75) is not placed; pruned trials recorded none."""
+    trials, _ = hand_made
+    stopped = trials.assign(best_iteration=[50, 100, math.nan, math.nan, 75])
+    data = curves_data(curves_frame(), stopped, "maximize", "accuracy", n_best=3)
+    assert [(c.number, c.best) for c in data.curves] == [(2, None), (1, 2), (0, 1), (4, None)]
+    assert data.stopped and not curves_data(curves_frame(), trials, "maximize", "x").stopped
+    cost, metric = plot_curves(data).axes
+    lines = cost.get_lines()
+    # pruned 2; trial 1 (best last: its line, its dot); trial 0 (line, dot, faint); trial 4
+    assert [len(line.get_xdata()) for line in lines] == [3, 3, 1, 2, 1, 2, 3]
+    line, dot, faint = lines[3:6]
+    assert list(line.get_xdata()) == [0, 50] and list(faint.get_xdata()) == [50, 100]
+    assert list(dot.get_xdata()) == [50] and dot.get_marker() == "o"
+    assert list(dot.get_ydata()) == [pytest.approx(0.7 / 2)]  # the cost at its best report
+    assert faint.get_alpha() == pytest.approx(0.3) and line.get_alpha() is None
+    assert line.get_color() == dot.get_color() == faint.get_color()
+    assert [len(line.get_xdata()) for line in metric.get_lines()] == [3, 3, 1, 2, 1, 2, 3]
+    assert "dot" in cost.get_legend().get_title().get_text()
+    assert len(cost.get_legend().get_texts()) == 3  # a trial per entry: no dot or faint line
+
+
 def test_importance(hand_made):
     trials, info = hand_made
     data = importance_data(hyperparameter_table(trials, info))

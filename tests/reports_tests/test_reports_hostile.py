@@ -30,7 +30,7 @@ from reports.render import markdown_table
 from reports.tables import best_values_table
 from studies.cli import main
 
-REPORTS = ("hostile", "hostile_invalid", "hostile_compare")
+REPORTS = ("hostile", "hostile_invalid", "hostile_ensemble", "hostile_compare")
 # conftest's MARKUP_NAMES (and `compare`): hostile studies whose names reach their storage paths
 MARKUP = (
     "<img src=x onerror=alert(1)>",
@@ -297,6 +297,27 @@ def test_csv_neutralizes_stored_strings_and_keeps_numbers(written, hostile):
     assert learned["activation"].tolist()[:3] == list(texts[:3])  # nothing to neutralize
     header = (written["hostile_compare"] / "best_hyperparameters.csv").read_text().splitlines()[0]
     assert header.split(",")[:2] == ["name", f"'{names[0]}"]
+
+
+@pytest.mark.parametrize("report", ["hostile_ensemble", "hostile_invalid"])
+def test_the_final_ensembles_section_escapes_stored_text(written, hostile, report):
+    """Members 0 and 2 of a hostile study: hostile activations (trial 0 stored HOSTILE[:3] as
+    its layers'), a hostile parameter, and (with the invalid spec) a hostile metric."""
+    texts, out = hostile.texts, written[report]
+    members = pd.read_csv(out / "ensemble.csv")
+    assert members["trial"].tolist() == [0, 2] and members["weight"].tolist() == [0.75, 0.25]
+    assert members["params_activation"].tolist() == [texts[7], f"'{texts[4]}"]
+    assert members[f"params_{hostile.param}"].tolist() == [texts[7], f"'{texts[4]}"]
+    parameters = pd.read_csv(out / "ensemble_parameters.csv")
+    assert parameters["activation"].tolist()[:3] == list(texts[:3])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    part = page[page.index("<h2>The final model") : page.index("<h2>Figures</h2>")]
+    for stored in (*texts[:3], texts[7]):
+        assert f"<td>{html.escape(stored)}</td>" in part
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    text = markdown[markdown.index("## The final model") : markdown.index("## Figures")]
+    assert f"| {markdown_text(texts[0])} | 40 |" in text
+    assert not unescaped(text, "<>$")
 
 
 def test_csv_cell():

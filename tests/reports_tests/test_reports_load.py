@@ -135,3 +135,30 @@ def test_keep_prob_exists_only_with_hidden_layers():
     deep = params_of({"hidden_layers": [8], "keep_prob": 0.7, "activation": "relu"})
     assert deep["keep_prob"] == 0.7
     assert not SearchSpace.applies("keep_prob", 0) and SearchSpace.applies("keep_prob", 1)
+
+
+def test_best_iteration_is_a_column_when_a_trial_recorded_one(make_study, journal, stopping):
+    """Each trial keeps its best epoch (`search.epochs`): its iteration is a column before
+    `pruned_at`, NaN for the trials that recorded none (pruned, failed); a study stored
+    without early stopping has no such column, so its tables are what they were."""
+    make_study("stopped", stopping.rows)
+    trials = load_study_data("stopped", journal).trials
+    columns = list(trials.columns)
+    assert columns.index("best_iteration") == columns.index("pruned_at") - 1
+    best = trials["best_iteration"].tolist()
+    assert best[:2] == [50, 100] and best[3] == 150 and best[5] == 100
+    assert math.isnan(best[2]) and math.isnan(best[4])
+    make_study("toy")
+    assert "best_iteration" not in load_study_data("toy", journal).trials
+
+
+def test_a_stored_ensemble_is_flagged_even_when_it_is_not_readable(make_study, journal, stopping):
+    make_study("ensemble", stopping.rows, final=stopping.ensemble)
+    info = load_study_data("ensemble", journal).info
+    assert info.ensemble_stored and info.best_test is not None
+    assert info.best_test.members == (1, 3, 0) and info.best_test.weights == (0.5, 0.3, 0.2)
+    make_study("damaged", stopping.rows, final=stopping.damaged)
+    info = load_study_data("damaged", journal).info
+    assert info.ensemble_stored and info.best_test is not None and not info.best_test.members
+    make_study("toy")
+    assert not load_study_data("toy", journal).info.ensemble_stored

@@ -13,6 +13,7 @@ import pytest
 import reports.report
 from reports import learned_parameters_table, study_report, summary_table, trials_table
 from reports.figures import plot_predictions, plot_residuals, predictions_data, residuals_data
+from search import open_existing_study
 from search.record import TestRecord
 
 Y_TRUE = np.array([1.0, 2.0, 3.0, np.nan, 5.0])
@@ -149,3 +150,21 @@ def test_a_classification_never_asks_for_predictions(journal, make_study, monkey
     assert "accuracy_vs_parameters" in report.figures and not math.isnan(
         report.tables["summary"].iloc[0]["test_accuracy"]
     )
+
+
+def test_a_regression_whose_final_model_is_an_ensemble(journal, regression_study):
+    """Its scores by its metric (minimized), its predictions said to be the ensemble's."""
+    study = open_existing_study("prices", journal)
+    best = study.best_trial.number  # trial 5, the lowest rmse (0.70)
+    ensemble = {"members": [best, 0], "weights": [0.6, 0.4], "validation": 0.65}
+    study.set_user_attr("best_test", {"trial": best, "test_scores": SCORES, **ensemble})
+    report = study_report("prices", journal)
+    scores = report.tables["ensemble_scores"]
+    assert list(scores.columns) == ["model", "validation_rmse", "test_rmse"]
+    assert scores["test_rmse"].tolist() == [0.5, "not scored"]
+    assert scores["validation_rmse"].tolist() == [0.65, pytest.approx(0.70)]
+    markdown = report.markdown()
+    assert "predicted values" in markdown and f"trial {best}, by rmse." in markdown
+    assert "*The final ensemble's predictions on the test data" in markdown
+    assert "*Residuals (actual - predicted) of the final ensemble" in markdown
+    assert "accuracy" not in markdown.lower()

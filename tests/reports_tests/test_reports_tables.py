@@ -17,7 +17,7 @@ from reports import (
     summary_table,
     trials_table,
 )
-from reports.tables import best_row, best_values_table
+from reports.tables import best_row, best_values_table, network_table
 
 
 def test_trials_table_columns(hand_made):
@@ -27,6 +27,26 @@ def test_trials_table_columns(hand_made):
     assert "params_n_2" in table and "val_accuracy" in table and "pruned_at" in table
     assert "layer_dims" not in table
     assert len(table) == len(trials)
+
+
+def test_trials_table_shows_the_best_iteration_before_pruned_at(hand_made):
+    trials, _ = hand_made
+    assert "best_iteration" not in trials_table(trials)  # none recorded: as it was
+    stopped = trials.assign(best_iteration=[150, 100, math.nan, math.nan, 50])
+    columns = list(trials_table(stopped).columns)
+    assert columns.index("best_iteration") == columns.index("pruned_at") - 1
+    assert columns.index("best_iteration") == columns.index("wall_time") + 1
+    assert trials_table(stopped)["best_iteration"].tolist()[:2] == [150, 100]
+
+
+def test_network_table_of_any_trial(hand_made):
+    trials, info = hand_made
+    table = network_table(trials.iloc[0], "classification")  # trial 0: [4, 6, 1]
+    assert table["W_shape"].tolist() == ["(6, 4)", "(1, 6)", ""]
+    assert table["n_parameters"].tolist() == [30, 7, 37]
+    assert network_table(None).empty and list(network_table(None).columns) == list(table.columns)
+    best = trials[trials["number"] == 1].iloc[0]
+    assert network_table(best).equals(learned_parameters_table(trials, info))
 
 
 def test_learned_parameters_of_the_best_network(hand_made):
