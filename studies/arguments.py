@@ -67,6 +67,13 @@ class Command(NamedTuple):
 NAME = arg("name", metavar="NAME")
 STORAGE = arg("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
 PG = "postgresql://user:pw@db:5432/optuna"
+ARTIFACTS = arg(
+    "--artifacts",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help="where trial networks and the final model are kept, for every machine: a shared folder "
+    "or an S3 bucket (credentials from the environment); stored with the study, so given once "
+    "(default: the study's own folder, runs/NAME/)",
+)
 
 COMMANDS: dict[str, Command] = {
     "run": Command(
@@ -100,16 +107,18 @@ COMMANDS: dict[str, Command] = {
                 action="store_true",
                 help=f"a long search: as many trials as fit in {LONG_TIMEOUT:.0f} s",
             ),
+            ARTIFACTS,
             arg("--quiet", action="store_true", help="no progress lines"),
         ),
     ),
     "worker": Command(
         "join a stored study as one more worker (any machine)",
-        f"example:\n  dnnsearch worker digits --storage {PG}",
+        f"example:\n  dnnsearch worker digits --storage {PG} --artifacts s3://bucket/studies",
         (
             NAME,
             arg("--storage", required=True, help="the study's storage URL"),
             arg("--trials", type=_positive_int, help="run at most this many trials here"),
+            ARTIFACTS,
             arg("--quiet", action="store_true", help="no progress lines"),
         ),
     ),

@@ -27,7 +27,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from studies.datasets import load_dataset
     from studies.loader import load_study_spec
 
-    spec = load_study_spec(args.study)
+    spec = load_study_spec(args.study).replace(**_run_overrides(args))
+    result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
+    print("\n".join(closing_lines(spec, result)))
+    return 0
+
+
+def _run_overrides(args: argparse.Namespace) -> dict:
+    """The spec's fields that `run`'s flags change."""
     changes: dict = {}
     if args.long:
         changes.update(n_trials=None, timeout=LONG_TIMEOUT)
@@ -37,16 +44,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         ("n_trials", args.trials),
         ("n_jobs", args.jobs),
         ("storage", args.storage),
+        ("artifacts", args.artifacts),
         ("name", args.study_name),
         ("seed", args.seed),
         ("timeout", args.timeout),
     ):
         if value is not None:
             changes[key] = value
-    spec = spec.replace(**changes)
-    result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
-    print("\n".join(closing_lines(spec, result)))
-    return 0
+    return changes
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -56,7 +61,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     progress = None if args.quiet else sys.stderr
     ran = join_study(
-        args.name, args.storage, load_dataset, max_trials=args.trials, progress=progress
+        args.name,
+        args.storage,
+        load_dataset,
+        artifacts=args.artifacts,
+        max_trials=args.trials,
+        progress=progress,
     )
     print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
     return 0
