@@ -1,4 +1,4 @@
-"""The `dnnsearch` command line: run, worker, best, report, compare, studies, repair.
+"""The `dnnsearch` command line: one small function per command (run, best, predict, ...).
 
 Each command is a small function that parses nothing itself (`studies.arguments` holds the
 grammar) and returns an exit code; every expected error is printed as one line on stderr
@@ -13,6 +13,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from studies.arguments import LONG_TIMEOUT, build_parser
 
@@ -71,6 +72,26 @@ def cmd_best(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    """`dnnsearch predict`: write a data file's predictions; say how many, and the scores."""
+    from studies.predict import Request, predict
+
+    out = None if args.out == "-" else Path(args.out or args.data_file.stem + ".predictions.csv")
+    request = Request(
+        name=args.name,
+        data=args.data_file,
+        out=out,
+        proba=args.proba,
+        storage=args.storage,
+        id_column=args.id,
+        chunk_rows=args.chunk_rows,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    lines = predict(request)
+    print("\n".join(lines), file=sys.stdout if out is not None else sys.stderr)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """`dnnsearch report`: write a study's report (md, html, csv, png); say where."""
     import reports
@@ -120,6 +141,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "repair": cmd_repair,
     "worker": cmd_worker,
     "best": cmd_best,
+    "predict": cmd_predict,
     "report": cmd_report,
     "compare": cmd_compare,
     "studies": cmd_studies,
