@@ -150,6 +150,25 @@ COMMANDS: dict[str, Command] = {
             arg("--quiet", action="store_true", help="no progress bar"),
         ),
     ),
+    "export": Command(
+        "export a study's final model to ONNX (and its table encoding beside it)",
+        "examples:\n"
+        "  dnnsearch export digits --format onnx --out digits.onnx\n"
+        "  dnnsearch export penguins --format onnx --out penguins.onnx --dtype float32\n"
+        "    # also writes penguins.inputs.json: the table's encoding, X's columns\n\n"
+        'Needs the onnx package: pip install "dnnsearch[onnx]".',
+        (
+            NAME,
+            arg("--format", choices=("onnx",), required=True, help="the exchange format"),
+            arg("--out", type=Path, required=True, help="the model file to write"),
+            arg(
+                "--dtype",
+                choices=("float32", "float64"),
+                help="the layers' precision (default: the model's own)",
+            ),
+            STORAGE,
+        ),
+    ),
     "report": Command(
         "write a study's report (md, html, csv, png)",
         "example:\n  dnnsearch report digits --out report_digits/",

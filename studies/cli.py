@@ -92,6 +92,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """`dnnsearch export`: write a study's final model as an ONNX model; say where."""
+    from studies.export import ExportRequest, export
+
+    request = ExportRequest(args.name, args.out, args.format, args.dtype, args.storage)
+    print("\n".join(export(request)))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """`dnnsearch report`: write a study's report (md, html, csv, png); say where."""
     import reports
@@ -142,6 +151,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "worker": cmd_worker,
     "best": cmd_best,
     "predict": cmd_predict,
+    "export": cmd_export,
     "report": cmd_report,
     "compare": cmd_compare,
     "studies": cmd_studies,
