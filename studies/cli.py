@@ -64,11 +64,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_best(args: argparse.Namespace) -> int:
-    """`dnnsearch best`: print the best configuration of a study, as JSON or Python."""
+    """`dnnsearch best`: print the best configuration of a study, as JSON or Python.
+
+    And on stderr, the commands that use its final model (`predict`, `export`).
+    """
     from search import best_config
+    from search.progress import use_line
+    from search.tasks import task_named
 
     config = best_config(args.name, args.storage)
     print(config.to_python() if args.format == "python" else config.to_json())
+    proba = task_named(config.task).has_classes
+    print(use_line(args.name, args.storage, proba), file=sys.stderr)  # stdout: JSON or Python
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import numpy as np
@@ -172,3 +173,21 @@ def test_an_npz_and_a_csv_for_a_model_of_arrays(made, tmp_path, capsys):
     assert by_csv["id"].tolist() == frame["id"].tolist()
     pd.testing.assert_frame_equal(by_csv.iloc[:, 1:], got.iloc[:, 1:])
     assert "accuracy" in capsys.readouterr().out
+
+
+def test_best_shows_the_commands_that_use_the_model_on_stderr(made, capsys):
+    assert main(["best", "reg_one", "--storage", made.storage("reg_one")]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # stdout is still the JSON alone
+    assert "dnnsearch predict reg_one DATA.csv --storage" in captured.err
+    assert "--proba" not in captured.err  # a regression has no probabilities
+    assert "dnnsearch export reg_one --format onnx --out reg_one.onnx" in captured.err
+
+
+def test_the_use_line_of_run_and_best_quotes_and_hides_the_password():
+    from search.progress import use_line
+
+    line = use_line("digits", "postgresql://u:secret@db/optuna", proba=True)
+    assert "secret" not in line
+    assert line.startswith("use:  dnnsearch predict digits DATA.csv --proba --storage ")
+    assert "   dnnsearch export digits --format onnx --out digits.onnx --storage " in line
