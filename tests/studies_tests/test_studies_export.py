@@ -101,8 +101,9 @@ def test_a_failed_export_writes_nothing(made, tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("name", sorted(builtin_studies()))
-def test_every_builtin_studys_model_runs_in_onnxruntime(tmp_path, capsys, name):
+def test_every_builtin_studys_model_runs_in_onnxruntime(tmp_path, capsys, monkeypatch, name):
     """Each built-in study, on a tiny budget, exported in both dtypes (a few seconds in all)."""
+    monkeypatch.chdir(tmp_path)  # the trials' networks go under ./runs
     storage = str(tmp_path / "journal.log")
     spec = load_study_spec(name).replace(
         n_trials=2,
