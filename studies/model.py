@@ -9,9 +9,20 @@ data hold (the target column, the task).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from search import BestConfig, SpecError, StudyRecord, StudySpec, best_config, open_existing_study
+from search import (
+    BestConfig,
+    SpecError,
+    StudyRecord,
+    StudySpec,
+    best_config,
+    default_storage,
+    open_existing_study,
+)
+from search.dburl import is_rdb
 
 
 @dataclass(frozen=True)
@@ -23,11 +34,13 @@ class StudyModel:
         spec: the study's spec as stored with it (target column, task, metric).
         network: the trained model: a `DeepNetwork`, `DeepNetworkRegressor` or
             `DeepNetworkEnsemble` (`config.load_network()`).
+        storage: the study's storage URL or journal file.
     """
 
     config: BestConfig
     spec: StudySpec
     network: Any
+    storage: str  # the study's storage URL or journal file
 
     @classmethod
     def load(cls, name: str, storage: str | None = None) -> StudyModel:
@@ -43,7 +56,19 @@ class StudyModel:
         spec = StudySpec.from_stored(stored, name)
         if spec.task != config.task:
             raise SpecError(f"study {name!r}: its spec and its best trial disagree on the task")
-        return cls(config, spec, config.load_network())
+        return cls(config, spec, config.load_network(), storage or default_storage(name))
+
+    @property
+    def files(self) -> list[Path]:
+        """The study's own files, which no output may replace: its journal, its networks.
+
+        An SQLite database's file stands for its journal; a server's database has none.
+        """
+        url = self.storage
+        if is_rdb(url):
+            url = urlsplit(url).path[1:] if urlsplit(url).scheme == "sqlite" else ""
+        paths = (url, self.config.params_path, self.config.final_params_path)
+        return [Path(path) for path in paths if path]
 
     @property
     def classes(self) -> Any:

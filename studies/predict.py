@@ -84,6 +84,8 @@ def predict(request: Request) -> list[str]:
     if request.out is not None:
         out = check_output_path(request.out, "--out", inputs=[request.data])
     model = StudyModel.load(request.name, request.storage)
+    if out is not None:
+        check_output_path(out, "--out", stored=model.files)
     if request.proba and model.classes is None:
         raise DataError(f"--proba: study {request.name!r} is a regression (no classes)")
     whole_blocks = -(-request.chunk_rows // BLOCK_ROWS) * BLOCK_ROWS

@@ -22,20 +22,23 @@ from studies.errors import DataError
 PREFIX = ".dnnsearch-"  # temporary files: short, hidden, whatever the target's name
 
 
-def check_output_path(path: Path, what: str, inputs: Sequence[Path] = ()) -> Path:
+def check_output_path(
+    path: Path, what: str, inputs: Sequence[Path] = (), stored: Sequence[Path] = ()
+) -> Path:
     """Refuse an output path that cannot be written whole, before any work is done.
 
     Args:
         path: the file to write.
         what: what messages call it (`--out`).
         inputs: files the command reads, which it must not write over.
+        stored: a study's own files (its journal, its networks), which it must not either.
 
     Returns:
         The path, absolute.
 
     Raises:
         DataError: one line: a folder, a missing folder, something other than a regular file
-            (a device, a pipe: `os.replace` would replace it), or one of the inputs.
+            (a device, a pipe: `os.replace` would replace it), an input or a stored file.
     """
     path = Path(os.path.abspath(path))
     if path.is_dir():
@@ -45,9 +48,9 @@ def check_output_path(path: Path, what: str, inputs: Sequence[Path] = ()) -> Pat
     if path.exists() or path.is_symlink():
         if not path.is_file():
             raise DataError(f"{what}: {str(path)!r} exists and is not a regular file")
-        for source in inputs:
-            if source.exists() and os.path.samefile(source, path):
-                raise DataError(f"{what}: {str(path)!r} is the input file; write elsewhere")
+        for kept, said in ((inputs, "the input file"), (stored, "a file of the study")):
+            if any(file.exists() and os.path.samefile(file, path) for file in kept):
+                raise DataError(f"{what}: {str(path)!r} is {said}; write elsewhere")
     return path
 
 

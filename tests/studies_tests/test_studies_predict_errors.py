@@ -167,3 +167,19 @@ def test_a_study_without_a_complete_trial_or_without_a_name(made, tmp_path, caps
     refused(capsys, "no study named 'other'")
     assert main(["predict", "../x", str(tmp_path / "new.csv")]) == 2
     refused(capsys)
+
+
+def test_the_studys_own_files_are_never_written_over(made, tmp_path, capsys):
+    from search import best_config
+
+    rows().to_csv(tmp_path / "new.csv", index=False)
+    journal = made.folder / "cls_ens" / "journal.log"
+    network = best_config("cls_ens", made.storage("cls_ens")).final_params_path
+    for out in (journal, network):
+        before = open(out, "rb").read()
+        assert predict(made, "cls_ens", tmp_path / "new.csv", "--out", str(out)) == 2
+        refused(capsys, "is a file of the study; write elsewhere")
+        args = ["export", "cls_ens", "--format", "onnx", "--out", str(out)]
+        assert main([*args, "--storage", made.storage("cls_ens")]) == 2
+        refused(capsys, "is a file of the study")
+        assert open(out, "rb").read() == before
