@@ -21,7 +21,14 @@ import numpy as np
 from dnn.cells import column_numbers
 from dnn.checks import RowName, check_features, row_names
 from studies.errors import DataError
-from studies.files import column_names, first_line, read_chunks, read_features, read_header
+from studies.files import (
+    NA_CELLS,
+    column_names,
+    first_line,
+    read_chunks,
+    read_features,
+    read_header,
+)
 from studies.model import StudyModel
 
 Progress = Callable[[int], object]  # told the bytes (CSV) or rows (npz) read so far
@@ -132,7 +139,11 @@ class Source:
 
     def _table_batch(self, chunk: Any) -> Batch:
         """A chunk of the CSV file as a batch: a table, or the numbers of its columns."""
-        keys = chunk[self.id_column] if self.id_column is not None else chunk.index
+        keys = chunk.index
+        if self.id_column is not None:
+            keys = chunk[self.id_column]
+            if self.id_column in self.features:  # a feature too: its empty cells as training
+                chunk = chunk.assign(**{self.id_column: keys.mask(keys.isin(NA_CELLS))})
         y = chunk[self.target] if self.target is not None else None
         x = chunk if self.model.columns is not None else self._numbers(chunk)
         return Batch(keys.to_numpy(), x, y, row_names(chunk.index))

@@ -191,3 +191,20 @@ def test_the_use_line_of_run_and_best_quotes_and_hides_the_password():
     assert "secret" not in line
     assert line.startswith("use:  dnnsearch predict digits DATA.csv --proba --storage ")
     assert "   dnnsearch export digits --format onnx --out digits.onnx --storage " in line
+
+
+def test_an_id_that_is_also_a_feature_keeps_its_text_and_its_empty_cells(made, tmp_path):
+    frame = new_rows(m=12).astype({"z": object})
+    frame.loc[[3, 8], "z"] = ["NA", "n/a"]
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "out.csv"
+    assert predict(made, "reg_one", tmp_path / "new.csv", "--out", str(out), "--id", "z") == 0
+    got = pd.read_csv(out, dtype={"z": str}, keep_default_na=False)
+    assert (
+        got["z"].tolist()
+        == pd.read_csv(tmp_path / "new.csv", dtype=str, keep_default_na=False)["z"].tolist()
+    )
+    net = made.network("reg_one")
+    np.testing.assert_allclose(
+        got["prediction"], net.predict(read_table(tmp_path / "new.csv")), rtol=1e-15
+    )
