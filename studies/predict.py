@@ -187,7 +187,7 @@ def _bar(request: Request, source: Source) -> Any:
     """A progress bar on stderr (bytes of a CSV, rows of an npz), or nothing."""
     if not request.progress:
         return nullcontext(None)
-    return _ProgressBar(source.size, "rows" if source.arrays else "B", request.name)
+    return _ProgressBar(source.size, "rows" if source.arrays else "B", source.path.name)
 
 
 class _ProgressBar:
