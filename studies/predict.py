@@ -241,6 +241,11 @@ class Scoring:
             )
         except ValueError as error:
             raise DataError(f"{self.name}: {str(error).splitlines()[0]}") from None
+        if self.model.classes is None and y.shape[1:] != output.shape[1:]:
+            raise DataError(
+                f"{self.name}: the target has shape {y.shape}, but the study's model predicts "
+                f"{output.shape[1:] or 'one value'} per row"
+            )
         self.outputs.append(output[positions])
         self.targets.append(self._codes(y) if self.model.classes is not None else y)
 

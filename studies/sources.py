@@ -1,9 +1,9 @@
 """The rows `predict` scores: a CSV file or an `.npz` file, in batches, as a model reads them.
 
 A CSV file is read in chunks (`studies.files.read_chunks`) with its columns as training read
-them: a model of a table takes its columns by name (in any order; others are not even
-parsed), a model of arrays the file's columns by position, the id and target columns left
-out. Its rows are keyed by their line numbers (`line`, the header is line 1) or by an id
+them: a model of a table takes its columns by name (in any order; others are dropped as a
+chunk is read), a model of arrays the file's columns by position, the id and target columns
+left out. Its rows are keyed by their line numbers (`line`, the header is line 1) or by an id
 column, read as the text the file holds. An `.npz` file's `X` (and `y`, if there) is read
 whole, as `numpy` reads it, and handed out a batch at a time; its rows are keyed by their
 0-based position (`row`).
@@ -55,7 +55,9 @@ class Source:
     """A data file's rows for a model: its key's name, its size, its batches.
 
     Args:
-        model: the study's model. path: the data file. rows: rows per batch.
+        model: the study's model.
+        path: the data file.
+        rows: rows per batch.
         id_column: the CSV column that keys the rows (None: their lines or positions).
     """
 

@@ -22,6 +22,7 @@ STUDIES = {
     "reg_ens": {"target": "value", "task": "regression", "drop": ["label"]},
     "reg_one": {"target": "value", "task": "regression", "drop": ["label"], "ensemble": 0},
     "arrays": {"dataset": "arrays.npz", "ensemble": 0},
+    "reg_arrays": {"dataset": "reg_arrays.npz", "task": "regression", "ensemble": 0},
     "hostile": {"dataset": "hostile.csv", "target": 'the "label",\nreally', "ensemble": 0},
 }
 HOSTILE_TARGET = STUDIES["hostile"]["target"]
@@ -102,6 +103,7 @@ def make_studies(folder: Path) -> Made:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(300, 4))
     np.savez(folder / "arrays.npz", X=x, y=(x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 1))
+    np.savez(folder / "reg_arrays.npz", X=x, y=x[:, 0] - 2 * x[:, 1] + rng.normal(size=300))
     for name in STUDIES:
         result = run_study(_spec(folder, name), load_dataset, progress=None)
         assert bool(result.ensemble) == name.endswith("_ens"), name  # both kinds are tested

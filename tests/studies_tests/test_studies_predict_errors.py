@@ -139,6 +139,20 @@ def test_arrays_and_their_files(made, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_an_npz_target_of_another_shape_than_the_models(made, tmp_path, capsys):
+    x = np.load(made.folder / "arrays.npz")["X"][:10]
+    np.savez(tmp_path / "new.npz", X=x, y=np.zeros((10, 2)))
+    assert predict(made, "arrays", tmp_path / "new.npz", "--out", str(tmp_path / "o")) == 2
+    refused(capsys, "new.npz: ")
+    assert predict(made, "reg_arrays", tmp_path / "new.npz", "--out", str(tmp_path / "o")) == 2
+    refused(
+        capsys, "the target has shape (10, 2), but the study's model predicts one value per row"
+    )
+    assert predict(made, "reg_one", tmp_path / "new.npz", "--out", str(tmp_path / "o")) == 2
+    refused(capsys, "trained on a table")
+    assert not (tmp_path / "o").exists()
+
+
 def test_bad_targets_are_named_and_unreadable_files_refused(made, tmp_path, capsys):
     rows().assign(value=["3"] * 29 + ["many"]).to_csv(tmp_path / "new.csv", index=False)
     assert predict(made, "reg_one", tmp_path / "new.csv", "--out", str(tmp_path / "o")) == 2
