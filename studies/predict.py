@@ -136,7 +136,9 @@ def output_columns(model: StudyModel, key: str, proba: bool) -> list[str]:
     classes = model.classes
     columns = [key, *_predicted(model)]
     if proba and classes is not None:
-        columns += [f"proba_{cell_label(label)}" for label in classes]
+        # a label as written (text kept whole: "a" and "a " are two classes), a number
+        # as the encoder writes a cell (1.0 as 1)
+        columns += [f"proba_{x if isinstance(x, str) else cell_label(x)}" for x in classes]
     if key in columns[1:]:
         raise DataError(f"--id: column {key!r} has the name of an output column; rename it")
     return columns

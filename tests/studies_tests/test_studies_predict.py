@@ -208,3 +208,16 @@ def test_an_id_that_is_also_a_feature_keeps_its_text_and_its_empty_cells(made, t
     np.testing.assert_allclose(
         got["prediction"], net.predict(read_table(tmp_path / "new.csv")), rtol=1e-15
     )
+
+
+def test_the_probability_columns_name_each_class_once():
+    from types import SimpleNamespace
+
+    from studies.predict import output_columns
+
+    def names(classes):
+        return output_columns(SimpleNamespace(classes=np.array(classes)), "line", True)[2:]
+
+    assert names(["a", "a ", "x,y"]) == ["proba_a", "proba_a ", "proba_x,y"]
+    assert names([0.0, 1.0, 2.5]) == ["proba_0", "proba_1", "proba_2.5"]
+    assert names([False, True]) == ["proba_False", "proba_True"]
