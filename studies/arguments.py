@@ -123,7 +123,7 @@ COMMANDS: dict[str, Command] = {
         "examples:\n"
         "  dnnsearch predict penguins new.csv --proba   # writes new.predictions.csv\n"
         "  dnnsearch predict penguins new.csv --id tag --out - | head\n"
-        "  dnnsearch predict digits new.npz --out scores/digits.csv\n\n"
+        "  dnnsearch predict digits new.npz --out digits_new.csv\n\n"
         "A CSV's columns are read as training read them (by name, in any order; others are\n"
         "ignored; a missing one is refused). The output has one row per input row: its line\n"
         "(`line`; `row` for an .npz) or --id, `prediction`, and with --proba `proba_<class>`.\n"
@@ -134,6 +134,7 @@ COMMANDS: dict[str, Command] = {
             arg("data_file", metavar="DATA", type=Path, help="a CSV file, or an .npz holding X"),
             arg(
                 "--out",
+                metavar="FILE",
                 help="the CSV file to write, whole or not at all (default: DATA's name with "
                 "the suffix .predictions.csv, in the current folder); - for standard output",
             ),
@@ -160,7 +161,7 @@ COMMANDS: dict[str, Command] = {
         (
             NAME,
             arg("--format", choices=("onnx",), required=True, help="the exchange format"),
-            arg("--out", type=Path, required=True, help="the model file to write"),
+            arg("--out", type=Path, required=True, metavar="FILE", help="the model file to write"),
             arg(
                 "--dtype",
                 choices=("float32", "float64"),
