@@ -146,7 +146,7 @@ COMMANDS: dict[str, Command] = {
                 type=_positive_int,
                 default=100_000,
                 metavar="N",
-                help="rows read and written at a time, rounded up to 10000s (default: 100000)",
+                help="rows read and written at a time, a multiple of 25000 (default: 100000)",
             ),
             arg("--quiet", action="store_true", help="no progress bar"),
         ),

@@ -45,7 +45,7 @@ CHUNK_ROWS = 100_000  # rows read and written at a time (rounded up to whole blo
 # Rows predicted at a time, in blocks aligned to the data's first row: BLAS sums a matrix
 # product in an order that depends on its width, so that predicting a row in another block
 # could change its last bits; aligned blocks make the output the same whatever the chunks.
-BLOCK_ROWS = 10_000
+BLOCK_ROWS = 25_000  # big enough that the products' cost per call does not show
 
 
 @dataclass(frozen=True)
