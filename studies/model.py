@@ -103,6 +103,6 @@ class StudyModel:
         if config.ensemble is not None:
             members = zip(config.ensemble["members"], config.ensemble["weights"], strict=True)
             return "the final ensemble of trials " + ", ".join(f"{m} ({w:.2g})" for m, w in members)
-        if config.final_params_path:
+        if config.final_params_path or config.final_params_artifact:
             return f"trial {config.trial_number}'s configuration retrained on train + validation"
         return f"trial {config.trial_number}'s network"

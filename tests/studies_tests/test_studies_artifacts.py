@@ -11,7 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.datasets import make_moons
 
 import dnn
 from search import StudyRecord, best_config, open_existing_study
@@ -203,3 +205,22 @@ def test_a_missing_bucket_is_refused_before_anything_is_stored(here, capsys, s3)
     assert main(["run", "tiny.toml", "--artifacts", "s3://no-such-bucket/x"]) == 2
     assert "no such bucket" in one_error_line(capsys)
     assert not (here / "runs").exists()
+
+
+def test_predict_and_export_use_the_final_model_kept_in_the_store(here, capsys):
+    """The refit final model lives in the store only: predict and export load and name it."""
+    study = TINY.format(name="refit").replace("cv_folds = 0", "cv_folds = 0\nrefit = true")
+    (here / "refit.toml").write_text(study)
+    assert main(["run", "refit.toml", "--artifacts", "shared", "--quiet"]) == 0
+    assert not (here / "runs" / "refit" / "trials").exists()
+    capsys.readouterr()
+    features, labels = make_moons(40, noise=0.2, random_state=1)
+    np.savez(here / "m.npz", X=features, y=labels)
+    assert main(["predict", "refit", "m.npz", "--out", "p.csv"]) == 0
+    said = capsys.readouterr().out
+    assert "retrained on train + validation" in said and "p.csv" in said
+    assert len((here / "p.csv").read_text().splitlines()) == 41
+    pytest.importorskip("onnxruntime")
+    assert main(["export", "refit", "--format", "onnx", "--out", "r.onnx"]) == 0
+    assert "retrained on train + validation" in capsys.readouterr().out
+    assert (here / "r.onnx").stat().st_size > 0
