@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 
 import dnn
 from dnn import NetworkClassifier, NetworkRegressor, load_network
+from search.artifacts import Saved, Store, params_of, predictions_of
 from search.record import StudyRecord, TestRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
@@ -71,14 +72,37 @@ def best_trial(
     return None if number is None else complete[number]
 
 
-def load_trained(trial: optuna.trial.FrozenTrial) -> NetworkClassifier | NetworkRegressor:
+def load_trained(
+    trial: optuna.trial.FrozenTrial, store: Store | None = None
+) -> NetworkClassifier | NetworkRegressor:
     """The trained network of a complete trial, from its `.npz`, as the trial trained it.
 
-    Without its scikit-learn face (`load_verified(scikit_learn=False)`).
+    Without its scikit-learn face (`load_verified(scikit_learn=False)`); from the study's
+    artifact store `store` when its record names an artifact.
     """
-    record = TrialRecord.from_trial(trial)
-    what = f"trial {trial.number}"
-    return load_verified(record.params_path, record.params_sha256, what, scikit_learn=False)
+    saved = params_of(TrialRecord.from_trial(trial))
+    return load_saved(saved, f"trial {trial.number}", store, scikit_learn=False)
+
+
+def load_saved(
+    saved: Saved, what: str, store: Store | None = None, *, scikit_learn: bool = True
+) -> Any:
+    """The network a record names (`search.artifacts.Saved`), if it is the one recorded.
+
+    Args:
+        saved: its path on this machine, or its artifact id in `store`, and its SHA-256.
+        what: what it is, for messages (`trial 3 of study 'digits'`).
+        store: the study's store (needed for an artifact only).
+        scikit_learn: as `load_verified`.
+
+    Raises:
+        FileNotFoundError: no file at its path. StorageError: the file or artifact is not the
+            one recorded (`ArtifactsError` for an artifact, naming it), or is gone.
+    """
+    with (store or Store()).fetch(saved, what) as path:
+        if scikit_learn:
+            return load_verified(path, saved.sha256, what)
+        return load_verified(path, saved.sha256, what, scikit_learn=False)
 
 
 @overload
@@ -122,18 +146,19 @@ def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | Non
     """A regression study's test targets and its final model's predictions, `(y_true, y_pred)`.
 
     They are for its report's figures; None when it has none (a classification, a study not yet
-    scored, or a file that is gone or not the one recorded).
+    scored, or a file or artifact that is gone or not the one recorded).
     """
-    test = StudyRecord.of(study).best_test
-    if test is None or test.predictions_path is None:
+    stored = StudyRecord.of(study)
+    if stored.best_test is None:
         return None
-    path = Path(test.predictions_path)
+    saved = predictions_of(stored.best_test)
     try:
-        if not path.is_file() or file_sha256(path) != test.predictions_sha256:
-            return None
-        with np.load(path, allow_pickle=False) as data:
-            y_true, y_pred = data["y_true"], data["y_pred"]
-    except (OSError, KeyError, ValueError):
+        with Store(stored.artifact_store).fetch(saved, "the test predictions") as path:
+            if path is None or not Path(path).is_file() or file_sha256(path) != saved.sha256:
+                return None
+            with np.load(path, allow_pickle=False) as data:
+                y_true, y_pred = data["y_true"], data["y_pred"]
+    except (OSError, KeyError, ValueError, StorageError):  # gone, damaged, or not the one saved
         return None
     if y_true.shape != y_pred.shape or y_true.dtype.kind != "f" or y_pred.dtype.kind != "f":
         return None
@@ -141,6 +166,9 @@ def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | Non
 
 
 test_predictions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+UNLESS_NONE = {"written": "unless None"}  # a `BestConfig` field that `to_dict` leaves out if None
 
 
 @dataclass(frozen=True)
@@ -166,7 +194,12 @@ class BestConfig:
     task: str = "classification"  # or "regression": `build` makes a `DeepNetworkRegressor`
     # a final model that is an ensemble of the best trials (`search.ensemble`): `members`
     # (trial numbers), `weights` and its `validation` score; None for a single network
-    ensemble: dict[str, Any] | None = None
+    ensemble: dict[str, Any] | None = field(default=None, metadata=UNLESS_NONE)
+    # in a study with an artifact store (`search.artifacts`): its location, and the networks'
+    # artifact ids there in place of their paths
+    artifact_store: str | None = field(default=None, metadata=UNLESS_NONE)
+    params_artifact: str | None = field(default=None, metadata=UNLESS_NONE)
+    final_params_artifact: str | None = field(default=None, metadata=UNLESS_NONE)
 
     @property
     def hidden_layers(self) -> list[int]:
@@ -191,8 +224,9 @@ class BestConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain data, JSON-ready: the fields, with `study` and `trial` as short names."""
         data = dataclasses.asdict(self)
-        if data["ensemble"] is None:  # as studies of a single network always wrote it
-            del data["ensemble"]
+        for f in dataclasses.fields(self):  # as studies without them always wrote it
+            if f.metadata == UNLESS_NONE and data[f.name] is None:
+                del data[f.name]
         return {
             "study": data.pop("study_name"),
             "trial": data.pop("trial_number"),
@@ -218,11 +252,16 @@ class BestConfig:
         training + validation data, or an ensemble of the best trials, `dnn.DeepNetworkEnsemble`:
         the one scored on test), else the best trial's own network.
         """
-        if final and self.final_params_path:
-            what = f"the final model of study {self.study_name!r}"
-            return load_verified(self.final_params_path, self.final_params_sha256, what)
+        store = Store(self.artifact_store)
+        final_model = Saved(
+            self.final_params_path, self.final_params_artifact, self.final_params_sha256
+        )
+        if final and (final_model.path or final_model.artifact):
+            return load_saved(final_model, f"the final model of study {self.study_name!r}", store)
         what = f"trial {self.trial_number} of study {self.study_name!r}"
-        return load_verified(self.params_path, self.params_sha256, what)
+        return load_saved(
+            Saved(self.params_path, self.params_artifact, self.params_sha256), what, store
+        )
 
     def to_python(self) -> str:
         """A runnable snippet that builds this network.
@@ -306,7 +345,6 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
     record = TrialRecord.from_trial(trial)
     if record.hyperparameters is None or record.layer_dims is None or record.n_parameters is None:
         raise StorageError(f"study {name!r}: trial {trial.number} has no stored hyperparameters")
-    test = stored.best_test if stored.best_test and stored.best_test.trial == trial.number else None
     return BestConfig(
         study_name=name,
         trial_number=trial.number,
@@ -319,19 +357,25 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         params_sha256=record.params_sha256,
         scored_on=spec.scored_on,
         task=spec.task,
-        **_final_fields(test),
+        artifact_store=stored.artifact_store,
+        params_artifact=record.params_artifact,
+        **_final_fields(stored.best_test, trial.number),
     )
 
 
-def _final_fields(test: TestRecord | None) -> dict[str, Any]:
-    """A `BestConfig`'s fields of the final model, from its stored test record (if any)."""
-    if test is None:
+def _final_fields(test: TestRecord | None, trial: int) -> dict[str, Any]:
+    """A `BestConfig`'s fields of the final model, from its stored test record (if any).
+
+    A record of another trial than the best (stored before the best changed) is no one's.
+    """
+    if test is None or test.trial != trial:
         return {"test_accuracy": None}
     return {
         "test_accuracy": test.test_accuracy,
         "test_scores": dict(test.test_scores),
         "final_params_path": test.params_path,
         "final_params_sha256": test.params_sha256,
+        "final_params_artifact": test.params_artifact,
         "ensemble": _ensemble_of(test),
     }
 

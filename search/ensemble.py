@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from dnn import NetworkEnsemble
 from dnn.npz import read_npz
-from search.best import load_trained, load_verified
+from search.artifacts import Store, folds_of, params_of, predictions_of, store_for
+from search.best import load_saved, load_trained
 from search.data import Splits
 from search.metrics import METRICS, Metric
 from search.record import TrialRecord
@@ -114,12 +114,14 @@ class Ensemble:
     network: Any  # a `dnn.NetworkEnsemble` (each trial's fold networks in equal shares)
 
 
-def library(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:
+def library(spec: StudySpec, study: optuna.Study, store: Store | None = None) -> list[FrozenTrial]:
     """The study's `spec.ensemble` best complete trials that kept what selection needs.
 
     Their validation predictions and networks (all folds'), best first (`search.best.best_number`'s
-    order).
+    order), found on this machine or in the study's artifact store (`store`, by default the
+    spec's: `search.artifacts.store_for`).
     """
+    store = store or store_for(spec)
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     sign = -1.0 if spec.direction == "maximize" else 1.0
     ranked = sorted(
@@ -129,9 +131,10 @@ def library(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:
     found = []
     for trial in ranked:
         record = TrialRecord.from_trial(trial)
-        files = [record.predictions_path, record.params_path, *(record.fold_paths or [])]
-        if all(path is not None and Path(path).is_file() for path in files):
-            if len(record.fold_paths or []) == max(spec.cv_folds or 0, 1) - 1:
+        folds = folds_of(record)
+        if len(folds) == max(spec.cv_folds or 0, 1) - 1:
+            files = [predictions_of(record), params_of(record), *folds]
+            if all(store.has(saved) for saved in files):
                 found.append(trial)
         if len(found) == spec.ensemble:
             break
@@ -157,13 +160,14 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     Raises:
         StorageError: a trial's file is not the one recorded (its SHA-256).
     """
-    trials = library(spec, study) if spec.ensemble else []
+    store = store_for(spec)
+    trials = library(spec, study, store) if spec.ensemble else []
     if len(trials) < 2:
         return None
     y = validation_targets(spec, splits)
     has_classes = spec.problem.has_classes
     classes = np.unique(np.concatenate([splits.y_train, splits.y_val])) if has_classes else None
-    predictions = [_predictions(trial) for trial in trials]
+    predictions = [_predictions(trial, store) for trial in trials]
     # classes are chosen by their probabilities' log loss: smooth where accuracy moves by whole
     # examples, and better on test than choosing by accuracy (issue 22's measurements)
     measure = METRICS["log_loss"] if has_classes else METRICS[spec.metric]
@@ -175,35 +179,33 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     metric = METRICS[spec.metric]
     score, single = metric(mixed, y, classes), metric(predictions[0], y, classes)
     chosen = [trials[i] for i in selection.members]
-    network = _network(chosen, selection.weights)
+    network = _network(chosen, selection.weights, store)
     return Ensemble(tuple(t.number for t in chosen), selection.weights, score, single, network)
 
 
-def _network(trials: list[FrozenTrial], weights: tuple[float, ...]) -> Any:
+def _network(trials: list[FrozenTrial], weights: tuple[float, ...], store: Store) -> Any:
     """The `dnn.NetworkEnsemble` of the trials: each trial's weight shared by its networks."""
     members, shares = [], []
     for trial, weight in zip(trials, weights, strict=True):
-        networks = _networks(trial)
+        networks = _networks(trial, store)
         members += networks
         shares += [weight / len(networks)] * len(networks)
     return NetworkEnsemble(members, shares)
 
 
-def _predictions(trial: FrozenTrial) -> np.ndarray:
-    record = TrialRecord.from_trial(trial)
-    path, digest = str(record.predictions_path), record.predictions_sha256
-    if digest is not None and file_sha256(path) != digest:
-        raise StorageError(f"{path} is not the predictions saved for trial {trial.number}")
-    return read_npz(path, ["val"])["val"]
+def _predictions(trial: FrozenTrial, store: Store) -> np.ndarray:
+    saved = predictions_of(TrialRecord.from_trial(trial))
+    what = f"the predictions of trial {trial.number}"
+    with store.fetch(saved, what) as path:
+        if saved.sha256 is not None and file_sha256(str(path)) != saved.sha256:
+            raise StorageError(f"{path} is not the predictions saved for trial {trial.number}")
+        return read_npz(str(path), ["val"])["val"]
 
 
-def _networks(trial: FrozenTrial) -> list[Any]:
+def _networks(trial: FrozenTrial, store: Store) -> list[Any]:
     """A trial's networks: its own (fold 0's), then its other folds', each checked."""
-    record = TrialRecord.from_trial(trial)
-    what = f"trial {trial.number}"
-    networks = [load_trained(trial)]
-    for f, (path, digest) in enumerate(
-        zip(record.fold_paths or [], record.fold_sha256s or [], strict=True), start=1
-    ):
-        networks.append(load_verified(path, digest, f"{what} (fold {f})", scikit_learn=False))
+    networks = [load_trained(trial, store)]
+    for f, saved in enumerate(folds_of(TrialRecord.from_trial(trial)), start=1):
+        what = f"trial {trial.number} (fold {f})"
+        networks.append(load_saved(saved, what, store, scikit_learn=False))
     return networks

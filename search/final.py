@@ -26,14 +26,15 @@ import optuna
 from threadpoolctl import threadpool_limits
 
 from search.accounting import count_trials
-from search.best import best_trial, load_trained, load_verified
+from search.artifacts import NOTHING, Saved, Store, params_of, store_for
+from search.best import best_trial, load_saved, load_trained
 from search.data import Splits, stack
 from search.ensemble import Ensemble, choose
 from search.epochs import stop_at
 from search.metrics import score_all
 from search.record import StudyRecord, TestRecord, TrialRecord, set_best_test
 from search.spec import SpecError, StudySpec
-from search.storage import artifacts_dir, file_sha256, save_arrays, save_network
+from search.storage import file_sha256, save_network
 from search.tasks import Network, Task
 
 NOT_SCORED = "final scoring not done (time budget)"
@@ -149,22 +150,18 @@ def _ensemble_record(
 
     The record holds its test scores when there is a test set.
     """
-    path = save_network(
-        ensemble.network, artifacts_dir(spec.storage_url, spec.name) / "ensemble.npz"
-    )
+    saved = store_for(spec).save_network(ensemble.network, "ensemble.npz", study)
     tested = len(splits.y_test) > 0
     scores = scores_on_test(ensemble.network, splits, spec.problem) if tested else {}
     regression = tested and not spec.problem.has_classes
-    predictions = save_predictions(spec, ensemble.network, splits) if regression else (None, None)
-    record = TestRecord(
-        trial=trial.number,
+    predictions = save_predictions(spec, study, ensemble.network, splits) if regression else None
+    record = _test_record(
+        trial,
+        saved,
+        predictions,
         refit=False,
         test_accuracy=scores.get("accuracy"),
-        params_path=path,
-        params_sha256=file_sha256(path),
         test_scores=scores,
-        predictions_path=predictions[0],
-        predictions_sha256=predictions[1],
         members=ensemble.trials,
         weights=ensemble.weights,
         validation=ensemble.score,
@@ -230,17 +227,35 @@ def scores_on_test(net: Network, splits: Splits, task: Task) -> dict[str, float]
     return score_all(output, splits.y_test, getattr(net, "classes_", None), task.name)
 
 
-def save_predictions(spec: StudySpec, net: Any, splits: Splits) -> tuple[str, str]:
+def save_predictions(spec: StudySpec, study: optuna.Study, net: Any, splits: Splits) -> Saved:
     """Save a regression's test targets and predictions (`y_true`, `y_pred`) beside the networks.
 
     They are for its report's figures.
 
     Returns:
-        The file's path and its SHA-256.
+        Where the file went (its path, or its artifact in the study's store) and its SHA-256.
     """
-    path = artifacts_dir(spec.storage_url, spec.name) / "test_predictions.npz"
-    written = save_arrays(path, y_true=splits.y_test, y_pred=np.asarray(net.predict(splits.X_test)))
-    return written, file_sha256(written)
+    y_pred = np.asarray(net.predict(splits.X_test))
+    return store_for(spec).save_arrays(
+        "test_predictions.npz", study, y_true=splits.y_test, y_pred=y_pred
+    )
+
+
+def _test_record(
+    trial: optuna.trial.FrozenTrial, params: Saved | None, predictions: Saved | None, **fields: Any
+) -> TestRecord:
+    """The final model's `TestRecord`, with where its file and its test predictions went."""
+    params, predictions = params or NOTHING, predictions or NOTHING
+    return TestRecord(
+        trial=trial.number,
+        params_path=params.path,
+        params_artifact=params.artifact,
+        params_sha256=params.sha256,
+        predictions_path=predictions.path,
+        predictions_artifact=predictions.artifact,
+        predictions_sha256=predictions.sha256,
+        **fields,
+    )
 
 
 def _score_on_test(
@@ -251,43 +266,46 @@ def _score_on_test(
     cutoff: float | None = None,
 ) -> TestRecord:
     """Score the best trial's final network (its refit, or its own) on test; store the record."""
-    net, refit, params_path = _final_network(spec, trial, splits, cutoff)
+    net, refit, saved = _final_network(spec, study, trial, splits, cutoff)
     scores = scores_on_test(net, splits, spec.problem)
     has_classes = spec.problem.has_classes
-    predictions = (None, None) if has_classes else save_predictions(spec, net, splits)
-    record = TestRecord(
-        trial=trial.number,
+    predictions = None if has_classes else save_predictions(spec, study, net, splits)
+    record = _test_record(
+        trial,
+        saved,
+        predictions,
         refit=refit,
         test_accuracy=scores.get("accuracy"),
-        params_path=params_path,
-        params_sha256=file_sha256(params_path) if params_path else None,
         test_scores=scores,
-        predictions_path=predictions[0],
-        predictions_sha256=predictions[1],
     )
     set_best_test(study, record)
     return record
 
 
 def _final_network(
-    spec: StudySpec, trial: optuna.trial.FrozenTrial, splits: Splits, cutoff: float | None
-) -> tuple[Network, bool, str | None]:
+    spec: StudySpec,
+    study: optuna.Study,
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    cutoff: float | None,
+) -> tuple[Network, bool, Saved | None]:
     """The network the final scoring scores, whether it is a refit, and its file if saved here.
 
     The refit (`best.npz`) with `refit` or folds, else the trial's own network.
     """
+    store = store_for(spec)
     if not spec.refits:
-        return trained_network(trial, trained_on(spec, splits), spec.problem, cutoff), False, None
+        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff, store=store)
+        return net, False, None
     try:
         net = _refit(spec, trial, splits, cutoff)
     except OutOfTimeError:
-        if not _has_saved_network(trial):
+        if not store.has(params_of(TrialRecord.from_trial(trial))):
             raise
         # No time left to retrain: the best trial's own network, already saved, is scored
         # (stored as not refit, so that the next run retrains and scores again).
-        return load_trained(trial), False, None
-    path = artifacts_dir(spec.storage_url, spec.name) / "best.npz"
-    return net, True, save_network(net, path)
+        return load_trained(trial, store), False, None
+    return net, True, store.save_network(net, "best.npz", study)
 
 
 def _add_test_scores(
@@ -305,11 +323,12 @@ def _add_test_scores(
     file is gone is retrained and scored anew.
     """
     net: Network
+    store = store_for(spec)
     if not stored.refit:
-        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff)
-    elif stored.params_path is not None and Path(stored.params_path).is_file():
+        net = trained_network(trial, trained_on(spec, splits), spec.problem, cutoff, store=store)
+    elif store.has(params_of(stored)):
         what = f"the final model of study {spec.name!r}"
-        net = load_verified(stored.params_path, stored.params_sha256, what, scikit_learn=False)
+        net = load_saved(params_of(stored), what, store, scikit_learn=False)
     else:
         return _score_on_test(spec, study, trial, splits, cutoff)
     record = dataclasses.replace(stored, test_scores=scores_on_test(net, splits, spec.problem))
@@ -341,11 +360,6 @@ def _refit(
         return fit_by(net, x, y, seconds, cutoff, stop_after=record.best_iteration)
 
 
-def _has_saved_network(trial: optuna.trial.FrozenTrial) -> bool:
-    path = TrialRecord.from_trial(trial).params_path
-    return path is not None and Path(path).is_file()
-
-
 def trained_on(spec: StudySpec, splits: Splits) -> Splits:
     """The splits a trial's saved network trained on: fold 0's with cross-validation."""
     return spec.problem.folds(splits, spec.cv_folds, spec.seed)[0] if spec.cv_folds else splits
@@ -358,7 +372,8 @@ def restore_network(
 
     The file was deleted by hand (the study's best trial always has one). The network is
     retrained from its record, bit for bit, so that its file is the one recorded (its SHA-256).
-    A network that comes out otherwise (another machine's BLAS) is not kept.
+    A network that comes out otherwise (another machine's BLAS) is not kept. An artifact that is
+    gone from the study's store is not written back (the final scoring retrains it instead).
 
     Returns:
         Whether the file is there now.
@@ -367,6 +382,8 @@ def restore_network(
         OutOfTimeError: the retraining could not end by `cutoff`.
     """
     record = TrialRecord.from_trial(trial)
+    if record.params_artifact is not None:
+        return store_for(spec).has(params_of(record))
     if record.params_path is None or Path(record.params_path).is_file():
         return record.params_path is not None
     written = Path(
@@ -382,17 +399,23 @@ def restore_network(
 
 
 def trained_network(
-    trial: optuna.trial.FrozenTrial, splits: Splits, task: Task, cutoff: float | None = None
+    trial: optuna.trial.FrozenTrial,
+    splits: Splits,
+    task: Task,
+    cutoff: float | None = None,
+    *,
+    store: Store | None = None,
 ) -> Network:
     """A complete trial's network.
 
-    Its saved `.npz`, or, when that file is on another machine, retrained from its record
-    (bit-identical: same hyperparameters, seed, split and number of BLAS threads), by `cutoff` (a
-    `time.time()`; see `finish`).
+    Its saved `.npz` (on this machine, or in the study's artifact store `store`), or, when that
+    file is on another machine, retrained from its record (bit-identical: same hyperparameters,
+    seed, split and number of BLAS threads), by `cutoff` (a `time.time()`; see `finish`).
     """
     record = TrialRecord.from_trial(trial)
-    if _has_saved_network(trial):
-        return load_trained(trial)
+    store = store or Store()
+    if store.has(params_of(record)):
+        return load_trained(trial, store)
     with threadpool_limits(limits=record.blas_threads):
         net = task.network_class()(**_hyperparameters(trial))
         if record.cost_every is not None:

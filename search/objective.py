@@ -22,6 +22,7 @@ import optuna
 from dnn import TrainingDiverged, count_parameters
 from dnn.buffers import training_memory
 from search.accounting import Ledger, ledger_of, surplus
+from search.artifacts import Store, set_folds
 from search.checks import categorical_columns
 from search.data import Splits, is_frame
 from search.epochs import BestEpoch, stop_at
@@ -29,7 +30,6 @@ from search.machine import available_memory, blas_threads
 from search.metrics import METRICS, accuracy
 from search.record import SURPLUS_DETAIL, Failure, LearningCurve, TrialRecord
 from search.spec import StudySpec
-from search.storage import file_sha256, save_arrays, save_network
 from search.tasks import Network
 
 TIME_BUDGET = "the study's time budget (--timeout) ran out"
@@ -87,14 +87,19 @@ class Objective:
     """Callable for `study.optimize`: trains one network per trial on the splits."""
 
     def __init__(
-        self, spec: StudySpec, splits: Splits, artifacts: Path, deadline: float | None = None
+        self,
+        spec: StudySpec,
+        splits: Splits,
+        artifacts: Path | Store,
+        deadline: float | None = None,
     ) -> None:
         """Set up what every trial shares: the folds, the task, n_x and n[L], this process's host.
 
         Args:
             spec: the study.
             splits: the train, validation and test parts (dealt into folds with `spec.cv_folds`).
-            artifacts: the folder the trials' files are saved in.
+            artifacts: where the trials' files are saved: the study's store
+                (`search.artifacts.store_for`), or a folder.
             deadline: `time.time()` past which running trials stop at their report; None: none.
         """
         self.spec = spec
@@ -105,7 +110,7 @@ class Objective:
             spec.problem.folds(splits, spec.cv_folds, spec.seed) if spec.cv_folds else [splits]
         )
         self.splits = self.folds[0]
-        self.artifacts = Path(artifacts)
+        self.store = artifacts if isinstance(artifacts, Store) else Store(folder=Path(artifacts))
         self.task = spec.problem
         self.n_out = self.task.n_outputs(splits.y_train)
         self.categorical = categorical_columns(spec, splits)
@@ -201,7 +206,7 @@ class Objective:
             record.fail_reason = Failure.DIVERGED.reason(detail)
             return self._failed()
         if self.spec.pareto or self._kept(trial, value):
-            self._save(trial.number, nets, predictions, record)
+            self._save(trial, nets, predictions, record)
         return (value, float(n_parameters)) if self.spec.pareto else value
 
     def _fit_folds(
@@ -233,25 +238,24 @@ class Objective:
         return self.ledger_of(trial.study).rank(value) < max(self.spec.ensemble, 1)
 
     def _save(
-        self, number: int, nets: list[Network], predictions: np.ndarray, record: TrialRecord
+        self, trial: optuna.Trial, nets: list[Network], predictions: np.ndarray, record: TrialRecord
     ) -> None:
-        """Save fold 0's network.
+        """Save fold 0's network (in the study's folder as `trials/<number>.npz`, or its store).
 
         For an ensemble's selection, the validation predictions and the other folds' networks too.
         """
-        folder = self.artifacts / "trials"
-        record.params_path = save_network(nets[0], folder / f"{number}.npz")
-        record.params_sha256 = file_sha256(record.params_path)
+        store, name = self.store, f"trials/{trial.number}"
+        saved = store.save_network(nets[0], f"{name}.npz", trial)
+        record.params_path, record.params_artifact, record.params_sha256 = saved
         if self.spec.ensemble == 0 or self.spec.pareto:
             return
-        written = save_arrays(folder / f"{number}.predictions.npz", val=predictions)
-        record.predictions_path, record.predictions_sha256 = written, file_sha256(written)
+        saved = store.save_arrays(f"{name}.predictions.npz", trial, val=predictions)
+        record.predictions_path, record.predictions_artifact, record.predictions_sha256 = saved
         if len(nets) > 1:
             others = enumerate(nets[1:], start=1)
-            record.fold_paths = [
-                save_network(n, folder / f"{number}.fold{f}.npz") for f, n in others
-            ]
-            record.fold_sha256s = [file_sha256(path) for path in record.fold_paths]
+            set_folds(
+                record, [store.save_network(n, f"{name}.fold{f}.npz", trial) for f, n in others]
+            )
 
     def _fold(self, hp: dict[str, Any], fold: Splits, record: TrialRecord) -> Network:
         """Another fold's network.

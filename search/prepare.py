@@ -3,8 +3,8 @@
 `prepare` loads the data set, splits it, decides the validation (k folds on small data unless
 the study file says), checks every split and fold the trials will train on, describes the data
 for the report and the run's first lines, checks that the sampler can be made, and reads the
-stored study the run would resume (refusing another definition or other data). Only then does
-a run open its storage for writing.
+stored study the run would resume (refusing another definition, other data or another artifact
+store). Only then does a run open its storage for writing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from search.artifacts import resolve_location
 from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
 from search.samplers import check_sampler
@@ -45,7 +46,8 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     Raises:
         ValueError: bad data (one line naming the problem).
         SpecError: a sampler whose package is missing; StudyMismatchError: a stored study of
-            that name made otherwise or on other data.
+            that name made otherwise or on other data. ArtifactsError: an artifact store that
+            cannot take files, or another than the study's (`search.artifacts`).
     """
     check_sampler(spec.sampler)
     splits = split_data(spec, load_data)
@@ -64,6 +66,8 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     except ValueError as error:
         raise ValueError(f"dataset {spec.dataset}: {error}") from None
     check_resumable(spec, existing, splits)
+    stored = existing.record.artifact_store if existing is not None else None
+    spec = spec.replace(artifacts=resolve_location(spec.artifacts, stored, spec.name))
     return Prepared(spec, splits, summary, warnings, chosen, existing)
 
 

@@ -240,8 +240,29 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
         f"next: dnnsearch report {shlex.quote(spec.name)}{flag}   "
         f"dnnsearch best {shlex.quote(spec.name)}{flag} --format python",
+        use_line(spec.name, spec.storage, proba=spec.problem.has_classes),
     ]
     return lines
+
+
+def use_line(name: str, storage: str | None, proba: bool = False) -> str:
+    """The commands that use a study's final model: `predict` a data file, `export` to ONNX.
+
+    Args:
+        name: the study.
+        storage: its storage URL, if not the default (shown without a password).
+        proba: show `predict --proba` (a classification).
+
+    Returns:
+        `use:  dnnsearch predict NAME DATA.csv ...   dnnsearch export NAME ...`.
+    """
+    flag = _storage_flag(storage)
+    return (
+        f"use:  dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}"
+        f"{flag}   "
+        f"dnnsearch export {shlex.quote(name)} --format onnx --out "
+        f"{shlex.quote(name + '.onnx')}{flag}"
+    )
 
 
 def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:

@@ -8,12 +8,14 @@ three batches and read back by everything else (`best_config`, the runner, repor
   included), `layer_dims`, `n_parameters`, `seed`, `blas_threads`, `cost_every`;
 - how it ended: `learning_curve`, `wall_time`, `activations`, `train_accuracy`, `train_score`,
   `train_cost`, `val_accuracy`, `val_cost`, `fold_val_accuracy` (with cross-validation),
-  `params_path`, `pruned_at`, `pruned_reason`, `fail_reason`, `best_iteration`.
+  `params_path` (or `params_artifact`, in the study's artifact store: `search.artifacts`),
+  `pruned_at`, `pruned_reason`, `fail_reason`, `best_iteration`.
 
 A study's user attributes (`StudyRecord`): its `spec`, `target_trials` (the total its workers
 run up to), `best_test` (the final model's test accuracy and its score by every metric of
 its task in `search.metrics`), `data` (the fingerprint of its data), `data_summary` (what its
-data are, for reports) and, on PostgreSQL, its `heartbeat`.
+data are, for reports), `artifact_store` (where its networks are, when not its own folder) and,
+on PostgreSQL, its `heartbeat`.
 
 The names of the trial parameters that exist once per hidden layer (`n_1`, `activation_2`)
 are made and parsed here too.
@@ -64,6 +66,9 @@ class Attr(StrEnum):
     PREDICTIONS_SHA256 = "predictions_sha256"
     FOLD_PATHS = "fold_paths"
     FOLD_SHA256S = "fold_sha256s"
+    PARAMS_ARTIFACT = "params_artifact"
+    PREDICTIONS_ARTIFACT = "predictions_artifact"
+    FOLD_ARTIFACTS = "fold_artifacts"
 
 
 class StudyAttr(StrEnum):
@@ -75,6 +80,7 @@ class StudyAttr(StrEnum):
     HEARTBEAT = "heartbeat"
     DATA = "data"  # the data set's fingerprint: a resume on other data is refused
     DATA_SUMMARY = "data_summary"  # what the data are: columns, their kinds, the target
+    ARTIFACT_STORE = "artifact_store"  # `search.artifacts`: a shared folder or s3://bucket/prefix
 
 
 class Failure(StrEnum):
@@ -156,6 +162,10 @@ class TrialRecord:
     predictions_sha256: str | None = None
     fold_paths: list[str] | None = None
     fold_sha256s: list[str] | None = None
+    # with an artifact store (`search.artifacts`): the files' artifact ids in place of paths
+    params_artifact: str | None = None
+    predictions_artifact: str | None = None
+    fold_artifacts: list[str] | None = None
 
     def to_user_attrs(self) -> dict[str, Any]:
         """The recorded fields as user attributes (JSON-ready; None fields left out)."""
@@ -199,10 +209,7 @@ class TrialRecord:
 
 
 def failure_of(trial: FrozenTrial) -> Failure | None:
-    """The kind of a trial's failure, read from its one attribute.
-
-    Workers ask this of every failed trial before each trial: no whole record is built.
-    """
+    """The kind of a trial's failure, from its one attribute (workers ask it often)."""
     return Failure.of(trial.user_attrs.get(Attr.FAIL_REASON))
 
 
@@ -212,11 +219,7 @@ def is_surplus(trial: FrozenTrial) -> bool:
 
 
 def is_enqueued(trial: FrozenTrial) -> bool:
-    """Whether the trial tried a configuration given before the study ran (`enqueue`).
-
-    Rather than one its sampler proposed (Optuna stores those parameters as the trial's
-    `fixed_params`).
-    """
+    """Whether the trial tried a configuration enqueued before the study ran (`fixed_params`)."""
     return bool(trial.system_attrs.get("fixed_params"))
 
 
@@ -280,6 +283,9 @@ class TestRecord:
     # .npz beside the networks), for the figures of a regression
     predictions_path: str | None = None
     predictions_sha256: str | None = None
+    # in place of the paths, in a study with an artifact store (`search.artifacts`)
+    params_artifact: str | None = None
+    predictions_artifact: str | None = None
     # a final model that is an ensemble of the best trials (`search.ensemble`): their numbers,
     # their weights, and its validation score (params_path is then the ensemble's file)
     members: tuple[int, ...] = ()
@@ -303,6 +309,7 @@ class StudyRecord:
     heartbeat: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
     data_summary: dict[str, Any] | None = None  # see `search.summary`; None before it existed
+    artifact_store: str | None = None  # None: the study's own folder (`search.artifacts`)
 
     @classmethod
     def of(cls, study: optuna.Study) -> StudyRecord:
@@ -316,11 +323,16 @@ class StudyRecord:
             heartbeat=_dict_or_none(attrs.get(StudyAttr.HEARTBEAT)),
             data=attrs.get(StudyAttr.DATA),
             data_summary=_dict_or_none(attrs.get(StudyAttr.DATA_SUMMARY)),
+            artifact_store=_str_or_none(attrs.get(StudyAttr.ARTIFACT_STORE)),
         )
 
 
 def _dict_or_none(stored: Any) -> dict[str, Any] | None:
     return stored if isinstance(stored, dict) else None
+
+
+# a TestRecord's fields that name its files: `params_path`, ..., `predictions_artifact`
+_FILES = [f"{f}_{p}" for f in ("params", "predictions") for p in ("path", "sha256", "artifact")]
 
 
 def _test_record(stored: Any) -> TestRecord | None:
@@ -333,11 +345,8 @@ def _test_record(stored: Any) -> TestRecord | None:
         trial=stored["trial"],
         refit=bool(stored.get("refit", False)),
         test_accuracy=float(accuracy) if isinstance(accuracy, int | float) else None,
-        params_path=_str_or_none(stored.get("params_path")),
-        params_sha256=_str_or_none(stored.get("params_sha256")),
         test_scores=scores,
-        predictions_path=_str_or_none(stored.get("predictions_path")),
-        predictions_sha256=_str_or_none(stored.get("predictions_sha256")),
+        **dict[str, Any]({key: _str_or_none(stored.get(key)) for key in _FILES}),
         **_ensemble(stored),
     )
 
@@ -433,3 +442,8 @@ def set_data_summary(study: optuna.Study, summary: dict[str, Any]) -> None:
 def set_heartbeat(study: optuna.Study, heartbeat: dict[str, Any]) -> None:
     """Store the trials' heartbeat, which every worker of the study reads."""
     study.set_user_attr(StudyAttr.HEARTBEAT, heartbeat)
+
+
+def set_artifact_store(study: optuna.Study, location: str) -> None:
+    """Store where the study keeps its networks from now on (a folder or s3://bucket/prefix)."""
+    study.set_user_attr(StudyAttr.ARTIFACT_STORE, location)

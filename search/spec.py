@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from search.artifacts import ArtifactsError, parse_location
 from search.errors import SpecError, suggest_key
 from search.machine import default_jobs
 from search.metrics import METRICS, Direction
@@ -125,6 +126,14 @@ def _column_names(key: str, value: Any) -> None:
             raise SpecError(f"{key}: {name!r} is not a column name")
 
 
+def _artifacts(key: str, value: Any) -> None:
+    _type(str)(key, value)
+    try:
+        parse_location(value)
+    except ArtifactsError as error:
+        raise SpecError(str(error)) from None
+
+
 def check_study_name(name: str) -> str:
     """A study name that is also a safe folder name under `runs/`, else SpecError."""
     if (
@@ -186,6 +195,7 @@ KEYS: dict[str, Key] = {
     "cv_folds": Key(_folds, compared=True, since=0),
     "seed": Key(_integer(0, MAX_SEED), compared=True),
     "storage": Key(_optional(_type(str))),
+    "artifacts": Key(_optional(_artifacts)),
     "n_jobs": Key(_optional(_integer(1))),
     "description": Key(_type(str)),
     "enqueue": Key(compared=True, since=[]),  # checked against the space: _check_together
@@ -263,6 +273,9 @@ class StudySpec:
     cv_folds: int | None = None  # None: by the data's size (`default_folds`); 0: one split
     seed: int = 0
     storage: str | None = None
+    # the artifact store (`search.artifacts`); its home is the study's own record, which a run
+    # reads into its spec: None there means the study's own folder
+    artifacts: str | None = None
     n_jobs: int | None = None  # None: one per core of the machine (`search.machine`)
     description: str = ""
     # configurations tried first, before the sampler proposes its own (`SearchSpace.enqueued`)
@@ -390,7 +403,7 @@ class StudySpec:
         return {key: value for key, value in data.items() if value is not None}
 
     def replace(self, **changes: Any) -> StudySpec:
-        """A copy with run-time fields changed (trials, jobs, timeout, storage, seed, name)."""
+        """A copy with run-time fields changed (trials, jobs, timeout, storage, artifacts, ...)."""
         return dataclasses.replace(self, **changes).validated()
 
     def validated(self) -> StudySpec:

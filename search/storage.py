@@ -159,15 +159,27 @@ def save_network(network: NetworkClassifier | NetworkRegressor, path: Path) -> s
     Returns:
         The path written, as text.
     """
-    return _write_safely(path, network.save)
+    return write_safely(path, network.save)
 
 
 def save_arrays(path: Path, **arrays: np.ndarray) -> str:
     """Save arrays as an `.npz` (no pickle) at `path`, as safely as `save_network`."""
-    return _write_safely(path, lambda file: np.savez(file, allow_pickle=False, **arrays))
+    return write_safely(path, lambda file: np.savez(file, allow_pickle=False, **arrays))
 
 
-def _write_safely(path: Path, write: Callable[[str], object]) -> str:
+def write_safely(path: Path, write: Callable[[str], object]) -> str:
+    """Have `write(file)` write a fresh file in `path`'s folder, then rename it to `path`.
+
+    A rename replaces a link planted at `path`, never the file it points to; a write that fails
+    leaves nothing behind.
+
+    Args:
+        path: where the file goes (its folder is created; a folder that is a link is refused).
+        write: writes the file at the path it is given.
+
+    Returns:
+        The path written, as text.
+    """
     folder = path.parent
     if folder.is_symlink():
         raise StorageError(f"{folder} is a symbolic link; refusing to write networks through it")

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import optuna
 
+from search.artifacts import keep_location
 from search.data import Splits
 from search.errors import StudyMismatchError
 from search.record import StudyRecord, set_data, set_data_summary, set_heartbeat, set_spec
@@ -112,8 +113,9 @@ def create_study(spec: StudySpec, heartbeat: Heartbeat | None = None) -> optuna.
 
 
 def open_for_run(spec: StudySpec, splits: Splits, summary: DataSummary) -> optuna.Study:
-    """The run's study (`create_study`), with its data's fingerprint and summary stored."""
+    """The run's study (`create_study`), with its data's fingerprint, summary and store stored."""
     study = create_study(spec)
+    keep_location(study, spec.artifacts)
     if StudyRecord.of(study).data is None:
         set_data(study, data_fingerprint(splits))
     set_data_summary(study, summary.to_attr())
@@ -121,8 +123,12 @@ def open_for_run(spec: StudySpec, splits: Splits, summary: DataSummary) -> optun
 
 
 def stored_spec(spec: StudySpec) -> dict[str, Any]:
-    """The spec as stored with the study: its storage URL without the password."""
+    """The spec as stored with the study: its storage URL without the password.
+
+    Without its artifact store, whose home is the study's own attribute (`search.artifacts`).
+    """
     data = spec.to_dict()
+    data.pop("artifacts", None)
     if "storage" in data:
         data["storage"] = redact(data["storage"])
     return data

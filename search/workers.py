@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from search import _optuna
 from search.accounting import UNLIMITED, Ledger, count_trials, fail_dead_trials
+from search.artifacts import keep_location, resolve_location, store_for
 from search.best import open_existing_study
 from search.data import Dataset, Splits
 from search.machine import cores
@@ -37,7 +38,7 @@ from search.progress import Callback, Progress, long_trial_lines
 from search.record import StudyRecord, TrialRecord, is_surplus, target_trials
 from search.sharing import MappedSplits, open_splits
 from search.spec import StudySpec
-from search.storage import artifacts_dir, fail_stale_trials, study_has_heartbeat
+from search.storage import fail_stale_trials, study_has_heartbeat
 from search.study import check_same_data, load_study
 
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
@@ -68,8 +69,7 @@ def run_trials(
     """
     study = load_study(spec, worker)
     interval = StudyRecord.of(study).heartbeat or {}
-    artifacts = artifacts_dir(spec.storage_url, spec.name)
-    objective = Objective(spec, open_splits(splits), artifacts, deadline)
+    objective = Objective(spec, open_splits(splits), store_for(spec), deadline)
     callbacks = [FailureStreak(), *([progress] if progress is not None else [])]
     ran = 0
     with long_trial_lines(study, progress):
@@ -299,6 +299,7 @@ def join_study(
     storage: str,
     load_data: DataLoader,
     *,
+    artifacts: str | None = None,
     max_trials: int | None = None,
     progress: TextIO | None = sys.stderr,
     fast_tpe: bool = True,
@@ -307,14 +308,19 @@ def join_study(
 
     The spec comes from the study itself; the data set is loaded here (a bad one fails before
     any trial). The worker's sampler seed is its own (from its process id), so that workers
-    started together do not propose the same trials.
+    started together do not propose the same trials. `artifacts` (a folder or
+    `s3://bucket/prefix`) is the study's artifact store, stored with it if it has none yet
+    (`search.artifacts`); without it the study's own is used.
     """
     from search.prepare import split_data  # the data steps of a run, shared with run_study
 
     study = open_existing_study(name, storage)
-    spec = StudySpec.from_stored(StudyRecord.of(study).spec, name).replace(storage=storage)
+    stored = StudyRecord.of(study)
+    location = resolve_location(artifacts, stored.artifact_store, name)
+    spec = StudySpec.from_stored(stored.spec, name).replace(storage=storage, artifacts=location)
     splits = split_data(spec, load_data)
     check_same_data(spec, study, splits)
+    keep_location(study, location)
     printer = _joining_progress(study, spec, progress) if progress is not None else None
     if fast_tpe and spec.sampler == "tpe":
         _optuna.install_fast_tpe()

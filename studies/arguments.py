@@ -67,6 +67,13 @@ class Command(NamedTuple):
 NAME = arg("name", metavar="NAME")
 STORAGE = arg("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
 PG = "postgresql://user:pw@db:5432/optuna"
+ARTIFACTS = arg(
+    "--artifacts",
+    metavar="PATH|s3://BUCKET/PREFIX",
+    help="where trial networks and the final model are kept, for every machine: a shared folder "
+    "or an S3 bucket (credentials from the environment); stored with the study, so given once "
+    "(default: the study's own folder, runs/NAME/)",
+)
 
 COMMANDS: dict[str, Command] = {
     "run": Command(
@@ -100,16 +107,18 @@ COMMANDS: dict[str, Command] = {
                 action="store_true",
                 help=f"a long search: as many trials as fit in {LONG_TIMEOUT:.0f} s",
             ),
+            ARTIFACTS,
             arg("--quiet", action="store_true", help="no progress lines"),
         ),
     ),
     "worker": Command(
         "join a stored study as one more worker (any machine)",
-        f"example:\n  dnnsearch worker digits --storage {PG}",
+        f"example:\n  dnnsearch worker digits --storage {PG} --artifacts s3://bucket/studies",
         (
             NAME,
             arg("--storage", required=True, help="the study's storage URL"),
             arg("--trials", type=_positive_int, help="run at most this many trials here"),
+            ARTIFACTS,
             arg("--quiet", action="store_true", help="no progress lines"),
         ),
     ),
@@ -117,6 +126,58 @@ COMMANDS: dict[str, Command] = {
         "print the best configuration of a study",
         "examples:\n  dnnsearch best digits\n  dnnsearch best digits --format python > best.py",
         (NAME, STORAGE, arg("--format", choices=("json", "python"), default="json")),
+    ),
+    "predict": Command(
+        "score a CSV or .npz file with a study's final model (the one `best` describes)",
+        "examples:\n"
+        "  dnnsearch predict penguins new.csv --proba   # writes new.predictions.csv\n"
+        "  dnnsearch predict penguins new.csv --id tag --out - | head\n"
+        "  dnnsearch predict digits new.npz --out digits_new.csv\n\n"
+        "A CSV's columns are read as training read them (by name, in any order; others are\n"
+        "ignored; a missing one is refused). The output has one row per input row: its line\n"
+        "(`line`; `row` for an .npz) or --id, `prediction`, and with --proba `proba_<class>`.\n"
+        "If the data hold the study's target column, the scores of the task's metrics are\n"
+        "printed too. Cells are written as read (no escaping of `=` for spreadsheets).",
+        (
+            NAME,
+            arg("data_file", metavar="DATA", type=Path, help="a CSV file, or an .npz holding X"),
+            arg(
+                "--out",
+                metavar="FILE",
+                help="the CSV file to write, whole or not at all (default: DATA's name with "
+                "the suffix .predictions.csv, in the current folder); - for standard output",
+            ),
+            arg("--proba", action="store_true", help="add each class's probability"),
+            arg("--id", metavar="COLUMN", help="key the rows by this CSV column, not by line"),
+            STORAGE,
+            arg(
+                "--chunk-rows",
+                type=_positive_int,
+                default=100_000,
+                metavar="N",
+                help="rows read and written at a time, a multiple of 25000 (default: 100000)",
+            ),
+            arg("--quiet", action="store_true", help="no progress bar"),
+        ),
+    ),
+    "export": Command(
+        "export a study's final model to ONNX (and its table encoding beside it)",
+        "examples:\n"
+        "  dnnsearch export digits --format onnx --out digits.onnx\n"
+        "  dnnsearch export penguins --format onnx --out penguins.onnx --dtype float32\n"
+        "    # also writes penguins.inputs.json: the table's encoding, X's columns\n\n"
+        'Needs the onnx package: pip install "dnnsearch[onnx]".',
+        (
+            NAME,
+            arg("--format", choices=("onnx",), required=True, help="the exchange format"),
+            arg("--out", type=Path, required=True, metavar="FILE", help="the model file to write"),
+            arg(
+                "--dtype",
+                choices=("float32", "float64"),
+                help="the layers' precision (default: the model's own)",
+            ),
+            STORAGE,
+        ),
     ),
     "report": Command(
         "write a study's report (md, html, csv, png)",

@@ -1,4 +1,4 @@
-"""The `dnnsearch` command line: run, worker, best, report, compare, studies, repair.
+"""The `dnnsearch` command line: one small function per command (run, best, predict, ...).
 
 Each command is a small function that parses nothing itself (`studies.arguments` holds the
 grammar) and returns an exit code; every expected error is printed as one line on stderr
@@ -13,6 +13,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from studies.arguments import LONG_TIMEOUT, build_parser
 
@@ -27,7 +28,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from studies.datasets import load_dataset
     from studies.loader import load_study_spec
 
-    spec = load_study_spec(args.study)
+    spec = load_study_spec(args.study).replace(**_run_overrides(args))
+    result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
+    print("\n".join(closing_lines(spec, result)))
+    return 0
+
+
+def _run_overrides(args: argparse.Namespace) -> dict:
+    """The spec's fields that `run`'s flags change."""
     changes: dict = {}
     if args.long:
         changes.update(n_trials=None, timeout=LONG_TIMEOUT)
@@ -37,16 +45,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         ("n_trials", args.trials),
         ("n_jobs", args.jobs),
         ("storage", args.storage),
+        ("artifacts", args.artifacts),
         ("name", args.study_name),
         ("seed", args.seed),
         ("timeout", args.timeout),
     ):
         if value is not None:
             changes[key] = value
-    spec = spec.replace(**changes)
-    result = run_study(spec, load_dataset, progress=None if args.quiet else sys.stderr)
-    print("\n".join(closing_lines(spec, result)))
-    return 0
+    return changes
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -56,18 +62,59 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     progress = None if args.quiet else sys.stderr
     ran = join_study(
-        args.name, args.storage, load_dataset, max_trials=args.trials, progress=progress
+        args.name,
+        args.storage,
+        load_dataset,
+        artifacts=args.artifacts,
+        max_trials=args.trials,
+        progress=progress,
     )
     print(f"worker {os.getpid()}: ran {ran} trials of study {args.name!r}")
     return 0
 
 
 def cmd_best(args: argparse.Namespace) -> int:
-    """`dnnsearch best`: print the best configuration of a study, as JSON or Python."""
+    """`dnnsearch best`: print the best configuration of a study, as JSON or Python.
+
+    And on stderr, the commands that use its final model (`predict`, `export`).
+    """
     from search import best_config
+    from search.progress import use_line
+    from search.tasks import task_named
 
     config = best_config(args.name, args.storage)
     print(config.to_python() if args.format == "python" else config.to_json())
+    proba = task_named(config.task).has_classes
+    print(use_line(args.name, args.storage, proba), file=sys.stderr)  # stdout: JSON or Python
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """`dnnsearch predict`: write a data file's predictions; say how many, and the scores."""
+    from studies.predict import Request, predict
+
+    out = None if args.out == "-" else Path(args.out or args.data_file.stem + ".predictions.csv")
+    request = Request(
+        name=args.name,
+        data=args.data_file,
+        out=out,
+        proba=args.proba,
+        storage=args.storage,
+        id_column=args.id,
+        chunk_rows=args.chunk_rows,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    lines = predict(request)
+    print("\n".join(lines), file=sys.stdout if out is not None else sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`dnnsearch export`: write a study's final model as an ONNX model; say where."""
+    from studies.export import ExportRequest, export
+
+    request = ExportRequest(args.name, args.out, args.format, args.dtype, args.storage)
+    print("\n".join(export(request)))
     return 0
 
 
@@ -120,6 +167,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "repair": cmd_repair,
     "worker": cmd_worker,
     "best": cmd_best,
+    "predict": cmd_predict,
+    "export": cmd_export,
     "report": cmd_report,
     "compare": cmd_compare,
     "studies": cmd_studies,

@@ -15,7 +15,8 @@ markers), which is read again from the file on the way to the error.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,19 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
 
     name = name or str(path)
     _check_size(path, name)
-    try:
+    with _reading(path, name):
         frame = pd.read_csv(path, encoding="utf-8")
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return frame
+
+
+@contextmanager
+def _reading(path: Path, name: str) -> Iterator[None]:
+    """Turn pandas' errors while reading the CSV file at `path` into one-line DataErrors."""
+    import pandas as pd
+
+    try:
+        yield
     except pd.errors.EmptyDataError:
         raise DataError(f"{name}: the CSV file is empty (no header row)") from None
     except UnicodeDecodeError:
@@ -74,12 +86,21 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
         raise DataError(f"{name}: too large to read into the memory this process has") from None
     except (pd.errors.ParserError, ValueError, OSError) as error:
         raise DataError(f"{name}: cannot read CSV ({first_line(error)})") from None
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
-    return frame
 
 
 def _check_size(path: Path, name: str) -> None:
     """Refuse a file that is no regular file, binary (an `.npz`), or too large to read."""
+    size = _check_file(path, name)
+    free = available_memory()
+    if free is not None and size * MEMORY_PER_BYTE > free:
+        raise DataError(
+            f"{name}: {size / 2**30:.1f} GiB of CSV needs about {MEMORY_PER_BYTE}x that in "
+            f"memory, and this process may use {free / 2**30:.1f} GiB more; use a sample"
+        )
+
+
+def _check_file(path: Path, name: str) -> int:
+    """Refuse a file that is no regular file, or binary (an `.npz`); returns its size."""
     try:
         if not path.is_file():
             raise DataError(f"{name}: not a file")
@@ -90,12 +111,77 @@ def _check_size(path: Path, name: str) -> None:
         raise DataError(f"{name}: cannot read CSV ({first_line(error)})") from None
     if head.startswith((*ZIP_MAGIC, NPY_MAGIC)):
         raise DataError(f"{name}: a binary .npz/.npy file, not CSV text")
-    free = available_memory()
-    if free is not None and size * MEMORY_PER_BYTE > free:
-        raise DataError(
-            f"{name}: {size / 2**30:.1f} GiB of CSV needs about {MEMORY_PER_BYTE}x that in "
-            f"memory, and this process may use {free / 2**30:.1f} GiB more; use a sample"
-        )
+    return size
+
+
+# pandas' markers of an empty cell (`read_csv`'s default `na_values`, listed in its docs; a
+# test holds them equal): the cells of every column but one read as text are read with them
+NA_CELLS = (
+    *("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
+    *("1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"),
+)
+
+
+def read_header(path: Path, name: str) -> list[str]:
+    """A CSV file's column names, as pandas names them (a repeated `a` as `a.1`).
+
+    Raises:
+        DataError: as `read_table`, but for the file's size (no row is read).
+    """
+    import pandas as pd
+
+    _check_file(path, name)
+    with _reading(path, name):
+        return [str(column) for column in pd.read_csv(path, encoding="utf-8", nrows=0).columns]
+
+
+def read_chunks(
+    path: Path,
+    name: str,
+    rows: int,
+    *,
+    columns: list[str] | None = None,
+    as_written: str | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """A CSV file's rows, `rows` at a time, each chunk as `read_table` would read its rows.
+
+    Indexed by their line numbers (`line`), however large the file: memory holds one chunk.
+    A column's type is decided in each chunk (a column of numbers with an empty cell is float
+    in that chunk only); the table encoder reads a cell the same whatever its column's type.
+
+    Args:
+        path: the file.
+        name: what messages call it.
+        rows: rows per chunk.
+        columns: the columns to keep, by name (None: all), each there.
+        as_written: a column read as the text the file holds (an id: `007` and `NA` kept).
+        progress: called after each chunk with the bytes of the file read so far.
+
+    Raises:
+        DataError: one line naming the file, as `read_table`, when a chunk is read.
+    """
+    import pandas as pd
+
+    _check_file(path, name)
+    # every column is parsed (pandas' `usecols` would let a row with too many cells through)
+    options: dict[str, Any] = {}
+    if as_written is not None:
+        cells = {column: list(NA_CELLS) for column in read_header(path, name)}
+        cells.pop(as_written, None)
+        options.update(keep_default_na=False, na_values=cells, dtype={as_written: str})
+    line = 2  # the header is line 1
+    with open(path, "rb") as file, _reading(path, name):
+        for chunk in pd.read_csv(file, encoding="utf-8", chunksize=rows, **options):
+            if not len(chunk):  # a file of a header only
+                continue
+            if columns is not None:
+                chunk = chunk[columns]
+            chunk.index = pd.RangeIndex(line, line + len(chunk), name="line")
+            line += len(chunk)
+            if progress is not None:
+                progress(file.tell())
+            yield chunk
 
 
 def _first_bad_byte(path: Path) -> str:
@@ -258,11 +344,30 @@ def read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
     Raises:
         DataError: one line naming the file and the problem.
     """
+    arrays = _read_npz(path, ["X", "y"])
+    return arrays["X"], arrays["y"]
+
+
+def read_features(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """Array `X` of an `.npz` file, and its `y` if it holds one, read without pickle.
+
+    Raises:
+        DataError: one line naming the file and the problem (no `X`, say).
+    """
+    arrays = _read_npz(path, ["X", "y"], optional=("y",))
+    return arrays["X"], arrays.get("y")
+
+
+def _read_npz(
+    path: Path, names: list[str], optional: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
+    """The named arrays of an `.npz` file (those `optional` if there), else a DataError."""
     try:
-        arrays = read_npz(path, ["X", "y"])
+        return read_npz(path, names)
     except NpzError as error:
+        if error.problem == "missing" and error.member in optional:
+            return _read_npz(path, [n for n in names if n != error.member], optional)
         words = NPZ_WORDS.get(error.problem)
         raise DataError(f"{path}: {words(error) if words else first_line(error)}") from None
     except OSError as error:
         raise DataError(f"{path}: cannot read npz ({first_line(error)})") from None
-    return arrays["X"], arrays["y"]

@@ -1,0 +1,108 @@
+"""A stored study's final model, as `predict` and `export` use it.
+
+The model is the one `dnnsearch best` describes and `BestConfig.load_network()` loads: the
+best configuration retrained on training + validation data, an ensemble of the best trials,
+or the best trial's own network (`search.best`). Beside it, the study's spec says what the
+data hold (the target column, the task).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from search import (
+    BestConfig,
+    SpecError,
+    StudyRecord,
+    StudySpec,
+    best_config,
+    default_storage,
+    open_existing_study,
+)
+from search.dburl import is_rdb
+
+
+@dataclass(frozen=True)
+class StudyModel:
+    """A study's final model, its best configuration and its spec.
+
+    Attributes:
+        config: what `dnnsearch best` prints (`search.BestConfig`).
+        spec: the study's spec as stored with it (target column, task, metric).
+        network: the trained model: a `DeepNetwork`, `DeepNetworkRegressor` or
+            `DeepNetworkEnsemble` (`config.load_network()`).
+        storage: the study's storage URL or journal file.
+    """
+
+    config: BestConfig
+    spec: StudySpec
+    network: Any
+    storage: str  # the study's storage URL or journal file
+
+    @classmethod
+    def load(cls, name: str, storage: str | None = None) -> StudyModel:
+        """The final model of study `name` (embedded storage under `runs/` by default).
+
+        Raises:
+            StorageError: no such study, no complete trial, a network file not the one
+                recorded. SpecError: a study without a stored spec. FileNotFoundError: the
+                network's file is gone.
+        """
+        config = best_config(name, storage)  # first: it says "no complete trial yet"
+        stored = StudyRecord.of(open_existing_study(name, storage)).spec
+        spec = StudySpec.from_stored(stored, name)
+        if spec.task != config.task:
+            raise SpecError(f"study {name!r}: its spec and its best trial disagree on the task")
+        return cls(config, spec, config.load_network(), storage or default_storage(name))
+
+    @property
+    def files(self) -> list[Path]:
+        """The study's own files, which no output may replace: its journal, its networks.
+
+        An SQLite database's file stands for its journal; a server's database has none.
+        """
+        url = self.storage
+        if is_rdb(url):
+            url = urlsplit(url).path[1:] if urlsplit(url).scheme == "sqlite" else ""
+        paths = (url, self.config.params_path, self.config.final_params_path)
+        return [Path(path) for path in paths if path]
+
+    @property
+    def classes(self) -> Any:
+        """The classes of a classifier, in the order of its probabilities; None for a regressor."""
+        return self.network.classes_ if self.spec.problem.has_classes else None
+
+    @property
+    def columns(self) -> list[str] | None:
+        """The table columns the model reads, by name; None for a model of arrays.
+
+        Every member's non-dropped columns (the members of an ensemble share their columns).
+        """
+        members = getattr(self.network, "members", [self.network])
+        names: list[str] = []
+        for member in members:
+            encoder = getattr(member, "encoder_", None)
+            if encoder is None:
+                return None
+            for column in encoder.describe():
+                if column["width"] and column["name"] not in names:
+                    names.append(column["name"])
+        return names
+
+    @property
+    def n_features(self) -> int:
+        """Columns of X for a model of arrays (of the table, for a model of tables)."""
+        return int(self.network.n_features_in_)
+
+    def describe(self) -> str:
+        """Which network the model is, in words: `the final ensemble of trials 3 (0.6), 7 (0.4)`."""
+        config = self.config
+        if config.ensemble is not None:
+            members = zip(config.ensemble["members"], config.ensemble["weights"], strict=True)
+            return "the final ensemble of trials " + ", ".join(f"{m} ({w:.2g})" for m, w in members)
+        if config.final_params_path or config.final_params_artifact:
+            return f"trial {config.trial_number}'s configuration retrained on train + validation"
+        return f"trial {config.trial_number}'s network"

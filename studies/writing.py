@@ -1,0 +1,113 @@
+"""Files the commands write: whole or not at all.
+
+A command writes into a temporary file (or folder) in the target's folder and renames it over
+the target once everything is written (`os.replace`, atomic on one file system), so that a
+failure, Ctrl-C or a full disk leaves the target as it was and no partial file behind. The
+new file gets the mode an ordinary new file would get (the umask's), or the old file's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from studies.errors import DataError
+
+PREFIX = ".dnnsearch-"  # temporary files: short, hidden, whatever the target's name
+
+
+def check_output_path(
+    path: Path, what: str, inputs: Sequence[Path] = (), stored: Sequence[Path] = ()
+) -> Path:
+    """Refuse an output path that cannot be written whole, before any work is done.
+
+    Args:
+        path: the file to write.
+        what: what messages call it (`--out`).
+        inputs: files the command reads, which it must not write over.
+        stored: a study's own files (its journal, its networks), which it must not either.
+
+    Returns:
+        The path, absolute.
+
+    Raises:
+        DataError: one line: a folder, a missing folder, something other than a regular file
+            (a device, a pipe: `os.replace` would replace it), an input or a stored file.
+    """
+    path = Path(os.path.abspath(path))
+    if path.is_dir():
+        raise DataError(f"{what}: {str(path)!r} is a folder; name a file in it")
+    if not path.parent.is_dir():
+        raise DataError(f"{what}: no folder {str(path.parent)!r} to write {path.name!r} in")
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise DataError(f"{what}: {str(path)!r} exists and is not a regular file")
+        for kept, said in ((inputs, "the input file"), (stored, "a file of the study")):
+            if any(file.exists() and os.path.samefile(file, path) for file in kept):
+                raise DataError(f"{what}: {str(path)!r} is {said}; write elsewhere")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, what: str) -> Iterator[IO[str]]:
+    """A text file (UTF-8) that replaces `path` when the block ends without an error.
+
+    Raises:
+        DataError: the folder cannot be written in (permissions, a read-only file system).
+    """
+    mode = _mode(path)
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=PREFIX, suffix=".part")
+    except OSError as error:
+        raise DataError(f"{what}: cannot write in {str(path.parent)!r}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            yield file
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_folder(folder: Path, what: str, last: str) -> Iterator[Path]:
+    """A temporary folder whose files are moved into `folder` when the block ends well.
+
+    Args:
+        folder: where the files go.
+        what: what messages call the output.
+        last: the name of the file moved last (the one that makes the others useful).
+
+    Raises:
+        DataError: the folder cannot be written in.
+    """
+    try:
+        temporary = Path(tempfile.mkdtemp(dir=folder, prefix=PREFIX))
+    except OSError as error:
+        raise DataError(f"{what}: cannot write in {str(folder)!r}: {error.strerror}") from None
+    try:
+        yield temporary
+        files = sorted(temporary.iterdir(), key=lambda file: file.name == last)
+        for file in files:
+            os.chmod(file, _mode(folder / file.name))
+            os.replace(file, folder / file.name)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _mode(path: Path) -> int:
+    """The permission bits of the file at `path`, or those of a new file (by the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
