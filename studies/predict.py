@@ -37,6 +37,7 @@ from dnn import predict_labels
 from dnn.cells import cell_label
 from search.metrics import score_all
 from studies.errors import DataError
+from studies.files import first_line
 from studies.model import StudyModel
 from studies.sources import Batch, Source
 from studies.writing import atomic_file, check_output_path
@@ -93,7 +94,7 @@ def predict(request: Request) -> list[str]:
     columns = output_columns(model, source.key, request.proba)
     scoring = Scoring(model, source.name) if source.has_target else None
     with _output(out) as file, _bar(request, source) as progress:
-        rows = _write(file, model, source.batches(progress), columns, scoring)
+        rows = _write(file, model, source, columns, scoring, progress)
     where = "standard output" if out is None else str(request.out)
     said = f"{rows} rows of {source.name} predicted by study {request.name!r} "
     said += f"({model.describe()}): {where}"
@@ -103,15 +104,23 @@ def predict(request: Request) -> list[str]:
 def _write(
     file: IO[str],
     model: StudyModel,
-    batches: Iterator[Batch],
+    source: Source,
     columns: list[str],
     scoring: Scoring | None,
+    progress: Any,
 ) -> int:
-    """Write the header, then each batch's predictions as it is made; returns the rows."""
+    """Write the header, then each batch's predictions as it is made; returns the rows.
+
+    Raises:
+        DataError: a cell the model cannot read (the encoder's message, after the file's name).
+    """
     file.write(_csv_line(columns))
     rows = 0
-    for batch in batches:
-        output = _outputs(model, batch.X)
+    for batch in source.batches(progress):
+        try:
+            output = _outputs(model, batch.X)
+        except ValueError as error:  # the table encoder names the column and line, not the file
+            raise DataError(f"{source.name}: {first_line(error)}") from None
         frame = _frame(model, batch, output, columns)
         frame.to_csv(file, header=False, index=False, lineterminator="\n")
         rows += len(frame)
