@@ -57,7 +57,7 @@ def export(request: ExportRequest) -> list[str]:
     out = check_output_path(request.out, "--out")
     export_model = _exporter()
     model = StudyModel.load(request.name, request.storage)
-    check_output_path(out, "--out", stored=model.files)
+    check_output_path(out, "--out", stored=model.files, folders=model.folders)
     from dnn.onnx_graph import OPSET
     from dnn.onnx_inputs import inputs_path
 

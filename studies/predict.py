@@ -86,7 +86,7 @@ def predict(request: Request) -> list[str]:
         out = check_output_path(request.out, "--out", inputs=[request.data])
     model = StudyModel.load(request.name, request.storage)
     if out is not None:
-        check_output_path(out, "--out", stored=model.files)
+        check_output_path(out, "--out", stored=model.files, folders=model.folders)
     if request.proba and model.classes is None:
         raise DataError(f"--proba: study {request.name!r} is a regression (no classes)")
     whole_blocks = -(-request.chunk_rows // BLOCK_ROWS) * BLOCK_ROWS

@@ -23,7 +23,11 @@ PREFIX = ".dnnsearch-"  # temporary files: short, hidden, whatever the target's 
 
 
 def check_output_path(
-    path: Path, what: str, inputs: Sequence[Path] = (), stored: Sequence[Path] = ()
+    path: Path,
+    what: str,
+    inputs: Sequence[Path] = (),
+    stored: Sequence[Path] = (),
+    folders: Sequence[Path] = (),
 ) -> Path:
     """Refuse an output path that cannot be written whole, before any work is done.
 
@@ -32,13 +36,15 @@ def check_output_path(
         what: what messages call it (`--out`).
         inputs: files the command reads, which it must not write over.
         stored: a study's own files (its journal, its networks), which it must not either.
+        folders: folders of a study's files, in which it writes nothing (links resolved).
 
     Returns:
         The path, absolute.
 
     Raises:
         DataError: one line: a folder, a missing folder, something other than a regular file
-            (a device, a pipe: `os.replace` would replace it), an input or a stored file.
+            (a device, a pipe: `os.replace` would replace it), an input or a stored file, a
+            file in a study's folder.
     """
     path = Path(os.path.abspath(path))
     if path.is_dir():
@@ -51,6 +57,13 @@ def check_output_path(
         for kept, said in ((inputs, "the input file"), (stored, "a file of the study")):
             if any(file.exists() and os.path.samefile(file, path) for file in kept):
                 raise DataError(f"{what}: {str(path)!r} is {said}; write elsewhere")
+    inside = path.parent.resolve()
+    for folder in folders:
+        if inside.is_relative_to(folder.resolve()):
+            raise DataError(
+                f"{what}: {str(path)!r} is in the folder of the study's files "
+                f"({str(folder)!r}); write elsewhere"
+            )
     return path
 
 

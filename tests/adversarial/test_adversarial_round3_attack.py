@@ -66,3 +66,63 @@ def test_a_huge_feature_in_an_npz_is_refused_before_anything_is_stored(here, cap
     assert run(here, "h.npz") == 2
     err = refused(capsys, here)
     assert "h.npz: X row 35, column 1 is 1e+200: too large to learn from" in err
+
+
+# -- predict and export (attacked after they were merged) --------------------------------------
+
+
+def table(folder: Path, name: str = "t.csv", rows: int = 60, cell: str | None = None) -> Path:
+    """A CSV table (`a`, `b` numbers, `color` text, `y` a class); `cell` replaces line 5's a."""
+    rng = np.random.default_rng(1)
+    lines = ["a,b,color,y"]
+    for i in range(rows):
+        a, b = rng.normal(size=2)
+        lines.append(f"{a:.4f},{b:.4f},{['red', 'blue'][i % 2]},{'yes' if a + b > 0 else 'no'}")
+    if cell is not None:
+        lines[4] = f"{cell},0.1,red,yes"
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def table_study(here: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Study `s` of the table `t.csv`, two trials stored."""
+    table(here)
+    assert run(here, "t.csv", extra='target = "y"') == 0
+    capsys.readouterr()
+    return here
+
+
+def stored(folder: Path) -> dict[str, bytes]:
+    """Every file of the study's folder, and the study's data, by path: their bytes."""
+    files = [path for path in (folder / "runs").rglob("*") if path.is_file()]
+    return {str(path): path.read_bytes() for path in [*files, *folder.glob("t.*")]}
+
+
+@pytest.mark.parametrize(("cell", "said"), [("1e200", "is 1e+200: too large"), ("abc", "is 'abc'")])
+def test_predict_refuses_a_bad_cell_naming_its_file_line_and_column(
+    table_study, capsys, cell, said
+):
+    """Was: 1e200 scored silently (probability 1.0, though training refuses it), and a text
+    cell refused as `column 'a' line 5 is 'abc', ...` without the file's name."""
+    table(table_study, "new.csv", rows=8, cell=cell)
+    assert main(["predict", "s", "new.csv", "--out", "p.csv", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dnnsearch: error: new.csv: column 'a' line 5 {said}"), err
+    assert err.count("\n") == 1 and not (table_study / "p.csv").exists()
+
+
+def test_predict_and_export_never_write_over_a_file_of_the_study(table_study, capsys):
+    """Was: `predict --out runs/s/trials/1.npz` (or `export --out`) replaced a trial's network
+    or predictions (the next `run` then refused the study), and `export --out t.csv` the study's
+    own data file: only the journal and the final model's network were protected."""
+    pytest.importorskip("onnx")
+    table(table_study, "new.csv", rows=8)
+    before = stored(table_study)
+    for path in [p for p in before if not p.endswith("new.csv")]:
+        for command in (["predict", "s", "new.csv"], ["export", "s", "--format", "onnx"]):
+            assert main([*command, "--out", path]) == 2, (command, path)
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "--out:" in err, err
+    assert stored(table_study) == before
