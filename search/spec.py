@@ -436,6 +436,7 @@ def _check_together(spec: StudySpec) -> None:
                 where = "twice" if seen[name] == key else "in both drop and categorical"
                 raise SpecError(f"{key}: column {name!r} is listed {where}")
             seen[name] = key
+    spec.space.check_task(spec.task)
     if spec.sampler == "grid":
         spec.space.check_grid()
     spec.enqueued_params()

@@ -126,3 +126,11 @@ def test_predict_and_export_never_write_over_a_file_of_the_study(table_study, ca
             err = capsys.readouterr().err
             assert err.count("\n") == 1 and "--out:" in err, err
     assert stored(table_study) == before
+
+
+def test_a_space_key_of_the_other_task_is_refused_before_anything_is_stored(here, capsys):
+    """Was: `target_scale = "log"` in a classification study's space stored the study, then
+    said `target_scale applies to a regression network; ...` with no file and no `space.`."""
+    assert run(here, "moons", space='target_scale = "log"') == 2
+    err = refused(capsys, here)
+    assert "s.toml: space.target_scale: " in err and "regression" in err
