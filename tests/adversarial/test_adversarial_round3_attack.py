@@ -134,3 +134,24 @@ def test_a_space_key_of_the_other_task_is_refused_before_anything_is_stored(here
     assert run(here, "moons", space='target_scale = "log"') == 2
     err = refused(capsys, here)
     assert "s.toml: space.target_scale: " in err and "regression" in err
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "said"),
+    [
+        ("X", np.nan, "t.npz: X row 3, column 1 is nan, not a finite number"),
+        ("X", 1e200, "t.npz: X row 3, column 1 is 1e+200: too large to learn from"),
+        ("y", 1e200, "t.npz: y row 3 is 1e+200: too large to learn from"),
+    ],
+)
+def test_an_npz_test_file_is_refused_by_its_name(here, capsys, where, value, said):
+    """Was: `the test set row 3, column 1 is nan, ...` and `the test target row 3 is ...`: the
+    search's own words, without the file (its training file was named)."""
+    x, y = arrays()
+    np.savez(here / "h.npz", X=x, y=y.astype(float))
+    x, y = arrays(8, seed=1)
+    y = y.astype(float)
+    (x[3, 1:2] if where == "X" else y[3:4])[...] = value
+    np.savez(here / "t.npz", X=x, y=y)
+    assert run(here, "h.npz", extra='task = "regression"\ntest_dataset = "t.npz"') == 2
+    assert said in refused(capsys, here)
