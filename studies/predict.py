@@ -92,7 +92,7 @@ def predict(request: Request) -> list[str]:
     whole_blocks = -(-request.chunk_rows // BLOCK_ROWS) * BLOCK_ROWS
     source = Source(model, request.data, whole_blocks, request.id_column)
     columns = output_columns(model, source.key, request.proba)
-    scoring = Scoring(model, source.name) if source.has_target else None
+    scoring = Scoring(model, source.name, source.target_name) if source.has_target else None
     with _output(out) as file, _bar(request, source) as progress:
         rows = _write(file, model, source, columns, scoring, progress)
     where = "standard output" if out is None else str(request.out)
@@ -230,6 +230,7 @@ class Scoring:
 
     model: StudyModel
     name: str
+    target: str  # how messages name the targets: `target column 'price'`, or an npz's `y`
     outputs: list[np.ndarray] = field(default_factory=list)
     targets: list[np.ndarray] = field(default_factory=list)
     empty: int = 0
@@ -245,10 +246,9 @@ class Scoring:
         present = ~_missing(batch.y)
         self.empty += int(np.count_nonzero(~present))
         positions = np.flatnonzero(present)
-        target = f"target column {self.model.spec.target!r}"
         try:
             y = self.model.spec.problem.check_test_target(
-                y[positions], name=target, row=lambda i: batch.row(int(positions[i]))
+                y[positions], name=self.target, row=lambda i: batch.row(int(positions[i]))
             )
         except ValueError as error:
             raise DataError(f"{self.name}: {str(error).splitlines()[0]}") from None

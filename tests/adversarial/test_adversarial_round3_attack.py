@@ -155,3 +155,17 @@ def test_an_npz_test_file_is_refused_by_its_name(here, capsys, where, value, sai
     np.savez(here / "t.npz", X=x, y=y)
     assert run(here, "h.npz", extra='task = "regression"\ntest_dataset = "t.npz"') == 2
     assert said in refused(capsys, here)
+
+
+def test_predict_names_an_npz_targets_y_as_training_does(here, capsys):
+    """Was: `p.npz: target column 'target' row 4 is 1e+200: ...` (training says `y row 4`)."""
+    x, y = arrays()
+    np.savez(here / "h.npz", X=x, y=y.astype(float))
+    assert run(here, "h.npz", extra='task = "regression"') == 0
+    np.savez(here / "p.npz", X=x[:5], y=np.array([1.0, 2, 3, 4, 1e200]))
+    capsys.readouterr()
+    assert main(["predict", "s", "p.npz", "--out", "p.csv", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "dnnsearch: error: p.npz: y row 4 is 1e+200: too large to learn from (more than 1e+150 "
+        "in size)\n"
+    )
