@@ -2,24 +2,33 @@
 
 A command writes into a temporary file (or folder) in the target's folder and renames it over
 the target once everything is written (`os.replace`, atomic on one file system), so that a
-failure, Ctrl-C or a full disk leaves the target as it was and no partial file behind. The
-new file gets the mode an ordinary new file would get (the umask's), or the old file's.
+failure, Ctrl-C or a full disk leaves the target as it was and no partial file behind. A command
+killed outright (SIGKILL, out of memory) leaves its temporary, which the next command that writes
+in that folder removes (`remove_dead_leftovers`). The new file gets the mode an ordinary new
+file would get (the umask's), or the old file's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from search.machine import is_alive
 from studies.errors import DataError
 
 PREFIX = ".dnnsearch-"  # temporary files: short, hidden, whatever the target's name
+# A temporary's name says which process of which machine made it (`.dnnsearch-<pid>-<host>-`),
+# so that what a killed command left (SIGKILL, out of memory) is told from another's work in
+# progress, in a folder other machines may share, and removed by the next command there.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def check_output_path(
@@ -75,8 +84,9 @@ def atomic_file(path: Path, what: str) -> Iterator[IO[str]]:
         DataError: the folder cannot be written in (permissions, a read-only file system).
     """
     mode = _mode(path)
+    remove_dead_leftovers(path.parent)
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=PREFIX, suffix=".part")
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_prefix(), suffix=".part")
     except OSError as error:
         raise DataError(f"{what}: cannot write in {str(path.parent)!r}: {error.strerror}") from None
     try:
@@ -102,8 +112,9 @@ def atomic_folder(folder: Path, what: str, last: str) -> Iterator[Path]:
     Raises:
         DataError: the folder cannot be written in.
     """
+    remove_dead_leftovers(folder)
     try:
-        temporary = Path(tempfile.mkdtemp(dir=folder, prefix=PREFIX))
+        temporary = Path(tempfile.mkdtemp(dir=folder, prefix=_prefix()))
     except OSError as error:
         raise DataError(f"{what}: cannot write in {str(folder)!r}: {error.strerror}") from None
     try:
@@ -114,6 +125,35 @@ def atomic_folder(folder: Path, what: str, last: str) -> Iterator[Path]:
             os.replace(file, folder / file.name)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def remove_dead_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporaries that killed commands of this user on this machine left in folder.
+
+    Returns:
+        What was removed (a partial file, or a temporary folder and its files).
+    """
+    removed = []
+    for entry in folder.glob(f"{PREFIX}*-{_HOST}-*"):
+        pid = entry.name.removeprefix(PREFIX).split("-")[0]
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if info.st_uid != os.getuid() or not pid.isdigit() or is_alive(int(pid)):
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif stat.S_ISREG(info.st_mode):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry)
+    return removed
+
+
+def _prefix() -> str:
+    """This process's temporaries' names start so: `.dnnsearch-<pid>-<host>-`."""
+    return f"{PREFIX}{os.getpid()}-{_HOST}-"
 
 
 def _mode(path: Path) -> int:

@@ -169,3 +169,35 @@ def test_predict_names_an_npz_targets_y_as_training_does(here, capsys):
         "dnnsearch: error: p.npz: y row 4 is 1e+200: too large to learn from (more than 1e+150 "
         "in size)\n"
     )
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from studies.writing import atomic_file, atomic_folder
+out = Path(sys.argv[1])
+if sys.argv[2] == "file":
+    with atomic_file(out / "p.csv", "--out") as file:
+        file.write("line,prediction\\n" * 1000)
+        file.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+with atomic_folder(out, "--out", last="m.onnx") as folder:
+    (folder / "m.onnx").write_bytes(b"0" * 1000)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_what_a_killed_predict_or_export_left_is_removed_by_the_next(table_study, kind):
+    """Was: `predict --out p.csv` killed (SIGKILL, out of memory) left its hidden partial
+    output, `.dnnsearch-zsxoxfwy.part` (6.8 MB after 2 s), and no later command removed it."""
+    import subprocess
+    import sys
+
+    out = table_study / "out"
+    out.mkdir()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(out), kind], check=False)
+    assert killed.returncode == -9 and len(list(out.iterdir())) == 1
+    table(table_study, "new.csv", rows=8)
+    assert main(["predict", "s", "new.csv", "--out", str(out / "p.csv"), "--quiet"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == ["p.csv"]
