@@ -64,6 +64,7 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
     name = name or str(path)
     _check_size(path, name)
     with _reading(path, name):
+        _check_names(path, name)
         frame = pd.read_csv(path, encoding="utf-8")
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
     return frame
@@ -76,6 +77,8 @@ def _reading(path: Path, name: str) -> Iterator[None]:
 
     try:
         yield
+    except DataError:  # already one line naming the file
+        raise
     except pd.errors.EmptyDataError:
         raise DataError(f"{name}: the CSV file is empty (no header row)") from None
     except UnicodeDecodeError:
@@ -123,7 +126,7 @@ NA_CELLS = (
 
 
 def read_header(path: Path, name: str) -> list[str]:
-    """A CSV file's column names, as pandas names them (a repeated `a` as `a.1`).
+    """A CSV file's column names, as pandas names them (an empty one as `Unnamed: 0`).
 
     Raises:
         DataError: as `read_table`, but for the file's size (no row is read).
@@ -132,7 +135,33 @@ def read_header(path: Path, name: str) -> list[str]:
 
     _check_file(path, name)
     with _reading(path, name):
+        _check_names(path, name)
         return [str(column) for column in pd.read_csv(path, encoding="utf-8", nrows=0).columns]
+
+
+def _check_names(path: Path, name: str) -> None:
+    """Refuse a header that names a column twice.
+
+    pandas would rename the second `a` to `a.1` without a word: a target written twice became a
+    feature that is the target, and a file's columns no longer the ones its header names. An
+    empty name is not compared (pandas names it by its position, `Unnamed: 3`).
+
+    Raises:
+        DataError: `<file>: column 'a' is named twice in the header (columns 1 and 5); ...`.
+    """
+    import pandas as pd
+
+    header = pd.read_csv(path, encoding="utf-8", header=None, nrows=1, dtype=str)
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(header.iloc[0].tolist() if len(header) else [], start=1):
+        if not isinstance(cell, str) or not cell:
+            continue
+        if cell in seen:
+            raise DataError(
+                f"{name}: column {cell!r} is named twice in the header (columns {seen[cell]} "
+                f"and {position}); rename one"
+            )
+        seen[cell] = position
 
 
 def read_chunks(

@@ -201,3 +201,27 @@ def test_what_a_killed_predict_or_export_left_is_removed_by_the_next(table_study
     table(table_study, "new.csv", rows=8)
     assert main(["predict", "s", "new.csv", "--out", str(out / "p.csv"), "--quiet"]) == 0
     assert sorted(path.name for path in out.iterdir()) == ["p.csv"]
+
+
+def test_a_column_named_twice_in_a_header_is_refused(here, capsys):
+    """Was: pandas renamed the second `y` to `y.1`, silently, and the study learned the target
+    from its own copy (`a,b,y,y`: a feature `y.1`, validation accuracy 1.0); predict took a
+    file's second `a` as a column `a.1`."""
+    path = table(here)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(f"{line},{line.rsplit(',', 1)[1]}" for line in lines) + "\n")
+    assert run(here, "t.csv", extra='target = "y"') == 2
+    assert "t.csv: column 'y' is named twice in the header (columns 4 and 5); rename one" in (
+        refused(capsys, here)
+    )
+
+
+def test_predict_refuses_a_column_named_twice_in_its_header(table_study, capsys):
+    """Was: the file's second `a` read as a column `a.1` (ignored), without a word."""
+    lines = table(table_study, "new.csv", rows=8).read_text().splitlines()
+    (table_study / "new.csv").write_text("\n".join(f"{x},{x.split(',')[0]}" for x in lines))
+    assert main(["predict", "s", "new.csv", "--out", "p.csv", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "dnnsearch: error: new.csv: column 'a' is named twice in the header (columns 1 and 5); "
+        "rename one\n"
+    )
