@@ -61,6 +61,12 @@ def export(request: ExportRequest) -> list[str]:
     from dnn.onnx_graph import OPSET
     from dnn.onnx_inputs import inputs_path
 
+    if model.columns is not None:  # the table's encoding is written beside the model
+        side = inputs_path(out)
+        check_output_path(
+            side, f"--out (its encoding, {side.name})", [], model.files, model.folders
+        )
+
     with atomic_folder(out.parent, "--out", last=out.name) as folder:
         written = export_model(model.network, folder / out.name, request.dtype)
         table = inputs_path(written).is_file()

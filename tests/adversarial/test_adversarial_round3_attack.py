@@ -225,3 +225,18 @@ def test_predict_refuses_a_column_named_twice_in_its_header(table_study, capsys)
         "dnnsearch: error: new.csv: column 'a' is named twice in the header (columns 1 and 5); "
         "rename one\n"
     )
+
+
+def test_export_checks_the_path_of_the_encoding_it_writes_beside_the_model(table_study, capsys):
+    """Was: a folder at `m.inputs.json` ended the export with `[Errno 21] Is a directory:
+    '.../.dnnsearch-3489-qpqj46pw/m.inputs.json' -> '.../m.inputs.json'` (a temporary's path)."""
+    pytest.importorskip("onnx")
+    (table_study / "m.inputs.json").mkdir()
+    assert main(["export", "s", "--format", "onnx", "--out", "m.onnx"]) == 2
+    assert capsys.readouterr().err == (
+        f"dnnsearch: error: --out (its encoding, m.inputs.json): "
+        f"'{table_study / 'm.inputs.json'}' is a folder; name a file in it\n"
+    )
+    assert sorted(path.name for path in table_study.iterdir() if path.name.startswith("m.")) == [
+        "m.inputs.json"
+    ]
