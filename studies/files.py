@@ -3,10 +3,10 @@
 The rules of what data a study can learn from are `dnn`'s and `search`'s, one set of checks
 (`dnn.checks`, the table encoder's cell parser in `dnn.cells`, `search.tasks`); this module
 reads files and adds what only it knows around them: the file's name, and its lines. A CSV is
-read with an index of its line numbers, named `line` (the header is line 1, the first row line
-2), which every split keeps, so that a message about a row names the file's line wherever it is
-made. A file is refused before it is read when the memory this process may still use cannot
-hold it.
+read with an index of its line numbers, named `line` (the header is line 1; a row's is the line
+it starts on, past blank lines and cells of several lines: `studies.lines`), which every split
+keeps, so that a message about a row names the file's line wherever it is made. A file is
+refused before it is read when the memory this process may still use cannot hold it.
 
 An empty target cell of a regression is quoted as the file writes it (`'n/a'`, pandas' missing
 markers), which is read again from the file on the way to the error.
@@ -15,6 +15,7 @@ markers), which is read again from the file on the way to the error.
 from __future__ import annotations
 
 import codecs
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from dnn.npz import NpzError, read_npz
 from search.machine import available_memory
 from search.tasks import Task
 from studies.errors import DataError
+from studies.lines import lines_of, plain, record_lines
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a table is read: a study of arrays does without it
@@ -66,8 +68,16 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
     with _reading(path, name):
         _check_names(path, name)
         frame = pd.read_csv(path, encoding="utf-8")
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    lines = lines_of(path, len(frame))
+    frame.index = _line_index(len(frame), 2) if lines is None else pd.Index(lines, name="line")
     return frame
+
+
+def _line_index(rows: int, first: int) -> pd.Index:
+    """Rows numbered from `first` on, one line each: the index of a plain file's rows."""
+    import pandas as pd
+
+    return pd.RangeIndex(first, first + rows, name="line")
 
 
 @contextmanager
@@ -200,13 +210,19 @@ def read_chunks(
         cells.pop(as_written, None)
         options.update(keep_default_na=False, na_values=cells, dtype={as_written: str})
     line = 2  # the header is line 1
+    # a record's line, where blank lines or cells of several lines make it not its number
+    lines = None if plain(path) else record_lines(path)
     with open(path, "rb") as file, _reading(path, name):
         for chunk in pd.read_csv(file, encoding="utf-8", chunksize=rows, **options):
             if not len(chunk):  # a file of a header only
                 continue
             if columns is not None:
                 chunk = chunk[columns]
-            chunk.index = pd.RangeIndex(line, line + len(chunk), name="line")
+            labels = list(itertools.islice(lines, len(chunk))) if lines is not None else []
+            if len(labels) == len(chunk):
+                chunk.index = pd.Index(labels, name="line")
+            else:  # a plain file (or one `csv` read otherwise than pandas: as read)
+                chunk.index, lines = _line_index(len(chunk), line), None
             line += len(chunk)
             if progress is not None:
                 progress(file.tell())

@@ -240,3 +240,40 @@ def test_export_checks_the_path_of_the_encoding_it_writes_beside_the_model(table
     assert sorted(path.name for path in table_study.iterdir() if path.name.startswith("m.")) == [
         "m.inputs.json"
     ]
+
+
+def spread(path: Path, how: str) -> None:
+    """Two blank lines after the header (`blank`), or a cell of two lines on line 3 (`cell`)."""
+    lines = path.read_text().splitlines()
+    if how == "blank":
+        lines[1:1] = ["", "  "]
+    else:
+        lines[2] = lines[2].replace(",red,", ',"red\nish",').replace(",blue,", ',"blue\nish",')
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("how", ["blank", "cell"])
+def test_a_row_is_named_by_its_files_line_past_blank_lines_and_cells_of_several(here, capsys, how):
+    """Was: `t.csv: column 'a' line 5 is 'abc', ...` for a cell on line 7 (two blank lines
+    before it, which pandas skips) or line 6 (a quoted cell of two lines before it): rows were
+    numbered as pandas counts records, 2, 3, ..., not as the file's lines."""
+    spread(table(here, cell="abc"), how)
+    line = 7 if how == "blank" else 6
+    assert (here / "t.csv").read_text().splitlines()[line - 1].startswith("abc,")
+    assert run(here, "t.csv", extra='target = "y"') == 2
+    assert f"t.csv: column 'a' line {line} is 'abc'" in refused(capsys, here)
+
+
+@pytest.mark.parametrize("how", ["blank", "cell"])
+def test_predict_names_a_row_by_its_files_line_past_blank_lines(table_study, capsys, how):
+    """Was: predict named the row as pandas counts records, 2 lines early (or 1)."""
+    spread(table(table_study, "new.csv", rows=8, cell="abc"), how)
+    line = 7 if how == "blank" else 6
+    assert main(["predict", "s", "new.csv", "--out", "p.csv", "--quiet"]) == 2
+    assert f"new.csv: column 'a' line {line} is 'abc'" in capsys.readouterr().err
+    assert main(["predict", "s", "t.csv", "--out", "-", "--quiet"]) == 0  # numbered 2, 3, ...
+    assert [row.split(",")[0] for row in capsys.readouterr().out.splitlines()[1:4]] == [
+        "2",
+        "3",
+        "4",
+    ]
