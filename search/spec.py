@@ -103,6 +103,10 @@ def _folds(key: str, value: Any) -> None:
         raise SpecError(f"{key}: must be 0 (one validation split) or at least 2 folds, got 1")
 
 
+# A longer timeout overflows the clocks a run waits on (a lock's timeout: at most 9.2e9 s)
+MAX_SECONDS = 1e9
+
+
 def _seconds(key: str, value: Any) -> None:
     if value is not None and (
         isinstance(value, bool)
@@ -111,6 +115,10 @@ def _seconds(key: str, value: Any) -> None:
         or value <= 0
     ):
         raise SpecError(f"{key}: must be a positive number of seconds, got {value!r}")
+    if value is not None and value > MAX_SECONDS:
+        raise SpecError(
+            f"{key}: must be at most {MAX_SECONDS:g} seconds (about 31 years), got {value!r}"
+        )
 
 
 def _fraction(key: str, value: Any) -> None:

@@ -76,6 +76,7 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
             "space.learning_rate.step",
         ),
         ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": 1e12}, "timeout"),  # beyond what a lock can wait for
         ({"name": ".."}, "name"),
         ({"space": {"num_iterations": {"low": 1.5, "high": 9}}}, "space.num_iterations"),
         ({"space": {"n_units": 0}}, "space.n_units"),
