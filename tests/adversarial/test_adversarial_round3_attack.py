@@ -277,3 +277,32 @@ def test_predict_names_a_row_by_its_files_line_past_blank_lines(table_study, cap
         "3",
         "4",
     ]
+
+
+def test_a_timeout_beyond_the_clocks_range_is_refused(here, capsys):
+    """Was: `--timeout 1e12` ran a trial, stored it, then `internal error: OverflowError:
+    timestamp out of range for platform time_t`, exit 1."""
+    study = here / "s.toml"
+    study.write_text(STUDY.format(name="s", dataset="moons", extra="n_jobs = 2", space=""))
+    assert main(["run", str(study), "--quiet", "--timeout", "1e12"]) == 2
+    assert "timeout: must be at most 1e+09 seconds" in refused(capsys, here)
+
+
+@pytest.mark.parametrize("storage", ["runs", "j.log"])
+def test_a_file_where_the_studys_folder_goes_is_refused_before_anything_is_stored(
+    here, capsys, storage
+):
+    """Was: `--storage runs` (a journal named as the folder of studies' files), or a file
+    `runs/s` where the study's folder goes, stored the study, then `[Errno 20] Not a
+    directory: 'runs/s/storage-66b9522ee6/trials'`."""
+    if storage == "j.log":
+        (here / "runs").mkdir()
+        (here / "runs" / "s").write_text("mine\n")
+    study = here / "s.toml"
+    study.write_text(STUDY.format(name="s", dataset="moons", extra="", space=""))
+    assert main(["run", str(study), "--quiet", "--storage", storage]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "study's networks" in err and "Errno" not in err, err
+    assert sorted(path.name for path in here.iterdir()) == sorted(
+        ["s.toml", *(["runs"] if storage == "j.log" else [])]
+    )
