@@ -306,3 +306,59 @@ def test_a_file_where_the_studys_folder_goes_is_refused_before_anything_is_store
     assert sorted(path.name for path in here.iterdir()) == sorted(
         ["s.toml", *(["runs"] if storage == "j.log" else [])]
     )
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`, read in /proc (as the lifecycle tests read them)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.integration
+def test_a_run_killed_while_its_workers_start_leaves_none_of_them(tmp_path):
+    """Was: `run --jobs 12` killed 4 s in (its workers still importing) left all 11 loky workers
+    and their resource tracker running under init, for good: a worker watched its parent only
+    once it ran a task, and a warm-up task reached only some workers (`--jobs 100000`: 119)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "s.toml").write_text(STUDY.format(name="s", dataset="moons", extra="", space=""))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "studies.cli", "run", "s.toml", "--jobs", "5", "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline and len(_descendants(run.pid)) < 5:  # 4 workers, a tracker
+        time.sleep(0.05)
+    workers = _descendants(run.pid)
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=30)
+    deadline = time.time() + 30
+    while time.time() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # this test's own processes, whatever it finds
+        subprocess.run(["kill", str(pid)], check=False)
+    assert len(workers) >= 4 and not left, f"{len(left)} of {len(workers)} live on"
