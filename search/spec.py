@@ -37,6 +37,9 @@ DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
 MAX_ENSEMBLE = 100  # trials an ensemble may be selected from
+# worker processes of one run: far more than any machine's cores (each imports numpy and holds
+# its splits); beyond, `dnnsearch worker` on other machines
+MAX_JOBS = 1024
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
 
@@ -204,7 +207,7 @@ KEYS: dict[str, Key] = {
     "seed": Key(_integer(0, MAX_SEED), compared=True),
     "storage": Key(_optional(_type(str))),
     "artifacts": Key(_optional(_artifacts)),
-    "n_jobs": Key(_optional(_integer(1))),
+    "n_jobs": Key(_optional(_integer(1, MAX_JOBS))),
     "description": Key(_type(str)),
     "enqueue": Key(compared=True, since=[]),  # checked against the space: _check_together
 }

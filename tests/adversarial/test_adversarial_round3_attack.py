@@ -362,3 +362,12 @@ def test_a_run_killed_while_its_workers_start_leaves_none_of_them(tmp_path):
     for pid in left:  # this test's own processes, whatever it finds
         subprocess.run(["kill", str(pid)], check=False)
     assert len(workers) >= 4 and not left, f"{len(left)} of {len(workers)} live on"
+
+
+def test_a_hundred_thousand_jobs_are_refused_before_a_process_starts(here, capsys):
+    """Was: `run --jobs 100000` started loky workers one after another (85 in 8 s, each
+    importing numpy) and never began a trial."""
+    study = here / "s.toml"
+    study.write_text(STUDY.format(name="s", dataset="moons", extra="", space=""))
+    assert main(["run", str(study), "--quiet", "--jobs", "100000"]) == 2
+    assert "n_jobs: must be at most 1024, got 100000" in refused(capsys, here)

@@ -77,6 +77,7 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
         ),
         ({"timeout": float("nan")}, "timeout"),
         ({"timeout": 1e12}, "timeout"),  # beyond what a lock can wait for
+        ({"n_jobs": 100_000}, "n_jobs"),  # processes: a typo, not a machine
         ({"name": ".."}, "name"),
         ({"space": {"num_iterations": {"low": 1.5, "high": 9}}}, "space.num_iterations"),
         ({"space": {"n_units": 0}}, "space.n_units"),
