@@ -89,10 +89,15 @@ def check_own_folder(storage: str, study_name: str) -> None:
     folder = artifacts_dir(storage, study_name)
     journal = None if is_rdb(storage) else Path(os.path.abspath(storage))
     for path in (folder, *folder.parents):
-        if Path(os.path.abspath(path)) == journal or (path.exists() and not path.is_dir()):
+        if path.exists() and not path.is_dir():
             raise ArtifactsError(
                 f"cannot keep the study's networks in {folder}: {path} is a file (name the "
                 "journal file otherwise, or move the file)"
+            )
+        if not path.exists() and Path(os.path.abspath(path)) == journal:
+            raise ArtifactsError(
+                f"cannot keep the study's networks in {folder}: the journal file would be made "
+                f"at {path}; name it otherwise"
             )
 
 
