@@ -37,9 +37,9 @@ DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
 MAX_ENSEMBLE = 100  # trials an ensemble may be selected from
-# worker processes of one run: far more than any machine's cores (each imports numpy and holds
-# its splits); beyond, `dnnsearch worker` on other machines
-MAX_JOBS = 1024
+MAX_JOBS = 1024  # processes of one run, far above any machine's cores (more: `dnnsearch worker`)
+# seconds: a longer timeout overflows the clocks a run waits on (a lock waits at most 9.2e9 s)
+MAX_SECONDS = 1e9
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
 
@@ -106,10 +106,6 @@ def _folds(key: str, value: Any) -> None:
         raise SpecError(f"{key}: must be 0 (one validation split) or at least 2 folds, got 1")
 
 
-# A longer timeout overflows the clocks a run waits on (a lock's timeout: at most 9.2e9 s)
-MAX_SECONDS = 1e9
-
-
 def _seconds(key: str, value: Any) -> None:
     if value is not None and (
         isinstance(value, bool)
@@ -119,9 +115,7 @@ def _seconds(key: str, value: Any) -> None:
     ):
         raise SpecError(f"{key}: must be a positive number of seconds, got {value!r}")
     if value is not None and value > MAX_SECONDS:
-        raise SpecError(
-            f"{key}: must be at most {MAX_SECONDS:g} seconds (about 31 years), got {value!r}"
-        )
+        raise SpecError(f"{key}: must be at most {MAX_SECONDS:g} seconds (31 years), got {value!r}")
 
 
 def _fraction(key: str, value: Any) -> None:
