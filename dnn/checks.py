@@ -95,6 +95,12 @@ def check_features(X: Any, *, name: str = "X", row: RowName = by_position) -> Ar
             i, j = _first_non_number(X)
             value = _plain(X[i, j])
             raise ValueError(f"{name} {row(i)}, column {j} is {value!r}, not a number") from None
+    _check_finite(X, name, row)
+    return X
+
+
+def _check_finite(X: NDArray[Any], name: str, row: RowName) -> None:
+    """Refuse NaN, infinity and a number larger than `MAX_MAGNITUDE` in a float X, by cell."""
     finite = np.isfinite(X)
     if not finite.all():
         i, j = (int(k) for k in np.argwhere(~finite)[0])
@@ -106,7 +112,6 @@ def check_features(X: Any, *, name: str = "X", row: RowName = by_position) -> Ar
             f"{name} {row(i)}, column {j} is {X[i, j]:g}: too large to learn from (more than "
             f"{MAX_MAGNITUDE:g} in size)"
         )
-    return X
 
 
 # -- class labels ------------------------------------------------------------------------------

@@ -73,6 +73,23 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def _chunk_lines(
+    lines: Iterator[int] | None, rows: int, first: int
+) -> tuple[pd.Index, Iterator[int] | None]:
+    """A chunk's index of lines: the next `rows` of `lines`, else numbered from `first` on.
+
+    Returns:
+        The index, and the lines left (None once a file is numbered as read: a plain file, or
+        one `csv` read otherwise than pandas).
+    """
+    import pandas as pd
+
+    labels = list(itertools.islice(lines, rows)) if lines is not None else []
+    if len(labels) == rows:
+        return pd.Index(labels, name="line"), lines
+    return _line_index(rows, first), None
+
+
 def _line_index(rows: int, first: int) -> pd.Index:
     """Rows numbered from `first` on, one line each: the index of a plain file's rows."""
     import pandas as pd
@@ -218,11 +235,7 @@ def read_chunks(
                 continue
             if columns is not None:
                 chunk = chunk[columns]
-            labels = list(itertools.islice(lines, len(chunk))) if lines is not None else []
-            if len(labels) == len(chunk):
-                chunk.index = pd.Index(labels, name="line")
-            else:  # a plain file (or one `csv` read otherwise than pandas: as read)
-                chunk.index, lines = _line_index(len(chunk), line), None
+            chunk.index, lines = _chunk_lines(lines, len(chunk), line)
             line += len(chunk)
             if progress is not None:
                 progress(file.tell())
