@@ -245,7 +245,7 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
     return lines
 
 
-def use_line(name: str, storage: str | None, proba: bool = False) -> str:
+def use_commands(name: str, storage: str | None, proba: bool = False) -> tuple[str, str]:
     """The commands that use a study's final model: `predict` a data file, `export` to ONNX.
 
     Args:
@@ -254,15 +254,19 @@ def use_line(name: str, storage: str | None, proba: bool = False) -> str:
         proba: show `predict --proba` (a classification).
 
     Returns:
-        `use:  dnnsearch predict NAME DATA.csv ...   dnnsearch export NAME ...`.
+        `dnnsearch predict NAME DATA.csv ...` and `dnnsearch export NAME ...`, quoted for a shell.
     """
     flag = _storage_flag(storage)
     return (
-        f"use:  dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}"
-        f"{flag}   "
+        f"dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}{flag}",
         f"dnnsearch export {shlex.quote(name)} --format onnx --out "
-        f"{shlex.quote(name + '.onnx')}{flag}"
+        f"{shlex.quote(name + '.onnx')}{flag}",
     )
+
+
+def use_line(name: str, storage: str | None, proba: bool = False) -> str:
+    """`use:  dnnsearch predict NAME DATA.csv ...   dnnsearch export NAME ...` (`use_commands`)."""
+    return "use:  " + "   ".join(use_commands(name, storage, proba))
 
 
 def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:
