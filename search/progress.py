@@ -277,7 +277,8 @@ def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:
         if name in result.test_scores
     )
     lines = [f"  test scores: {scores}"] if scores else []
-    return lines + ([_ensemble_text(config)] if config.ensemble is not None else [])
+    ensemble = config.ensemble is not None
+    return lines + ([_ensemble_text(config, spec.problem.has_classes)] if ensemble else [])
 
 
 def _network_lines(config: Any) -> list[str]:
@@ -292,15 +293,23 @@ def _network_lines(config: Any) -> list[str]:
     ]
 
 
-def _ensemble_text(config: Any) -> str:
-    """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`."""
+def _ensemble_text(config: Any, has_classes: bool) -> str:
+    """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`.
+
+    For classes it says that the ensemble was kept for its log loss: its validation accuracy may
+    be below the best trial's, the highest of many trials on the same examples.
+    """
     ensemble = config.ensemble
     members = ", ".join(
         f"{m} ({w:.2g})" for m, w in zip(ensemble["members"], ensemble["weights"], strict=True)
     )
     validation = ensemble["validation"]
     score = f"{config.scored_on} {config.metric} {validation:.4f}" if validation is not None else ""
-    return f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
+    why = f"; kept for a lower validation log loss than trial {config.trial_number}'s"
+    return (
+        f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
+        f"{why if has_classes else ''}"
+    )
 
 
 def _test_text(spec: StudySpec, result: RunResult, config: Any) -> str:
