@@ -22,6 +22,7 @@ from reports import tables as tab
 from reports.blocks import Block, Stored, figure, fill, heading, paragraph, table
 from reports.load import StudyData, StudyInfo, task_of
 from reports.render import FigureRecipe
+from reports.usage import use_blocks
 from search.epochs import PATIENCE
 from search.summary import DataSummary, DataSummaryError
 
@@ -339,6 +340,7 @@ def study_blocks(
         paragraph(learned_text(learned)),
         table(learned),
         *ens.ensemble_blocks(data, tables),
+        *use_blocks(data.info),
         heading("Figures"),
         *figures,
         heading("Trials"),

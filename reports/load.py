@@ -107,6 +107,8 @@ class StudyInfo:
     # the stored final model names members or weights, readable or not: `best_test` has none
     # when they were not (`search.record` drops them), and the report says so
     ensemble_stored: bool = False
+    # where the study keeps its networks when not in its own folder (`search.artifacts`)
+    artifact_store: str | None = None
 
     @cached_property
     def problem(self) -> Task:
@@ -271,6 +273,7 @@ def study_info(study: optuna.Study, storage: str = "") -> StudyInfo:
         storage=redact(storage),
         data_summary=stored.data_summary,
         ensemble_stored=isinstance(test, dict) and any(key in test for key in ENSEMBLE_FIELDS),
+        artifact_store=stored.artifact_store,
     )
 
 

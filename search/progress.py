@@ -245,7 +245,7 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
     return lines
 
 
-def use_line(name: str, storage: str | None, proba: bool = False) -> str:
+def use_commands(name: str, storage: str | None, proba: bool = False) -> tuple[str, str]:
     """The commands that use a study's final model: `predict` a data file, `export` to ONNX.
 
     Args:
@@ -254,15 +254,19 @@ def use_line(name: str, storage: str | None, proba: bool = False) -> str:
         proba: show `predict --proba` (a classification).
 
     Returns:
-        `use:  dnnsearch predict NAME DATA.csv ...   dnnsearch export NAME ...`.
+        `dnnsearch predict NAME DATA.csv ...` and `dnnsearch export NAME ...`, quoted for a shell.
     """
     flag = _storage_flag(storage)
     return (
-        f"use:  dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}"
-        f"{flag}   "
+        f"dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}{flag}",
         f"dnnsearch export {shlex.quote(name)} --format onnx --out "
-        f"{shlex.quote(name + '.onnx')}{flag}"
+        f"{shlex.quote(name + '.onnx')}{flag}",
     )
+
+
+def use_line(name: str, storage: str | None, proba: bool = False) -> str:
+    """`use:  dnnsearch predict NAME DATA.csv ...   dnnsearch export NAME ...` (`use_commands`)."""
+    return "use:  " + "   ".join(use_commands(name, storage, proba))
 
 
 def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:
@@ -273,7 +277,8 @@ def _scores_lines(spec: StudySpec, result: RunResult, config: Any) -> list[str]:
         if name in result.test_scores
     )
     lines = [f"  test scores: {scores}"] if scores else []
-    return lines + ([_ensemble_text(config)] if config.ensemble is not None else [])
+    ensemble = config.ensemble is not None
+    return lines + ([_ensemble_text(config, spec.problem.has_classes)] if ensemble else [])
 
 
 def _network_lines(config: Any) -> list[str]:
@@ -288,15 +293,23 @@ def _network_lines(config: Any) -> list[str]:
     ]
 
 
-def _ensemble_text(config: Any) -> str:
-    """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`."""
+def _ensemble_text(config: Any, has_classes: bool) -> str:
+    """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`.
+
+    For classes it says that the ensemble was kept for its log loss: its validation accuracy may
+    be below the best trial's, the highest of many trials on the same examples.
+    """
     ensemble = config.ensemble
     members = ", ".join(
         f"{m} ({w:.2g})" for m, w in zip(ensemble["members"], ensemble["weights"], strict=True)
     )
     validation = ensemble["validation"]
     score = f"{config.scored_on} {config.metric} {validation:.4f}" if validation is not None else ""
-    return f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
+    why = f"; kept for a lower validation log loss than trial {config.trial_number}'s"
+    return (
+        f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
+        f"{why if has_classes else ''}"
+    )
 
 
 def _test_text(spec: StudySpec, result: RunResult, config: Any) -> str:

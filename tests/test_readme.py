@@ -14,10 +14,12 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from search import StudySpec
 from studies.arguments import build_parser
+from studies.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +35,7 @@ def commands(prefix: str) -> list[str]:
     found = []
     for block in blocks("bash"):
         for line in block.splitlines():
-            for part in line.split("&&"):
+            for part in re.split(r"&&|\|", line):  # commands joined or piped
                 words = shlex.split(part, comments=True)
                 if words[:1] == [prefix]:
                     found.append(shlex.join(words))
@@ -104,11 +106,32 @@ def test_the_python_examples_run_in_order(tmp_path, monkeypatch):
             code = code.replace(big, small)
         course = "initialize_parameters" in code or "update_parameters" in code
         namespace.update(_course_layout(rng) if course else _rows_layout(rng))
+        _prepare_files(code, tmp_path)
         missing = _free_names(code) - set(namespace) - _defined(code)
         assert not missing, f"the README block uses {missing} without defining them:\n{text}"
         exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["trained"] is not None and namespace["parameters"]
     assert (tmp_path / "runs" / "moons_py" / "report" / "report.html").is_file()
+    # "Use the model": the same rows through load_network() and the ONNX model in onnxruntime
+    if "probabilities" in namespace:
+        expected = namespace["model"].predict_proba(namespace["frame"])
+        np.testing.assert_allclose(namespace["probabilities"], expected, rtol=0, atol=1e-6)
+
+
+def _prepare_files(code: str, folder: Path) -> None:
+    """What a block takes from the commands before it: the penguins study, new.csv, the ONNX.
+
+    The study runs 3 trials (the README's runs a minute); new.csv is 40 of its rows with the
+    columns shuffled and no species, as a user's new file would be.
+    """
+    if 'best_config("penguins")' in code and not (folder / "runs" / "penguins").exists():
+        assert main(["run", "penguins", "--trials", "3", "--jobs", "1", "--quiet"]) == 0
+        table = pd.read_csv(ROOT / "studies" / "data" / "penguins.csv")
+        rows = table.sample(40, random_state=0).drop(columns="species")
+        rows[list(reversed(rows.columns))].to_csv(folder / "new.csv", index=False)
+    if "penguins.onnx" in code:
+        pytest.importorskip("onnxruntime")
+        assert main(["export", "penguins", "--format", "onnx", "--out", "penguins.onnx"]) == 0
 
 
 def _defined(code: str) -> set[str]:

@@ -217,7 +217,7 @@ def test_the_text_says_how_the_ensemble_was_chosen_and_scored(ensemble_data):
 def section(markdown: str) -> str:
     """The final model's section of a report.md."""
     start = markdown.index("## The final model")
-    return markdown[start : markdown.index("## Figures")]
+    return markdown[start : markdown.index("## Use the model")]
 
 
 def test_report_has_a_section_on_the_final_ensemble(written):
@@ -225,7 +225,7 @@ def test_report_has_a_section_on_the_final_ensemble(written):
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     at = headings.index(f"## {HEADING}")
     assert headings[at - 1] == "## Parameters: what the best network learned"
-    assert headings[at + 1] == "## Figures"
+    assert headings[at + 1 : at + 3] == ["## Use the model", "## Figures"]
     text = section(markdown)
     assert "ensemble of 3 of the study's best trials" in text
     assert "than the best single trial, trial 1" in text
@@ -240,8 +240,8 @@ def test_report_html_shows_the_same_section(written):
     page = (written["ensemble"] / "report.html").read_text(encoding="utf-8")
     at = page.index(f"<h2>{HEADING}</h2>")
     assert page.index("<h2>Parameters: what the best network learned</h2>") < at
-    assert at < page.index("<h2>Figures</h2>")
-    part = page[at : page.index("<h2>Figures</h2>")]
+    assert at < page.index("<h2>Use the model</h2>") < page.index("<h2>Figures</h2>")
+    part = page[at : page.index("<h2>Use the model</h2>")]
     assert part.count("<table") == 3 and "<td>not scored</td>" in part
     assert "<th>validation_accuracy</th>" in part and "<th>best_iteration</th>" in part
     assert "<code>best_iteration</code>" in part
@@ -261,6 +261,19 @@ def test_report_writes_the_ensembles_csvs(written, make_study, journal, stopping
     assert summary["test_accuracy"] == 0.93 and summary["test_log_loss"] == 0.21  # the final model
 
 
+def test_report_says_where_the_final_model_lives_and_how_to_use_it(written):
+    markdown = (written["ensemble"] / "report.md").read_text(encoding="utf-8")
+    text = markdown[markdown.index("## Use the model") : markdown.index("## Figures")]
+    assert "The final model is an ensemble of trials 1, 3, 0, saved as " in text
+    assert "`runs/ensemble/artifacts/ensemble.npz`" in text
+    journal = written["journal"]
+    assert f"`dnnsearch predict ensemble DATA.csv --proba --storage {journal}`" in text
+    assert f"`dnnsearch export ensemble --format onnx --out ensemble.onnx --storage {journal}`" in (
+        text
+    )
+    assert f"`search.best_config('ensemble', {str(journal)!r}).load_network()`" in text
+
+
 def test_a_damaged_record_leaves_the_section_out_with_a_note(written):
     out = written["damaged"]
     markdown = (out / "report.md").read_text(encoding="utf-8")
@@ -275,12 +288,17 @@ def test_a_damaged_record_leaves_the_section_out_with_a_note(written):
 
 
 def test_a_single_networks_report_is_what_it_was(written):
-    """No section, no ensemble CSV, the same headings as before there were ensembles; with
-    early stopping only the trials' best iterations and the curves' caption are new."""
+    """No ensemble section, no ensemble CSV, the same headings as before there were ensembles
+    but "Use the model"; with early stopping only the trials' best iterations and the curves'
+    caption are new."""
     for name in ("toy", "stopped", "none"):
         out = written[name]
         assert not {f"{n}.csv" for n in ENSEMBLE_CSVS} & {p.name for p in out.iterdir()}
         markdown = (out / "report.md").read_text(encoding="utf-8")
+        if "## Use the model" in markdown:  # the one new section: how to use the final model
+            use = markdown[markdown.index("## Use the model") : markdown.index("## Figures")]
+            assert "The final model is trial 1's network. Score" in use
+            markdown = markdown.replace(use, "")
         assert "final model" not in markdown.lower()
     toy = (written["toy"] / "report.md").read_text(encoding="utf-8")
     stopped = (written["stopped"] / "report.md").read_text(encoding="utf-8")
