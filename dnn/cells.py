@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from dnn.checks import row_names
+from dnn.checks import MAX_MAGNITUDE, row_names
 
 Column = Any  # a pandas Series (pandas is not imported here)
 
@@ -199,7 +199,10 @@ def column_numbers(name: str, column: Column, not_a_number: str) -> NDArray[np.f
 
 
 def finite(name: str, column: Column, values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The values (NaN: missing), if none is inf or -inf.
+    """The values (NaN: missing), if none is infinite or larger than `MAX_MAGNITUDE` in size.
+
+    Every numeric column passes here, as the encoder is fitted and as it encodes new rows, so
+    that a number training refuses is refused in new data too (not scored silently).
 
     Args:
         name: the column's name, for messages.
@@ -210,12 +213,20 @@ def finite(name: str, column: Column, values: NDArray[np.float64]) -> NDArray[np
         `values`.
 
     Raises:
-        TableError: `column '<name>' <row> is inf, not a finite number`.
+        TableError: `column '<name>' <row> is inf, not a finite number`, or `... is 1e+200:
+            too large to learn from (more than 1e+150 in size)`.
     """
     infinite = np.flatnonzero(np.isinf(values))
     if infinite.size:
         row = int(infinite[0])
         raise TableError(
             f"column {name!r} {row_names(column.index)(row)} is {values[row]}, not a finite number"
+        )
+    huge = np.flatnonzero(np.abs(values) > MAX_MAGNITUDE)
+    if huge.size:
+        row = int(huge[0])
+        raise TableError(
+            f"column {name!r} {row_names(column.index)(row)} is {values[row]:g}: too large to "
+            f"learn from (more than {MAX_MAGNITUDE:g} in size)"
         )
     return values

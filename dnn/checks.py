@@ -75,7 +75,8 @@ def check_features(X: Any, *, name: str = "X", row: RowName = by_position) -> Ar
 
     Raises:
         ValueError: one line, for an X that is not 2-d, has no example or no feature, holds
-            complex numbers, a cell that is not a number, or NaN or infinity (naming the cell).
+            complex numbers, a cell that is not a number, NaN or infinity, or a number larger
+            than `MAX_MAGNITUDE` in size (naming the cell).
     """
     X = np.asarray(X)
     if X.ndim != 2:
@@ -87,17 +88,30 @@ def check_features(X: Any, *, name: str = "X", row: RowName = by_position) -> Ar
     if X.dtype.kind == "c":
         raise ValueError(f"{name} must hold real numbers, got {X.dtype}")
     if X.dtype not in (np.float64, np.float32):
+        _refuse_huge_integers(X, lambda index: f"{name} {row(int(index[0]))}, column {index[1]}")
         try:
             X = X.astype(np.float64)
         except (TypeError, ValueError):
             i, j = _first_non_number(X)
             value = _plain(X[i, j])
             raise ValueError(f"{name} {row(i)}, column {j} is {value!r}, not a number") from None
+    _check_finite(X, name, row)
+    return X
+
+
+def _check_finite(X: NDArray[Any], name: str, row: RowName) -> None:
+    """Refuse NaN, infinity and a number larger than `MAX_MAGNITUDE` in a float X, by cell."""
     finite = np.isfinite(X)
     if not finite.all():
         i, j = (int(k) for k in np.argwhere(~finite)[0])
         raise ValueError(f"{name} {row(i)}, column {j} is {X[i, j]}, not a finite number")
-    return X
+    # float32 cannot hold such a number; max and min make no copy of a large X
+    if X.dtype == np.float64 and (X.max() > MAX_MAGNITUDE or X.min() < -MAX_MAGNITUDE):
+        i, j = (int(k) for k in np.argwhere(np.abs(X) > MAX_MAGNITUDE)[0])
+        raise ValueError(
+            f"{name} {row(i)}, column {j} is {X[i, j]:g}: too large to learn from (more than "
+            f"{MAX_MAGNITUDE:g} in size)"
+        )
 
 
 # -- class labels ------------------------------------------------------------------------------
@@ -230,6 +244,7 @@ def _numbers(y: NDArray[Any], where: Callable[[NDArray[np.intp]], str]) -> NDArr
         if text.any():
             index = np.argwhere(text)[0]
             raise ValueError(f"{where(index)} is {_plain(y[tuple(index)])!r}, not a number")
+        _refuse_huge_integers(y, where)
     y = y.astype(np.float64)
     infinite = ~np.isfinite(y)
     if infinite.any():
@@ -284,6 +299,24 @@ def _is_number(value: object) -> bool:
             return False
         return True
     return False
+
+
+def _refuse_huge_integers(values: NDArray[Any], where: Callable[[NDArray[np.intp]], str]) -> None:
+    """Refuse a Python int beyond float64's range in an object array, by its cell.
+
+    Such an int makes `astype(np.float64)` raise OverflowError (not a one-line ValueError).
+    """
+    if values.dtype != object:
+        return
+    huge = np.vectorize(lambda value: isinstance(value, int) and abs(value) > 1e308, otypes=[bool])
+    found = huge(values)
+    if found.any():
+        index = np.argwhere(found)[0]
+        digits = len(str(abs(values[tuple(index)])))
+        raise ValueError(
+            f"{where(index)} is an integer of {digits} digits: too large to learn from (more "
+            f"than {MAX_MAGNITUDE:g} in size)"
+        )
 
 
 def _first_non_number(X: NDArray[Any]) -> tuple[int, int]:

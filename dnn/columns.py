@@ -25,7 +25,7 @@ from dnn.cells import (
     labelled,
     read_cells,
 )
-from dnn.checks import MAX_MAGNITUDE, RowName, row_names
+from dnn.checks import row_names
 
 Column = Any  # a pandas Series
 
@@ -222,21 +222,13 @@ def numeric_values(name: str, column: Column, cells: Cells | None) -> NDArray[np
     return finite(name, column, cells.values())
 
 
-def fit_numeric(name: str, values: NDArray[np.float64], row: RowName) -> tuple[Spec, str | None]:
+def fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[Spec, str | None]:
     """A numeric column's encoding, or its drop (constant or identifier) with the warning.
 
-    Raises:
-        TableError: a number larger than `MAX_MAGNITUDE` in size (naming its row by `row`).
+    The values are those `numeric_values` read: none infinite or larger than `MAX_MAGNITUDE`.
     """
     present = values[~np.isnan(values)]
     missing = len(values) - len(present)
-    huge = np.abs(values) > MAX_MAGNITUDE
-    if huge.any():
-        i = int(np.argmax(huge))
-        raise TableError(
-            f"column {name!r} {row(i)} is {values[i]:g}: too large to learn from "
-            f"(more than {MAX_MAGNITUDE:g} in size)"
-        )
     if not missing:
         low, high = present.min(), present.max()
         if low == high:

@@ -69,7 +69,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dnn.cells import TableError, is_table, labelled
-from dnn.checks import MAX_MAGNITUDE, row_names
+from dnn.checks import MAX_MAGNITUDE
 from dnn.columns import (
     CATEGORICAL,
     DROPPED,
@@ -241,7 +241,7 @@ class TableEncoder:
         kind, cells = decide_kind(name, column, name in self.categorical)
         if kind == NUMERIC:
             values = numeric_values(name, column, cells)
-            return fit_numeric(name, values, row_names(column.index))
+            return fit_numeric(name, values)
         assert cells is not None  # decide_kind reads the cells of a categorical column
         return fit_categorical(name, cells, self.min_frequency, self.max_levels)
 

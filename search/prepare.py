@@ -9,17 +9,21 @@ store). Only then does a run open its storage for writing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from search.artifacts import resolve_location
+from search.artifacts import ArtifactsError, resolve_location
 from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
+from search.dburl import is_rdb
 from search.samplers import check_sampler
 from search.spec import SMALL_DATA, StudySpec, upgrade
+from search.storage import artifacts_dir
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data
 from search.tasks import HEAVY_TAILS, skewness
@@ -68,7 +72,33 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     check_resumable(spec, existing, splits)
     stored = existing.record.artifact_store if existing is not None else None
     spec = spec.replace(artifacts=resolve_location(spec.artifacts, stored, spec.name))
+    check_own_folder(spec.storage_url, spec.name)
     return Prepared(spec, splits, summary, warnings, chosen, existing)
+
+
+def check_own_folder(storage: str, study_name: str) -> None:
+    """Refuse a study whose own folder (`runs/NAME/...`) cannot be made where it goes.
+
+    Its best network and final model are saved there even with an artifact store, and a run
+    makes it as its first trial ends: a file in its way (a journal named `runs`, a file
+    `runs/NAME`) would refuse the study only after it was stored.
+
+    Raises:
+        ArtifactsError: naming the file in the way.
+    """
+    folder = artifacts_dir(storage, study_name)
+    journal = None if is_rdb(storage) else Path(os.path.abspath(storage))
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            raise ArtifactsError(
+                f"cannot keep the study's networks in {folder}: {path} is a file (name the "
+                "journal file otherwise, or move the file)"
+            )
+        if not path.exists() and Path(os.path.abspath(path)) == journal:
+            raise ArtifactsError(
+                f"cannot keep the study's networks in {folder}: the journal file would be made "
+                f"at {path}; name it otherwise"
+            )
 
 
 def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x: int) -> StudySpec:

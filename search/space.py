@@ -211,6 +211,29 @@ class SearchSpace:
             return layer <= n_hidden
         return key not in HIDDEN_ONLY or n_hidden > 0
 
+    def check_task(self, task: str) -> None:
+        """Refuse an entry of the other task's networks (`target_scale`) away from its default.
+
+        A network takes such a hyperparameter only at its default; checked here, a study file
+        that sets it is refused before its study is stored, not by its first trial.
+
+        Raises:
+            SpecError: `space.<key>: applies to a <task> study; a <task> study takes only ...`.
+        """
+        for key, entry in self.entries:
+            rule = HYPERPARAMETERS[key]
+            if rule.task in (None, task):
+                continue
+            values = (
+                entry.choices if isinstance(entry, Choice) else (getattr(entry, "value", None),)
+            )
+            for value in values:
+                if value != rule.default:
+                    raise SpecError(
+                        f"space.{key}: applies to a {rule.task} study; a {task} study takes only "
+                        f"{rule.default!r}, got {value!r}"
+                    )
+
     def check_grid(self) -> None:
         """Refuse a space the grid sampler cannot list.
 

@@ -37,6 +37,9 @@ DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
 MAX_ENSEMBLE = 100  # trials an ensemble may be selected from
+MAX_JOBS = 1024  # processes of one run, far above any machine's cores (more: `dnnsearch worker`)
+# seconds: a longer timeout overflows the clocks a run waits on (a lock waits at most 9.2e9 s)
+MAX_SECONDS = 1e9
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
 
@@ -111,6 +114,8 @@ def _seconds(key: str, value: Any) -> None:
         or value <= 0
     ):
         raise SpecError(f"{key}: must be a positive number of seconds, got {value!r}")
+    if value is not None and value > MAX_SECONDS:
+        raise SpecError(f"{key}: must be at most {MAX_SECONDS:g} seconds (31 years), got {value!r}")
 
 
 def _fraction(key: str, value: Any) -> None:
@@ -196,7 +201,7 @@ KEYS: dict[str, Key] = {
     "seed": Key(_integer(0, MAX_SEED), compared=True),
     "storage": Key(_optional(_type(str))),
     "artifacts": Key(_optional(_artifacts)),
-    "n_jobs": Key(_optional(_integer(1))),
+    "n_jobs": Key(_optional(_integer(1, MAX_JOBS))),
     "description": Key(_type(str)),
     "enqueue": Key(compared=True, since=[]),  # checked against the space: _check_together
 }
@@ -436,6 +441,7 @@ def _check_together(spec: StudySpec) -> None:
                 where = "twice" if seen[name] == key else "in both drop and categorical"
                 raise SpecError(f"{key}: column {name!r} is listed {where}")
             seen[name] = key
+    spec.space.check_task(spec.task)
     if spec.sampler == "grid":
         spec.space.check_grid()
     spec.enqueued_params()

@@ -170,7 +170,11 @@ def start_pool(spec: StudySpec) -> ProcessPoolExecutor | None:
     """
     if spec.jobs == 1:
         return None
-    pool = ProcessPoolExecutor(max_workers=spec.jobs - 1)
+    # each worker watches this process from its start, not from its first task: a run killed
+    # while its workers import (or that never gives one of them a task) leaves none behind
+    pool = ProcessPoolExecutor(
+        max_workers=spec.jobs - 1, initializer=_end_with_parent, initargs=(os.getpid(),)
+    )
     for _ in range(spec.jobs - 1):
         pool.submit(_warm_up)
     return pool
@@ -195,16 +199,20 @@ PARENT_WATCH = "dnnsearch-parent-watch"
 PARENT_CHECK = 0.5  # seconds between two looks at the parent process
 
 
-def _end_with_parent() -> None:
+def _end_with_parent(parent: int | None = None) -> None:
     """End this process within `PARENT_CHECK` s of its parent's death.
 
     A run killed outright (SIGKILL) leaves its loky processes to init, which otherwise run
     trials up to the study's total and linger; the trial one was running is left RUNNING, and
     the next run fails it (its process is gone). One watching thread per process.
+
+    Args:
+        parent: the run's process id, as it started this one (None: this one's parent now); a
+            parent already gone ends this process at once.
     """
     if any(thread.name == PARENT_WATCH for thread in threading.enumerate()):
         return
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:

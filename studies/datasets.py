@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dnn.checks import check_features
 from dnn.tables import TableEncoder
 from search import StudySpec
 from search.data import Dataset, check_data, is_frame
@@ -345,4 +346,22 @@ def _load_test(spec: StudySpec, train: Any, kinds: dict[str, str]) -> tuple[Any,
             f"test_dataset {path}: {x.shape[1] if x.ndim == 2 else x.shape} features, "
             f"the dataset has {train.shape[1]}"
         )
-    return x, y
+    return _check_test_arrays(path, x, y, spec.problem)
+
+
+def _check_test_arrays(path: Path, x: Any, y: Any, task: Task) -> tuple[Any, np.ndarray]:
+    """An npz test file's X (finite numbers) and y (one per row, as the task scores them).
+
+    Checked here, with the file's name, as its training file is: not later, by the search's
+    own checks, as `the test set row 0, ...`.
+
+    Raises:
+        DataError: `<file>: X row 0, column 1 is nan, ...`, `<file>: y row 7 is ...`.
+    """
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != len(x):
+        raise DataError(f"{path}: X has {len(x)} rows, y {y.shape}: one target per row")
+    try:
+        return check_features(x), task.check_test_target(y)
+    except ValueError as error:
+        raise DataError(f"{path}: {first_line(error)}") from None

@@ -57,7 +57,8 @@ def export(request: ExportRequest) -> list[str]:
     out = check_output_path(request.out, "--out")
     export_model = _exporter()
     model = StudyModel.load(request.name, request.storage)
-    check_output_path(out, "--out", stored=model.files)
+    check_output_path(out, "--out", stored=model.files, folders=model.folders)
+    _check_encoding_path(model, out)
     from dnn.onnx_graph import OPSET
     from dnn.onnx_inputs import inputs_path
 
@@ -73,6 +74,20 @@ def export(request: ExportRequest) -> list[str]:
             "dnn.onnx_inputs.OnnxInputs.read(path).transform(frame)"
         )
     return lines
+
+
+def _check_encoding_path(model: StudyModel, out: Path) -> None:
+    """Check the path of the table's encoding, written beside a model of a table, as --out's.
+
+    Raises:
+        DataError: `--out (its encoding, m.inputs.json): ...`.
+    """
+    from dnn.onnx_inputs import inputs_path
+
+    if model.columns is not None:
+        side = inputs_path(out)
+        what = f"--out (its encoding, {side.name})"
+        check_output_path(side, what, stored=model.files, folders=model.folders)
 
 
 def _exporter() -> Callable[..., Path]:

@@ -3,10 +3,10 @@
 The rules of what data a study can learn from are `dnn`'s and `search`'s, one set of checks
 (`dnn.checks`, the table encoder's cell parser in `dnn.cells`, `search.tasks`); this module
 reads files and adds what only it knows around them: the file's name, and its lines. A CSV is
-read with an index of its line numbers, named `line` (the header is line 1, the first row line
-2), which every split keeps, so that a message about a row names the file's line wherever it is
-made. A file is refused before it is read when the memory this process may still use cannot
-hold it.
+read with an index of its line numbers, named `line` (the header is line 1; a row's is the line
+it starts on, past blank lines and cells of several lines: `studies.lines`), which every split
+keeps, so that a message about a row names the file's line wherever it is made. A file is
+refused before it is read when the memory this process may still use cannot hold it.
 
 An empty target cell of a regression is quoted as the file writes it (`'n/a'`, pandas' missing
 markers), which is read again from the file on the way to the error.
@@ -15,6 +15,7 @@ markers), which is read again from the file on the way to the error.
 from __future__ import annotations
 
 import codecs
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ from dnn.npz import NpzError, read_npz
 from search.machine import available_memory
 from search.tasks import Task
 from studies.errors import DataError
+from studies.lines import lines_of, plain, record_lines
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a table is read: a study of arrays does without it
@@ -64,9 +66,35 @@ def read_table(path: Path, name: str | None = None) -> pd.DataFrame:
     name = name or str(path)
     _check_size(path, name)
     with _reading(path, name):
+        _check_names(path, name)
         frame = pd.read_csv(path, encoding="utf-8")
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    lines = lines_of(path, len(frame))
+    frame.index = _line_index(len(frame), 2) if lines is None else pd.Index(lines, name="line")
     return frame
+
+
+def _chunk_lines(
+    lines: Iterator[int] | None, rows: int, first: int
+) -> tuple[pd.Index, Iterator[int] | None]:
+    """A chunk's index of lines: the next `rows` of `lines`, else numbered from `first` on.
+
+    Returns:
+        The index, and the lines left (None once a file is numbered as read: a plain file, or
+        one `csv` read otherwise than pandas).
+    """
+    import pandas as pd
+
+    labels = list(itertools.islice(lines, rows)) if lines is not None else []
+    if len(labels) == rows:
+        return pd.Index(labels, name="line"), lines
+    return _line_index(rows, first), None
+
+
+def _line_index(rows: int, first: int) -> pd.Index:
+    """Rows numbered from `first` on, one line each: the index of a plain file's rows."""
+    import pandas as pd
+
+    return pd.RangeIndex(first, first + rows, name="line")
 
 
 @contextmanager
@@ -76,6 +104,8 @@ def _reading(path: Path, name: str) -> Iterator[None]:
 
     try:
         yield
+    except DataError:  # already one line naming the file
+        raise
     except pd.errors.EmptyDataError:
         raise DataError(f"{name}: the CSV file is empty (no header row)") from None
     except UnicodeDecodeError:
@@ -123,7 +153,7 @@ NA_CELLS = (
 
 
 def read_header(path: Path, name: str) -> list[str]:
-    """A CSV file's column names, as pandas names them (a repeated `a` as `a.1`).
+    """A CSV file's column names, as pandas names them (an empty one as `Unnamed: 0`).
 
     Raises:
         DataError: as `read_table`, but for the file's size (no row is read).
@@ -132,7 +162,33 @@ def read_header(path: Path, name: str) -> list[str]:
 
     _check_file(path, name)
     with _reading(path, name):
+        _check_names(path, name)
         return [str(column) for column in pd.read_csv(path, encoding="utf-8", nrows=0).columns]
+
+
+def _check_names(path: Path, name: str) -> None:
+    """Refuse a header that names a column twice.
+
+    pandas would rename the second `a` to `a.1` without a word: a target written twice became a
+    feature that is the target, and a file's columns no longer the ones its header names. An
+    empty name is not compared (pandas names it by its position, `Unnamed: 3`).
+
+    Raises:
+        DataError: `<file>: column 'a' is named twice in the header (columns 1 and 5); ...`.
+    """
+    import pandas as pd
+
+    header = pd.read_csv(path, encoding="utf-8", header=None, nrows=1, dtype=str)
+    seen: dict[str, int] = {}
+    for position, cell in enumerate(header.iloc[0].tolist() if len(header) else [], start=1):
+        if not isinstance(cell, str) or not cell:
+            continue
+        if cell in seen:
+            raise DataError(
+                f"{name}: column {cell!r} is named twice in the header (columns {seen[cell]} "
+                f"and {position}); rename one"
+            )
+        seen[cell] = position
 
 
 def read_chunks(
@@ -171,13 +227,15 @@ def read_chunks(
         cells.pop(as_written, None)
         options.update(keep_default_na=False, na_values=cells, dtype={as_written: str})
     line = 2  # the header is line 1
+    # a record's line, where blank lines or cells of several lines make it not its number
+    lines = None if plain(path) else record_lines(path)
     with open(path, "rb") as file, _reading(path, name):
         for chunk in pd.read_csv(file, encoding="utf-8", chunksize=rows, **options):
             if not len(chunk):  # a file of a header only
                 continue
             if columns is not None:
                 chunk = chunk[columns]
-            chunk.index = pd.RangeIndex(line, line + len(chunk), name="line")
+            chunk.index, lines = _chunk_lines(lines, len(chunk), line)
             line += len(chunk)
             if progress is not None:
                 progress(file.tell())

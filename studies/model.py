@@ -22,7 +22,9 @@ from search import (
     default_storage,
     open_existing_study,
 )
+from search.artifacts import is_s3
 from search.dburl import is_rdb
+from search.storage import artifacts_dir
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,29 @@ class StudyModel:
 
     @property
     def files(self) -> list[Path]:
-        """The study's own files, which no output may replace: its journal, its networks.
+        """The study's own files, which no output may replace: its journal, its networks, its data.
 
-        An SQLite database's file stands for its journal; a server's database has none.
+        An SQLite database's file stands for its journal; a server's database has none. The data
+        files are named as the study file names them (relative to where it ran).
         """
         url = self.storage
         if is_rdb(url):
             url = urlsplit(url).path[1:] if urlsplit(url).scheme == "sqlite" else ""
         paths = (url, self.config.params_path, self.config.final_params_path)
-        return [Path(path) for path in paths if path]
+        data = (self.spec.dataset, self.spec.test_dataset)
+        return [Path(path) for path in (*paths, *data) if path]
+
+    @property
+    def folders(self) -> list[Path]:
+        """The folders of the study's files, in which no output may be written.
+
+        Its own folder (`runs/NAME/`: trial networks, their predictions, the final model, the
+        report) and its artifact store's, if that is a folder: a file there is read by the next
+        run, which refuses the study when it is not the one recorded.
+        """
+        name, store = self.config.study_name, self.config.artifact_store
+        folders = [artifacts_dir(self.storage, name)]
+        return folders + ([Path(store)] if store is not None and not is_s3(store) else [])
 
     @property
     def classes(self) -> Any:

@@ -37,6 +37,7 @@ from dnn import predict_labels
 from dnn.cells import cell_label
 from search.metrics import score_all
 from studies.errors import DataError
+from studies.files import first_line
 from studies.model import StudyModel
 from studies.sources import Batch, Source
 from studies.writing import atomic_file, check_output_path
@@ -85,15 +86,15 @@ def predict(request: Request) -> list[str]:
         out = check_output_path(request.out, "--out", inputs=[request.data])
     model = StudyModel.load(request.name, request.storage)
     if out is not None:
-        check_output_path(out, "--out", stored=model.files)
+        check_output_path(out, "--out", stored=model.files, folders=model.folders)
     if request.proba and model.classes is None:
         raise DataError(f"--proba: study {request.name!r} is a regression (no classes)")
     whole_blocks = -(-request.chunk_rows // BLOCK_ROWS) * BLOCK_ROWS
     source = Source(model, request.data, whole_blocks, request.id_column)
     columns = output_columns(model, source.key, request.proba)
-    scoring = Scoring(model, source.name) if source.has_target else None
+    scoring = Scoring(model, source.name, source.target_name) if source.has_target else None
     with _output(out) as file, _bar(request, source) as progress:
-        rows = _write(file, model, source.batches(progress), columns, scoring)
+        rows = _write(file, model, source, columns, scoring, progress)
     where = "standard output" if out is None else str(request.out)
     said = f"{rows} rows of {source.name} predicted by study {request.name!r} "
     said += f"({model.describe()}): {where}"
@@ -103,15 +104,23 @@ def predict(request: Request) -> list[str]:
 def _write(
     file: IO[str],
     model: StudyModel,
-    batches: Iterator[Batch],
+    source: Source,
     columns: list[str],
     scoring: Scoring | None,
+    progress: Any,
 ) -> int:
-    """Write the header, then each batch's predictions as it is made; returns the rows."""
+    """Write the header, then each batch's predictions as it is made; returns the rows.
+
+    Raises:
+        DataError: a cell the model cannot read (the encoder's message, after the file's name).
+    """
     file.write(_csv_line(columns))
     rows = 0
-    for batch in batches:
-        output = _outputs(model, batch.X)
+    for batch in source.batches(progress):
+        try:
+            output = _outputs(model, batch.X)
+        except ValueError as error:  # the table encoder names the column and line, not the file
+            raise DataError(f"{source.name}: {first_line(error)}") from None
         frame = _frame(model, batch, output, columns)
         frame.to_csv(file, header=False, index=False, lineterminator="\n")
         rows += len(frame)
@@ -221,6 +230,7 @@ class Scoring:
 
     model: StudyModel
     name: str
+    target: str  # how messages name the targets: `target column 'price'`, or an npz's `y`
     outputs: list[np.ndarray] = field(default_factory=list)
     targets: list[np.ndarray] = field(default_factory=list)
     empty: int = 0
@@ -236,10 +246,9 @@ class Scoring:
         present = ~_missing(batch.y)
         self.empty += int(np.count_nonzero(~present))
         positions = np.flatnonzero(present)
-        target = f"target column {self.model.spec.target!r}"
         try:
             y = self.model.spec.problem.check_test_target(
-                y[positions], name=target, row=lambda i: batch.row(int(positions[i]))
+                y[positions], name=self.target, row=lambda i: batch.row(int(positions[i]))
             )
         except ValueError as error:
             raise DataError(f"{self.name}: {str(error).splitlines()[0]}") from None

@@ -89,6 +89,11 @@ class Source:
         return len(self.X) if self.arrays else self.path.stat().st_size
 
     @property
+    def target_name(self) -> str:
+        """How messages name the targets, as training named them: a CSV's column, an npz's y."""
+        return "y" if self.arrays else f"target column {self.model.spec.target!r}"
+
+    @property
     def has_target(self) -> bool:
         """Whether the data carry the study's target (a CSV column, an npz's y)."""
         return self.y is not None if self.arrays else self.target is not None

@@ -67,8 +67,21 @@ def test_good_features_keep_float32_and_read_numbers() -> None:
             "X row 1, column 0 is nan, not a finite number",
         ),
         (np.array([["1", "tall"]]), "X row 0, column 1 is 'tall', not a number"),
+        (
+            np.array([[1.0, 2.0], [-1e200, 3.0]]),
+            "X row 1, column 0 is -1e+200: too large to learn from (more than 1e+150 in size)",
+        ),
+        (
+            np.array([[1, 10**200]], dtype=object),
+            "X row 0, column 1 is 1e+200: too large to learn from (more than 1e+150 in size)",
+        ),
+        (
+            np.array([[1, -(10**400)]], dtype=object),
+            "X row 0, column 1 is an integer of 401 digits: too large to learn from (more than "
+            "1e+150 in size)",
+        ),
     ],
-    ids=["1d", "empty", "complex", "nan", "inf", "none", "text"],
+    ids=["1d", "empty", "complex", "nan", "inf", "none", "text", "huge", "huge-int", "int-400"],
 )
 def test_bad_features_are_named_by_cell(X: Any, expected: str) -> None:
     assert refused(check_features, X) == expected
@@ -218,6 +231,14 @@ def test_targets_take_a_name_and_a_row_namer() -> None:
     )
 
 
+def test_a_target_beyond_float64_is_refused_by_its_cell() -> None:
+    """Was: OverflowError (int too large to convert to float), not a one-line ValueError."""
+    y = np.array([1, 2, 10**400], dtype=object)
+    assert refused(check_targets, y) == (
+        "y row 2 is an integer of 401 digits: too large to learn from (more than 1e+150 in size)"
+    )
+
+
 # -- the estimators check through them (issue 21: these trained, or failed every trial) --------
 
 
@@ -239,6 +260,13 @@ def test_a_regressor_refuses_a_huge_target_and_a_denormal_spread(
     with pytest.raises(ValueError) as caught:
         cls(hidden_layers=(2,), num_iterations=2).fit(X6, y)
     assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)
+
+
+def test_a_network_refuses_a_huge_feature_by_its_cell() -> None:
+    """It trained, and its standardization overflowed: `training diverged at iteration 2`."""
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1e200], [3.0, 0.5], [4.0, 1.5], [5.0, 2.5]])
+    with pytest.raises(ValueError, match=r"^X row 2, column 1 is 1e\+200: too large to learn"):
+        NetworkClassifier(hidden_layers=(2,), num_iterations=2).fit(X, [0, 1] * 3)
 
 
 def test_a_classifier_names_a_tables_rows_by_their_index_labels() -> None:

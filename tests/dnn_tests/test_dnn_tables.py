@@ -418,3 +418,12 @@ def test_a_number_too_large_to_standardize_is_refused_by_row():
     with pytest.raises(TableError, match=r"^column 'x' row 2 is -1e\+308: too large") as error:
         TableEncoder().fit(frame)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("cell", [1e200, "-1e200"], ids=["number", "text"])
+def test_new_rows_with_a_number_training_refuses_are_refused_too(cell: Any) -> None:
+    """It was encoded: `predict` scored 1e200 with a probability of 1.0, without a word."""
+    encoder = TableEncoder().fit(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]}))
+    new = pd.DataFrame({"x": pd.Series([1.0, cell], index=[7, 8], dtype=object)})
+    with pytest.raises(TableError, match=r"^column 'x' row 8 is -?1e\+200: too large to learn"):
+        encoder.transform(new)

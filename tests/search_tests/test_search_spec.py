@@ -76,6 +76,8 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
             "space.learning_rate.step",
         ),
         ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": 1e12}, "timeout"),  # beyond what a lock can wait for
+        ({"n_jobs": 100_000}, "n_jobs"),  # processes: a typo, not a machine
         ({"name": ".."}, "name"),
         ({"space": {"num_iterations": {"low": 1.5, "high": 9}}}, "space.num_iterations"),
         ({"space": {"n_units": 0}}, "space.n_units"),
@@ -90,6 +92,8 @@ def test_a_single_element_list_is_fixed_and_a_scalar_too():
         ({"space": {"input_keep_prob": [0.8, 1.5]}}, "space.input_keep_prob"),
         ({"space": {"learnig_rate": 0.1}}, "space.learnig_rate"),
         ({"sampler": "grid"}, "space.learning_rate"),
+        ({"space": {"target_scale": "log"}}, "space.target_scale"),  # a classification's
+        ({"space": {"target_scale": ["standard", "log"]}}, "space.target_scale"),
     ],
 )
 def test_bad_values_name_their_key(raw, key):
@@ -98,6 +102,11 @@ def test_bad_values_name_their_key(raw, key):
     message = str(error.value)
     assert message.startswith(f"{key}:"), message
     assert "\n" not in message
+
+
+def test_a_regressions_key_is_taken_by_a_regression_and_at_its_default_by_a_classification():
+    assert spec(task="regression", space={"target_scale": ["standard", "log"]}).validated()
+    assert spec(space={"target_scale": "standard"}).validated()
 
 
 def test_typos_suggest_the_closest_key():
