@@ -67,8 +67,8 @@ def start_worker(cwd: Path, name: str, url: str, artifacts: str) -> subprocess.P
     )
 
 
-def trial_in_progress_after_one_complete(study: optuna.Study, pid: int, timeout: float) -> int:
-    """A RUNNING trial of process `pid`, training, once that process has completed a trial."""
+def trial_in_progress(study: optuna.Study, pid: int, timeout: float, after_one: bool) -> int:
+    """A RUNNING trial of process `pid`, training; with `after_one`, once it completed a trial."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("pid") == pid]
@@ -78,10 +78,10 @@ def trial_in_progress_after_one_complete(study: optuna.Study, pid: int, timeout:
             for t in mine
             if t.state == TrialState.RUNNING and "hyperparameters" in t.user_attrs
         ]
-        if done and running:
+        if running and (done or not after_one):
             return running[0]
         time.sleep(0.05)
-    raise AssertionError(f"worker {pid} never completed a trial and started another")
+    raise AssertionError(f"worker {pid} had no trial in progress (after_one={after_one})")
 
 
 def test_networks_saved_on_two_machines_load_from_a_third(
@@ -98,15 +98,19 @@ def test_networks_saved_on_two_machines_load_from_a_third(
         folder.mkdir()
     # each machine names the shared folder its own way: relative from one, absolute from the other
     doomed = start_worker(first, "pg_art", postgres_url, "../shared")
-    steady = start_worker(second, "pg_art", postgres_url, str(shared))
+    steady = None
     try:
-        killed = trial_in_progress_after_one_complete(study, doomed.pid, timeout=90)
+        # the second machine joins once the first is training, so that on a loaded machine the
+        # first still completes a trial and starts another before the second has done them all
+        trial_in_progress(study, doomed.pid, timeout=90, after_one=False)
+        steady = start_worker(second, "pg_art", postgres_url, str(shared))
+        killed = trial_in_progress(study, doomed.pid, timeout=90, after_one=True)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
         out, err = steady.communicate(timeout=120)
     finally:
         for worker in (doomed, steady):
-            if worker.poll() is None:
+            if worker is not None and worker.poll() is None:
                 worker.kill()
     assert steady.returncode == 0, err
     assert postgres_server.password not in out + err
