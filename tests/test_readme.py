@@ -113,21 +113,32 @@ def test_the_python_examples_run_in_order(tmp_path, monkeypatch):
     assert namespace["trained"] is not None and namespace["parameters"]
     assert (tmp_path / "runs" / "moons_py" / "report" / "report.html").is_file()
     # "Use the model": the same rows through load_network() and the ONNX model in onnxruntime
+    # and through `dnnsearch predict` (issue 23: run penguins, predict a shuffled CSV with empty
+    # cells; the same rows, the same predictions by load_network(), predict and onnxruntime)
     if "probabilities" in namespace:
-        expected = namespace["model"].predict_proba(namespace["frame"])
+        model, frame = namespace["model"], namespace["frame"]
+        expected = model.predict_proba(frame)
         np.testing.assert_allclose(namespace["probabilities"], expected, rtol=0, atol=1e-6)
+        assert frame.isna().any().any()
+        assert main(["predict", "penguins", "new.csv", "--proba", "--quiet"]) == 0
+        written = pd.read_csv(tmp_path / "new.predictions.csv")
+        columns = [f"proba_{label}" for label in model.classes_]
+        np.testing.assert_allclose(written[columns].to_numpy(), expected, rtol=0, atol=1e-12)
+        assert written["prediction"].tolist() == list(model.predict(frame))
 
 
 def _prepare_files(code: str, folder: Path) -> None:
     """What a block takes from the commands before it: the penguins study, new.csv, the ONNX.
 
-    The study runs 3 trials (the README's runs a minute); new.csv is 40 of its rows with the
-    columns shuffled and no species, as a user's new file would be.
+    The study runs 3 trials (the README's runs a minute); new.csv is its rows with empty cells
+    and 30 others, the columns reversed and no species, as a user's new file would be.
     """
     if 'best_config("penguins")' in code and not (folder / "runs" / "penguins").exists():
         assert main(["run", "penguins", "--trials", "3", "--jobs", "1", "--quiet"]) == 0
         table = pd.read_csv(ROOT / "studies" / "data" / "penguins.csv")
-        rows = table.sample(40, random_state=0).drop(columns="species")
+        empty = table[table.isna().any(axis=1)]  # the rows with empty cells, and 30 others
+        rows = pd.concat([empty, table.drop(empty.index).sample(30, random_state=0)])
+        rows = rows.drop(columns="species")
         rows[list(reversed(rows.columns))].to_csv(folder / "new.csv", index=False)
     if "penguins.onnx" in code:
         pytest.importorskip("onnxruntime")
