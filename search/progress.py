@@ -238,8 +238,8 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
         *_scores_lines(spec, result, config),
         *_network_lines(config),
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
-        f"next: dnnsearch report {shlex.quote(spec.name)}{flag}   "
-        f"dnnsearch best {shlex.quote(spec.name)}{flag} --format python",
+        f"next: {command('report', spec.name, '', flag)}   "
+        f"{command('best', spec.name, '', flag + ' --format python')}",
         use_line(spec.name, spec.storage, proba=spec.problem.has_classes),
     ]
     return lines
@@ -257,11 +257,21 @@ def use_commands(name: str, storage: str | None, proba: bool = False) -> tuple[s
         `dnnsearch predict NAME DATA.csv ...` and `dnnsearch export NAME ...`, quoted for a shell.
     """
     flag = _storage_flag(storage)
+    out = shlex.quote(("./" if name.startswith("-") else "") + name + ".onnx")
     return (
-        f"dnnsearch predict {shlex.quote(name)} DATA.csv{' --proba' if proba else ''}{flag}",
-        f"dnnsearch export {shlex.quote(name)} --format onnx --out "
-        f"{shlex.quote(name + '.onnx')}{flag}",
+        command("predict", name, " DATA.csv", f"{' --proba' if proba else ''}{flag}"),
+        command("export", name, "", f" --format onnx --out {out}{flag}"),
     )
+
+
+def command(verb: str, name: str, operands: str, options: str) -> str:
+    """`dnnsearch VERB NAME OPERANDS OPTIONS`, NAME quoted for a shell.
+
+    A name that starts with `-` would be read as an option: the options come first, then `--`.
+    """
+    if name.startswith("-"):
+        return f"dnnsearch {verb}{options} -- {shlex.quote(name)}{operands}"
+    return f"dnnsearch {verb} {shlex.quote(name)}{operands}{options}"
 
 
 def use_line(name: str, storage: str | None, proba: bool = False) -> str:
@@ -296,8 +306,9 @@ def _network_lines(config: Any) -> list[str]:
 def _ensemble_text(config: Any, has_classes: bool) -> str:
     """The final ensemble in a line: `  final model: an ensemble of trials 3 (0.5), 7 (0.5)`.
 
-    For classes it says that the ensemble was kept for its log loss: its validation accuracy may
-    be below the best trial's, the highest of many trials on the same examples.
+    For classes it says that the ensemble was kept for its log loss (on validation, or out of
+    fold): its accuracy there may be below the best trial's, the highest of many trials on the
+    same examples.
     """
     ensemble = config.ensemble
     members = ", ".join(
@@ -305,7 +316,7 @@ def _ensemble_text(config: Any, has_classes: bool) -> str:
     )
     validation = ensemble["validation"]
     score = f"{config.scored_on} {config.metric} {validation:.4f}" if validation is not None else ""
-    why = f"; kept for a lower validation log loss than trial {config.trial_number}'s"
+    why = f"; kept for a lower {config.scored_on} log loss than trial {config.trial_number}'s"
     return (
         f"  final model: an ensemble of trials {members}{': ' + score if score else ''}"
         f"{why if has_classes else ''}"

@@ -271,7 +271,15 @@ def test_report_says_where_the_final_model_lives_and_how_to_use_it(written):
     assert f"`dnnsearch export ensemble --format onnx --out ensemble.onnx --storage {journal}`" in (
         text
     )
-    assert f"`search.best_config('ensemble', {str(journal)!r}).load_network()`" in text
+    python = f"from search import best_config; best_config('ensemble', {str(journal)!r})"
+    assert f"`{python}.load_network()`" in text
+
+
+def test_a_damaged_ensemble_is_not_called_one_network_in_the_use_section(written):
+    markdown = (written["damaged"] / "report.md").read_text(encoding="utf-8")
+    use = markdown[markdown.index("## Use the model") : markdown.index("## Figures")]
+    assert "The final model is an ensemble whose record is not readable (see above)" in use
+    assert "trial 1's network" not in use
 
 
 def test_a_damaged_record_leaves_the_section_out_with_a_note(written):
@@ -295,7 +303,9 @@ def test_a_single_networks_report_is_what_it_was(written):
         out = written[name]
         assert not {f"{n}.csv" for n in ENSEMBLE_CSVS} & {p.name for p in out.iterdir()}
         markdown = (out / "report.md").read_text(encoding="utf-8")
-        if "## Use the model" in markdown:  # the one new section: how to use the final model
+        # the one new section, how to use the final model, where there is one (not in "none")
+        assert ("## Use the model" in markdown) == (name != "none"), name
+        if name != "none":
             use = markdown[markdown.index("## Use the model") : markdown.index("## Figures")]
             assert "The final model is trial 1's network. Score" in use
             markdown = markdown.replace(use, "")

@@ -160,5 +160,5 @@ def test_best_json_lists_the_members_and_weights(tmp_path, monkeypatch, capsys):
     best = json.loads(capsys.readouterr().out)
     assert "final model: an ensemble of trials" in out  # this seeded study's ensemble won
     best_trial = best["trial"]
-    assert f"kept for a lower validation log loss than trial {best_trial}'s" in out
+    assert f"kept for a lower 3-fold CV log loss than trial {best_trial}'s" in out
     assert len(best["ensemble"]["members"]) == len(best["ensemble"]["weights"]) >= 2

@@ -193,6 +193,21 @@ def test_the_use_line_of_run_and_best_quotes_and_hides_the_password():
     assert "   dnnsearch export digits --format onnx --out digits.onnx --storage " in line
 
 
+@pytest.mark.parametrize("name", ["-dash", "it's a study", "--help"])
+def test_the_commands_printed_parse_back_to_the_same_study(name):
+    """A name that starts with `-` comes after `--`, so that argparse does not read an option."""
+    import shlex
+
+    from search.progress import command, use_commands
+    from studies.arguments import build_parser
+
+    printed = [*use_commands(name, "other.log", proba=True), command("report", name, "", "")]
+    for line in printed:
+        args = build_parser().parse_args(shlex.split(line)[1:])
+        assert args.name == name and args.storage in ("other.log", None), line
+    assert str(build_parser().parse_args(shlex.split(printed[1])[1:]).out).endswith(name + ".onnx")
+
+
 def test_an_id_that_is_also_a_feature_keeps_its_text_and_its_empty_cells(made, tmp_path):
     frame = new_rows(m=12).astype({"z": object})
     frame.loc[[3, 8], "z"] = ["NA", "n/a"]
