@@ -22,7 +22,7 @@ from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
 from search.dburl import is_rdb
 from search.samplers import check_sampler
-from search.spec import SMALL_DATA, StudySpec, upgrade
+from search.spec import StudySpec, folds_limit, upgrade
 from search.storage import artifacts_dir
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data
@@ -155,6 +155,6 @@ def _check_folds(spec: StudySpec, splits: Splits, chosen: bool) -> None:
         if not chosen:
             raise
         raise ValueError(
-            f"{error} (cv_folds = {spec.cv_folds} is the default below {SMALL_DATA:,} "
-            "examples; cv_folds = 0 asks for one validation split)"
+            f"{error} (cv_folds = {spec.cv_folds} is the default below "
+            f"{folds_limit(spec.timeout):,} examples; cv_folds = 0 asks for one validation split)"
         ) from None

@@ -23,7 +23,7 @@ from optuna.trial import FrozenTrial, TrialState
 from search.accounting import Ledger, ledger_of, tally
 from search.best import best_config, best_trial
 from search.record import TrialRecord, is_surplus
-from search.spec import SMALL_DATA, StudySpec
+from search.spec import SMALL_DATA, StudySpec, folds_limit
 from search.storage import redact
 from search.summary import DataSummary
 
@@ -185,10 +185,12 @@ def opening_lines(
     """
     why = ""
     if chosen:
+        limit = folds_limit(spec.timeout)
+        budget = f" in {spec.timeout:g} s" if limit != SMALL_DATA else ""
         why = (
-            f" (fewer than {SMALL_DATA:,} examples; cv_folds = 0 for one split)"
+            f" (fewer than {limit:,} examples{budget}; cv_folds = 0 for one split)"
             if spec.cv_folds
-            else f" ({SMALL_DATA:,} examples or more; set cv_folds for k-fold)"
+            else f" ({limit:,} examples or more{budget}; set cv_folds for k-fold)"
         )
     columns = summary.columns
     width = f"n_x = {summary.n_x}"

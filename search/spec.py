@@ -28,10 +28,12 @@ from search.space import SearchSpace
 from search.storage import default_storage
 from search.tasks import TASKS, Task, task_named
 
-# fewer examples (training + validation) than this: k-fold by default. Measured at equal time
-# (benchmarks/bench_validation.py): 5-fold better at 250 examples, even at 400-500; one split
-# better at 1,000 (6 seeds of 6) and mostly above, where 5-fold runs too few trials in time
-SMALL_DATA = 1_000
+# fewer examples (training + validation) than this: k-fold by default (one 20% split of 500 is
+# 100 examples, whose accuracy varies by 4 points from luck). Measured at equal time
+# (benchmarks/bench_validation.py): 5-fold better at 250-500 examples; one split better at 1,000
+# (6 seeds of 6) and mostly above, where 5-fold runs too few trials in a minute. With LONG_BUDGET
+# s or more, k-fold below MEDIUM_DATA (`run digits --long`: 5-fold beat one split on test)
+SMALL_DATA, LONG_BUDGET, MEDIUM_DATA = 1_000, 300.0, 5_000
 DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
@@ -49,14 +51,14 @@ def scored_on(cv_folds: int | None) -> str:
     return f"{cv_folds}-fold CV" if cv_folds else "validation"
 
 
-def default_folds(n_examples: int) -> int:
-    """`cv_folds` for a study file that does not set it.
+def folds_limit(timeout: float | None) -> int:
+    """Below how many examples `cv_folds` defaults to k-fold: more with a `LONG_BUDGET` run."""
+    return MEDIUM_DATA if timeout is not None and timeout >= LONG_BUDGET else SMALL_DATA
 
-    K-fold cross-validation below `SMALL_DATA` examples, where one validation split is too small to
-    trust (a 20% split of 500 examples is 100, whose accuracy varies by about 4 points from luck
-    alone), else 0 (one validation split, `validation_fraction`).
-    """
-    return DEFAULT_FOLDS if n_examples < SMALL_DATA else 0
+
+def default_folds(n_examples: int, timeout: float | None = None) -> int:
+    """`cv_folds` for a study file that does not set it: k-fold below `folds_limit`, else 0."""
+    return DEFAULT_FOLDS if n_examples < folds_limit(timeout) else 0
 
 
 # -- the checks of one value ---------------------------------------------------------------
@@ -351,14 +353,14 @@ class StudySpec:
         """The spec with `cv_folds` decided.
 
         The file's value; else, for a study that exists, its stored value (`upgrade`: a study stored
-        before the default used one split); else `default_folds(n_examples)`.
+        before the default used one split); else `default_folds` of its size and timeout.
         """
         if self.cv_folds is not None:
             return self
         if stored is not None:
             folds = (upgrade(stored) or {}).get("cv_folds")
             return self.replace(cv_folds=folds if isinstance(folds, int) else 0)
-        return self.replace(cv_folds=default_folds(n_examples))
+        return self.replace(cv_folds=default_folds(n_examples, self.timeout))
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> StudySpec:

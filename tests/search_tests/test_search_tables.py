@@ -197,6 +197,19 @@ def test_a_test_table_that_the_networks_cannot_read_fails_before_anything_is_sto
 # -- cross-validation by the data's size --------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("timeout", "n_examples", "folds"),
+    [(None, 1_438, 0), (60, 1_438, 0), (299, 1_438, 0), (300, 1_438, 5), (600, 4_999, 5),
+     (600, 5_000, 0), (600, 999, 5), (60, 999, 5)],
+)  # fmt: skip
+def test_a_long_budget_pays_for_k_fold_on_more_examples(timeout, n_examples, folds):
+    """`run digits --long`: 600 s on 1,438 examples validates by 5-fold, a minute by one split."""
+    assert default_folds(n_examples, timeout) == folds
+    spec = StudySpec.from_dict({"name": "a", "dataset": "digits", "timeout": timeout or 30})
+    expected = folds if timeout else default_folds(n_examples, 30)
+    assert spec.with_folds(n_examples).cv_folds == expected
+
+
 def test_folds_are_decided_by_size_unless_the_file_says():
     assert default_folds(SMALL_DATA - 1) == 5 and default_folds(SMALL_DATA) == 0
     spec = StudySpec.from_dict({"name": "a", "dataset": "digits"})
