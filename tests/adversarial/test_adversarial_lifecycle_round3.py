@@ -12,6 +12,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+from processes import alive, descendants
 
 from search import open_existing_study
 from search.record import Failure, TrialRecord
@@ -41,32 +42,6 @@ def write_study(folder: Path, name: str, trials: int = 2, jobs: int = 1, iterati
     path = folder / f"{name}.toml"
     path.write_text(STUDY.format(name=name, trials=trials, jobs=jobs, iterations=iterations))
     return path
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (children, their children, ...), read in /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                )
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pid: int) -> bool:
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return " Z " not in stat.read_text()
-    except OSError:
-        return False
 
 
 @pytest.mark.integration

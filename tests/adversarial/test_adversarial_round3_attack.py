@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import alive, descendants
 
 from studies.cli import main
 
@@ -308,30 +309,6 @@ def test_a_file_where_the_studys_folder_goes_is_refused_before_anything_is_store
     )
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every process below `pid`, read in /proc (as the lifecycle tests read them)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return " Z " not in Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-
-
 @pytest.mark.integration
 def test_a_run_killed_while_its_workers_start_leaves_none_of_them(tmp_path):
     """Was: `run --jobs 12` killed 4 s in (its workers still importing) left all 11 loky workers
@@ -350,15 +327,15 @@ def test_a_run_killed_while_its_workers_start_leaves_none_of_them(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 30
-    while time.time() < deadline and len(_descendants(run.pid)) < 5:  # 4 workers, a tracker
+    while time.time() < deadline and len(descendants(run.pid)) < 5:  # 4 workers, a tracker
         time.sleep(0.05)
-    workers = _descendants(run.pid)
+    workers = descendants(run.pid)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
     deadline = time.time() + 30
-    while time.time() < deadline and any(_alive(pid) for pid in workers):
+    while time.time() < deadline and any(alive(pid) for pid in workers):
         time.sleep(0.2)
-    left = [pid for pid in workers if _alive(pid)]
+    left = [pid for pid in workers if alive(pid)]
     for pid in left:  # this test's own processes, whatever it finds
         subprocess.run(["kill", str(pid)], check=False)
     assert len(workers) >= 4 and not left, f"{len(left)} of {len(workers)} live on"
