@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import raw_rows
 from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import accuracy_score, r2_score
 
@@ -163,14 +164,8 @@ def test_weights_that_are_not_a_mean_are_refused(weights: list, expected: str) -
 
 
 def raw_table(m: int = 160, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
-    """Raw rows: a number with empty cells, a text category with empty cells, a boolean."""
-    rng = np.random.default_rng(seed)
-    size = rng.normal(10, 3, m)
-    colour = rng.choice(["red", "green", " blue ", None, ""], m)
-    flag = rng.random(m) < 0.3
-    label = np.where((size > 10) ^ (colour == "red") ^ flag, "keep", "drop")
-    size[rng.random(m) < 0.1] = np.nan
-    frame = pd.DataFrame({"size": size, "colour": colour, "flag": flag})
+    """`raw_rows.raw_table`, its rows labelled by their line in a file (from 2)."""
+    frame, label = raw_rows.raw_table(m, seed)
     frame.index = pd.Index(np.arange(2, m + 2), name="line")
     return frame, label
 

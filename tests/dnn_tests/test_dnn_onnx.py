@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
+from raw_rows import raw_table
 
 from dnn import NetworkClassifier, NetworkEnsemble, NetworkRegressor, load
 from dnn.activations import HIDDEN_ACTIVATIONS
@@ -117,17 +117,6 @@ def test_a_float64_network_exported_as_float32(tmp_path: Path) -> None:
     net = network("classes", hidden_layers=(6,), seed=0, normalize=True, scaling="quantile")
     path = net.fit(X, targets("classes", X)).to_onnx(tmp_path / "single.onnx", dtype="float32")
     assert_matches(net, path, X, X, "float32")
-
-
-def raw_table(m: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """A number with empty cells, a category with empty and padded cells, a boolean."""
-    rng = np.random.default_rng(seed)
-    size = rng.normal(10, 3, m)
-    colour = rng.choice(["red", "green", " blue ", None, ""], m)
-    flag = rng.random(m) < 0.3
-    label = np.where((size > 10) ^ (colour == "red") ^ flag, "keep", "drop")
-    size[rng.random(m) < 0.1] = np.nan
-    return pd.DataFrame({"size": size, "colour": colour, "flag": flag}), label
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
