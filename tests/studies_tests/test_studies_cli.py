@@ -364,3 +364,20 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     )
     os.close(write)
     assert process.returncode == 141 and process.stderr == b""
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "expected"),
+    [
+        ("--trials", "abc", "argument --trials: must be a whole number >= 1, got 'abc'"),
+        ("--trials", "2.5", "argument --trials: must be a whole number >= 1, got '2.5'"),
+        ("--jobs", "two", "argument --jobs: must be a whole number >= 1, got 'two'"),
+        ("--timeout", "soon", "argument --timeout: must be a number > 0, got 'soon'"),
+    ],
+)
+def test_a_flag_that_is_not_a_number_is_named_not_the_parser(in_tmp, capsys, flag, value, expected):
+    """Was: `invalid _positive_int value: 'abc'`, a function's name in front of the user."""
+    assert main(["run", "moons", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err and "_positive" not in err
+    assert not (in_tmp / "runs").exists()
