@@ -329,9 +329,10 @@ class Objective:
         """Train scores of fold 0's network; validation scores over every fold's examples.
 
         Returns:
-            the trial's value: the study's metric, its folds' mean weighted by their sizes (for
-            accuracy and log_loss, the score of all the folds' examples together); and its
-            validation predictions, every fold's in the folds' order.
+            the trial's value: the study's metric of every fold's validation predictions
+            together (out-of-fold predictions: the score the ensemble is chosen by; a mean of
+            fold R^2s would let one fold of narrow targets dominate); and those predictions, in
+            the folds' order.
         """
         s = self.splits
         metric = METRICS[self.spec.metric]
@@ -341,13 +342,12 @@ class Objective:
         record.train_cost = self.task.cost(output, s.y_train, classes)
         if self.task.has_classes:
             record.train_accuracy = accuracy(output, s.y_train, classes)
-        sizes, accuracies, costs, values, outputs = [], [], [], [], []
+        sizes, accuracies, costs, outputs = [], [], [], []
         for net, fold in zip(nets, self.folds, strict=True):
             output = self.task.outputs(net, fold.X_val)
             outputs.append(output)
             sizes.append(len(fold.y_val))
             costs.append(self.task.cost(output, fold.y_val, classes))
-            values.append(metric(output, fold.y_val, classes))
             if self.task.has_classes:
                 accuracies.append(accuracy(output, fold.y_val, classes))
         record.val_cost = float(np.average(costs, weights=sizes))
@@ -355,7 +355,9 @@ class Objective:
             record.val_accuracy = float(np.average(accuracies, weights=sizes))
             if len(nets) > 1:
                 record.fold_val_accuracy = accuracies
-        return float(np.average(values, weights=sizes)), np.concatenate(outputs)
+        predicted = np.concatenate(outputs)
+        y = np.concatenate([fold.y_val for fold in self.folds])
+        return metric(predicted, y, classes), predicted
 
 
 def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:

@@ -14,7 +14,7 @@ import dnn
 from dnn import DeepNetwork, count_parameters
 from search import StudySpec
 from search.accounting import tally
-from search.data import stratified_folds, stratified_split
+from search.data import shuffled_folds, shuffled_split, stratified_folds, stratified_split
 from search.objective import Objective, sample_hyperparameters, trial_seed
 from search.record import TrialRecord
 
@@ -159,6 +159,32 @@ def test_a_cross_validated_trial_is_scored_on_every_fold(tmp_path):
     saved = DeepNetwork.load(trial.user_attrs["params_path"])  # fold 0's network
     np.testing.assert_array_equal(saved.parameters_["W1"], nets[0].parameters_["W1"])
     assert trial.user_attrs["train_accuracy"] == nets[0].score(folds[0].X_train, folds[0].y_train)
+
+
+def test_a_cross_validated_regression_is_scored_on_all_out_of_fold_predictions(tmp_path):
+    """R^2 of every fold's predictions together, as the ensemble's own validation score is.
+
+    One fold with a narrow spread of targets would dominate a mean of fold R^2s: there a small
+    error is a large negative R^2. The targets here make the two disagree.
+    """
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 3))
+    y = x @ [1.0, -2.0, 0.5] + rng.normal(scale=0.5, size=120)
+    y[:6] *= 20.0  # a few large targets: folds differ in spread
+    splits = shuffled_split(x, y, 0.2, 0.2, seed=0)
+    space = {"n_hidden": 0, "optimizer": "adam"}
+    base = {**make_spec(**space).to_dict(), "task": "regression", "metric": "r2"}
+    spec = StudySpec.from_dict({**base, "cv_folds": 4, "early_stopping": False})
+    trial = run_in_memory(spec, 1, tmp_path, splits).best_trial
+    hp = trial.user_attrs["hyperparameters"]
+    folds = shuffled_folds(splits, 4, spec.seed)
+    nets = [dnn.DeepNetworkRegressor(**hp).fit(f.X_train, f.y_train) for f in folds]
+    predicted = np.concatenate([net.predict(f.X_val) for net, f in zip(nets, folds, strict=True)])
+    y_val = np.concatenate([f.y_val for f in folds])
+    pooled = 1 - np.sum((y_val - predicted) ** 2) / np.sum((y_val - y_val.mean()) ** 2)
+    fold_r2 = [net.score(f.X_val, f.y_val) for net, f in zip(nets, folds, strict=True)]
+    assert abs(pooled - np.mean(fold_r2)) > 0.01  # the two readings differ on these data
+    assert trial.value == pytest.approx(pooled, rel=1e-9)
 
 
 def test_a_training_trial_already_shows_what_it_trains(tmp_path):
