@@ -24,6 +24,7 @@ from optuna.trial import TrialState
 import dnn
 from dnn import NetworkClassifier, NetworkRegressor, load_network
 from search.artifacts import Saved, Store, params_of, predictions_of
+from search.dburl import is_rdb, make_url
 from search.record import StudyRecord, TestRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
 from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
@@ -133,7 +134,8 @@ def load_verified(
         FileNotFoundError: no file. StorageError: the file is not the one recorded.
     """
     if path is None or not Path(path).is_file():
-        raise FileNotFoundError(f"{what} has no saved parameters at {path}")
+        where = "" if path is None or Path(path).is_absolute() else " (relative to where it ran)"
+        raise FileNotFoundError(f"{what} has no saved parameters at {path}{where}")
     if sha256 is not None and file_sha256(path) != sha256:
         raise StorageError(
             f"{path} is not the network saved for {what} (its contents differ from the ones "
@@ -337,6 +339,7 @@ def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:
 def best_config(name: str, storage: str | None = None) -> BestConfig:
     """The best configuration of study `name` (embedded storage under `runs/` by default)."""
     study = open_existing_study(name, storage)
+    url = storage or default_storage(name)
     trial = best_trial(study)
     if trial is None:
         raise StorageError(f"study {name!r} has no complete trial yet")
@@ -353,27 +356,55 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         hyperparameters=dict(record.hyperparameters),
         layer_dims=list(record.layer_dims),
         n_parameters=int(record.n_parameters),
-        params_path=record.params_path,
+        params_path=locate(record.params_path, url),
         params_sha256=record.params_sha256,
         scored_on=spec.scored_on,
         task=spec.task,
         artifact_store=stored.artifact_store,
         params_artifact=record.params_artifact,
-        **_final_fields(stored.best_test, trial.number),
+        **_final_fields(stored.best_test, trial.number, url),
     )
 
 
-def _final_fields(test: TestRecord | None, trial: int) -> dict[str, Any]:
+def locate(path: str | None, storage: str) -> str | None:
+    """A file that a record names by its path, found from this working directory.
+
+    A run records its files' paths as it saw them, relative to the folder it was started in
+    (`runs/NAME/trials/3.npz`). From another folder, through the study's storage file (its
+    journal, or its SQLite database, in or below that folder), such a path is looked for under
+    each folder above that file, nearest first. A file found is still checked against the SHA-256
+    recorded with it when it is loaded.
+
+    Returns:
+        The path as recorded when it is absolute, found from here or found nowhere (the error
+        of a load then names it as recorded); else the file found.
+    """
+    if path is None or Path(path).is_absolute() or Path(path).is_file():
+        return path
+    if not is_rdb(storage):
+        anchor = storage
+    elif make_url(storage).get_backend_name() == "sqlite" and make_url(storage).database:
+        anchor = str(make_url(storage).database)
+    else:
+        return path  # a database server's study: its files are where its runs were started
+    for folder in Path(anchor).resolve().parents:
+        if (folder / path).is_file():
+            return str(folder / path)
+    return path
+
+
+def _final_fields(test: TestRecord | None, trial: int, storage: str) -> dict[str, Any]:
     """A `BestConfig`'s fields of the final model, from its stored test record (if any).
 
-    A record of another trial than the best (stored before the best changed) is no one's.
+    A record of another trial than the best (stored before the best changed) is no one's; its
+    file is looked for as `locate` does.
     """
     if test is None or test.trial != trial:
         return {"test_accuracy": None}
     return {
         "test_accuracy": test.test_accuracy,
         "test_scores": dict(test.test_scores),
-        "final_params_path": test.params_path,
+        "final_params_path": locate(test.params_path, storage),
         "final_params_sha256": test.params_sha256,
         "final_params_artifact": test.params_artifact,
         "ensemble": _ensemble_of(test),
