@@ -24,6 +24,7 @@ its test set); a row whose target cell is empty is predicted but not scored.
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -122,7 +123,7 @@ def _write(
         except ValueError as error:  # the table encoder names the column and line, not the file
             raise DataError(f"{source.name}: {first_line(error)}") from None
         frame = _frame(model, batch, output, columns)
-        frame.to_csv(file, header=False, index=False, lineterminator="\n")
+        frame.to_csv(file, header=False, index=False, lineterminator="\n", quoting=_quoting(frame))
         rows += len(frame)
         if scoring is not None:
             scoring.add(output, batch)
@@ -181,7 +182,21 @@ def _csv_line(cells: list[str]) -> str:
     """One line of CSV, quoted as pandas quotes it (so the header matches the rows)."""
     import pandas as pd
 
-    return pd.DataFrame(columns=cells).to_csv(index=False, lineterminator="\n")
+    frame = pd.DataFrame(columns=cells)
+    quoting = csv.QUOTE_NONNUMERIC if any("\r" in cell for cell in cells) else csv.QUOTE_MINIMAL
+    return frame.to_csv(index=False, lineterminator="\n", quoting=quoting)
+
+
+def _quoting(frame: Any) -> int:
+    """Quote every text cell of a batch where one holds a carriage return.
+
+    Lines end in a newline, and Python's CSV writer quotes a cell only for the characters of
+    that ending: a key or label holding a lone carriage return would be written bare, and a
+    reader would end the row there.
+    """
+    texts = frame.select_dtypes(include=["object", "string"])
+    holds = any(texts[c].astype(str).str.contains("\r", regex=False).any() for c in texts)
+    return csv.QUOTE_NONNUMERIC if holds else csv.QUOTE_MINIMAL
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -119,10 +120,10 @@ def test_pandas_empty_cell_markers_are_the_ones_the_id_column_is_read_without():
 
 
 def test_hostile_names_and_ids_round_trip(made, tmp_path):
-    rows = new_rows(m=8).drop(columns=["value"]).rename(columns=HOSTILE)
-    ids = ["a,b", 'say "hi"', "new\nline", "=1+1", "NA", "007", "", " x "]
+    rows = new_rows(m=9).drop(columns=["value"]).rename(columns=HOSTILE)
+    ids = ["a,b", 'say "hi"', "new\nline", "=1+1", "NA", "007", "", " x ", "lone\rreturn"]
     rows.insert(2, 'the "id",\n', ids)
-    rows.to_csv(tmp_path / "new.csv", index=False)
+    rows.to_csv(tmp_path / "new.csv", index=False, quoting=csv.QUOTE_NONNUMERIC)
     out = tmp_path / "out.csv"
     args = ["--id", 'the "id",\n', "--out", str(out), "--proba"]
     assert predict(made, "hostile", tmp_path / "new.csv", *args) == 0
