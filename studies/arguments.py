@@ -53,6 +53,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _path(text: str) -> Path:
+    """A file or folder named on the command line: not an empty string (`Path('')` is `.`)."""
+    return Path(_text(text))
+
+
+def _text(text: str) -> str:
+    """A value that names something (a path, a storage): an empty one is refused, not a default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
+    return text
+
+
 class Argument(NamedTuple):
     """One argument of a command: its names and `add_argument`'s keywords."""
 
@@ -74,7 +86,9 @@ class Command(NamedTuple):
 
 
 NAME = arg("name", metavar="NAME")
-STORAGE = arg("--storage", help="storage URL or journal file (default: runs/NAME/journal.log)")
+STORAGE = arg(
+    "--storage", type=_text, help="storage URL or journal file (default: runs/NAME/journal.log)"
+)
 PG = "postgresql://user:pw@db:5432/optuna"
 ARTIFACTS = arg(
     "--artifacts",
@@ -125,7 +139,7 @@ COMMANDS: dict[str, Command] = {
         f"example:\n  dnnsearch worker digits --storage {PG} --artifacts s3://bucket/studies",
         (
             NAME,
-            arg("--storage", required=True, help="the study's storage URL"),
+            arg("--storage", type=_text, required=True, help="the study's storage URL"),
             arg("--trials", type=_positive_int, help="run at most this many trials here"),
             ARTIFACTS,
             arg("--quiet", action="store_true", help="no progress lines"),
@@ -149,9 +163,10 @@ COMMANDS: dict[str, Command] = {
         "printed too. Cells are written as read (no escaping of `=` for spreadsheets).",
         (
             NAME,
-            arg("data_file", metavar="DATA", type=Path, help="a CSV file, or an .npz holding X"),
+            arg("data_file", metavar="DATA", type=_path, help="a CSV file, or an .npz holding X"),
             arg(
                 "--out",
+                type=_text,
                 metavar="FILE",
                 help="the CSV file to write, whole or not at all (default: DATA's name with "
                 "the suffix .predictions.csv, in the current folder); - for standard output",
@@ -179,7 +194,7 @@ COMMANDS: dict[str, Command] = {
         (
             NAME,
             arg("--format", choices=("onnx",), required=True, help="the exchange format"),
-            arg("--out", type=Path, required=True, metavar="FILE", help="the model file to write"),
+            arg("--out", type=_path, required=True, metavar="FILE", help="the model file to write"),
             arg(
                 "--dtype",
                 choices=("float32", "float64"),
@@ -191,22 +206,29 @@ COMMANDS: dict[str, Command] = {
     "report": Command(
         "write a study's report (md, html, csv, png)",
         "example:\n  dnnsearch report digits --out report_digits/",
-        (NAME, STORAGE, arg("--out", type=Path, help="output folder (default: runs/NAME/report)")),
+        (NAME, STORAGE, arg("--out", type=_path, help="output folder (default: runs/NAME/report)")),
     ),
     "compare": Command(
         "compare several studies side by side",
         "example:\n  dnnsearch compare digits_tpe digits_random --out compare/",
         (
             arg("names", metavar="NAME", nargs="+"),
-            arg("--storage", help="storage of all the studies (default: each one's own file)"),
-            arg("--out", type=Path, help="output folder (default: runs/compare)"),
+            arg(
+                "--storage",
+                type=_text,
+                help="storage of all the studies (default: each one's own file)",
+            ),
+            arg("--out", type=_path, help="output folder (default: runs/compare)"),
         ),
     ),
     "studies": Command("list the built-in studies", "example:\n  dnnsearch studies", ()),
     "repair": Command(
         "keep a backup of a damaged journal, then drop what cannot be read",
         "example:\n  dnnsearch repair digits    # after 'line 12 is not a journal record'",
-        (NAME, arg("--storage", help="the journal file (default: runs/NAME/journal.log)")),
+        (
+            NAME,
+            arg("--storage", type=_text, help="the journal file (default: runs/NAME/journal.log)"),
+        ),
     ),
 }
 

@@ -381,3 +381,24 @@ def test_a_flag_that_is_not_a_number_is_named_not_the_parser(in_tmp, capsys, fla
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err and "_positive" not in err
     assert not (in_tmp / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["run", "moons", "--storage", ""], "--storage"),
+        (["best", "moons", "--storage", " "], "--storage"),
+        (["report", "moons", "--out", ""], "--out"),
+        (["export", "moons", "--format", "onnx", "--out", ""], "--out"),
+        (["predict", "moons", "data.csv", "--out", ""], "--out"),
+        (["predict", "moons", ""], "DATA"),
+        (["compare", "a", "b", "--out", ""], "--out"),
+    ],
+)
+def test_an_empty_path_or_storage_is_refused_not_taken_as_a_default(in_tmp, capsys, args, flag):
+    """Was: `--out ''` wrote a report into the current folder (`Path('')` is `.`), `--storage ''`
+    read the default storage."""
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {flag}: must not be empty, got " in err
+    assert list(in_tmp.iterdir()) == []
