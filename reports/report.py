@@ -187,7 +187,7 @@ def study_report(name: str, storage: str | None = None) -> StudyReport:
     url = storage or default_storage(name)
     study = open_existing_study(name, url)
     data = read_study(study, url)
-    predictions = None if data.info.problem.has_classes else test_predictions(study)
+    predictions = None if data.info.problem.has_classes else test_predictions(study, url)
     return StudyReport(data, predictions)
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import inspect
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,16 +145,20 @@ def load_verified(
     return dnn.load(path) if scikit_learn else load_network(path)
 
 
-def test_predictions(study: optuna.Study) -> tuple[np.ndarray, np.ndarray] | None:
+def test_predictions(
+    study: optuna.Study, storage: str | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A regression study's test targets and its final model's predictions, `(y_true, y_pred)`.
 
     They are for its report's figures; None when it has none (a classification, a study not yet
-    scored, or a file or artifact that is gone or not the one recorded).
+    scored, or a file or artifact that is gone or not the one recorded). With the study's
+    `storage`, a file is also found from another folder than its run's (`locate`).
     """
     stored = StudyRecord.of(study)
     if stored.best_test is None:
         return None
     saved = predictions_of(stored.best_test)
+    saved = saved._replace(path=locate(saved.path, saved.sha256, storage))
     try:
         with Store(stored.artifact_store).fetch(saved, "the test predictions") as path:
             if path is None or not Path(path).is_file() or file_sha256(path) != saved.sha256:
@@ -339,7 +344,6 @@ def open_existing_study(name: str, storage: str | None = None) -> optuna.Study:
 def best_config(name: str, storage: str | None = None) -> BestConfig:
     """The best configuration of study `name` (embedded storage under `runs/` by default)."""
     study = open_existing_study(name, storage)
-    url = storage or default_storage(name)
     trial = best_trial(study)
     if trial is None:
         raise StorageError(f"study {name!r} has no complete trial yet")
@@ -356,30 +360,33 @@ def best_config(name: str, storage: str | None = None) -> BestConfig:
         hyperparameters=dict(record.hyperparameters),
         layer_dims=list(record.layer_dims),
         n_parameters=int(record.n_parameters),
-        params_path=locate(record.params_path, url),
+        params_path=locate(record.params_path, record.params_sha256, storage),
         params_sha256=record.params_sha256,
         scored_on=spec.scored_on,
         task=spec.task,
         artifact_store=stored.artifact_store,
         params_artifact=record.params_artifact,
-        **_final_fields(stored.best_test, trial.number, url),
+        **_final_fields(stored.best_test, trial.number, storage),
     )
 
 
-def locate(path: str | None, storage: str) -> str | None:
+def locate(path: str | None, sha256: str | None, storage: str | None) -> str | None:
     """A file that a record names by its path, found from this working directory.
 
     A run records its files' paths as it saw them, relative to the folder it was started in
     (`runs/NAME/trials/3.npz`). From another folder, through the study's storage file (its
-    journal, or its SQLite database, in or below that folder), such a path is looked for under
-    each folder above that file, nearest first. A file found is still checked against the SHA-256
-    recorded with it when it is loaded.
+    journal, or its SQLite database, in or below that folder), the path is looked for here, then
+    under each folder above that file, nearest first (as named, then with links resolved), and
+    the first file whose SHA-256 is the one recorded is the one: another study's file of the same
+    name, in this folder or one further up, is passed over.
 
     Returns:
-        The path as recorded when it is absolute, found from here or found nowhere (the error
-        of a load then names it as recorded); else the file found.
+        The file found; else the nearest file of that name (its load refuses it, naming it);
+        else the path as recorded (absolute, recorded without a digest by an older version, of a
+        database server's study, with no storage named (the default one is here), or found
+        nowhere: a load's error names it).
     """
-    if path is None or Path(path).is_absolute() or Path(path).is_file():
+    if path is None or sha256 is None or Path(path).is_absolute() or storage is None:
         return path
     if not is_rdb(storage):
         anchor = storage
@@ -387,13 +394,14 @@ def locate(path: str | None, storage: str) -> str | None:
         anchor = str(make_url(storage).database)
     else:
         return path  # a database server's study: its files are where its runs were started
-    for folder in Path(anchor).resolve().parents:
-        if (folder / path).is_file():
-            return str(folder / path)
-    return path
+    named, resolved = Path(os.path.abspath(anchor)).parents, Path(anchor).resolve().parents
+    candidates = [Path(path), *(folder / path for folder in dict.fromkeys([*named, *resolved]))]
+    found = [candidate for candidate in candidates if candidate.is_file()]
+    same = (candidate for candidate in found if file_sha256(candidate) == sha256)
+    return str(next(same, found[0] if found else path))  # a changed file: the load refuses it
 
 
-def _final_fields(test: TestRecord | None, trial: int, storage: str) -> dict[str, Any]:
+def _final_fields(test: TestRecord | None, trial: int, storage: str | None) -> dict[str, Any]:
     """A `BestConfig`'s fields of the final model, from its stored test record (if any).
 
     A record of another trial than the best (stored before the best changed) is no one's; its
@@ -404,7 +412,7 @@ def _final_fields(test: TestRecord | None, trial: int, storage: str) -> dict[str
     return {
         "test_accuracy": test.test_accuracy,
         "test_scores": dict(test.test_scores),
-        "final_params_path": locate(test.params_path, storage),
+        "final_params_path": locate(test.params_path, test.params_sha256, storage),
         "final_params_sha256": test.params_sha256,
         "final_params_artifact": test.params_artifact,
         "ensemble": _ensemble_of(test),

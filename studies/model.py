@@ -82,8 +82,14 @@ class StudyModel:
         report) and its artifact store's, if that is a folder: a file there is read by the next
         run, which refuses the study when it is not the one recorded.
         """
-        name, store = self.config.study_name, self.config.artifact_store
-        folders = [artifacts_dir(self.storage, name)]
+        config, store = self.config, self.config.artifact_store
+        folders = [artifacts_dir(self.storage, config.study_name)]
+        # and the folder its files were found in from here (`search.best.locate`): the final
+        # model's, and the trial network's (`<folder>/trials/N.npz`)
+        if config.final_params_path:
+            folders.append(Path(config.final_params_path).parent)
+        if config.params_path:
+            folders.append(Path(config.params_path).parent.parent)
         return folders + ([Path(store)] if store is not None and not is_s3(store) else [])
 
     @property

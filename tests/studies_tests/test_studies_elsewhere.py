@@ -48,17 +48,20 @@ def test_a_study_run_with_relative_paths_is_used_from_another_folder(tmp_path, m
 
     monkeypatch.chdir(elsewhere)
     storage = later.format(project=project) if "{" in later else str(project / later)
+    recorded = Path(here.final_params_path or here.params_path or "")
+    decoy = elsewhere / recorded  # another study's file of that name, here: passed over
+    decoy.parent.mkdir(parents=True)
+    decoy.write_bytes((project / (here.params_path or "")).read_bytes())
     there = best_config("rel", storage)
     np.testing.assert_array_equal(there.load_network().predict(frame), final)
     np.testing.assert_array_equal(there.load_network(final=False).predict(frame), trial)
+    data = str(project / "table.csv")
     out = elsewhere / "predictions.csv"
-    assert (
-        main(
-            ["predict", "rel", str(project / "table.csv"), "--storage", storage, "--out", str(out)]
-        )
-        == 0
-    )
+    assert main(["predict", "rel", data, "--storage", storage, "--out", str(out)]) == 0
     assert out.is_file()
+    inside = Path(there.final_params_path or there.params_path or "").parent / "p.csv"
+    assert main(["predict", "rel", data, "--storage", storage, "--out", str(inside)]) == 2
+    assert not inside.exists()  # the study's own folder takes no output
 
     found = Path(there.final_params_path or there.params_path or "")
     assert found.is_absolute() and found.is_relative_to(project)
