@@ -108,7 +108,7 @@ def regression_study(journal, make_study, make_summary, monkeypatch):
     study.set_user_attr("best_test", {"trial": best, "test_scores": SCORES})
     seen = []
 
-    def predictions(study):
+    def predictions(study, storage=None):
         seen.append(study.study_name)
         return Y_TRUE, Y_PRED
 
@@ -137,7 +137,7 @@ def test_report_of_a_regression(journal, regression_study, tmp_path):
 def test_a_regression_without_predictions_omits_their_figures(
     journal, regression_study, monkeypatch
 ):
-    monkeypatch.setattr(reports.report, "test_predictions", lambda study: None)
+    monkeypatch.setattr(reports.report, "test_predictions", lambda study, storage=None: None)
     report = study_report("prices", journal)
     assert "predictions" not in report.figures
     assert "predictions: no data yet, figure omitted." in report.markdown()
@@ -145,7 +145,9 @@ def test_a_regression_without_predictions_omits_their_figures(
 
 def test_a_classification_never_asks_for_predictions(journal, make_study, monkeypatch):
     make_study("toy")
-    monkeypatch.setattr(reports.report, "test_predictions", lambda study: pytest.fail("asked"))
+    monkeypatch.setattr(
+        reports.report, "test_predictions", lambda study, storage=None: pytest.fail("asked")
+    )
     report = study_report("toy", journal)
     assert "accuracy_vs_parameters" in report.figures and not math.isnan(
         report.tables["summary"].iloc[0]["test_accuracy"]

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from made_studies import table
 
-from search import StorageError, StudySpec, best_config, run_study
+from search import (
+    StorageError,
+    StudySpec,
+    best_config,
+    open_existing_study,
+    run_study,
+    test_predictions,
+)
 from studies.cli import main
 from studies.datasets import load_dataset
 
@@ -55,6 +62,9 @@ def test_a_study_run_with_relative_paths_is_used_from_another_folder(tmp_path, m
     there = best_config("rel", storage)
     np.testing.assert_array_equal(there.load_network().predict(frame), final)
     np.testing.assert_array_equal(there.load_network(final=False).predict(frame), trial)
+    study = open_existing_study("rel", storage)
+    assert test_predictions(study) is None  # the report's figures: not found from here alone
+    assert test_predictions(study, storage) is not None  # found through the storage
     data = str(project / "table.csv")
     out = elsewhere / "predictions.csv"
     assert main(["predict", "rel", data, "--storage", storage, "--out", str(out)]) == 0
