@@ -64,10 +64,12 @@ def default_folds(n_examples: int, timeout: float | None = None) -> int:
 # -- the checks of one value ---------------------------------------------------------------
 
 
-def _type(kind: type) -> Callable[[str, Any], None]:
+def _type(kind: type, empty: bool = True) -> Callable[[str, Any], None]:
     def check(key: str, value: Any) -> None:
         if not isinstance(value, kind):
             raise SpecError(f"{key}: expected {kind.__name__}, got {value!r}")
+        if not empty and not value.strip():  # a path or column: not a silent default
+            raise SpecError(f"{key}: must not be empty, got {value!r}")
 
     return check
 
@@ -101,9 +103,7 @@ def _integer(lowest: int, highest: int | None = None) -> Callable[[str, Any], No
 
 
 def _folds(key: str, value: Any) -> None:
-    if value is None:
-        return
-    _integer(0)(key, value)
+    _optional(_integer(0))(key, value)
     if value == 1:
         raise SpecError(f"{key}: must be 0 (one validation split) or at least 2 folds, got 1")
 
@@ -177,10 +177,10 @@ class Key:
 
 KEYS: dict[str, Key] = {
     "name": Key(lambda key, value: _name(value)),
-    "dataset": Key(_type(str), compared=True),
+    "dataset": Key(_type(str, empty=False), compared=True),
     "space": Key(compared=True),  # parsed by SearchSpace.from_dict
-    "target": Key(_type(str), compared=True),
-    "test_dataset": Key(_optional(_type(str)), compared=True),
+    "target": Key(_type(str, empty=False), compared=True),
+    "test_dataset": Key(_optional(_type(str, empty=False)), compared=True),
     "task": Key(_choice(TASKS), compared=True, since="classification"),
     "drop": Key(_column_names, compared=True, since=[]),
     "categorical": Key(_column_names, compared=True, since=[]),
@@ -201,7 +201,7 @@ KEYS: dict[str, Key] = {
     "refit": Key(_type(bool)),
     "cv_folds": Key(_folds, compared=True, since=0),
     "seed": Key(_integer(0, MAX_SEED), compared=True),
-    "storage": Key(_optional(_type(str))),
+    "storage": Key(_optional(_type(str, empty=False))),
     "artifacts": Key(_optional(_artifacts)),
     "n_jobs": Key(_optional(_integer(1, MAX_JOBS))),
     "description": Key(_type(str)),

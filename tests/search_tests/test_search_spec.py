@@ -123,6 +123,14 @@ def test_name_and_dataset_are_required():
         StudySpec.from_dict({"dataset": "x"})
 
 
+@pytest.mark.parametrize("key", ["dataset", "target", "test_dataset", "storage"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_path_or_column_is_refused_not_taken_as_a_default(key, value):
+    """Was: `storage = ""` quietly meant the default storage (the CLI refuses `--storage ''`)."""
+    with pytest.raises(SpecError, match=f"^{key}: must not be empty, got '{value}'$"):
+        StudySpec.from_dict({**BASE, key: value})
+
+
 def test_replace_validates_run_time_overrides():
     s = spec()
     assert s.replace(n_trials=5, n_jobs=2).n_trials == 5
