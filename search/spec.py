@@ -68,7 +68,7 @@ def _type(kind: type, empty: bool = True) -> Callable[[str, Any], None]:
     def check(key: str, value: Any) -> None:
         if not isinstance(value, kind):
             raise SpecError(f"{key}: expected {kind.__name__}, got {value!r}")
-        if not empty and not value.strip():  # a path or column: not a silent default
+        if not empty and not str(value).strip():  # a path or column: not a silent default
             raise SpecError(f"{key}: must not be empty, got {value!r}")
 
     return check
