@@ -213,7 +213,21 @@ class Network(Inputs):
         self.cost_iterations_ = np.array([i for i, _ in result.costs], dtype=int)
         self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
         self.n_iter_ = result.iterations
+        self._calibrate(self._rows(X), y)
         return self
+
+    def calibrate(self, X: Any, y: Any) -> Self:
+        """Learn again what training rows teach after training, for the current parameters.
+
+        A log-scale regressor's offset (`NetworkRegressor.calibrate`); nothing for a classifier.
+        `fit` does this; call it with the same rows after setting `parameters_` by hand (as early
+        stopping does when it rewinds a network to its best epoch).
+        """
+        self._check_fitted()
+        return self
+
+    def _calibrate(self, rows: Rows, y: NDArray[Any]) -> None:
+        """What `calibrate` learns, from the training rows as the network sees them."""
 
     def _train(
         self, X: Rows, Y: Array, rng: np.random.Generator, config: NetworkConfig
@@ -278,7 +292,10 @@ class Network(Inputs):
     def _output(self, X: Any, check_input: bool) -> Array:
         """A[L].T, (m, n[L]), for the features X (m, n_x)."""
         self._check_fitted()
-        rows = self._rows(self._prediction_features(X, check_input))
+        return self._output_of(self._rows(self._prediction_features(X, check_input)))
+
+    def _output_of(self, rows: Rows) -> Array:
+        """A[L].T, (m, n[L]), for rows as the network sees them, in chunks of a few MB."""
         n_x, m = rows.shape
         step = max(1, PREDICTION_ELEMENTS // n_x)
         if m <= step:

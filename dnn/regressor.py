@@ -8,7 +8,7 @@ chunks, files) is `dnn.network.Network`'s.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +18,8 @@ from dnn.config import NetworkConfig
 from dnn.metadata import REGRESSION
 from dnn.network import Network
 from dnn.persistence import SavedNetwork
-from dnn.target_scale import from_log, log_shift, to_log
+from dnn.rows import Rows
+from dnn.target_scale import LOG_MAX, from_log, log_shift, to_log
 from dnn.types import Array
 
 
@@ -33,8 +34,9 @@ class NetworkRegressor(Network):
 
     Attributes:
         y_mean_, y_scale_: the mean and standard deviation (1 where it is 0) of the targets as
-        learned (of log(y + y_shift_) with `log`), of shape () for a 1-d y and (k,) for y (m,
-        k): `predict` returns y's shape. y_shift_: the log's shift, of the same shape (`log`
+        learned (of log(y + y_shift_) with `log`, whose mean then also holds Duan's smearing:
+        `calibrate`), of shape () for a 1-d y and (k,) for y (m, k): `predict` returns y's
+        shape. y_shift_: the log's shift, of the same shape (`log`
         only; else None). And those of `Network`.
 
     Example:
@@ -66,6 +68,36 @@ class NetworkRegressor(Network):
     def _output_activation(self, n_L: int) -> str:
         """Linear, whatever the number of targets."""
         return "linear"
+
+    def calibrate(self, X: Any, y: Any) -> Self:
+        """With `target_scale="log"`, learn the offset of the current parameters again.
+
+        `fit` does this on its training rows; call it with the same X and y after setting
+        `parameters_` by hand (early stopping's rewind to the best epoch does).
+        """
+        self._check_fitted()
+        if self.y_shift_ is not None:
+            self._calibrate(self._rows(self._prediction_features(X, True)), y)
+        return self
+
+    def _calibrate(self, rows: Rows, y: NDArray[Any]) -> None:
+        """Duan's smearing: `y_mean_` becomes the log targets' mean plus log S.
+
+        exp of a mean of logs is a geometric mean, below the arithmetic one that the squared error
+        and R^2 score: a log-scale network predicts too little, the more so the wider its
+        errors. S = mean(exp(t - t_hat)) over the training rows (t = log(y + y_shift_), t_hat the
+        network's t) corrects that without assuming their distribution (Duan, 1983). It is
+        computed from the targets' own mean each time, so a network rewound to an earlier epoch
+        and calibrated again is the one trained up to that epoch, bit for bit.
+        """
+        if self.y_shift_ is None:
+            return
+        y = check_targets(y)
+        t = to_log(y, self.y_shift_).reshape(len(y), -1)  # (m, k)
+        mean = t.mean(axis=0)  # as `_fit_targets` computed it
+        t_hat = self._output_of(rows) * self.y_scale_.reshape(-1) + mean  # (m, k), float64
+        smear = np.log(np.mean(np.exp(np.minimum(t - t_hat, LOG_MAX)), axis=0))
+        self.y_mean_ = np.asarray((mean + smear).reshape(self.y_mean_.shape))
 
     def predict(self, X: Any, check_input: bool = True) -> NDArray[np.float64]:
         """The targets predicted for X (m, n_x): (m,) when fitted on a 1-d y, else (m, k).

@@ -7,6 +7,13 @@ positive, skewed target (prices, salaries, counts) is learned on the scale of it
 a few large values no longer dominate the squared error. Predictions and scores are always in
 the target's own units; only `costs_` are on the scale learned.
 
+exp of a predicted log is a geometric mean, below the mean that the squared error and R^2 ask
+for, the more so the wider the network's errors. So after training the offset the network adds
+to its outputs (`y_mean_`, the mean of t) gets log S, Duan's (1983) smearing estimate: S = the
+mean of exp(t - t_hat) over the training rows, which makes the predictions' ratio to the
+targets 1 on average there (`NetworkRegressor.calibrate`). It needs no change to the file
+format or the ONNX graph; a file written before it predicts as it did.
+
 `shift` is chosen per target column from the training targets: 0 when every value is
 positive (a plain log); when the column holds zeros, its smallest positive value, so that 0
 maps to log(shift) one step below the smallest positive value's log(2 shift) — for counts

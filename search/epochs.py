@@ -52,20 +52,22 @@ class BestEpoch:
         self.since += 1
         return self.since >= self.patience
 
-    def rewind(self, net: Any) -> None:
-        """Set the network to its best report.
+    def rewind(self, net: Any) -> bool:
+        """Set the network to its best report; whether that changed it.
 
         Its parameters then, and the costs and number of iterations it had recorded by then (what a
-        network trained up to it would hold).
+        network trained up to it would hold). What the network learned from its training rows for
+        its last parameters is the caller's to learn again (`calibrate`).
         """
         if self.parameters is None or self.iteration is None:
-            return
+            return False
         if self.iteration >= net.n_iter_ - 1:
-            return  # the best is the last: nothing to rewind
+            return False  # the best is the last: nothing to rewind
         net.parameters_ = self.parameters
         kept = net.cost_iterations_ <= self.iteration
         net.cost_iterations_, net.costs_ = net.cost_iterations_[kept], net.costs_[kept]
         net.n_iter_ = self.iteration + 1
+        return True
 
 
 def stop_at(iteration: int | None) -> Callable[[int, float], bool]:

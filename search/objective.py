@@ -220,7 +220,8 @@ class Objective:
         self.iteration = 0  # fold 0's last iteration that called back
         net.fit(self.splits.X_train, self.splits.y_train)
         if best is not None:
-            best.rewind(net)
+            if best.rewind(net):  # a log-scale regressor's offset, for the parameters kept
+                net.calibrate(self.splits.X_train, self.splits.y_train)
             record.best_iteration = best.iteration
         return [net, *(self._fold(hp, fold, record) for fold in self.folds[1:])]
 

@@ -44,6 +44,47 @@ def test_a_skewed_positive_target_is_predicted_in_its_units() -> None:
     assert log.y_shift_ == 0.0 and standard.y_shift_ is None
 
 
+def noisy(m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """y = exp(x0 + e), e ~ N(0, 0.8): the mean of y given x is exp(x0 + 0.32), not exp(x0)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 2))
+    return X, np.exp(X[:, 0] + rng.normal(scale=0.8, size=m))
+
+
+def test_a_log_scale_prediction_is_smeared_to_the_mean_of_y() -> None:
+    """Duan's smearing: exp of the mean log is the geometric mean, 27% below the mean here.
+
+    On the training rows the mean of (y + shift) / (prediction + shift) is 1 (the estimate's
+    defining property); on new rows the predictions' mean is that of y within sampling error,
+    where the bare exp(t_hat) is about exp(-0.32) of it; the R^2 in y's units is higher.
+    """
+    X, y = noisy(2000, 0)
+    X_new, y_new = noisy(20000, 1)
+    net = linear(target_scale="log").fit(X, y)
+    ratio = (y + net.y_shift_) / (net.predict(X) + net.y_shift_)
+    assert np.mean(ratio) == pytest.approx(1.0, abs=1e-12)
+    bare = np.exp(np.log(net.predict(X_new) + net.y_shift_) - (net.y_mean_ - np.log(y).mean()))
+    assert np.mean(net.predict(X_new)) == pytest.approx(np.mean(y_new), rel=0.05)
+    assert np.mean(bare) < 0.8 * np.mean(y_new)
+    assert r2_score(y_new, net.predict(X_new)) > r2_score(y_new, bare) + 0.02
+
+
+def test_calibrating_again_is_what_training_to_those_parameters_gave() -> None:
+    """Early stopping sets parameters_ back by hand and calibrates: the network must be the one
+    fit would have made with those parameters, bit for bit (a trial retrains from its record)."""
+    X, y = noisy(300, 0)
+    short = linear(target_scale="log", num_iterations=40).fit(X, y)
+    long = linear(target_scale="log", num_iterations=400).fit(X, y)
+    offset = short.y_mean_.copy()
+    assert short.calibrate(X, y).y_mean_ == offset  # idempotent
+    long.parameters_ = {key: value.copy() for key, value in short.parameters_.items()}
+    assert long.y_mean_ != offset
+    np.testing.assert_array_equal(long.calibrate(X, y).y_mean_, offset)
+    np.testing.assert_array_equal(long.predict(X), short.predict(X))
+    standard = linear(num_iterations=40).fit(X, y)
+    assert standard.calibrate(X, y).y_mean_ == np.mean(y)  # nothing to learn on its scale
+
+
 def test_the_score_is_in_the_targets_units() -> None:
     X, y = skewed()
     net = DeepNetworkRegressor((), num_iterations=200, learning_rate=0.05, optimizer="adam")

@@ -187,6 +187,26 @@ def test_a_cross_validated_regression_is_scored_on_all_out_of_fold_predictions(t
     assert trial.value == pytest.approx(pooled, rel=1e-9)
 
 
+def test_a_rewound_log_scale_trial_is_calibrated_for_the_parameters_it_keeps(tmp_path):
+    """Early stopping rewinds a trial's network to its best report; a log-scale regressor's
+    offset (Duan's smearing, `NetworkRegressor.calibrate`) must then be that of those
+    parameters: the mean of (y + shift) / (prediction + shift) over its training rows is 1."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = np.exp(x[:, 0] + rng.normal(scale=0.5, size=200))
+    splits = shuffled_split(x, y, 0.2, 0.2, seed=0)
+    space = {"n_hidden": 1, "n_units": 32, "optimizer": "adam", "learning_rate": 0.05}
+    space |= {"num_iterations": 600, "target_scale": "log", "activation": "relu"}
+    keys = {"name": "t", "dataset": "prices", "task": "regression", "metric": "r2"}
+    spec = StudySpec.from_dict({**keys, "cv_folds": 0, "report_every": 10, "space": space})
+    trial = run_in_memory(spec, 1, tmp_path, splits).best_trial
+    net = dnn.load(trial.user_attrs["params_path"])
+    assert trial.user_attrs["best_iteration"] < 599  # rewound: this test's premise
+    shift = net.y_shift_
+    ratio = (splits.y_train + shift) / (net.predict(splits.X_train) + shift)
+    assert np.mean(ratio) == pytest.approx(1.0, abs=1e-12)
+
+
 def test_a_training_trial_already_shows_what_it_trains(tmp_path):
     seen = []
 
