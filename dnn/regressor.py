@@ -19,7 +19,7 @@ from dnn.metadata import REGRESSION
 from dnn.network import Network
 from dnn.persistence import SavedNetwork
 from dnn.rows import Rows
-from dnn.target_scale import LOG_MAX, from_log, log_shift, to_log
+from dnn.target_scale import from_log, log_shift, to_log
 from dnn.types import Array
 
 
@@ -96,7 +96,9 @@ class NetworkRegressor(Network):
         t = to_log(y, self.y_shift_).reshape(len(y), -1)  # (m, k)
         mean = t.mean(axis=0)  # as `_fit_targets` computed it
         t_hat = self._output_of(rows) * self.y_scale_.reshape(-1) + mean  # (m, k), float64
-        smear = np.log(np.mean(np.exp(np.minimum(t - t_hat, LOG_MAX)), axis=0))
+        residual = t - t_hat
+        top = residual.max(axis=0)  # log of a mean of exps, without overflow: top + log mean
+        smear = top + np.log(np.mean(np.exp(residual - top), axis=0))
         self.y_mean_ = np.asarray((mean + smear).reshape(self.y_mean_.shape))
 
     def predict(self, X: Any, check_input: bool = True) -> NDArray[np.float64]:

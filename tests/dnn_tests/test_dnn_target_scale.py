@@ -85,6 +85,17 @@ def test_calibrating_again_is_what_training_to_those_parameters_gave() -> None:
     assert standard.calibrate(X, y).y_mean_ == np.mean(y)  # nothing to learn on its scale
 
 
+def test_an_output_far_from_every_target_is_smeared_without_overflow() -> None:
+    """exp(t - t_hat) of 1e4 overflows; the log of its mean does not need it: a network whose
+    output is one constant far below every log target predicts the mean of y."""
+    X, y = noisy(50, 0)
+    net = linear(target_scale="log", num_iterations=5).fit(X, y)
+    net.parameters_ = {key: np.zeros_like(value) for key, value in net.parameters_.items()}
+    net.parameters_["b1"][:] = -1e4
+    net.calibrate(X, y)
+    np.testing.assert_allclose(net.predict(X), np.mean(y), rtol=1e-9)
+
+
 def test_the_score_is_in_the_targets_units() -> None:
     X, y = skewed()
     net = DeepNetworkRegressor((), num_iterations=200, learning_rate=0.05, optimizer="adam")
