@@ -77,7 +77,10 @@ class NetworkRegressor(Network):
         """
         self._check_fitted()
         if self.y_shift_ is not None:
-            self._calibrate(self._rows(self._prediction_features(X, True)), y)
+            rows = self._rows(self._prediction_features(X, True))
+            if rows.shape[1] != len(y):
+                raise ValueError(f"X has {rows.shape[1]} rows but y has {len(y)}")
+            self._calibrate(rows, y)
         return self
 
     def _calibrate(self, rows: Rows, y: NDArray[Any]) -> None:

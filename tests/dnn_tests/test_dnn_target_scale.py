@@ -81,6 +81,8 @@ def test_calibrating_again_is_what_training_to_those_parameters_gave() -> None:
     assert long.y_mean_ != offset
     np.testing.assert_array_equal(long.calibrate(X, y).y_mean_, offset)
     np.testing.assert_array_equal(long.predict(X), short.predict(X))
+    with pytest.raises(ValueError, match="^X has 300 rows but y has 299$"):
+        short.calibrate(X, y[1:])
     standard = linear(num_iterations=40).fit(X, y)
     assert standard.calibrate(X, y).y_mean_ == np.mean(y)  # nothing to learn on its scale
 
