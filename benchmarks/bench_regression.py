@@ -27,16 +27,16 @@ After issue 22 (935cab4, the same machine, load average 0.6-2.9, each study to i
 0.5440, pipeline 0.5579, boosting 0.5046, ridge 0.4607: not met (-0.014; baseball -0.088,
 forbes -0.069; diabetes, housing and slid within 0.01; friedman1 and schooling ahead).
 
-With Duan's smearing of log-scale predictions as well (5acbfa0, load average 0.4-2): mean 0.5578,
-pipeline 0.5571, boosting 0.5046, ridge 0.4607: the mean goal met by 0.0008, within the noise
-of one run; the per-table goal not (baseball -0.075; forbes +0.055, diabetes, housing and slid
-within 0.012 below).
-
 With k-fold trials scored on their out-of-fold predictions (73f051f, the same machine, load
 average 1-2.5): mean 0.5565, pipeline 0.5569, boosting 0.5046, ridge 0.4607: not met (-0.0004;
 baseball -0.053 against boosting's 0.580; forbes -0.013, which scored 0.7285 with the same code
 path the run before: its test R^2 rests on five companies; friedman1, housing, schooling, slid
 ahead).
+
+With Duan's smearing of log-scale predictions as well (5acbfa0, load average 0.4-2): mean 0.5578,
+pipeline 0.5571, boosting 0.5046, ridge 0.4607: the mean goal met by 0.0008, within the noise
+of one run; the per-table goal not (baseball -0.075; forbes +0.055, diabetes, housing and slid
+within 0.012 below).
 """
 
 from __future__ import annotations
