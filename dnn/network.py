@@ -213,7 +213,7 @@ class Network(Inputs):
         self.cost_iterations_ = np.array([i for i, _ in result.costs], dtype=int)
         self.costs_ = np.array([c for _, c in result.costs], dtype=np.float64)
         self.n_iter_ = result.iterations
-        self._calibrate(self._rows(X), y)
+        self._calibrate(X, y)
         return self
 
     def calibrate(self, X: Any, y: Any) -> Self:
@@ -226,8 +226,8 @@ class Network(Inputs):
         self._check_fitted()
         return self
 
-    def _calibrate(self, rows: Rows, y: NDArray[Any]) -> None:
-        """What `calibrate` learns, from the training rows as the network sees them."""
+    def _calibrate(self, X: Array, y: NDArray[Any]) -> None:
+        """What `calibrate` learns, from the training features X (m, n_x) and targets y."""
 
     def _train(
         self, X: Rows, Y: Array, rng: np.random.Generator, config: NetworkConfig

@@ -18,7 +18,6 @@ from dnn.config import NetworkConfig
 from dnn.metadata import REGRESSION
 from dnn.network import Network
 from dnn.persistence import SavedNetwork
-from dnn.rows import Rows
 from dnn.target_scale import from_log, log_shift, to_log
 from dnn.types import Array
 
@@ -77,13 +76,13 @@ class NetworkRegressor(Network):
         """
         self._check_fitted()
         if self.y_shift_ is not None:
-            rows = self._rows(self._prediction_features(X, True))
-            if rows.shape[1] != len(y):
-                raise ValueError(f"X has {rows.shape[1]} rows but y has {len(y)}")
-            self._calibrate(rows, y)
+            X = self._prediction_features(X, True)
+            if len(X) != len(y):
+                raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+            self._calibrate(X, y)
         return self
 
-    def _calibrate(self, rows: Rows, y: NDArray[Any]) -> None:
+    def _calibrate(self, X: Array, y: NDArray[Any]) -> None:
         """Duan's smearing: `y_mean_` becomes the log targets' mean plus log S.
 
         exp of a mean of logs is a geometric mean, below the arithmetic one that the squared error
@@ -98,7 +97,7 @@ class NetworkRegressor(Network):
         y = check_targets(y)
         t = to_log(y, self.y_shift_).reshape(len(y), -1)  # (m, k)
         mean = t.mean(axis=0)  # as `_fit_targets` computed it
-        t_hat = self._output_of(rows) * self.y_scale_.reshape(-1) + mean  # (m, k), float64
+        t_hat = self._output_of(self._rows(X)) * self.y_scale_.reshape(-1) + mean  # (m, k)
         residual = t - t_hat
         top = residual.max(axis=0)  # log of a mean of exps, without overflow: top + log mean
         smear = top + np.log(np.mean(np.exp(residual - top), axis=0))

@@ -25,10 +25,16 @@ from optuna.trial import TrialState
 import dnn
 from dnn import NetworkClassifier, NetworkRegressor, load_network
 from search.artifacts import Saved, Store, params_of, predictions_of
-from search.dburl import is_rdb, make_url
 from search.record import StudyRecord, TestRecord, TrialRecord
 from search.spec import StudySpec, check_study_name
-from search.storage import StorageError, default_storage, file_sha256, open_storage, redact
+from search.storage import (
+    StorageError,
+    default_storage,
+    file_sha256,
+    open_storage,
+    redact,
+    storage_file,
+)
 from search.tasks import task_named
 
 if TYPE_CHECKING:
@@ -388,11 +394,8 @@ def locate(path: str | None, sha256: str | None, storage: str | None) -> str | N
     """
     if path is None or sha256 is None or Path(path).is_absolute() or storage is None:
         return path
-    if not is_rdb(storage):
-        anchor = storage
-    elif make_url(storage).get_backend_name() == "sqlite" and make_url(storage).database:
-        anchor = str(make_url(storage).database)
-    else:
+    anchor = storage_file(storage)
+    if anchor is None:
         return path  # a database server's study: its files are where its runs were started
     named, resolved = Path(os.path.abspath(anchor)).parents, Path(anchor).resolve().parents
     candidates = [Path(path), *(folder / path for folder in dict.fromkeys([*named, *resolved]))]

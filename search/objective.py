@@ -110,6 +110,7 @@ class Objective:
             spec.problem.folds(splits, spec.cv_folds, spec.seed) if spec.cv_folds else [splits]
         )
         self.splits = self.folds[0]
+        self.y_val = np.concatenate([fold.y_val for fold in self.folds])  # what values score
         self.store = artifacts if isinstance(artifacts, Store) else Store(folder=Path(artifacts))
         self.task = spec.problem
         self.n_out = self.task.n_outputs(splits.y_train)
@@ -357,8 +358,7 @@ class Objective:
             if len(nets) > 1:
                 record.fold_val_accuracy = accuracies
         predicted = np.concatenate(outputs)
-        y = np.concatenate([fold.y_val for fold in self.folds])
-        return metric(predicted, y, classes), predicted
+        return metric(predicted, self.y_val, classes), predicted
 
 
 def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:

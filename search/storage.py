@@ -127,6 +127,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def storage_file(storage: str) -> str | None:
+    """The file a storage lives in: a journal's path, a SQLite database's; None for a server."""
+    if not is_rdb(storage):
+        return storage
+    url = make_url(storage)
+    return str(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
 def artifacts_dir(storage: str, study_name: str) -> Path:
     """Folder of a study's files (learned parameters).
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from search import (
     BestConfig,
@@ -23,8 +22,7 @@ from search import (
     open_existing_study,
 )
 from search.artifacts import is_s3
-from search.dburl import is_rdb
-from search.storage import artifacts_dir
+from search.storage import artifacts_dir, storage_file
 
 
 @dataclass(frozen=True)
@@ -67,10 +65,7 @@ class StudyModel:
         An SQLite database's file stands for its journal; a server's database has none. The data
         files are named as the study file names them (relative to where it ran).
         """
-        url = self.storage
-        if is_rdb(url):
-            url = urlsplit(url).path[1:] if urlsplit(url).scheme == "sqlite" else ""
-        paths = (url, self.config.params_path, self.config.final_params_path)
+        paths = (storage_file(self.storage), self.config.params_path, self.config.final_params_path)
         data = (self.spec.dataset, self.spec.test_dataset)
         return [Path(path) for path in (*paths, *data) if path]
 

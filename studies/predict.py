@@ -182,9 +182,8 @@ def _csv_line(cells: list[str]) -> str:
     """One line of CSV, quoted as pandas quotes it (so the header matches the rows)."""
     import pandas as pd
 
-    frame = pd.DataFrame(columns=cells)
-    quoting = csv.QUOTE_NONNUMERIC if any("\r" in cell for cell in cells) else csv.QUOTE_MINIMAL
-    return frame.to_csv(index=False, lineterminator="\n", quoting=quoting)
+    quoting = _quoting(pd.DataFrame([cells], dtype=object))
+    return pd.DataFrame(columns=cells).to_csv(index=False, lineterminator="\n", quoting=quoting)
 
 
 def _quoting(frame: Any) -> int:
