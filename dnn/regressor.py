@@ -95,6 +95,7 @@ class NetworkRegressor(Network):
         if self.y_shift_ is None:
             return
         y = check_targets(y)
+        log_shift(y)  # refuses a negative target by its row, as `fit` does
         t = to_log(y, self.y_shift_).reshape(len(y), -1)  # (m, k)
         mean = t.mean(axis=0)  # as `_fit_targets` computed it
         t_hat = self._output_of(self._rows(X)) * self.y_scale_.reshape(-1) + mean  # (m, k)

@@ -83,6 +83,9 @@ def test_calibrating_again_is_what_training_to_those_parameters_gave() -> None:
     np.testing.assert_array_equal(long.predict(X), short.predict(X))
     with pytest.raises(ValueError, match="^X has 300 rows but y has 299$"):
         short.calibrate(X, y[1:])
+    with pytest.raises(ValueError, match="^target_scale 'log' needs targets >= 0: y row 3 is -"):
+        short.calibrate(X, np.where(np.arange(300) == 3, -y, y))  # was: a NaN offset, silently
+    assert short.y_mean_ == offset
     standard = linear(num_iterations=40).fit(X, y)
     assert standard.calibrate(X, y).y_mean_ == np.mean(y)  # nothing to learn on its scale
 
