@@ -51,29 +51,48 @@ MAX_TEXT_SHARE = 0.1
 
 @dataclass(frozen=True)
 class Numeric:
-    """A numeric column: the value (missing cells: the fit median), then its indicator."""
+    """A numeric column: the value or its bins (missing cells: the fit median), then its indicator.
+
+    With `edges` (e_0 < ... < e_T, T >= 2: the fit rows' quantiles), the value x becomes T
+    piecewise-linear features, bin k's clip((x - e_(k-1)) / (e_k - e_(k-1)), 0, 1) (Gorishniy et
+    al., 2022, "On Embeddings for Numerical Features in Tabular Deep Learning"): 1 for each bin
+    below x, x's place within its own, 0 above, so e_0 + sum_k t_k (e_k - e_(k-1)) is x clipped
+    to [e_0, e_T]. A linear layer on them is a piecewise-linear function of x with a knot at each
+    edge (a threshold such as a salary's jump after some years is one weight), and a value past
+    the training range counts as the range's end.
+    """
 
     kind: ClassVar[str] = NUMERIC
     name: str
     missing: int  # missing cells in the fit rows; > 0 adds `<name>_missing`
     median: float
+    edges: tuple[float, ...] = ()  # the bins' edges, or () for the value itself
 
     @property
     def feature_names(self) -> list[str]:
-        """The encoded columns: the value, then `<name>_missing` if the fit rows had gaps."""
-        return [self.name, f"{self.name}_missing"] if self.missing else [self.name]
+        """The encoded columns: the value or `<name>[k/T]` for its T bins, then `<name>_missing`."""
+        bins = len(self.edges) - 1
+        values = [f"{self.name}[{k}/{bins}]" for k in range(1, bins + 1)] or [self.name]
+        return [*values, f"{self.name}_missing"] if self.missing else values
 
     def encode(self, column: Column, out: NDArray[np.float64]) -> None:
         """Write the column into out (m, width), a view of the encoded X."""
         values = column_numbers(self.name, column, "not a number like in the training data")
         absent = np.isnan(values)
-        out[:, 0] = np.where(absent, self.median, values)
+        x = np.where(absent, self.median, values)
+        if self.edges:
+            edges = np.asarray(self.edges)
+            low, width = edges[:-1], np.diff(edges)
+            np.clip((x[:, None] - low) / width, 0.0, 1.0, out=out[:, : len(width)])
+        else:
+            out[:, 0] = x
         if self.missing:
-            out[:, 1] = absent
+            out[:, -1] = absent
 
     def state(self) -> dict[str, Any]:
         """What the state keeps beside the name, kind and missing count."""
-        return {"median": self.median}
+        edges = {"edges": list(self.edges)} if self.edges else {}  # none: version 1's state
+        return {"median": self.median, **edges}
 
 
 @dataclass(frozen=True)
@@ -222,10 +241,12 @@ def numeric_values(name: str, column: Column, cells: Cells | None) -> NDArray[np
     return finite(name, column, cells.values())
 
 
-def fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[Spec, str | None]:
+def fit_numeric(name: str, values: NDArray[np.float64], bins: int = 0) -> tuple[Spec, str | None]:
     """A numeric column's encoding, or its drop (constant or identifier) with the warning.
 
     The values are those `numeric_values` read: none infinite or larger than `MAX_MAGNITUDE`.
+    With `bins`, the edges of `bins` quantile bins of the present values (repeated quantiles
+    merged), when they make at least two bins: a 0/1 column stays one value.
     """
     present = values[~np.isnan(values)]
     missing = len(values) - len(present)
@@ -237,7 +258,15 @@ def fit_numeric(name: str, values: NDArray[np.float64]) -> tuple[Spec, str | Non
         if _is_row_number(present, low, high):
             text = f"a different integer from {low:.0f} to {high:.0f} in every row"
             return Dropped(name, 0, "identifier"), f"{text} (an identifier)"
-    return Numeric(name, missing, float(np.median(present))), None
+    return Numeric(name, missing, float(np.median(present)), quantile_edges(present, bins)), None
+
+
+def quantile_edges(values: NDArray[np.float64], bins: int) -> tuple[float, ...]:
+    """The distinct quantiles of `values` at 0, 1/bins, ..., 1, if they make two bins or more."""
+    if bins < 2:
+        return ()
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)))
+    return tuple(float(e) for e in edges) if len(edges) >= 3 else ()
 
 
 def _is_row_number(values: NDArray[np.float64], low: float, high: float) -> bool:

@@ -76,6 +76,10 @@ class NetworkConfig:
             α / (1 + decay_rate i); 0 (the default) keeps α constant.
         categorical: columns of a table X to encode as categories whatever their dtype.
         drop: columns of a table X to leave out. Both only for a table (see `TableEncoder`).
+        numeric_bins: 0 (the default) feeds a table's numeric columns as they are; from 2 on,
+            each becomes that many piecewise-linear features over its training quantiles
+            (`dnn.columns.Numeric`): a linear layer then fits thresholds and bends. Only for
+            a table.
         target_scale: a regressor's: learn y as it is (`standard`) or log(y + shift) (`log`,
             for a target >= 0; `dnn.target_scale`); predictions are in y's units either way.
             A classifier takes only `standard`.
@@ -104,6 +108,7 @@ class NetworkConfig:
     decay_rate: float = _default("decay_rate")
     categorical: Sequence[str] = ()
     drop: Sequence[str] = ()
+    numeric_bins: int = _default("numeric_bins")
     scaling: str = _default("scaling")
     target_scale: str = _default("target_scale")
 

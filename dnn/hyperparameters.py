@@ -104,6 +104,7 @@ class Rule:
 MAX_COUNT = 10**12
 MAX_LAYERS = 1_000
 MAX_UNITS = 1_000_000
+MAX_BINS = 256  # `numeric_bins`: far more than a network needs (`dnn.columns.Numeric`)
 
 HYPERPARAMETERS: dict[str, Rule] = {
     "learning_rate": Rule("float", 0.0075, low=0, symbol="α"),
@@ -130,6 +131,9 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "init": Rule("choice", "he", choices=tuple(INITIALIZATIONS), symbol="initialization of W[l]"),
     "scaling": Rule(
         "choice", "standard", choices=SCALINGS, symbol="input scaling (standard, robust, quantile)"
+    ),
+    "numeric_bins": Rule(
+        "int", 0, low=0, high=MAX_BINS, symbol="numeric bins (piecewise-linear, of a table)"
     ),
     "target_scale": Rule(
         "choice", "standard", choices=TARGET_SCALES, task="regression", symbol="target scale"

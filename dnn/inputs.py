@@ -63,10 +63,15 @@ class Inputs:
                     "categorical and drop name columns of a table (a pandas DataFrame), "
                     f"but X is a {type(X).__name__}"
                 )
+            if config.numeric_bins:
+                raise ValueError(
+                    "numeric_bins encodes the numeric columns of a table (a pandas DataFrame), "
+                    f"but X is a {type(X).__name__}"
+                )
             for name in ("encoder_", "feature_names_in_"):  # left by a fit on a table
                 self.__dict__.pop(name, None)
             return (*self._validate_training_data(X, y), by_position)
-        encoder = TableEncoder(config.categorical, config.drop)
+        encoder = TableEncoder(config.categorical, config.drop, bins=config.numeric_bins)
         X_encoded, y = self._validate_training_data(encoder.fit_transform(X), y)
         self.encoder_ = encoder
         self.n_features_in_ = len(encoder.columns_)

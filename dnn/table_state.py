@@ -2,7 +2,8 @@
 
 `TableEncoder.to_state` writes what an encoder learned as plain JSON (no pickle) beside a
 network; a file may come from anywhere, so `read_state` trusts none of it. States written by
-earlier versions (`STATE_VERSION` 1, the only one so far) stay readable.
+earlier versions stay readable: version 1 (`STATE_VERSION`, still written by an encoder without
+bins) and version 2 (`BINS_VERSION`: the key `bins`, and `edges` in a binned numeric column).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dnn.cells import TableError, cell_label
+from dnn.checks import MAX_MAGNITUDE
 from dnn.columns import (
     DROP_REASONS,
     DROPPED,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from dnn.tables import TableEncoder
 
 STATE_VERSION = 1
+BINS_VERSION = 2
 STATE_KEYS = (
     "version",
     "categorical",
@@ -54,14 +57,19 @@ def read_state(cls: type[TableEncoder], state: object) -> TableEncoder:
     Raises:
         TableError: one line naming the field and what is wrong.
     """
-    fields = _fields(state, STATE_KEYS, "")
-    if fields["version"] != STATE_VERSION or isinstance(fields["version"], bool):
-        raise TableError(f"version must be {STATE_VERSION}, got {fields['version']!r}")
+    if not isinstance(state, dict):
+        raise TableError(f"must be a JSON object, got {_type(state)}")
+    version = state.get("version")
+    if version not in (STATE_VERSION, BINS_VERSION) or isinstance(version, bool):
+        raise TableError(f"version must be {STATE_VERSION} or {BINS_VERSION}, got {version!r}")
+    binned = version == BINS_VERSION
+    fields = _fields(state, (*STATE_KEYS, "bins") if binned else STATE_KEYS, "")
     encoder = cls(
         _str_list(fields["categorical"], "categorical"),
         _str_list(fields["drop"], "drop"),
         fields["min_frequency"],
         fields["max_levels"],
+        fields["bins"] if binned else 0,
     )
     columns = fields["columns"]
     if not isinstance(columns, list) or not columns:
@@ -91,7 +99,10 @@ def _read_column(encoder: TableEncoder, column: object, i: int) -> Spec:
     kind = column.get("kind")
     if kind not in STATE_FIELDS:
         raise TableError(f"{where}: kind must be one of {', '.join(STATE_FIELDS)}, got {kind!r}")
-    fields = _fields(column, STATE_FIELDS[kind], where)
+    keys = STATE_FIELDS[kind]
+    if kind == NUMERIC and isinstance(column, dict) and "edges" in column and encoder.bins:
+        keys = (*keys, "edges")
+    fields = _fields(column, keys, where)
     name, missing = fields["name"], fields["missing"]
     if not isinstance(name, str):
         raise TableError(f"{where}: name must be a string, got {_type(name)}")
@@ -108,7 +119,8 @@ def _read_column(encoder: TableEncoder, column: object, i: int) -> Spec:
             else f"{where} is dropped as {LISTED!r} but drop does not list it"
         )
     if kind == NUMERIC:
-        return Numeric(name, missing, _median(fields["median"], where, name, encoder))
+        median = _median(fields["median"], where, name, encoder)
+        return Numeric(name, missing, median, _edges(fields.get("edges"), where, encoder.bins))
     if kind == DROPPED:
         return Dropped(name, missing, fields["reason"])
     return _read_levels(name, missing, fields, encoder, where)
@@ -121,6 +133,24 @@ def _median(value: object, where: str, name: str, encoder: TableEncoder) -> floa
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise TableError(f"{where}: median must be a finite number, got {value!r}")
     return float(value)
+
+
+def _edges(value: object, where: str, bins: int) -> tuple[float, ...]:
+    """A binned numeric column's edges: 3 to bins + 1 finite numbers, increasing; () if none."""
+    if value is None:
+        return ()
+    problem = TableError(
+        f"{where}: edges must be 3 to {bins + 1} increasing finite numbers (bins {bins})"
+    )
+    if not isinstance(value, list) or not 3 <= len(value) <= bins + 1:
+        raise problem
+    for e in value:
+        if isinstance(e, bool) or not isinstance(e, int | float) or not abs(e) <= MAX_MAGNITUDE:
+            raise problem
+    edges = tuple(float(e) for e in value)
+    if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        raise problem
+    return edges
 
 
 def _read_levels(

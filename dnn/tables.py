@@ -86,7 +86,8 @@ from dnn.columns import (
     number_levels,
     numeric_values,
 )
-from dnn.table_state import STATE_VERSION, read_state
+from dnn.hyperparameters import MAX_BINS
+from dnn.table_state import BINS_VERSION, STATE_VERSION, read_state
 
 Frame = Any  # a pandas DataFrame (see the module docstring: pandas is not imported here)
 Column = Any  # a pandas Series
@@ -162,6 +163,7 @@ class TableEncoder:
         drop: the columns left out, as given (each once).
         min_frequency: a level seen fewer times in the fit rows is pooled into `<other>`.
         max_levels: a categorical column with more kept levels is an error at fit.
+        bins: 0, or each numeric column's piecewise-linear bins (`dnn.columns.Numeric`).
         columns_: after fit, the fit frame's columns (as strings), in order.
         feature_names_: after fit, the n_x encoded columns, in order.
         warnings_: after fit, one line for each column dropped on its own (constant,
@@ -174,6 +176,7 @@ class TableEncoder:
         drop: Sequence[str] = (),
         min_frequency: int = 5,
         max_levels: int = 200,
+        bins: int = 0,
     ) -> None:
         """Check the arguments; nothing is learned before `fit`.
 
@@ -182,6 +185,9 @@ class TableEncoder:
             drop: columns to leave out.
             min_frequency: a level seen fewer times in the fit rows is pooled into `<other>`.
             max_levels: a categorical column with more kept levels is an error at fit.
+            bins: 0 (the default) for each numeric value as it is; from 2 to `MAX_BINS`, each
+                numeric column becomes that many piecewise-linear features over its fit rows'
+                quantiles (fewer where quantiles repeat; a 0/1 column stays one value; 1 is as 0).
 
         Raises:
             TableError: for a bad argument, or a name in both `categorical` and `drop`.
@@ -193,6 +199,7 @@ class TableEncoder:
             raise TableError(f"column {both[0]!r} is listed in both categorical and drop")
         self.min_frequency = _positive("min_frequency", min_frequency)
         self.max_levels = _positive("max_levels", max_levels)
+        self.bins = check_bins(bins)
         self._specs: list[Spec] | None = None
         self.columns_: list[str] = []
         self.feature_names_: list[str] = []
@@ -200,9 +207,10 @@ class TableEncoder:
 
     def __repr__(self) -> str:
         """`TableEncoder(categorical=[...], drop=[...], min_frequency=.., max_levels=..)`."""
+        bins = f", bins={self.bins}" if self.bins else ""
         return (
             f"TableEncoder(categorical={list(self.categorical)}, drop={list(self.drop)}, "
-            f"min_frequency={self.min_frequency}, max_levels={self.max_levels})"
+            f"min_frequency={self.min_frequency}, max_levels={self.max_levels}{bins})"
         )
 
     # -- fit and transform
@@ -241,7 +249,7 @@ class TableEncoder:
         kind, cells = decide_kind(name, column, name in self.categorical)
         if kind == NUMERIC:
             values = numeric_values(name, column, cells)
-            return fit_numeric(name, values)
+            return fit_numeric(name, values, self.bins)
         assert cells is not None  # decide_kind reads the cells of a categorical column
         return fit_categorical(name, cells, self.min_frequency, self.max_levels)
 
@@ -327,7 +335,7 @@ class TableEncoder:
             {"name": spec.name, "kind": spec.kind, "missing": spec.missing, **spec.state()}
             for spec in self._fitted()
         ]
-        return {
+        state = {
             "version": STATE_VERSION,
             "categorical": list(self.categorical),
             "drop": list(self.drop),
@@ -337,6 +345,8 @@ class TableEncoder:
             "feature_names": list(self.feature_names_),
             "warnings": list(self.warnings_),
         }
+        # an encoder without bins writes version 1, as before bins existed: every version reads it
+        return {**state, "version": BINS_VERSION, "bins": self.bins} if self.bins else state
 
     @classmethod
     def from_state(cls, state: object) -> TableEncoder:
@@ -362,6 +372,15 @@ def _names(what: str, names: object) -> tuple[str, ...]:
         bad = next(name for name in names if not isinstance(name, str))
         raise TableError(f"{what} must hold column names as strings, got {bad!r}")
     return tuple(dict.fromkeys(names))
+
+
+def check_bins(value: object) -> int:
+    """`bins`: an integer from 0 to `MAX_BINS` (0 and 1: each value as it is)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TableError(f"bins must be an integer from 0 to {MAX_BINS}, got {value!r}")
+    if not 0 <= value <= MAX_BINS:
+        raise TableError(f"bins must be an integer from 0 to {MAX_BINS}, got {value!r}")
+    return int(value)
 
 
 def _positive(what: str, value: object) -> int:

@@ -115,11 +115,18 @@ class Objective:
         self.task = spec.problem
         self.n_out = self.task.n_outputs(splits.y_train)
         self.categorical = categorical_columns(spec, splits)
-        self.n_x = input_width(spec, self.splits.X_train, self.categorical)
+        self.widths: dict[int, int] = {}  # n[0] by numeric_bins (a table's encoding)
         self.host = socket.gethostname()
         self.blas_threads = blas_threads()
         self.iteration = 0
         self.ledger: Ledger | None = None
+
+    def n_x(self, bins: int) -> int:
+        """n[0] of fold 0's network: the encoded width of a table with `bins` (once each)."""
+        if bins not in self.widths:
+            x = self.splits.X_train
+            self.widths[bins] = input_width(self.spec, x, self.categorical, bins)
+        return self.widths[bins]
 
     def __call__(self, trial: optuna.Trial) -> float | tuple[float, float]:
         """Train the trial's network, return its value(s); its record is written however it ends."""
@@ -136,7 +143,7 @@ class Objective:
             record.fail_reason = Failure.SURPLUS.reason(SURPLUS_DETAIL)
             return self._failed()
         hp = sample_hyperparameters(trial, self.spec, self.categorical)
-        layer_dims = [self.n_x, *hp["hidden_layers"], self.n_out]
+        layer_dims = [self.n_x(hp.get("numeric_bins", 0)), *hp["hidden_layers"], self.n_out]
         n_parameters = count_parameters(layer_dims)
         # Written before training, so that a running (or killed) trial shows what it trains.
         TrialRecord(
@@ -361,15 +368,15 @@ class Objective:
         return metric(predicted, self.y_val, classes), predicted
 
 
-def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...]) -> int:
+def input_width(spec: StudySpec, x: Any, categorical: tuple[str, ...], bins: int = 0) -> int:
     """n[0].
 
-    The features of an array, or the encoded width of a table's training part (the encoder each
-    trial fits there gives the same width).
+    The features of an array, or the encoded width of a table's training part with `bins` (the
+    encoder each trial fits there gives the same width).
     """
     if not is_frame(x):
         return int(x.shape[1])
     from dnn.tables import TableEncoder
 
-    encoder = TableEncoder(categorical=categorical, drop=spec.drop).fit(x)
+    encoder = TableEncoder(categorical=categorical, drop=spec.drop, bins=bins).fit(x)
     return len(encoder.feature_names_)

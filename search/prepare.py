@@ -64,7 +64,7 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
         summary, warnings = describe_data(spec, splits)  # what fails on all the data, first
     except ValueError as error:
         raise ValueError(f"dataset {spec.dataset}: {error}") from None
-    spec = _with_space(spec, existing, splits, summary.n_x)
+    spec = _with_space(spec, existing, splits, summary)
     try:
         check_parts(spec, splits)
     except ValueError as error:
@@ -101,7 +101,9 @@ def check_own_folder(storage: str, study_name: str) -> None:
             )
 
 
-def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x: int) -> StudySpec:
+def _with_space(
+    spec: StudySpec, existing: Existing | None, splits: Splits, summary: DataSummary
+) -> StudySpec:
     """The spec with the search space its file leaves out.
 
     A resumed study's own (what it searched, whatever today's defaults), else the task's defaults
@@ -114,7 +116,9 @@ def _with_space(spec: StudySpec, existing: Existing | None, splits: Splits, n_x:
         return spec
     else:
         y = np.concatenate([splits.y_train, splits.y_val])
-        defaults = spec.problem.default_space(len(y), n_x, y, heavy_tailed(splits.X_train))
+        numbers = sum(column.kind == "numeric" for column in summary.columns)
+        heavy = heavy_tailed(splits.X_train)
+        defaults = spec.problem.default_space(len(y), summary.n_x, y, heavy, numbers)
     return spec.replace(space=spec.space.filled(defaults))
 
 

@@ -37,6 +37,12 @@ MINI_BATCHES_FROM = 1_000
 DROPOUT_FROM = 100
 FULL_BATCH_ITERATIONS = 2_500
 MINI_BATCH_EPOCHS = 800
+# A table's numbers as 16 piecewise-linear bins (`numeric_bins`, `dnn.columns.Numeric`) is a
+# choice of the default space for up to 64 numeric columns (1,024 binned inputs): measured on
+# the regression benchmark's tables, a ridge model on 16 bins scored test R^2 0.545 on average
+# against 0.460 on the standardized values (baseball 0.648, gradient boosting's 0.580).
+NUMERIC_BINS = 16
+BINNED_INPUTS_UP_TO = 1_024
 
 Network = dnn.NetworkClassifier | dnn.NetworkRegressor
 Split = Callable[..., Splits]
@@ -101,7 +107,7 @@ class Task:
         raise NotImplementedError
 
     def default_space(
-        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
+        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False, numbers: int = 0
     ) -> dict[str, Any]:
         """The search space of a study file that leaves it out, for the data it is given.
 
@@ -109,9 +115,11 @@ class Task:
         layer: the course's week-2 network) up to three hidden layers, learning rates down to 1e-4,
         iterations up to the course's 2,500 for full-batch training (early stopping makes them a
         cap), L2 from nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and
-        dropout from `DROPOUT_FROM` inputs on, and the inputs' scaling (standard or quantile) where
-        some input is heavy-tailed (`heavy_tails`). Hyperparameters it leaves out keep their
-        defaults.
+        dropout from `DROPOUT_FROM` inputs on, the inputs' scaling (standard or quantile) where
+        some input is heavy-tailed (`heavy_tails`), and for a table of `numbers` numeric columns
+        (up to `BINNED_INPUTS_UP_TO` / `NUMERIC_BINS`), each number as it is or as
+        `NUMERIC_BINS` piecewise-linear bins (`numeric_bins`). Hyperparameters it leaves out keep
+        their defaults.
         """
         space: dict[str, Any] = {
             "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
@@ -129,6 +137,8 @@ class Task:
             space["keep_prob"] = {"low": 0.5, "high": 1.0}
         if heavy_tails:
             space["scaling"] = ["standard", "quantile"]
+        if 0 < numbers * NUMERIC_BINS <= BINNED_INPUTS_UP_TO:
+            space["numeric_bins"] = [0, NUMERIC_BINS]
         return space
 
     def network_class(self) -> type[Network]:
@@ -261,14 +271,14 @@ class Regression(Task):
         return data.shuffled_folds(splits, k, seed)
 
     def default_space(
-        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False
+        self, m: int, n_x: int, y: np.ndarray, heavy_tails: bool = False, numbers: int = 0
     ) -> dict[str, Any]:
         """A task's default space (`Task.default_space`), and a skewed positive target's scale.
 
         For a target that is positive and skewed (prices, salaries, counts), its scale: learned as
         it is or on a log scale (predictions and scores always in its own units).
         """
-        space = super().default_space(m, n_x, y, heavy_tails)
+        space = super().default_space(m, n_x, y, heavy_tails, numbers)
         values = np.asarray(y, dtype=np.float64)
         if values.min() > 0 and (skewness(values) > HEAVY_TAILS / 2).all():
             space["target_scale"] = ["standard", "log"]

@@ -125,12 +125,13 @@ def test_a_table_model_reads_the_encoding_written_beside_it(
     tmp_path: Path, dtype: str, k: int
 ) -> None:
     """One table network, or an ensemble of three fitted on different folds (three
-    encoders, three blocks of the input): raw rows (shuffled columns, an extra one, a level
-    never seen) encoded by the description give `predict_proba`'s probabilities."""
+    encoders, three blocks of the input; numbers binned or not): raw rows (shuffled columns,
+    an extra one, a level never seen) encoded by the description give `predict_proba`'s
+    probabilities."""
     frame, label = raw_table(200, 0)
     nets = [
         NetworkClassifier((5,), num_iterations=40, seed=i, dtype=dtype, normalize=True)
-        .set_params(scaling=SCALINGS[i % 3])
+        .set_params(scaling=SCALINGS[i % 3], numeric_bins=(8, 0, 16)[i % 3])
         .fit(frame.iloc[i::k], label[i::k])
         for i in range(k)
     ]

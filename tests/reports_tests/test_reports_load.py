@@ -42,6 +42,7 @@ def test_one_row_per_trial_with_every_hyperparameter(make_study, journal):
         "input_keep_prob",
         "init",
         "scaling",
+        "numeric_bins",
         "target_scale",
     ]
     assert [c.removeprefix("params_") for c in trials if c.startswith("params_")] == expected

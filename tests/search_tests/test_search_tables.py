@@ -123,6 +123,9 @@ def test_no_statistic_comes_from_validation_or_test_rows(tmp_path):
         plan = next(c for c in state["columns"] if c["name"] == "plan")
         assert age["median"] == train_part["age"].median()
         assert "leaked" not in plan["categories"]
+        if "edges" in age:  # numeric_bins: the bins are the training ages' quantiles
+            assert age["edges"][-1] == train_part["age"].max() < 100
+            continue
         age_column = net.encoder_.feature_names_.index("age")
         assert net.x_mean_[age_column] < 100  # the scaling saw training ages only
 
@@ -136,7 +139,7 @@ def test_each_fold_fits_its_own_encoder(tmp_path):
     assert len(medians) > 1  # the folds' training parts differ, so would their encoders
     objective = Objective(spec, splits, tmp_path / "artifacts")
     fold_zero = TableEncoder().fit(objective.splits.X_train)  # what trial networks learn there
-    assert objective.n_x == len(fold_zero.feature_names_) > 4
+    assert objective.n_x(0) == len(fold_zero.feature_names_) > 4
     assert all(isinstance(f.X_train, pd.DataFrame) for f in objective.folds)
     # a trial's fold networks, as the objective builds them, each learn their fold's median
     for fold in objective.folds:
@@ -325,3 +328,35 @@ def test_a_table_the_encoder_refuses_is_one_line_naming_the_data_set(tmp_path):
         run_study(spec_of(tmp_path), lambda spec: Dataset(frame, y), progress=None)
     assert "\n" not in str(error.value) and "max_levels" not in str(error.value)
     assert not (tmp_path / "journal.log").exists()
+
+
+def test_the_default_space_bins_a_tables_numbers_and_not_an_arrays(tmp_path):
+    from search.prepare import prepare
+
+    frame, y = table(m=200)
+    raw = {"name": "churn", "dataset": "churn.csv", "target": "churn", "n_trials": 1}
+    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log")})
+    assert prepare(spec, lambda s: Dataset(frame, y)).spec.space.to_dict()["numeric_bins"] == [
+        0,
+        16,
+    ]
+    numbers = frame[["age"]].fillna(40.0).to_numpy()
+    assert "numeric_bins" not in prepare(spec, lambda s: (numbers, y)).spec.space.tuned()
+    wide = pd.concat(
+        [frame, pd.DataFrame(np.ones((200, 64)) * np.arange(200)[:, None] % 7)], axis=1
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    assert "numeric_bins" not in prepare(spec, lambda s: Dataset(wide, y)).spec.space.tuned()
+
+
+def test_a_binned_trial_records_its_encoded_width(tmp_path):
+    frame, y = table(m=200)
+    spec = spec_of(tmp_path, space={**SPACE, "numeric_bins": 8}, cv_folds=0)
+    run_study(spec, lambda spec: Dataset(frame, y), progress=None)
+    trial = open_existing_study(spec.name, spec.storage).trials[0]
+    record = TrialRecord.from_trial(trial)
+    net = dnn.load(record.params_path)
+    assert net.encoder_.bins == 8 and any(n.startswith("age[") for n in net.encoder_.feature_names_)
+    assert (
+        record.layer_dims[0] == len(net.encoder_.feature_names_) == net.parameters_["W1"].shape[1]
+    )

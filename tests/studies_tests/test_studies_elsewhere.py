@@ -58,7 +58,9 @@ def test_a_study_run_with_relative_paths_is_used_from_another_folder(tmp_path, m
     recorded = Path(here.final_params_path or here.params_path or "")
     decoy = elsewhere / recorded  # another study's file of that name, here: passed over
     decoy.parent.mkdir(parents=True)
-    decoy.write_bytes((project / (here.params_path or "")).read_bytes())
+    mine = (project / recorded).read_bytes()
+    others = sorted(f for f in project.glob("runs/rel/**/*.npz") if f.read_bytes() != mine)
+    decoy.write_bytes(others[0].read_bytes())  # a network file, not the one recorded
     there = best_config("rel", storage)
     np.testing.assert_array_equal(there.load_network().predict(frame), final)
     np.testing.assert_array_equal(there.load_network(final=False).predict(frame), trial)

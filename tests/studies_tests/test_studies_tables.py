@@ -49,8 +49,11 @@ def test_a_csv_with_text_categories_and_empty_cells_runs_as_it_is(tmp_path, monk
     assert "encoded from 2 columns (1 numeric, 1 categorical, 0 dropped)" in err
     config = best_config("table")
     features = table.drop(columns=["label"])
-    # size, size_missing, colour=blue, colour=green, colour=red
-    assert config.layer_dims[0] == len(TableEncoder().fit(features).feature_names_) == 5
+    # size (or its bins), size_missing, colour=blue, colour=green, colour=red
+    bins = config.hyperparameters.get("numeric_bins", 0)
+    widths = {0: 5, 16: 20}
+    assert config.layer_dims[0] == len(TableEncoder(bins=bins).fit(features).feature_names_)
+    assert config.layer_dims[0] == widths[bins]
     predicted = config.load_network().predict(features)  # the network reads the raw table
     assert set(predicted) <= {"yes", "no"}
 
