@@ -17,16 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from dnn.columns import MISSING, OTHER
 from search.artifacts import ArtifactsError, resolve_location
 from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
 from search.dburl import is_rdb
 from search.samplers import check_sampler
-from search.spec import StudySpec, folds_limit, upgrade
+from search.spec import SpecError, StudySpec, folds_limit, upgrade
 from search.storage import artifacts_dir
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data
-from search.tasks import HEAVY_TAILS, skewness
+from search.tasks import HEAVY_TAILS, NUMERIC_BINS, skewness
 
 SKEW_ROWS = 100_000  # rows of a large X that judge its tails
 DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
@@ -116,10 +117,31 @@ def _with_space(
         return spec
     else:
         y = np.concatenate([splits.y_train, splits.y_val])
-        numbers = sum(column.kind == "numeric" for column in summary.columns)
         heavy = heavy_tailed(splits.X_train)
+        numbers = binnable(summary, NUMERIC_BINS)
         defaults = spec.problem.default_space(len(y), summary.n_x, y, heavy, numbers)
-    return spec.replace(space=spec.space.filled(defaults))
+    spec = spec.replace(space=spec.space.filled(defaults))
+    if not is_frame(splits.X_train) and spec.space.bounds("numeric_bins")[1]:
+        raise SpecError(
+            "space: numeric_bins bins the numeric columns of a table, but the data set is an "
+            "array (numeric_bins = 0)"
+        )
+    return spec
+
+
+def binnable(summary: DataSummary, bins: int) -> int:
+    """The numeric columns of a table that `bins` bins each could encode; 0 if their names clash.
+
+    The bins of a column `x` are named `x[1/bins]` ...: a column (or a one-hot level, a
+    missing-cell indicator) of such a name already in the table would be made twice.
+    """
+    numeric = [column.name for column in summary.columns if column.kind == "numeric"]
+    taken = {column.name for column in summary.columns}
+    for column in summary.columns:
+        taken.add(f"{column.name}_missing")
+        taken.update(f"{column.name}={level}" for level in (*column.categories, OTHER, MISSING))
+    binned = {f"{name}[{k}/{bins}]" for name in numeric for k in range(1, bins + 1)}
+    return 0 if binned & taken else len(numeric)
 
 
 def heavy_tailed(x: Any) -> bool:

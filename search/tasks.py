@@ -43,6 +43,7 @@ MINI_BATCH_EPOCHS = 800
 # against 0.460 on the standardized values (baseball 0.648, gradient boosting's 0.580).
 NUMERIC_BINS = 16
 BINNED_INPUTS_UP_TO = 1_024
+BINNED_VALUES_UP_TO = 2**25  # m x binned inputs: 256 MiB in float64 for each encoded copy
 
 Network = dnn.NetworkClassifier | dnn.NetworkRegressor
 Split = Callable[..., Splits]
@@ -117,9 +118,9 @@ class Task:
         cap), L2 from nothing (1e-5) to strong, mini-batches from `MINI_BATCHES_FROM` examples and
         dropout from `DROPOUT_FROM` inputs on, the inputs' scaling (standard or quantile) where
         some input is heavy-tailed (`heavy_tails`), and for a table of `numbers` numeric columns
-        (up to `BINNED_INPUTS_UP_TO` / `NUMERIC_BINS`), each number as it is or as
-        `NUMERIC_BINS` piecewise-linear bins (`numeric_bins`). Hyperparameters it leaves out keep
-        their defaults.
+        (up to `BINNED_INPUTS_UP_TO` / `NUMERIC_BINS`, and `BINNED_VALUES_UP_TO` values binned in
+        all), each number as it is or as `NUMERIC_BINS` piecewise-linear bins (`numeric_bins`).
+        Hyperparameters it leaves out keep their defaults.
         """
         space: dict[str, Any] = {
             "learning_rate": {"low": 1e-4, "high": 1.0, "log": True},
@@ -137,7 +138,8 @@ class Task:
             space["keep_prob"] = {"low": 0.5, "high": 1.0}
         if heavy_tails:
             space["scaling"] = ["standard", "quantile"]
-        if 0 < numbers * NUMERIC_BINS <= BINNED_INPUTS_UP_TO:
+        binned = numbers * NUMERIC_BINS
+        if 0 < binned <= BINNED_INPUTS_UP_TO and m * binned <= BINNED_VALUES_UP_TO:
             space["numeric_bins"] = [0, NUMERIC_BINS]
         return space
 

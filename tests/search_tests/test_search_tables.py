@@ -349,6 +349,33 @@ def test_the_default_space_bins_a_tables_numbers_and_not_an_arrays(tmp_path):
     assert "numeric_bins" not in prepare(spec, lambda s: Dataset(wide, y)).spec.space.tuned()
 
 
+def test_no_bins_where_their_names_clash_or_their_values_are_too_many(tmp_path, monkeypatch):
+    from search import tasks
+    from search.prepare import prepare
+
+    frame, y = table(m=200)
+    raw = {"name": "churn", "dataset": "churn.csv", "target": "churn", "n_trials": 1}
+    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log")})
+    clash = frame.assign(**{"age[3/16]": frame["age"] * 2})  # age's third bin's name
+    assert "numeric_bins" not in prepare(spec, lambda s: Dataset(clash, y)).spec.space.tuned()
+    monkeypatch.setattr(tasks, "BINNED_VALUES_UP_TO", 159 * 16)  # fewer than 160 rows x 16
+    assert "numeric_bins" not in prepare(spec, lambda s: Dataset(frame, y)).spec.space.tuned()
+
+
+def test_bins_asked_of_an_array_are_a_spec_error(tmp_path):
+    from search.prepare import prepare
+
+    frame, y = table(m=200)
+    raw = {"name": "churn", "dataset": "churn.csv", "target": "churn", "n_trials": 1}
+    spec = StudySpec.from_dict(
+        {**raw, "storage": str(tmp_path / "a.log"), "space": {"numeric_bins": [0, 8]}}
+    )
+    numbers = frame[["age"]].fillna(40.0).to_numpy()
+    with pytest.raises(SpecError, match="^space: numeric_bins bins the numeric columns of a table"):
+        prepare(spec, lambda s: (numbers, y))
+    assert not (tmp_path / "a.log").exists()  # refused before anything is stored
+
+
 def test_a_binned_trial_records_its_encoded_width(tmp_path):
     frame, y = table(m=200)
     spec = spec_of(tmp_path, space={**SPACE, "numeric_bins": 8}, cv_folds=0)
