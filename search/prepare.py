@@ -118,7 +118,9 @@ def _with_space(
     else:
         y = np.concatenate([splits.y_train, splits.y_val])
         heavy = heavy_tailed(splits.X_train)
-        numbers = binnable(summary, NUMERIC_BINS)
+        # bins where trials are cross-validated: on one validation split the search picked
+        # binned networks that validated as well and tested worse (issue 22's measurements)
+        numbers = binnable(summary, NUMERIC_BINS) if spec.cv_folds else 0
         defaults = spec.problem.default_space(len(y), summary.n_x, y, heavy, numbers)
     spec = spec.replace(space=spec.space.filled(defaults))
     if not is_frame(splits.X_train) and spec.space.bounds("numeric_bins")[1]:

@@ -38,9 +38,11 @@ DROPOUT_FROM = 100
 FULL_BATCH_ITERATIONS = 2_500
 MINI_BATCH_EPOCHS = 800
 # A table's numbers as 16 piecewise-linear bins (`numeric_bins`, `dnn.columns.Numeric`) is a
-# choice of the default space for up to 64 numeric columns (1,024 binned inputs): measured on
-# the regression benchmark's tables, a ridge model on 16 bins scored test R^2 0.545 on average
-# against 0.460 on the standardized values (baseball 0.648, gradient boosting's 0.580).
+# choice of the default space for up to 64 numeric columns (1,024 binned inputs) when trials are
+# cross-validated (`search.prepare`): measured on the regression benchmark's tables, a ridge
+# model on 16 bins scored test R^2 0.545 on average against 0.460 on the standardized values
+# (baseball 0.648, gradient boosting's 0.580); the 60 s studies of the three small tables (5-fold
+# CV) gained 0.006 to 0.10, those of the larger ones (one validation split) lost up to 0.07.
 NUMERIC_BINS = 16
 BINNED_INPUTS_UP_TO = 1_024
 BINNED_VALUES_UP_TO = 2**25  # m x binned inputs: 256 MiB in float64 for each encoded copy

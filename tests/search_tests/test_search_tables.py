@@ -342,6 +342,8 @@ def test_the_default_space_bins_a_tables_numbers_and_not_an_arrays(tmp_path):
     ]
     numbers = frame[["age"]].fillna(40.0).to_numpy()
     assert "numeric_bins" not in prepare(spec, lambda s: (numbers, y)).spec.space.tuned()
+    one_split = spec.replace(cv_folds=0)  # bins only where trials are cross-validated
+    assert "numeric_bins" not in prepare(one_split, lambda s: Dataset(frame, y)).spec.space.tuned()
     wide = pd.concat(
         [frame, pd.DataFrame(np.ones((200, 64)) * np.arange(200)[:, None] % 7)], axis=1
     )
