@@ -333,13 +333,18 @@ def test_a_table_the_encoder_refuses_is_one_line_naming_the_data_set(tmp_path):
 def test_the_default_space_bins_a_tables_numbers_and_not_an_arrays(tmp_path):
     from search.prepare import prepare
 
-    frame, y = table(m=200)
+    frame, labels = table(m=200)
+    y = np.arange(200.0)  # a regression's target
     raw = {"name": "churn", "dataset": "churn.csv", "target": "churn", "n_trials": 1}
-    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log")})
+    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log"), "task": "regression"})
     assert prepare(spec, lambda s: Dataset(frame, y)).spec.space.to_dict()["numeric_bins"] == [
         0,
         16,
     ]
+    classes = StudySpec.from_dict({**raw, "storage": str(tmp_path / "b.log")})
+    assert (
+        "numeric_bins" not in prepare(classes, lambda s: Dataset(frame, labels)).spec.space.tuned()
+    )
     numbers = frame[["age"]].fillna(40.0).to_numpy()
     assert "numeric_bins" not in prepare(spec, lambda s: (numbers, y)).spec.space.tuned()
     one_split = spec.replace(cv_folds=0)  # bins only where trials are cross-validated
@@ -355,9 +360,11 @@ def test_no_bins_where_their_names_clash_or_their_values_are_too_many(tmp_path, 
     from search import tasks
     from search.prepare import prepare
 
-    frame, y = table(m=200)
+    frame, _ = table(m=200)
+    y = np.arange(200.0)
     raw = {"name": "churn", "dataset": "churn.csv", "target": "churn", "n_trials": 1}
-    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log")})
+    spec = StudySpec.from_dict({**raw, "storage": str(tmp_path / "a.log"), "task": "regression"})
+    assert "numeric_bins" in prepare(spec, lambda s: Dataset(frame, y)).spec.space.tuned()
     clash = frame.assign(**{"age[3/16]": frame["age"] * 2})  # age's third bin's name
     assert "numeric_bins" not in prepare(spec, lambda s: Dataset(clash, y)).spec.space.tuned()
     monkeypatch.setattr(tasks, "BINNED_VALUES_UP_TO", 159 * 16)  # fewer than 160 rows x 16
