@@ -71,9 +71,7 @@ class Numeric:
     @property
     def feature_names(self) -> list[str]:
         """The encoded columns: the value or `<name>[k/T]` for its T bins, then `<name>_missing`."""
-        bins = len(self.edges) - 1
-        values = [f"{self.name}[{k}/{bins}]" for k in range(1, bins + 1)] or [self.name]
-        return [*values, f"{self.name}_missing"] if self.missing else values
+        return numeric_names(self.name, len(self.edges) - 1, self.missing > 0)
 
     def encode(self, column: Column, out: NDArray[np.float64]) -> None:
         """Write the column into out (m, width), a view of the encoded X."""
@@ -113,7 +111,7 @@ class Categorical:
             levels.append(OTHER)
         if self.missing:
             levels.append(MISSING)
-        return [f"{self.name}={level}" for level in levels]
+        return level_names(self.name, levels)
 
     def encode(self, column: Column, out: NDArray[np.float64]) -> None:
         """Write the one-hot columns into out (m, width), a view of the encoded X (zeros)."""
@@ -152,6 +150,17 @@ class Dropped:
     def state(self) -> dict[str, Any]:
         """What the state keeps beside the name, kind and missing count."""
         return {"reason": self.reason}
+
+
+def numeric_names(name: str, bins: int, missing: bool) -> list[str]:
+    """A numeric column's encoded names: `name` or `name[1/bins]` ..., then `name_missing`."""
+    values = [f"{name}[{k}/{bins}]" for k in range(1, bins + 1)] or [name]
+    return [*values, f"{name}_missing"] if missing else values
+
+
+def level_names(name: str, levels: Sequence[str]) -> list[str]:
+    """A categorical column's encoded names: `name=level` for each level."""
+    return [f"{name}={level}" for level in levels]
 
 
 Spec = Numeric | Categorical | Dropped

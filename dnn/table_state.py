@@ -100,7 +100,7 @@ def _read_column(encoder: TableEncoder, column: object, i: int) -> Spec:
     if kind not in STATE_FIELDS:
         raise TableError(f"{where}: kind must be one of {', '.join(STATE_FIELDS)}, got {kind!r}")
     keys = STATE_FIELDS[kind]
-    if kind == NUMERIC and isinstance(column, dict) and "edges" in column and encoder.bins:
+    if kind == NUMERIC and "edges" in column and encoder.bins:
         keys = (*keys, "edges")
     fields = _fields(column, keys, where)
     name, missing = fields["name"], fields["missing"]

@@ -376,9 +376,11 @@ def _names(what: str, names: object) -> tuple[str, ...]:
 
 def check_bins(value: object) -> int:
     """`bins`: an integer from 0 to `MAX_BINS` (0 and 1: each value as it is)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TableError(f"bins must be an integer from 0 to {MAX_BINS}, got {value!r}")
-    if not 0 <= value <= MAX_BINS:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not 0 <= value <= MAX_BINS
+    ):
         raise TableError(f"bins must be an integer from 0 to {MAX_BINS}, got {value!r}")
     return int(value)
 

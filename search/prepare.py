@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dnn.columns import MISSING, OTHER
+from dnn.columns import MISSING, OTHER, level_names, numeric_names
 from search.artifacts import ArtifactsError, resolve_location
 from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
@@ -138,11 +138,11 @@ def binnable(summary: DataSummary, bins: int) -> int:
     missing-cell indicator) of such a name already in the table would be made twice.
     """
     numeric = [column.name for column in summary.columns if column.kind == "numeric"]
-    taken = {column.name for column in summary.columns}
+    taken: set[str] = set()
     for column in summary.columns:
-        taken.add(f"{column.name}_missing")
-        taken.update(f"{column.name}={level}" for level in (*column.categories, OTHER, MISSING))
-    binned = {f"{name}[{k}/{bins}]" for name in numeric for k in range(1, bins + 1)}
+        taken.update(numeric_names(column.name, 0, missing=True))  # the name, its indicator
+        taken.update(level_names(column.name, (*column.categories, OTHER, MISSING)))
+    binned = {f for name in numeric for f in numeric_names(name, bins, missing=False)}
     return 0 if binned & taken else len(numeric)
 
 

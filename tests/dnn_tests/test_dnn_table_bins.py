@@ -168,6 +168,6 @@ def test_a_bad_numeric_bins_argument_is_refused_by_name(bins):
         net.fit(X, y)
 
 
-def test_an_encoder_refuses_to_read_a_state_with_bins_wrongly_typed():
+def test_a_version_2_state_without_its_keys_is_refused():
     with pytest.raises(TableError):
         TableEncoder.from_state({"version": 2})
