@@ -3,13 +3,16 @@
 Greedy ensemble selection with replacement (Caruana et al., 2004, as auto-sklearn does): the
 study's `ensemble` best trials (the library) each stored their predictions on the validation
 part (with k folds: their out-of-fold predictions, every example of training + validation
-predicted by the fold network that did not train on it). Starting from the best trial alone,
-each round adds the trial (again, possibly) whose predictions, averaged in, score best (by
-the study's metric for a regression; by log loss for classes, smooth where accuracy moves by
-whole examples); the weights are how often each was added, in the round whose ensemble scored
-best, so never worse there than the best trial alone. The ensemble is chosen on validation
-only; it replaces the best single trial when it scores strictly better there by that measure,
-and is scored once on the test set.
+predicted by the fold network that did not train on it). Selection measures an ensemble by the
+study's metric for a regression, and by log loss for classes: smooth where accuracy moves by
+whole examples. "Best" is by that measure too: for classes the library is the `ensemble` trials
+of lowest validation log loss among those that kept their files, not the most accurate (on a
+few hundred examples many trials tie on accuracy or top it by luck; issue 22's measurements).
+Starting from the library's best alone, each round adds the trial (again, possibly) whose
+predictions, averaged in, score best; the weights are how often each was added, in the round
+whose ensemble scored best, so never worse there than the library's best alone. The ensemble is
+chosen on validation only; it replaces the study's best trial when it scores strictly better
+there than the library's best by that measure, and is scored once on the test set.
 
 A member is a trial's network, or with k folds its k fold networks with equal weights (the
 network that made each out-of-fold prediction is in the ensemble, and nothing is retrained).
@@ -28,7 +31,7 @@ from optuna.trial import FrozenTrial, TrialState
 from dnn import NetworkEnsemble
 from dnn.npz import read_npz
 from search.artifacts import Store, folds_of, params_of, predictions_of, store_for
-from search.best import load_saved, load_trained
+from search.best import best_trial, load_saved, load_trained
 from search.data import Splits
 from search.metrics import METRICS, Metric
 from search.record import TrialRecord
@@ -103,8 +106,8 @@ def select(
 class Ensemble:
     """The ensemble a study's final step chose.
 
-    Its trials (best first), their weights, its validation score by the study's metric and the best
-    trial's, and the networks that predict for it.
+    Its trials (the library's best first), their weights, its validation score by the study's
+    metric and the study's best trial's, and the networks that predict for it.
     """
 
     trials: tuple[int, ...]
@@ -117,17 +120,22 @@ class Ensemble:
 def library(spec: StudySpec, study: optuna.Study, store: Store | None = None) -> list[FrozenTrial]:
     """The study's `spec.ensemble` best complete trials that kept what selection needs.
 
-    Their validation predictions and networks (all folds'), best first (`search.best.best_number`'s
-    order), found on this machine or in the study's artifact store (`store`, by default the
-    spec's: `search.artifacts.store_for`).
+    Their validation predictions and networks (all folds'), found on this machine or in the
+    study's artifact store (`store`, by default the spec's: `search.artifacts.store_for`). Best
+    first: by the study's value (`search.best.best_number`'s order), or for classes by
+    validation log loss (`TrialRecord.val_cost`; then by value).
     """
     store = store or store_for(spec)
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     sign = -1.0 if spec.direction == "maximize" else 1.0
-    ranked = sorted(
-        (t for t in complete if t.values and np.isfinite(t.values[0])),
-        key=lambda t: (sign * t.values[0], t.number),
-    )
+    by_cost = spec.problem.has_classes
+
+    def key(trial: FrozenTrial) -> tuple[float, float, int]:
+        cost = TrialRecord.from_trial(trial).val_cost if by_cost else None
+        cost = cost if cost is not None and np.isfinite(cost) else np.inf
+        return (cost if by_cost else 0.0, sign * trial.values[0], trial.number)
+
+    ranked = sorted((t for t in complete if t.values and np.isfinite(t.values[0])), key=key)
     found = []
     for trial in ranked:
         record = TrialRecord.from_trial(trial)
@@ -168,8 +176,7 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     has_classes = spec.problem.has_classes
     classes = np.unique(np.concatenate([splits.y_train, splits.y_val])) if has_classes else None
     predictions = [_predictions(trial, store) for trial in trials]
-    # classes are chosen by their probabilities' log loss: smooth where accuracy moves by whole
-    # examples, and better on test than choosing by accuracy (issue 22's measurements)
+    # classes are chosen by their probabilities' log loss (see the module docstring)
     measure = METRICS["log_loss"] if has_classes else METRICS[spec.metric]
     selection = select(predictions, y, classes, measure)
     if not selection.better(measure.direction):
@@ -177,7 +184,9 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     shares = zip(selection.members, selection.weights, strict=True)
     mixed = np.sum([w * predictions[i] for i, w in shares], axis=0)
     metric = METRICS[spec.metric]
-    score, single = metric(mixed, y, classes), metric(predictions[0], y, classes)
+    best = best_trial(study)  # not a member, for classes, when another has a lower log loss
+    single = best.values[0] if best is not None else metric(predictions[0], y, classes)
+    score = metric(mixed, y, classes)
     chosen = [trials[i] for i in selection.members]
     network = _network(chosen, selection.weights, store)
     return Ensemble(tuple(t.number for t in chosen), selection.weights, score, single, network)

@@ -89,7 +89,7 @@ def spec_of(tmp_path, name: str, **keys) -> StudySpec:
 def test_a_studys_ensemble_predicts_raw_rows_and_is_listed(tmp_path, monkeypatch, folds):
     monkeypatch.chdir(tmp_path)
     frame, y = table()
-    spec = spec_of(tmp_path, f"ens{folds}", cv_folds=folds)
+    spec = spec_of(tmp_path, f"ens{folds}", cv_folds=folds, seed=1)
     result = run_study(spec, lambda _: (frame, y), progress=None)
     config = best_config(spec.name, spec.storage)
     assert result.ensemble  # this seeded study's ensemble beats its best trial on validation
@@ -106,6 +106,35 @@ def test_a_studys_ensemble_predicts_raw_rows_and_is_listed(tmp_path, monkeypatch
     stored = StudyRecord.of(open_existing_study(spec.name, spec.storage)).best_test
     assert stored is not None and stored.members == result.ensemble
     assert stored.test_scores["accuracy"] == pytest.approx(final.score(*test_part(spec, frame, y)))
+
+
+def test_classes_pick_the_library_by_validation_log_loss_not_accuracy(tmp_path, monkeypatch):
+    """The trials an ensemble is chosen from are those of lowest validation log loss.
+
+    Among the trials that kept their files; the ensemble's `single` is still the study's best
+    trial's (by accuracy) validation score.
+    """
+    from search.best import best_trial
+    from search.ensemble import choose, library
+    from search.prepare import split_data
+
+    monkeypatch.chdir(tmp_path)
+    frame, y = table()
+    spec = spec_of(tmp_path, "bycost", cv_folds=0, ensemble=4, n_trials=16)
+    run_study(spec, lambda _: (frame, y), progress=None)
+    study = open_existing_study(spec.name, spec.storage)
+    kept = [
+        t
+        for t in study.get_trials()
+        if t.state.name == "COMPLETE" and TrialRecord.from_trial(t).predictions_path
+    ]
+    costs = {t.number: TrialRecord.from_trial(t).val_cost for t in kept}
+    lowest = sorted(costs, key=lambda n: (costs[n], n))[:4]
+    assert [t.number for t in library(spec, study)] == lowest
+    accuracy_first = best_trial(study)
+    assert accuracy_first is not None and lowest[0] != accuracy_first.number  # they differ here
+    chosen = choose(spec, study, split_data(spec, lambda _: (frame, y)))
+    assert chosen is not None and chosen.single == accuracy_first.values[0]
 
 
 def test_part(spec: StudySpec, frame, y):
