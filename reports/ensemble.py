@@ -299,9 +299,11 @@ def members_block(info: StudyInfo, members: pd.DataFrame) -> Block:
         if BEST_ITERATION in members
         else ""
     )
+    order = " (lowest validation log loss first)" if info.problem.has_classes else ""
     return fill(
-        "Its members, best first: each trial's weight in the mean, its validation {metric}, "
-        f"the hyperparameters it was trained with{stopped} and its number of parameters.",
+        f"Its members, best first{order}: each trial's weight in the mean, its validation "
+        f"{{metric}}, the hyperparameters it was trained with{stopped} and its number of "
+        "parameters.",
         metric=Stored(info.metric),
     )
 

@@ -20,6 +20,7 @@ network that made each out-of-fold prediction is in the ensemble, and nothing is
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -131,9 +132,10 @@ def library(spec: StudySpec, study: optuna.Study, store: Store | None = None) ->
     by_cost = spec.problem.has_classes
 
     def key(trial: FrozenTrial) -> tuple[float, float, int]:
-        cost = TrialRecord.from_trial(trial).val_cost if by_cost else None
-        cost = cost if cost is not None and np.isfinite(cost) else np.inf
-        return (cost if by_cost else 0.0, sign * trial.values[0], trial.number)
+        cost: Any = TrialRecord.from_trial(trial).val_cost if by_cost else 0.0  # unchecked
+        if isinstance(cost, bool) or not isinstance(cost, int | float) or not math.isfinite(cost):
+            cost = math.inf  # not stored, or not a number: last
+        return (float(cost), sign * trial.values[0], trial.number)
 
     ranked = sorted((t for t in complete if t.values and np.isfinite(t.values[0])), key=key)
     found = []

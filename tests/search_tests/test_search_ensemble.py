@@ -137,6 +137,29 @@ def test_classes_pick_the_library_by_validation_log_loss_not_accuracy(tmp_path, 
     assert chosen is not None and chosen.single == accuracy_first.values[0]
 
 
+class _EveryFile:
+    """A store that has every file (the library's ranking alone is under test)."""
+
+    def has(self, saved) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("bad", ["0.1", True, None, float("nan"), float("-inf"), [0.1]])
+def test_a_tampered_validation_cost_ranks_last_and_breaks_nothing(tmp_path, bad):
+    import optuna
+
+    from search.ensemble import library
+
+    study = optuna.create_study(direction="maximize")
+    for number, (value, cost) in enumerate([(0.9, 0.5), (0.8, 0.2), (0.95, bad), (0.7, 0.3)]):
+        attrs = {"val_cost": cost, "params_path": f"{number}.npz"}
+        attrs["predictions_path"] = f"{number}.predictions.npz"
+        study.add_trial(optuna.trial.create_trial(value=value, user_attrs=attrs))
+    spec = spec_of(tmp_path, "tampered", cv_folds=0, ensemble=4)
+    ranked = [t.number for t in library(spec, study, _EveryFile())]  # type: ignore[arg-type]
+    assert ranked == [1, 3, 0, 2]  # by log loss; the unreadable one last, not an error
+
+
 def test_part(spec: StudySpec, frame, y):
     from search.prepare import split_data
 
