@@ -299,9 +299,9 @@ def members_block(info: StudyInfo, members: pd.DataFrame) -> Block:
         if BEST_ITERATION in members
         else ""
     )
-    order = " (lowest validation log loss first)" if info.problem.has_classes else ""
+    order = "lowest validation log loss first" if info.problem.has_classes else "best first"
     return fill(
-        f"Its members, best first{order}: each trial's weight in the mean, its validation "
+        f"Its members, {order}: each trial's weight in the mean, its validation "
         f"{{metric}}, the hyperparameters it was trained with{stopped} and its number of "
         "parameters.",
         metric=Stored(info.metric),

@@ -20,7 +20,7 @@ from reports import (
     study_report,
 )
 from reports.blocks import Stored
-from reports.ensemble import intro_block, parameters_block
+from reports.ensemble import intro_block, members_block, parameters_block
 
 ENSEMBLE_CSVS = {"ensemble", "ensemble_scores", "ensemble_parameters"}
 HEADING = "The final model: an ensemble of 3 trials"
@@ -209,6 +209,16 @@ def test_the_text_says_how_the_ensemble_was_chosen_and_scored(ensemble_data):
     text = "".join(p.text if isinstance(p, Stored) else p for p in pieces)
     assert "trial 1, by accuracy." in text and "predicted values" in text
     assert "It has no test score stored." in text and "scored once" not in text
+
+
+def test_the_members_order_is_said_by_the_measure_that_ranked_them(ensemble_data):
+    info, _, _ = ensemble_data
+    classes = "".join(map(str, members_block(info, pd.DataFrame()).pieces))
+    assert "Its members, lowest validation log loss first:" in classes  # search.ensemble.library
+    regression = dataclasses.replace(info, spec={**info.spec, "task": "regression"})
+    pieces = members_block(regression, pd.DataFrame()).pieces
+    text = "".join(p.text if isinstance(p, Stored) else p for p in pieces)
+    assert "Its members, best first:" in text and "log loss" not in text
 
 
 # The report -----------------------------------------------------------------------------------
