@@ -32,10 +32,10 @@ from optuna.trial import FrozenTrial, TrialState
 from dnn import NetworkEnsemble
 from dnn.npz import read_npz
 from search.artifacts import Store, folds_of, params_of, predictions_of, store_for
-from search.best import best_trial, load_saved, load_trained
+from search.best import load_saved, load_trained
 from search.data import Splits
 from search.metrics import METRICS, Metric
-from search.record import TrialRecord
+from search.record import Attr, TrialRecord
 from search.spec import StudySpec
 from search.storage import StorageError, file_sha256
 
@@ -132,7 +132,7 @@ def library(spec: StudySpec, study: optuna.Study, store: Store | None = None) ->
     by_cost = spec.problem.has_classes
 
     def key(trial: FrozenTrial) -> tuple[float, float, int]:
-        cost: Any = TrialRecord.from_trial(trial).val_cost if by_cost else 0.0  # unchecked
+        cost = trial.user_attrs.get(Attr.VAL_COST) if by_cost else 0.0  # one attribute, unchecked
         if isinstance(cost, bool) or not isinstance(cost, int | float) or not math.isfinite(cost):
             cost = math.inf  # not stored, or not a number: last
         return (float(cost), sign * trial.values[0], trial.number)
@@ -162,10 +162,13 @@ def validation_targets(spec: StudySpec, splits: Splits) -> np.ndarray:
     return np.concatenate([fold.y_val for fold in folds])
 
 
-def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | None:
+def choose(
+    spec: StudySpec, study: optuna.Study, splits: Splits, best: FrozenTrial
+) -> Ensemble | None:
     """The ensemble of the study's best trials when it beats the best trial alone on validation.
 
-    None otherwise, or when fewer than two trials can take part.
+    None otherwise, or when fewer than two trials can take part. `best` is the study's best trial
+    (`search.best.best_trial`), whose validation score the ensemble's is set beside.
 
     Raises:
         StorageError: a trial's file is not the one recorded (its SHA-256).
@@ -186,12 +189,13 @@ def choose(spec: StudySpec, study: optuna.Study, splits: Splits) -> Ensemble | N
     shares = zip(selection.members, selection.weights, strict=True)
     mixed = np.sum([w * predictions[i] for i, w in shares], axis=0)
     metric = METRICS[spec.metric]
-    best = best_trial(study)  # not a member, for classes, when another has a lower log loss
-    single = best.values[0] if best is not None else metric(predictions[0], y, classes)
     score = metric(mixed, y, classes)
     chosen = [trials[i] for i in selection.members]
     network = _network(chosen, selection.weights, store)
-    return Ensemble(tuple(t.number for t in chosen), selection.weights, score, single, network)
+    # best need not be a member: for classes another trial may have a lower log loss
+    return Ensemble(
+        tuple(t.number for t in chosen), selection.weights, score, best.values[0], network
+    )
 
 
 def _network(trials: list[FrozenTrial], weights: tuple[float, ...], store: Store) -> Any:

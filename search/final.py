@@ -119,7 +119,7 @@ def _scored(
     scored on test when there is a test set, else the best trial's network or refit, scored on
     test.
     """
-    ensemble = choose(spec, study, splits)
+    ensemble = choose(spec, study, splits, trial)
     if ensemble is None and not len(splits.y_test):  # nothing to score, nothing to keep
         return None
     stored = StudyRecord.of(study).best_test

@@ -133,7 +133,7 @@ def test_classes_pick_the_library_by_validation_log_loss_not_accuracy(tmp_path, 
     assert [t.number for t in library(spec, study)] == lowest
     accuracy_first = best_trial(study)
     assert accuracy_first is not None and lowest[0] != accuracy_first.number  # they differ here
-    chosen = choose(spec, study, split_data(spec, lambda _: (frame, y)))
+    chosen = choose(spec, study, split_data(spec, lambda _: (frame, y)), accuracy_first)
     assert chosen is not None and chosen.single == accuracy_first.values[0]
 
 
