@@ -6,7 +6,8 @@ verdict.
 
 dnnsearch gets the study file a new user writes (name, dataset = "train.csv", test_dataset =
 "test.csv", target, task, timeout, n_jobs = 2; `seed` too for seeds other than 0), run by
-`dnnsearch run study.toml` in a fresh process in the split's folder; its score is
+`dnnsearch run study.toml` in a fresh process in the split's folder (`--set KEY=VALUE` adds a
+study key, to measure a variant against the same peers on the same splits); its score is
 `test_scores` of `dnnsearch best NAME --format json` and its time the run command's wall time,
 start-up included. A failing command is an error row, and the run goes on. The pipeline
 then searches for at least dnnsearch's wall time (the timeout when dnnsearch failed).
@@ -15,6 +16,7 @@ then searches for at least dnnsearch's wall time (the timeout when dnnsearch fai
 from __future__ import annotations
 
 import argparse
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +87,9 @@ class TableResult:
         return f"{np.mean(counts):.0f}" if counts else "-"
 
 
-def run_once(bench: Benchmark, table: Table, folder: Path, seed: int, timeout: float) -> dict:
+def run_once(
+    bench: Benchmark, table: Table, folder: Path, seed: int, timeout: float, extra: dict
+) -> dict:
     """One split of `table` by every side.
 
     Args:
@@ -94,6 +98,7 @@ def run_once(bench: Benchmark, table: Table, folder: Path, seed: int, timeout: f
         folder: the run's folder (split files, study file and storage).
         seed: the split's, the study's and the peers' seed.
         timeout: dnnsearch's budget in seconds.
+        extra: study keys added to dnnsearch's study file (`--set`), last.
 
     Returns:
         Each side's outcome by name.
@@ -105,6 +110,7 @@ def run_once(bench: Benchmark, table: Table, folder: Path, seed: int, timeout: f
     settings.update(task=bench.task, timeout=timeout, n_jobs=JOBS)
     if seed != SEED:
         settings["seed"] = seed
+    settings.update(extra)
     study = write_study(folder, table.name, settings)
     ours = run_dnnsearch(study, table.name, (bench.metric,), limit=3 * timeout + 300)
     split = read_split(paths, table.target)
@@ -242,7 +248,7 @@ def print_verdict(bench: Benchmark, results: list[TableResult], mean: dict[str, 
 
 
 def parse(bench: Benchmark, argv: list[str] | None, doc: str) -> argparse.Namespace:
-    """The options every comparison takes: tables, seeds, budget, --quick, --keep.
+    """The options every comparison takes: tables, seeds, budget, --quick, --keep, --set.
 
     Args:
         bench: the benchmark (its tables).
@@ -272,7 +278,19 @@ def parse(bench: Benchmark, argv: list[str] | None, doc: str) -> argparse.Namesp
         help="keep each split and study in DIR/TABLE-sSEED (run `dnnsearch report TABLE` "
         "there); default: a temporary folder",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="add a key to dnnsearch's study file, VALUE in TOML (a bare word is a string): "
+        "--set metric=log_loss --set cv_folds=10",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.extra = dict(study_key(item) for item in args.set)
+    except ValueError as error:
+        parser.error(f"--set: {error}")
     args.names = [name.strip() for name in args.tables.split(",") if name.strip()]
     unknown = [name for name in args.names if name not in bench.tables]
     if unknown:
@@ -285,6 +303,24 @@ def parse(bench: Benchmark, argv: list[str] | None, doc: str) -> argparse.Namesp
     if problem:
         parser.error(problem)
     return args
+
+
+def study_key(item: str) -> tuple[str, object]:
+    """`KEY=VALUE` as a study key and its value: TOML (`10`, `true`, `"a b"`), else a string.
+
+    Raises:
+        ValueError: no `=`, a key that is not a bare TOML key, or one the harness writes.
+    """
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key.replace("_", "").isalnum():
+        raise ValueError(f"{item!r} is not KEY=VALUE")
+    if key in ("name", "dataset", "test_dataset", "target", "task"):
+        raise ValueError(f"{key!r} is the benchmark's to write")
+    try:
+        return key, tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return key, text.strip()
 
 
 def main(bench: Benchmark, argv: list[str] | None, doc: str) -> int:
@@ -303,6 +339,7 @@ def main(bench: Benchmark, argv: list[str] | None, doc: str) -> int:
     print(
         f"dnnsearch: timeout {args.timeout:g} s, n_jobs {JOBS}; seeds 0..{args.seeds - 1} "
         f"for tables under {SMALL_ROWS} rows, else 0"
+        + "".join(f"; {key} = {value!r}" for key, value in args.extra.items())
     )
     results = []
     with workspace(args.keep) as where:
@@ -311,7 +348,8 @@ def main(bench: Benchmark, argv: list[str] | None, doc: str) -> int:
             seeds = range(args.seeds if result.rows < SMALL_ROWS else 1)
             for seed in seeds:
                 folder = where / f"{name}-s{seed}"
-                result.runs.append(run_once(bench, result.table, folder, seed, args.timeout))
+                run = run_once(bench, result.table, folder, seed, args.timeout, args.extra)
+                result.runs.append(run)
                 print(progress(bench, name, seed, result.runs[-1]), flush=True)
             results.append(result)
     print(f"\n{machine()}")
