@@ -16,6 +16,8 @@ then searches for at least dnnsearch's wall time (the timeout when dnnsearch fai
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,8 @@ MAX_BELOW = 0.02  # issue 22: no table further below the better of pipeline and 
 PEERS = ("pipeline", "hgb", "linear")
 SIDES = ("dnnsearch", *PEERS)
 BETTER_OF = ("pipeline", "hgb")
+HARNESS_KEYS = ("name", "dataset", "test_dataset", "target", "task")  # run_once writes them
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # TOML's bare keys
 
 
 @dataclass(frozen=True)
@@ -309,18 +313,31 @@ def study_key(item: str) -> tuple[str, object]:
     """`KEY=VALUE` as a study key and its value: TOML (`10`, `true`, `"a b"`), else a string.
 
     Raises:
-        ValueError: no `=`, a key that is not a bare TOML key, or one the harness writes.
+        ValueError: no `=`, a key that is not a bare TOML key, one the harness writes, or a
+            value `write_study` cannot write (a table, a date, NaN or infinity).
     """
     key, sep, text = item.partition("=")
     key = key.strip()
-    if not sep or not key.replace("_", "").isalnum():
+    if not sep or not BARE_KEY.fullmatch(key):
         raise ValueError(f"{item!r} is not KEY=VALUE")
-    if key in ("name", "dataset", "test_dataset", "target", "task"):
+    if key in HARNESS_KEYS:
         raise ValueError(f"{key!r} is the benchmark's to write")
     try:
-        return key, tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return key, text.strip()
+    if not _writable(value):
+        raise ValueError(f"{key}: {text.strip()!r}: a table, a date, NaN or infinity cannot be set")
+    return key, value
+
+
+def _writable(value: object) -> bool:
+    """Whether `write_study` (JSON's literals) writes the value as TOML reads it back."""
+    if isinstance(value, list):
+        return all(_writable(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int | bool)
 
 
 def main(bench: Benchmark, argv: list[str] | None, doc: str) -> int:
