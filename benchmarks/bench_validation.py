@@ -3,7 +3,7 @@
     python benchmarks/bench_validation.py                  # 3 seeds x 20 s per run (~22 min)
     python benchmarks/bench_validation.py --seconds 40 --seeds 0 1 2 3 4
 
-Issue 13: a study file without `cv_folds` validates with 5 folds below `search.spec.SMALL_DATA`
+Issue 13: a study file without `cv_folds` validates with 5 folds below `search.folds.SMALL_DATA`
 examples (training + validation), else with one 20% split. This measures where that line
 should be. For each source and size, examples are drawn (stratified, by the seed) from a pool
 that excludes a fixed test set; the same study (the default search space of a three-line study

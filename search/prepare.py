@@ -22,8 +22,9 @@ from search.artifacts import ArtifactsError, resolve_location
 from search.checks import check_parts
 from search.data import Dataset, Splits, is_frame, split_dataset
 from search.dburl import is_rdb
+from search.folds import folds_limit
 from search.samplers import check_sampler
-from search.spec import SpecError, StudySpec, folds_limit, upgrade
+from search.spec import SpecError, StudySpec, upgrade
 from search.storage import artifacts_dir
 from search.study import Existing, check_resumable, find_existing
 from search.summary import DataSummary, describe_data

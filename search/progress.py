@@ -22,8 +22,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from search.accounting import Ledger, ledger_of, tally
 from search.best import best_config, best_trial
+from search.folds import SMALL_DATA, folds_limit
 from search.record import TrialRecord, is_surplus
-from search.spec import SMALL_DATA, StudySpec, folds_limit
+from search.spec import StudySpec
 from search.storage import redact
 from search.summary import DataSummary
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from search.artifacts import ArtifactsError, parse_location
 from search.errors import SpecError, suggest_key
+from search.folds import default_folds, scored_on
 from search.machine import default_jobs
 from search.metrics import METRICS, Direction
 from search.samplers import PRUNERS, SAMPLERS
@@ -28,13 +29,6 @@ from search.space import SearchSpace
 from search.storage import default_storage
 from search.tasks import TASKS, Task, task_named
 
-# fewer examples (training + validation) than this: k-fold by default (one 20% split of 500 is
-# 100 examples, whose accuracy varies by 4 points from luck). Measured at equal time
-# (benchmarks/bench_validation.py): 5-fold better at 250-500 examples; one split better at 1,000
-# (6 seeds of 6) and mostly above, where 5-fold runs too few trials in a minute. With LONG_BUDGET
-# s or more, k-fold below MEDIUM_DATA (`run digits --long`: 5-fold beat one split on test)
-SMALL_DATA, LONG_BUDGET, MEDIUM_DATA = 1_000, 300.0, 5_000
-DEFAULT_FOLDS = 5  # scikit-learn's searches validate with 5 folds by default
 DTYPES = ("float64", "float32")
 DEFAULT_TRIALS = 30  # trials a run adds when its study sets neither n_trials nor timeout
 MAX_SEED = 2**31 - 1  # the samplers' seeds are this plus a worker's index, below 2**32
@@ -44,21 +38,6 @@ MAX_JOBS = 1024  # processes of one run, far above any machine's cores (more: `d
 MAX_SECONDS = 1e9
 MAX_COLUMN_NAME = 500  # characters of a column name in drop / categorical
 NOT_SINCE = object()  # a key that studies have always stored
-
-
-def scored_on(cv_folds: int | None) -> str:
-    """What a trial's value is measured on, for messages: `validation` or `5-fold CV`."""
-    return f"{cv_folds}-fold CV" if cv_folds else "validation"
-
-
-def folds_limit(timeout: float | None) -> int:
-    """Below how many examples `cv_folds` defaults to k-fold: more with a `LONG_BUDGET` run."""
-    return MEDIUM_DATA if timeout is not None and timeout >= LONG_BUDGET else SMALL_DATA
-
-
-def default_folds(n_examples: int, timeout: float | None = None) -> int:
-    """`cv_folds` for a study file that does not set it: k-fold below `folds_limit`, else 0."""
-    return DEFAULT_FOLDS if n_examples < folds_limit(timeout) else 0
 
 
 # -- the checks of one value ---------------------------------------------------------------

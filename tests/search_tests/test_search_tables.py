@@ -18,10 +18,11 @@ import dnn
 from dnn.tables import TableEncoder
 from search import StudySpec, best_config, open_existing_study, run_study, test_predictions
 from search.data import Dataset, shuffled_folds, shuffled_split, split_dataset
+from search.folds import SMALL_DATA, default_folds
 from search.objective import Objective
 from search.prepare import split_data
 from search.record import StudyRecord, TrialRecord
-from search.spec import SMALL_DATA, SpecError, default_folds
+from search.spec import SpecError
 from search.summary import DataSummary, describe_data
 
 SPACE = {
