@@ -60,7 +60,7 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     existing = find_existing(spec)
     chosen = spec.cv_folds is None
     n_examples = len(splits.y_train) + len(splits.y_val)
-    spec = spec.with_folds(n_examples, existing.record.spec if existing else None)
+    spec = spec.decided(n_examples, existing.record.spec if existing else None)
     _check_folds(spec, splits, chosen)
     try:
         summary, warnings = describe_data(spec, splits)  # what fails on all the data, first

@@ -241,7 +241,7 @@ class StudySpec:
     categorical: tuple[str, ...] = ()  # columns of a table taken as categories
     dtype: str = "float64"  # every trial trains in this precision
     per_layer_activation: bool = False
-    metric: str = ""  # "": the task's default (accuracy, r2)
+    metric: str = ""  # "": the task's default, or a resumed study's own (`decided`)
     pareto: bool = False
     validation_fraction: float = 0.2
     test_fraction: float = 0.2
@@ -266,6 +266,8 @@ class StudySpec:
     description: str = ""
     # configurations tried first, before the sampler proposes its own (`SearchSpace.enqueued`)
     enqueue: tuple[Mapping[str, Any], ...] = ()
+    # not a key: the metric is the task's default, not the file's (a resumed study keeps its own)
+    metric_by_default: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Adopt the forms TOML and JSON give (lists), and the defaults that depend on others."""
@@ -278,6 +280,7 @@ class StudySpec:
                 object.__setattr__(self, key, tuple(getattr(self, key)))
         if self.metric == "" and isinstance(self.task, str) and self.task in TASKS:
             object.__setattr__(self, "metric", TASKS[self.task].default_metric)
+            object.__setattr__(self, "metric_by_default", True)
 
     @property
     def problem(self) -> Task:
@@ -328,18 +331,21 @@ class StudySpec:
         """The spec's storage, or the embedded journal file `runs/<name>/journal.log`."""
         return self.storage or default_storage(self.name)
 
-    def with_folds(self, n_examples: int, stored: Mapping[str, Any] | None = None) -> StudySpec:
-        """The spec with `cv_folds` decided.
+    def decided(self, n_examples: int, stored: Mapping[str, Any] | None = None) -> StudySpec:
+        """The spec with `cv_folds` and `metric` decided where its file leaves them out.
 
-        The file's value; else, for a study that exists, its stored value (`upgrade`: a study stored
-        before the default used one split); else `default_folds` of its size and timeout.
+        A stored study's own (`upgrade`: a study stored before a default changed goes on as it
+        began), else `default_folds` of the data's size and timeout and the task's default metric.
         """
-        if self.cv_folds is not None:
-            return self
-        if stored is not None:
-            folds = (upgrade(stored) or {}).get("cv_folds")
-            return self.replace(cv_folds=folds if isinstance(folds, int) else 0)
-        return self.replace(cv_folds=default_folds(n_examples, self.timeout))
+        old = (upgrade(stored) or {}) if stored is not None else None
+        folds = self.cv_folds
+        if folds is None:
+            folds = default_folds(n_examples, self.timeout) if old is None else old.get("cv_folds")
+        metric = self.metric
+        if self.metric_by_default and metric == self.problem.default_metric and old:
+            # another task's metric is not adopted: check_resumable names the task instead
+            metric = old["metric"] if old.get("metric") in self.problem.metrics() else metric
+        return self.replace(cv_folds=folds if isinstance(folds, int) else 0, metric=metric)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> StudySpec:
@@ -381,7 +387,7 @@ class StudySpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (TOML- and JSON-ready; None fields left out)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name in KEYS}
         data["space"] = self.space.to_dict()
         data["drop"], data["categorical"] = list(self.drop), list(self.categorical)
         # left out when empty: the stored spec of a study without it is as it was before the key

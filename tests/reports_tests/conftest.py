@@ -63,7 +63,9 @@ DAMAGED = {**ENSEMBLE, "weights": [0.5, 0.5]}
 
 
 def spec_dict(name: str, **overrides: Any) -> dict[str, Any]:
-    raw = {"name": name, "dataset": "toy", "n_trials": 6, "space": SPACE, **overrides}
+    # the made trials' values are accuracies (a study stored before log loss was the default)
+    raw = {"name": name, "dataset": "toy", "n_trials": 6, "metric": "accuracy", "space": SPACE}
+    raw.update(overrides)
     return search.StudySpec.from_dict(raw).to_dict()
 
 

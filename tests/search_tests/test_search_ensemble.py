@@ -120,7 +120,7 @@ def test_classes_pick_the_library_by_validation_log_loss_not_accuracy(tmp_path, 
 
     monkeypatch.chdir(tmp_path)
     frame, y = table()
-    spec = spec_of(tmp_path, "bycost", cv_folds=0, ensemble=4, n_trials=16)
+    spec = spec_of(tmp_path, "bycost", cv_folds=0, ensemble=4, n_trials=16, metric="accuracy")
     run_study(spec, lambda _: (frame, y), progress=None)
     study = open_existing_study(spec.name, spec.storage)
     kept = [

@@ -126,7 +126,7 @@ def test_cross_validated_study_scores_the_refit_best_configuration(tmp_path):
     complete = [t for t in trials_of(spec) if t.state == TrialState.COMPLETE]
     assert complete and all(len(t.user_attrs["fold_val_accuracy"]) == 3 for t in complete)
     assert config.scored_on == "3-fold CV" and "# Best trial" in config.to_python()
-    assert "3-fold CV accuracy" in config.to_python().splitlines()[0]
+    assert "3-fold CV log_loss" in config.to_python().splitlines()[0]  # the default metric
 
 
 def test_by_default_the_best_trial_itself_is_scored(tmp_path):
@@ -171,6 +171,27 @@ def test_a_study_stored_before_a_new_hyperparameter_still_resumes(tmp_path):
     with pytest.raises(StudyMismatchError, match=r"^space: .* with keep_prob = 1.0; "):
         changed = {**spec.to_dict(), "space": {**spec.to_dict()["space"], "keep_prob": 0.5}}
         run_study(StudySpec.from_dict(changed), load_moons, progress=None)
+
+
+def test_a_study_ranked_by_accuracy_resumes_under_a_file_that_names_no_metric(tmp_path):
+    """Before log loss was the default, a study file without `metric` stored "accuracy": the
+    same file resumes that study by accuracy; a file that names another metric is refused."""
+    old = tiny_spec(tmp_path, metric="accuracy")
+    run_study(old, load_moons, progress=None)
+    unnamed = tiny_spec(tmp_path, n_trials=2)
+    assert unnamed.metric == "log_loss" and unnamed.metric_by_default  # a new study's
+    result = run_study(unnamed, load_moons, progress=None)
+    study = open_existing_study(old.name, old.storage)
+    assert len(study.trials) == 6 and study.direction == optuna.study.StudyDirection.MAXIMIZE
+    assert result.best_value == max(t.value for t in study.trials if t.value is not None)
+    assert StudySpec.from_stored(study.user_attrs["spec"]).metric == "accuracy"  # as stored
+    with pytest.raises(StudyMismatchError, match=r"^metric: "):
+        run_study(tiny_spec(tmp_path, metric="log_loss"), load_moons, progress=None)
+    assert len(open_existing_study(old.name, old.storage).trials) == 6
+    # a new study of the same file is ranked by log loss, lowest first
+    fresh = run_study(tiny_spec(tmp_path, name="fresh"), load_moons, progress=None)
+    values = [t.value for t in trials_of(tiny_spec(tmp_path, name="fresh")) if t.value is not None]
+    assert fresh.best_value == min(values)
 
 
 def test_interrupted_run_leaves_no_trial_running_and_resumes(tmp_path):

@@ -16,7 +16,8 @@ def spec(**overrides):
 
 def test_defaults_make_a_sensible_space():
     s = spec()
-    assert s.sampler == "tpe" and s.pruner == "median" and s.direction == "maximize"
+    assert s.sampler == "tpe" and s.pruner == "median" and s.metric == "log_loss"
+    assert s.direction == "minimize" and s.metric_by_default
     assert isinstance(s.space["learning_rate"], Range) and s.space["learning_rate"].log
     assert isinstance(s.space["activation"], Choice)
     assert isinstance(s.space["init"], Fixed)

@@ -211,17 +211,17 @@ def test_a_long_budget_pays_for_k_fold_on_more_examples(timeout, n_examples, fol
     assert default_folds(n_examples, timeout) == folds
     spec = StudySpec.from_dict({"name": "a", "dataset": "digits", "timeout": timeout or 30})
     expected = folds if timeout else default_folds(n_examples, 30)
-    assert spec.with_folds(n_examples).cv_folds == expected
+    assert spec.decided(n_examples).cv_folds == expected
 
 
 def test_folds_are_decided_by_size_unless_the_file_says():
     assert default_folds(SMALL_DATA - 1) == 5 and default_folds(SMALL_DATA) == 0
     spec = StudySpec.from_dict({"name": "a", "dataset": "digits"})
     assert spec.cv_folds is None
-    assert spec.with_folds(100).cv_folds == 5
-    assert spec.with_folds(100, stored={"name": "a"}).cv_folds == 0  # an old study: one split
-    assert spec.with_folds(100, stored={"cv_folds": 3}).cv_folds == 3
-    assert spec.replace(cv_folds=0).with_folds(100).cv_folds == 0
+    assert spec.decided(100).cv_folds == 5
+    assert spec.decided(100, stored={"name": "a"}).cv_folds == 0  # an old study: one split
+    assert spec.decided(100, stored={"cv_folds": 3}).cv_folds == 3
+    assert spec.replace(cv_folds=0).decided(100).cv_folds == 0
     with pytest.raises(SpecError, match="cv_folds"):
         spec.replace(cv_folds=1)
 
@@ -232,7 +232,7 @@ def test_a_resumed_study_keeps_its_validation(tmp_path):
     run_study(spec, lambda spec: Dataset(frame, y), progress=None)
     again = spec_of(tmp_path)  # the same file without the key: the study's own choice holds
     stored = StudyRecord.of(open_existing_study(spec.name, spec.storage)).spec
-    assert again.with_folds(len(y), stored).cv_folds == 0
+    assert again.decided(len(y), stored).cv_folds == 0
     run_study(again, lambda spec: Dataset(frame, y), progress=None)
 
 

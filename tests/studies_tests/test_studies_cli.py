@@ -176,7 +176,8 @@ def test_run_best_in_process(in_tmp, capsys):
     study = write_study(in_tmp)
     assert main(["run", str(study), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "best trial" in out and "test accuracy" in out and "runs/tiny/journal.log" in out
+    assert "best trial" in out and "test log_loss" in out and "runs/tiny/journal.log" in out
+    assert "test scores: accuracy" in out  # beside the metric the trials were ranked by
     assert (in_tmp / "runs" / "tiny" / "journal.log").exists()
     assert main(["best", "tiny"]) == 0
     best = json.loads(capsys.readouterr().out)

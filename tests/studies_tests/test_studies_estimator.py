@@ -227,7 +227,7 @@ def test_verbose_draws_a_bar_with_the_best_value_when_interactive_and_else_is_si
     assert capsys.readouterr().err == ""
     tiny_search(verbose=1).fit(x, y)
     bar = capsys.readouterr().err
-    assert "2/2" in bar and "best accuracy 0." in bar and "trial 0" not in bar
+    assert "2/2" in bar and "best log_loss 0." in bar and "trial 0" not in bar
     tiny_search(verbose=2).fit(x, y)  # the CLI's lines
     assert "[2/2] trial 1" in capsys.readouterr().err
 

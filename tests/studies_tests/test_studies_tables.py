@@ -87,9 +87,9 @@ def test_each_new_builtin_data_set_runs_end_to_end(tmp_path, monkeypatch, capsys
         assert best["task"] == "classification" and best["layer_dims"][-1] == 3
         assert best["test_accuracy"] == scores["accuracy"]
         # 275 examples: 5-fold cross-validation, chosen by size, and the final model refit
-        assert first[0].startswith("best trial ") and ": 5-fold CV accuracy " in first[0]
+        assert first[0].startswith("best trial ") and ": 5-fold CV log_loss " in first[0]
         assert first[0].endswith(
-            f"test accuracy {scores['accuracy']:.4f} (the best configuration retrained on "
+            f"test log_loss {scores['log_loss']:.4f} (the best configuration retrained on "
             "train + validation)"
         )
     else:
