@@ -233,11 +233,12 @@ def closing_lines(spec: StudySpec, result: RunResult) -> list[str]:
             f"study {spec.name!r}: no complete trial ({result.n_counted} trials) "
             f"in {result.wall_time:.1f} s; storage {where}"
         ]
+    # its metric is the stored study's: a resumed study's may not be its file's default
     config = best_config(spec.name, spec.storage)
     flag = _storage_flag(spec.storage)
     lines = [
-        f"best trial {result.best_trial}: {config.scored_on} {spec.metric} "
-        f"{result.best_value:.4f}, test {spec.metric} {_test_text(spec, result, config)}",
+        f"best trial {result.best_trial}: {config.scored_on} {config.metric} "
+        f"{result.best_value:.4f}, test {config.metric} {_test_text(spec, result, config)}",
         *_scores_lines(spec, result, config),
         *_network_lines(config),
         f"{result.n_counted} trials in storage {where}; wall time {result.wall_time:.1f} s",
@@ -328,7 +329,7 @@ def _ensemble_text(config: Any, has_classes: bool) -> str:
 
 def _test_text(spec: StudySpec, result: RunResult, config: Any) -> str:
     """The final model's test score, and which network it is (a refit, or the trial's own)."""
-    score = result.test_scores.get(spec.metric)
+    score = result.test_scores.get(config.metric)
     if score is None:
         text = "n/a"
         if result.not_scored:

@@ -395,7 +395,12 @@ class StudySpec:
         return {key: value for key, value in data.items() if value is not None}
 
     def replace(self, **changes: Any) -> StudySpec:
-        """A copy with run-time fields changed (trials, jobs, timeout, storage, artifacts, ...)."""
+        """A copy with run-time fields changed (trials, jobs, timeout, storage, artifacts, ...).
+
+        A metric named here is the caller's, which a resumed study must have (not a default).
+        """
+        if "metric" in changes:
+            changes = {"metric_by_default": False, **changes}
         return dataclasses.replace(self, **changes).validated()
 
     def validated(self) -> StudySpec:

@@ -24,6 +24,7 @@ from search import (
 )
 from search.accounting import count_trials
 from search.data import stratified_split
+from search.progress import closing_lines
 from studies.datasets import load_dataset
 
 TrialState = optuna.trial.TrialState
@@ -185,8 +186,12 @@ def test_a_study_ranked_by_accuracy_resumes_under_a_file_that_names_no_metric(tm
     assert len(study.trials) == 6 and study.direction == optuna.study.StudyDirection.MAXIMIZE
     assert result.best_value == max(t.value for t in study.trials if t.value is not None)
     assert StudySpec.from_stored(study.user_attrs["spec"]).metric == "accuracy"  # as stored
-    with pytest.raises(StudyMismatchError, match=r"^metric: "):
-        run_study(tiny_spec(tmp_path, metric="log_loss"), load_moons, progress=None)
+    first = closing_lines(unnamed, result)[0]  # what `dnnsearch run` prints: the study's metric
+    assert f"test accuracy {result.test_scores['accuracy']:.4f}" in first
+    assert "log_loss" not in first
+    for named in (tiny_spec(tmp_path, metric="log_loss"), unnamed.replace(metric="log_loss")):
+        with pytest.raises(StudyMismatchError, match=r"^metric: "):
+            run_study(named, load_moons, progress=None)
     assert len(open_existing_study(old.name, old.storage).trials) == 6
     # a new study of the same file is ranked by log loss, lowest first
     fresh = run_study(tiny_spec(tmp_path, name="fresh"), load_moons, progress=None)
