@@ -251,6 +251,7 @@ def pruning(folder: Path, n_trials: int = 60, seeds: tuple[int, ...] = (0, 1, 2)
                 n_jobs=1,
                 seed=seed,
                 pruner=pruner,
+                metric="accuracy",  # as measured before log loss was the default
                 report_every=10,
                 space={
                     "num_iterations": {"low": 20, "high": 160, "step": 20},

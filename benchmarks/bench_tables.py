@@ -50,6 +50,11 @@ kept splits, two log-loss runs scored 0.7994 and 0.7990 against two accuracy run
 0.7940 (+0.53 points, standard error 0.32 over the 21 paired runs); the six larger tables, one
 split, scored the same (0.7124 against 0.7133). Three repeats of the 5 folds (15 fold networks
 a trial, accuracy) scored 0.7950: no gain.
+
+Log loss as the default (c9b0ff8, all 13 tables, load average 2): dnnsearch 0.7584, pipeline
+0.7528, boosting 0.7425, logistic regression 0.7574: +0.6 points, the mean goal met; survey
+-3.5 (0.8056 against 0.8403: 48 test rows, one row is 2.1 points), colon -1.6; pima +1.7
+(its -2.8 above was one seed's five rows).
 """
 
 from __future__ import annotations

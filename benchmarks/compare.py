@@ -288,7 +288,7 @@ def parse(bench: Benchmark, argv: list[str] | None, doc: str) -> argparse.Namesp
         default=[],
         metavar="KEY=VALUE",
         help="add a key to dnnsearch's study file, VALUE in TOML (a bare word is a string): "
-        "--set metric=log_loss --set cv_folds=10",
+        "--set metric=accuracy --set cv_folds=10",
     )
     args = parser.parse_args(argv)
     try:

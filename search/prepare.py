@@ -36,7 +36,7 @@ DataLoader = Callable[[StudySpec], "tuple[np.ndarray, np.ndarray] | Dataset"]
 
 @dataclass(frozen=True)
 class Prepared:
-    """What `prepare` found: the spec with its folds decided, and the data as trials see it."""
+    """What `prepare` found: the spec with folds and metric decided, the data as trials see it."""
 
     spec: StudySpec
     splits: Splits
