@@ -342,9 +342,8 @@ class StudySpec:
         if folds is None:
             folds = default_folds(n_examples, self.timeout) if old is None else old.get("cv_folds")
         metric = self.metric
-        if self.metric_by_default and metric == self.problem.default_metric and old:
-            # another task's metric is not adopted: check_resumable names the task instead
-            metric = old["metric"] if old.get("metric") in self.problem.metrics() else metric
+        if self.metric_by_default and old and old.get("metric") in self.problem.metrics():
+            metric = old["metric"]  # not another task's: check_resumable names the task instead
         return self.replace(cv_folds=folds if isinstance(folds, int) else 0, metric=metric)
 
     @classmethod
