@@ -1,10 +1,16 @@
-"""How a study validates its trials when its file does not say: k folds or one split, by size.
+"""How a study validates and ranks its trials when its file does not say, by the data's size.
 
-`default_folds` decides `cv_folds` for a study file that leaves it out (`StudySpec.decided`), and
-`scored_on` names what a trial's value was measured on, for messages.
+`default_folds` decides `cv_folds` (k folds or one split) and `default_metric` the metric for a
+study file that leaves them out (`StudySpec.decided`); `scored_on` names what a trial's value was
+measured on, for messages.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from search.tasks import Task
 
 # fewer examples (training + validation) than this: k-fold by default (one 20% split of 500 is
 # 100 examples, whose accuracy varies by 4 points from luck). Measured at equal time
@@ -28,3 +34,12 @@ def folds_limit(timeout: float | None) -> int:
 def default_folds(n_examples: int, timeout: float | None = None) -> int:
     """`cv_folds` for a study file that does not set it: k-fold below `folds_limit`, else 0."""
     return DEFAULT_FOLDS if n_examples < folds_limit(timeout) else 0
+
+
+def default_metric(task: Task, n_examples: int) -> str:
+    """`metric` for a study file that names none: the task's `small_data_metric` below SMALL_DATA.
+
+    On a few hundred validation examples accuracy moves by whole examples and ties many trials, so
+    classification ranks them by log loss there; from SMALL_DATA on, by accuracy.
+    """
+    return task.small_data_metric if n_examples < SMALL_DATA else task.default_metric

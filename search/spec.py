@@ -21,7 +21,7 @@ from typing import Any
 
 from search.artifacts import ArtifactsError, parse_location
 from search.errors import SpecError, suggest_key
-from search.folds import default_folds, scored_on
+from search.folds import default_folds, default_metric, scored_on
 from search.machine import default_jobs
 from search.metrics import METRICS, Direction
 from search.samplers import PRUNERS, SAMPLERS
@@ -266,7 +266,8 @@ class StudySpec:
     description: str = ""
     # configurations tried first, before the sampler proposes its own (`SearchSpace.enqueued`)
     enqueue: tuple[Mapping[str, Any], ...] = ()
-    # not a key: the metric is the task's default, not the file's (a resumed study keeps its own)
+    # not a key: the file names no metric, so `decided` picks it by the data's size
+    # (`default_metric`) or, for a resumed study, keeps the study's own
     metric_by_default: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -335,14 +336,17 @@ class StudySpec:
         """The spec with `cv_folds` and `metric` decided where its file leaves them out.
 
         A stored study's own (`upgrade`: a study stored before a default changed goes on as it
-        began), else `default_folds` of the data's size and timeout and the task's default metric.
+        began), else `default_folds` of the data's size and timeout, and `default_metric` of its
+        size.
         """
         old = (upgrade(stored) or {}) if stored is not None else None
         folds = self.cv_folds
         if folds is None:
             folds = default_folds(n_examples, self.timeout) if old is None else old.get("cv_folds")
         metric = self.metric
-        if self.metric_by_default and old and old.get("metric") in self.problem.metrics():
+        if self.metric_by_default and old is None:
+            metric = default_metric(self.problem, n_examples)
+        elif self.metric_by_default and old and old.get("metric") in self.problem.metrics():
             metric = old["metric"]  # not another task's: check_resumable names the task instead
         return self.replace(cv_folds=folds if isinstance(folds, int) else 0, metric=metric)
 

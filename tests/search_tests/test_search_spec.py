@@ -16,8 +16,9 @@ def spec(**overrides):
 
 def test_defaults_make_a_sensible_space():
     s = spec()
-    assert s.sampler == "tpe" and s.pruner == "median" and s.metric == "log_loss"
-    assert s.direction == "minimize" and s.metric_by_default
+    assert s.sampler == "tpe" and s.pruner == "median" and s.metric_by_default
+    assert s.decided(999).metric == "log_loss" and s.decided(999).direction == "minimize"
+    assert s.decided(1_000).metric == "accuracy" and s.decided(1_000).direction == "maximize"
     assert isinstance(s.space["learning_rate"], Range) and s.space["learning_rate"].log
     assert isinstance(s.space["activation"], Choice)
     assert isinstance(s.space["init"], Fixed)

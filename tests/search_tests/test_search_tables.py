@@ -18,12 +18,13 @@ import dnn
 from dnn.tables import TableEncoder
 from search import StudySpec, best_config, open_existing_study, run_study, test_predictions
 from search.data import Dataset, shuffled_folds, shuffled_split, split_dataset
-from search.folds import SMALL_DATA, default_folds
+from search.folds import SMALL_DATA, default_folds, default_metric
 from search.objective import Objective
-from search.prepare import split_data
+from search.prepare import prepare, split_data
 from search.record import StudyRecord, TrialRecord
 from search.spec import SpecError
 from search.summary import DataSummary, describe_data
+from search.tasks import task_named
 
 SPACE = {
     "learning_rate": {"low": 0.01, "high": 0.3, "log": True},
@@ -224,6 +225,34 @@ def test_folds_are_decided_by_size_unless_the_file_says():
     assert spec.replace(cv_folds=0).decided(100).cv_folds == 0
     with pytest.raises(SpecError, match="cv_folds"):
         spec.replace(cv_folds=1)
+
+
+def test_the_metric_is_decided_by_size_unless_the_file_says():
+    """Log loss ranks classification trials below SMALL_DATA examples, accuracy from it on; a
+    metric the file names, or the one a resumed study was stored with, holds at any size."""
+    classes, values = task_named("classification"), task_named("regression")
+    assert default_metric(classes, SMALL_DATA - 1) == "log_loss"
+    assert default_metric(classes, SMALL_DATA) == "accuracy"
+    assert default_metric(values, 10) == default_metric(values, 10 * SMALL_DATA) == "r2"
+    spec = StudySpec.from_dict({"name": "a", "dataset": "digits"})
+    assert spec.decided(SMALL_DATA - 1).metric == "log_loss"
+    assert spec.decided(SMALL_DATA).metric == "accuracy"
+    assert not spec.decided(SMALL_DATA).metric_by_default  # decided: a resume must keep it
+    named = StudySpec.from_dict({"name": "a", "dataset": "digits", "metric": "accuracy"})
+    assert named.decided(100).metric == "accuracy"
+    assert spec.decided(SMALL_DATA, stored={"metric": "log_loss"}).metric == "log_loss"
+    assert spec.decided(100, stored={"metric": "accuracy"}).metric == "accuracy"
+
+
+@pytest.mark.parametrize("rows", [1_200, 1_300])
+def test_a_run_ranks_by_the_metric_of_its_training_and_validation_size(tmp_path, rows):
+    """`prepare` decides the metric on the examples trials learn and are scored on (not the test
+    rows): 1,200 rows leave fewer than SMALL_DATA of them, 1,300 rows more."""
+    frame, y = table(rows)
+    prepared = prepare(spec_of(tmp_path), lambda spec: Dataset(frame, y))
+    n_examples = len(prepared.splits.y_train) + len(prepared.splits.y_val)
+    assert (n_examples < SMALL_DATA) == (rows == 1_200)
+    assert prepared.spec.metric == ("log_loss" if n_examples < SMALL_DATA else "accuracy")
 
 
 def test_a_resumed_study_keeps_its_validation(tmp_path):
