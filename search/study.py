@@ -46,10 +46,14 @@ def quiet_optuna() -> None:
 
 
 class Existing(NamedTuple):
-    """A study found in the storage before a run writes anything: its record and its trials."""
+    """A study found in the storage before a run writes anything.
+
+    Its record, its number of trials and the directions Optuna keeps it in ("minimize"...).
+    """
 
     record: StudyRecord
     trials: int
+    directions: tuple[str, ...] = ()
 
 
 def find_existing(spec: StudySpec) -> Existing | None:
@@ -64,7 +68,8 @@ def find_existing(spec: StudySpec) -> Existing | None:
     if spec.name not in optuna.study.get_all_study_names(storage):
         return None
     study = optuna.load_study(study_name=spec.name, storage=storage)
-    return Existing(StudyRecord.of(study), len(study.get_trials(deepcopy=False)))
+    directions = tuple(direction.name.lower() for direction in study.directions)
+    return Existing(StudyRecord.of(study), len(study.get_trials(deepcopy=False)), directions)
 
 
 def check_resumable(spec: StudySpec, existing: Existing | None, splits: Splits) -> None:
@@ -86,6 +91,13 @@ def check_resumable(spec: StudySpec, existing: Existing | None, splits: Splits) 
             f"(it has trials but no stored spec); {NEW_NAME}"
         )
     _check_same_definition(spec, record.spec)
+    if existing.directions and list(existing.directions) != spec.directions:
+        # an empty study made by other code: Optuna would load it and rank the metric backwards
+        raise StudyMismatchError(
+            f"study {spec.name!r} in {redact(spec.storage_url)} goes "
+            f"{'/'.join(existing.directions)}, not {'/'.join(spec.directions)} as metric "
+            f"{spec.metric!r} does; {NEW_NAME}"
+        )
     _check_same_data(spec, record.data, data_fingerprint(splits))
 
 

@@ -108,6 +108,23 @@ def test_a_plain_optuna_study_is_refused_before_anything_is_written(tmp_path, mo
     assert journal.read_bytes() == before
 
 
+def test_an_empty_optuna_study_going_the_other_way_is_refused(tmp_path, monkeypatch, capsys):
+    """Optuna loads a study of the same name whatever its direction: a run that minimizes log loss
+    would join an empty study made to maximize, and keep the worst trial as its best."""
+    monkeypatch.chdir(tmp_path)
+    journal = tmp_path / "plain.log"
+    storage = open_storage(str(journal))
+    optuna.create_study(study_name="plain", storage=storage, direction="maximize")
+    before = journal.read_bytes()
+    write_study(tmp_path, "plain")  # planar, 400 examples: ranked by log loss
+    assert main(["run", "plain.toml", "--study-name", "plain", "--storage", str(journal)]) == 2
+    error = capsys.readouterr().err
+    assert "goes maximize, not minimize as metric 'log_loss' does" in error
+    assert error.count("\n") == 1 and journal.read_bytes() == before
+    optuna.create_study(study_name="same", storage=storage, direction="minimize")
+    assert main(["run", "plain.toml", "--study-name", "same", "--storage", str(journal)]) == 0
+
+
 @pytest.mark.parametrize("stored", [5, [1, 2], "moons"])
 def test_a_stored_spec_of_the_wrong_type_is_refused_by_run_and_report(
     tmp_path, monkeypatch, capsys, stored
