@@ -241,7 +241,7 @@ class StudySpec:
     categorical: tuple[str, ...] = ()  # columns of a table taken as categories
     dtype: str = "float64"  # every trial trains in this precision
     per_layer_activation: bool = False
-    metric: str = ""  # "": the task's default, or a resumed study's own (`decided`)
+    metric: str = ""  # "": by the data's size, or a resumed study's own (`decided`)
     pareto: bool = False
     validation_fraction: float = 0.2
     test_fraction: float = 0.2

@@ -54,7 +54,7 @@ class DeepNetworkSearch(MetaEstimatorMixin, BaseEstimator):
     `fit`: `best_estimator_` (the best configuration trained on all of X, with `refit`),
     `best_params_` (its `DeepNetwork` arguments: `DeepNetwork(**best_params_)`), `best_score_`
     (the best trial's metric on validation or k-fold CV; for `log_loss`, the default for
-    classes below 1,000 examples, and for `rmse` and `mae` lower is better), `best_trial_`
+    classes below 1,000 rows of X, and for `rmse` and `mae` lower is better), `best_trial_`
     (Optuna's FrozenTrial, with the trial parameters), `study_` (the Optuna study), `trials_` (a
     DataFrame, one row per trial: number, state, value, hyperparameters, scores,
     `n_parameters`), `study_name_` and `storage_`.

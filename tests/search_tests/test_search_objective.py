@@ -35,7 +35,8 @@ def make_spec(**space):
         "activation": ["relu", "tanh"],
         "optimizer": ["gd", "adam"],
     }
-    # accuracy, a value these tests recount from predictions (the default, log loss: below)
+    # accuracy, a value these tests recount from predictions (the default on moons' few hundred
+    # examples, log loss: below)
     keys = {"name": "t", "dataset": "moons", "report_every": 10, "metric": "accuracy"}
     return StudySpec.from_dict({**keys, "space": {**base, **space}})
 

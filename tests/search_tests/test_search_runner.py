@@ -162,7 +162,7 @@ def test_a_study_stored_before_a_new_hyperparameter_still_resumes(tmp_path):
     spec = tiny_spec(tmp_path)
     run_study(spec, load_moons, progress=None)
     study = open_existing_study(spec.name, spec.storage)
-    old = spec.to_dict()
+    old = {**spec.to_dict(), "metric": study.user_attrs["spec"]["metric"]}  # decided by size
     for key in ("keep_prob", "input_keep_prob"):
         del old["space"][key]
     study.set_user_attr("spec", old)
@@ -198,6 +198,8 @@ def test_a_study_ranked_by_accuracy_resumes_under_a_file_that_names_no_metric(tm
     fresh = run_study(tiny_spec(tmp_path, name="fresh"), load_moons, progress=None)
     values = [t.value for t in trials_of(tiny_spec(tmp_path, name="fresh")) if t.value is not None]
     assert fresh.best_value == min(values)
+    closing = closing_lines(tiny_spec(tmp_path, name="fresh"), fresh)[0]
+    assert f"test log_loss {fresh.test_scores['log_loss']:.4f}" in closing
 
 
 def test_interrupted_run_leaves_no_trial_running_and_resumes(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 
 from search import open_existing_study
+from search.folds import default_metric
 from studies import builtin_studies, load_dataset
 from studies.cli import main
 from studies.datasets import (
@@ -339,9 +341,10 @@ def test_each_builtin_study_runs_end_to_end_as_a_subprocess(tmp_path, name):
     assert done.returncode == 0, done.stderr
     spec = load_study_spec(name)
     stored = json.loads(run_cli("best", name, "--format", "json", cwd=tmp_path).stdout)
-    if not spec.metric_by_default:
-        assert stored["metric"] == spec.metric  # the file's own
-    assert stored["metric"] in spec.problem.metrics()  # else decided by the data's size
+    # the file's own metric, else by the examples trials learn and are scored on (2nd line)
+    n_examples = int(re.search(r"^(\d+) examples, ", done.stderr, re.MULTILINE).group(1))
+    expected = default_metric(spec.problem, n_examples) if spec.metric_by_default else spec.metric
+    assert stored["metric"] == expected
     assert "best trial" in done.stdout and f"test {stored['metric']}" in done.stdout
     assert "[2/2]" in done.stderr
     best = run_cli("best", name, "--format", "python", cwd=tmp_path)
