@@ -43,6 +43,7 @@ class Prepared:
     summary: DataSummary
     warnings: list[str]  # the table encoder's (a dropped identifier column, say)
     chosen: bool  # the folds were chosen by the data's size (the study file does not say)
+    metric_chosen: bool  # so was the metric (a new study whose file names none)
     existing: Existing | None  # the stored study this run resumes
 
 
@@ -59,6 +60,7 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     splits = split_data(spec, load_data)
     existing = find_existing(spec)
     chosen = spec.cv_folds is None
+    metric_chosen = spec.metric_by_default and existing is None
     n_examples = len(splits.y_train) + len(splits.y_val)
     spec = spec.decided(n_examples, existing.record.spec if existing else None)
     _check_folds(spec, splits, chosen)
@@ -75,7 +77,7 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     stored = existing.record.artifact_store if existing is not None else None
     spec = spec.replace(artifacts=resolve_location(spec.artifacts, stored, spec.name))
     check_own_folder(spec.storage_url, spec.name)
-    return Prepared(spec, splits, summary, warnings, chosen, existing)
+    return Prepared(spec, splits, summary, warnings, chosen, metric_chosen, existing)
 
 
 def check_own_folder(storage: str, study_name: str) -> None:

@@ -175,14 +175,19 @@ def clock(seconds: float) -> str:
 
 
 def opening_lines(
-    spec: StudySpec, summary: DataSummary, chosen: bool, warnings: list[str]
+    spec: StudySpec,
+    summary: DataSummary,
+    chosen: bool,
+    warnings: list[str],
+    metric_chosen: bool = False,
 ) -> list[str]:
     """A run's first lines.
 
     The problem as the run understood it (task, target, classes or range) and how trials are
     validated (`chosen`: by the data's size, as the study file does not say, and why); the examples,
-    the encoded width, the columns' kinds and the run's settings; then the encoder's warnings (a
-    dropped identifier column, say).
+    the encoded width, the columns' kinds and the run's settings (the metric with why, where
+    `metric_chosen` by the size and the task has one metric per side of it); then the encoder's
+    warnings (a dropped identifier column, say).
     """
     why = ""
     if chosen:
@@ -202,9 +207,13 @@ def opening_lines(
             f"{kinds.count('categorical')} categorical, {kinds.count('dropped')} dropped)"
         )
     what = spec.problem.describe(summary)
+    metric = spec.metric
+    if metric_chosen and spec.problem.small_data_metric != spec.problem.default_metric:
+        small = metric == spec.problem.small_data_metric
+        metric += f" ({'fewer than ' if small else ''}{SMALL_DATA:,}{'' if small else ' or more'})"
     settings = (
         f"{budget_text(spec)}, {spec.jobs} jobs, sampler {spec.sampler}, pruner "
-        f"{spec.pruner}, metric {spec.metric}; storage {redact(spec.storage_url)}"
+        f"{spec.pruner}, metric {metric}; storage {redact(spec.storage_url)}"
     )
     return [
         f"study {spec.name!r} on {spec.dataset}: {what}; {summary.validation}{why}",

@@ -85,7 +85,10 @@ def _reporting(run: Run, progress: TextIO | Watcher | None, prepared: Prepared) 
     if progress is None:
         return run
     printer = Progress(run.spec, run.done_before, run.start, progress)
-    for line in opening_lines(run.spec, prepared.summary, prepared.chosen, prepared.warnings):
+    lines = opening_lines(
+        run.spec, prepared.summary, prepared.chosen, prepared.warnings, prepared.metric_chosen
+    )
+    for line in lines:
         printer.say(line)
     return run.replace(printer=printer)
 

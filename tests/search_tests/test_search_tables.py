@@ -21,6 +21,7 @@ from search.data import Dataset, shuffled_folds, shuffled_split, split_dataset
 from search.folds import SMALL_DATA, default_folds, default_metric
 from search.objective import Objective
 from search.prepare import prepare, split_data
+from search.progress import opening_lines
 from search.record import StudyRecord, TrialRecord
 from search.spec import SpecError
 from search.summary import DataSummary, describe_data
@@ -78,6 +79,7 @@ def test_a_table_study_runs_and_its_best_network_predicts_raw_rows(tmp_path):
         f"5-fold cross-validation (fewer than {SMALL_DATA:,} examples; cv_folds = 0 for one split)"
     )
     assert "encoded from 4 columns (1 numeric, 2 categorical, 1 dropped)" in second
+    assert "metric log_loss (fewer than 1,000); " in second
     assert any("customer_id" in line and "identifier" in line for line in rest)
     assert result.test_accuracy is not None and result.test_accuracy > 0.6
     net = best_config("churn", spec_of(tmp_path).storage).load_network()
@@ -253,6 +255,15 @@ def test_a_run_ranks_by_the_metric_of_its_training_and_validation_size(tmp_path,
     n_examples = len(prepared.splits.y_train) + len(prepared.splits.y_val)
     assert (n_examples < SMALL_DATA) == (rows == 1_200)
     assert prepared.spec.metric == ("log_loss" if n_examples < SMALL_DATA else "accuracy")
+    why = "log_loss (fewer than 1,000)" if rows == 1_200 else "accuracy (1,000 or more)"
+    lines = opening_lines(
+        prepared.spec, prepared.summary, prepared.chosen, [], prepared.metric_chosen
+    )
+    second = lines[1]
+    assert f"metric {why}; " in second  # the run's second line says why
+    run_study(prepared.spec.replace(n_trials=1), lambda spec: Dataset(frame, y), progress=None)
+    again = prepare(spec_of(tmp_path), lambda spec: Dataset(frame, y))  # resumed: its own
+    assert not again.metric_chosen and again.spec.metric == prepared.spec.metric
 
 
 def test_a_resumed_study_keeps_its_validation(tmp_path):
