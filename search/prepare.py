@@ -60,9 +60,10 @@ def prepare(spec: StudySpec, load_data: DataLoader) -> Prepared:
     splits = split_data(spec, load_data)
     existing = find_existing(spec)
     chosen = spec.cv_folds is None
-    metric_chosen = spec.metric_by_default and existing is None
+    old = existing.record.spec if existing else None
+    metric_chosen = spec.metric_by_default and old is None  # as `decided` chooses it
     n_examples = len(splits.y_train) + len(splits.y_val)
-    spec = spec.decided(n_examples, existing.record.spec if existing else None)
+    spec = spec.decided(n_examples, old)
     _check_folds(spec, splits, chosen)
     try:
         summary, warnings = describe_data(spec, splits)  # what fails on all the data, first

@@ -210,7 +210,7 @@ def opening_lines(
     metric = spec.metric
     if metric_chosen and spec.problem.small_data_metric != spec.problem.default_metric:
         small = metric == spec.problem.small_data_metric
-        metric += f" ({'fewer than ' if small else ''}{SMALL_DATA:,}{'' if small else ' or more'})"
+        metric += f" (fewer than {SMALL_DATA:,})" if small else f" ({SMALL_DATA:,} or more)"
     settings = (
         f"{budget_text(spec)}, {spec.jobs} jobs, sampler {spec.sampler}, pruner "
         f"{spec.pruner}, metric {metric}; storage {redact(spec.storage_url)}"

@@ -53,7 +53,7 @@ class Existing(NamedTuple):
 
     record: StudyRecord
     trials: int
-    directions: tuple[str, ...] = ()
+    directions: tuple[str, ...]
 
 
 def find_existing(spec: StudySpec) -> Existing | None:
@@ -91,7 +91,7 @@ def check_resumable(spec: StudySpec, existing: Existing | None, splits: Splits) 
             f"(it has trials but no stored spec); {NEW_NAME}"
         )
     _check_same_definition(spec, record.spec)
-    if existing.directions and list(existing.directions) != spec.directions:
+    if list(existing.directions) != spec.directions:
         # an empty study made by other code: Optuna would load it and rank the metric backwards
         raise StudyMismatchError(
             f"study {spec.name!r} in {redact(spec.storage_url)} goes "
